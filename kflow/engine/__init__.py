@@ -1,0 +1,1 @@
+"""The engine: graph, tensors, sessions and the op library (see kflow/__init__.py for the public names)."""

@@ -1,0 +1,251 @@
+"""Control flow: identity, no_op, group, tuple, stop_gradient and cond.
+
+``cond`` builds each branch in its own context; the branch ops are not part of
+the outer plan but are compiled into sub-plans that the "Cond" kernel runs, so
+only the taken branch executes.
+
+Example:
+    >>> y = kf.cond(x > 0, lambda: x * 2.0, lambda: -x)
+"""
+import builtins
+
+from kflow.engine import dtypes, graph as graph_mod
+from kflow.engine.operation import make_op, register_gradient, not_differentiable, build_error
+from kflow.engine.ops.constant_op import convert_to_tensor
+from kflow.engine.tensor import Tensor
+
+
+def _identity(x):
+    return x
+
+
+def identity(input, name=None):  # noqa: A002
+    """Returns a tensor with the same value (a new node; useful to name or to attach control deps)."""
+    input = convert_to_tensor(input)
+    return make_op("Identity", [input], _identity, [(input.dtype, input.shape)], name or "Identity").outputs[0]
+
+
+def _noop():
+    return None
+
+
+def no_op(name=None):
+    """An op that does nothing; a target for control dependencies."""
+    return make_op("NoOp", [], _noop, [], name or "NoOp")
+
+
+def group(*inputs, **kwargs):
+    """An op that runs all ``inputs`` (ops or tensors; nested lists allowed)."""
+    name = kwargs.pop("name", None)
+    if kwargs:
+        raise TypeError("group got unexpected keyword arguments: %s" % ", ".join(kwargs))
+    deps = []
+    for x in _flatten(inputs):
+        if x is None:
+            continue
+        x = graph_mod._as_operation(x)
+        if x not in deps:
+            deps.append(x)
+    g = deps[0].graph if deps else graph_mod.get_default_graph()
+    with g.as_default(), g.control_dependencies(deps):
+        return no_op(name=name or "group_deps")
+
+
+def _flatten(xs):
+    for x in xs:
+        if isinstance(x, (list, builtins.tuple)):
+            yield from _flatten(x)
+        elif isinstance(x, dict):
+            yield from _flatten(list(x.values()))
+        else:
+            yield x
+
+
+def tuple(tensors, name=None, control_inputs=None):  # noqa: A001 - TF's public name
+    """Identities of ``tensors`` that are only available once all of them (and ``control_inputs``) are."""
+    tensors = [convert_to_tensor(t) if t is not None else None for t in tensors]
+    gate = group(*[t for t in tensors if t is not None], *(control_inputs or []))
+    with graph_mod.get_default_graph().control_dependencies([gate]):
+        return [identity(t) if t is not None else None for t in tensors]
+
+
+def stop_gradient(input, name=None):  # noqa: A002
+    """Identity in the forward pass; blocks gradients."""
+    input = convert_to_tensor(input)
+    return make_op("StopGradient", [input], _identity, [(input.dtype, input.shape)],
+                   name or "StopGradient").outputs[0]
+
+
+not_differentiable("StopGradient", "NoOp")
+
+
+# ---- cond -----------------------------------------------------------------
+class CondContext:
+    """Marks the ops built by one branch of a ``cond``; records outer tensors the branch captures."""
+
+    def __init__(self, outer):
+        self.outer = outer
+        self.ops = []
+
+    def external_inputs(self):
+        inside = set(self.ops)
+        seen, out = set(), []
+        for op in self.ops:
+            for t in op.inputs:
+                if t.op not in inside and t not in seen:
+                    seen.add(t)
+                    out.append(t)
+            for c in op.control_inputs:
+                if c not in inside and c.outputs and c.outputs[0] not in seen:
+                    seen.add(c.outputs[0])
+                    out.append(c.outputs[0])
+        return out
+
+
+def _build_branch(g, fn, label):
+    ctx = CondContext(g._cond_context)
+    first = len(g._ops)
+    saved = g._cond_context
+    g._cond_context = ctx
+    try:
+        with g.name_scope(label):
+            out = fn()
+    finally:
+        g._cond_context = saved
+    ctx.ops = [op for op in g._ops[first:] if op._cond_context is ctx]
+    return ctx, out
+
+
+def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, fn2=None):
+    """Returns ``true_fn()`` if ``pred`` else ``false_fn()``; only the taken branch runs.
+
+    Both branches must return the same structure of tensors with matching dtypes.
+    """
+    true_fn = true_fn or fn1
+    false_fn = false_fn or fn2
+    if not callable(true_fn) or not callable(false_fn):
+        raise TypeError("cond: true_fn and false_fn must be callables")
+    pred = convert_to_tensor(pred)
+    if pred.dtype is not dtypes.bool or pred.shape.ndims not in (None, 0):
+        raise build_error("Cond", name, [pred], "cond: pred must be a scalar bool tensor", TypeError)
+    g = pred.graph
+    with g.as_default(), g.name_scope(name or "cond"):
+        tctx, tout = _build_branch(g, true_fn, "cond_true")
+        fctx, fout = _build_branch(g, false_fn, "cond_false")
+        t_flat, structure = _flatten_outputs(tout)
+        f_flat, _ = _flatten_outputs(fout)
+        if len(t_flat) != len(f_flat):
+            raise ValueError("cond: true_fn and false_fn returned different numbers of outputs (%d vs %d)"
+                             % (len(t_flat), len(f_flat)))
+        with g.control_dependencies(None):
+            t_flat = _own_outputs(g, tctx, t_flat, "cond_true")
+            f_flat = _own_outputs(g, fctx, f_flat, "cond_false")
+        for a, b in zip(t_flat, f_flat):
+            if a.dtype is not b.dtype:
+                raise build_error("Cond", name, [a, b], "cond: branches return different dtypes %s and %s"
+                                  % (a.dtype.name, b.dtype.name), TypeError)
+        externals = _unique(tctx.external_inputs() + fctx.external_inputs())
+        specs = [(a.dtype, _merge_shapes(a.shape, b.shape)) for a, b in zip(t_flat, f_flat)]
+        op = make_op("Cond", [pred] + externals, None, specs, "Merge",
+                     attrs={"branches": (tctx, fctx), "outputs": (t_flat, f_flat), "externals": externals})
+        op._bind = _cond_kernel(op)
+    outs = list(op.outputs)
+    return structure(outs)
+
+
+def _own_outputs(g, ctx, flat, label):
+    """Branch outputs must be ops of the branch; wrap captured outer tensors in an Identity inside it."""
+    out = []
+    for t in flat:
+        if t.op._cond_context is not ctx:
+            saved = g._cond_context
+            g._cond_context = ctx
+            try:
+                t = identity(t)
+            finally:
+                g._cond_context = saved
+            ctx.ops.append(t.op)
+        out.append(t)
+    return out
+
+
+def _unique(ts):
+    seen, out = set(), []
+    for t in ts:
+        if t not in seen:
+            seen.add(t)
+            out.append(t)
+    return out
+
+
+def _merge_shapes(a, b):
+    if a.is_compatible_with(b) and a.dims is not None and b.dims is not None:
+        return [x if x == y else None for x, y in zip(a.dims, b.dims)]
+    return None
+
+
+def _flatten_outputs(out):
+    if isinstance(out, (list, builtins.tuple)):
+        flat = [convert_to_tensor(o) for o in out]
+        cls = type(out)
+        return flat, (lambda xs: cls(xs))
+    if out is None:
+        raise ValueError("cond: a branch function returned None; it must return a tensor or a list of tensors")
+    if not isinstance(out, Tensor) and hasattr(out, "outputs") and not out.outputs:
+        raise ValueError("cond: branches must return tensors, got operation %s" % out.name)
+    return [convert_to_tensor(out)], (lambda xs: xs[0])
+
+
+def _cond_kernel(op):
+    tctx, fctx = op.attrs["branches"]
+    t_flat, f_flat = op.attrs["outputs"]
+    externals = op.attrs["externals"]
+
+    def bind(session):
+        from kflow.engine.plan import Plan
+
+        plans = {}
+
+        def branch_plan(taken):
+            if taken not in plans:
+                outs = t_flat if taken else f_flat
+                plans[taken] = Plan(session, outs, externals)
+            return plans[taken]
+
+        def run(pred, *ext):
+            values = branch_plan(bool(pred)).run(list(ext))
+            return builtins.tuple(values) if len(op.outputs) > 1 else values[0]
+
+        return run
+
+    return bind
+
+
+@register_gradient("Cond")
+def _cond_grad(op, *grads):
+    from kflow.engine.gradients import gradients
+
+    t_flat, f_flat = op.attrs["outputs"]
+    externals = op.attrs["externals"]
+    diff = [x for x in externals if x.dtype.is_floating]
+    if not diff:
+        return [None] * len(op.inputs)
+    grads = [g if g is not None else _zeros_like(o) for g, o in zip(grads, op.outputs)]
+
+    def branch_grads(outs):
+        def fn():
+            gs = gradients(outs, diff, grad_ys=grads)
+            return [g if g is not None else _zeros_like(x) for g, x in zip(gs, diff)]
+        return fn
+
+    pred = op.inputs[0]
+    res = cond(pred, branch_grads(t_flat), branch_grads(f_flat))
+    res = res if isinstance(res, list) else [res]
+    by_tensor = dict(zip(diff, res))
+    return [None] + [by_tensor.get(x) for x in externals]
+
+
+def _zeros_like(t):
+    from kflow.engine.ops.array_ops import zeros_like
+
+    return zeros_like(t)

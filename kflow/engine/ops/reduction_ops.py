@@ -1,0 +1,171 @@
+"""Reductions (reduce_sum/mean/max/min/prod/any/all), argmax/argmin.
+
+``axis`` may be None (all axes), an int, or a list; negative axes count from the end;
+TF1's ``reduction_indices`` and ``keep_dims`` are accepted.
+
+Example:
+    >>> loss = kf.reduce_mean(kf.square(y - t), axis=1)
+"""
+import numpy as np
+
+from kflow.engine import dtypes
+from kflow.engine.operation import make_op, register_gradient, not_differentiable, build_error
+from kflow.engine.ops.constant_op import convert_to_tensor
+from kflow.engine.ops import array_ops, math_ops
+
+
+def _axes(op_type, x, axis, name):
+    nd = x.shape.ndims
+    if axis is None:
+        return None
+    if hasattr(axis, "op"):
+        raise build_error(op_type, name, [x], "%s: axis must be a Python int or list of ints, got a tensor"
+                          % op_type, TypeError)
+    axes = [int(a) for a in (axis if isinstance(axis, (list, tuple, np.ndarray)) else [axis])]
+    if nd is not None:
+        for a in axes:
+            if not -nd <= a < nd:
+                raise build_error(op_type, name, [x], "Invalid reduction dimension %d for input with %d dimensions"
+                                  % (a, nd))
+        axes = sorted(set(a % nd for a in axes))
+    return tuple(axes)
+
+
+def _reduced_shape(x, axes, keepdims):
+    dims = x.shape.dims
+    if dims is None:
+        return None
+    if axes is None:
+        return [1] * len(dims) if keepdims else []
+    return [1 if i in axes else d for i, d in enumerate(dims)] if keepdims else \
+        [d for i, d in enumerate(dims) if i not in axes]
+
+
+def _reduce(op_type, np_fn, input_tensor, axis, keepdims, name, reduction_indices, keep_dims, out_dtype=None):
+    x = convert_to_tensor(input_tensor)
+    if axis is None:
+        axis = reduction_indices
+    keepdims = bool(keepdims if keepdims is not None else keep_dims)
+    axes = _axes(op_type, x, axis, name)
+    np_axes = axes if axes is None or x.shape.ndims is not None else axes
+
+    def kernel(v):
+        return np.asarray(np_fn(v, axis=np_axes, keepdims=keepdims))
+
+    return make_op(op_type, [x], kernel, [(out_dtype or x.dtype, _reduced_shape(x, axes, keepdims))],
+                   name or op_type, attrs={"axes": axes, "keepdims": keepdims}).outputs[0]
+
+
+def reduce_sum(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
+    return _reduce("Sum", np.sum, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
+
+
+def _mean(v, axis, keepdims):
+    if v.dtype.kind in "iu":  # TF's integer mean truncates and keeps the dtype
+        return (np.sum(v, axis=axis, keepdims=keepdims) // _count(v, axis)).astype(v.dtype)
+    return np.mean(v, axis=axis, keepdims=keepdims, dtype=v.dtype)
+
+
+def _count(v, axis):
+    if axis is None:
+        return max(v.size, 1)
+    return int(np.prod([v.shape[a] for a in axis])) or 1
+
+
+def reduce_mean(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
+    return _reduce("Mean", _mean, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
+
+
+def reduce_max(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
+    return _reduce("Max", np.max, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
+
+
+def reduce_min(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
+    return _reduce("Min", np.min, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
+
+
+def reduce_prod(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
+    return _reduce("Prod", np.prod, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
+
+
+def reduce_any(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
+    return _reduce("Any", np.any, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
+
+
+def reduce_all(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
+    return _reduce("All", np.all, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
+
+
+def _kept(op, grad):
+    """``grad`` reshaped so it broadcasts against the reduction's input (reduced axes kept as 1)."""
+    if op.attrs["keepdims"]:
+        return grad
+    x = op.inputs[0]
+    axes = op.attrs["axes"]
+    return make_op("ExpandReduced", [grad, x], lambda g, v: np.expand_dims(g, axes if axes is not None else
+                                                                              tuple(range(v.ndim))),
+                   [(grad.dtype, _reduced_shape(x, axes, True))], "ExpandReduced",
+                   attrs={"axes": axes}).outputs[0]
+
+
+@register_gradient("ExpandReduced")
+def _expand_reduced_grad(op, grad):
+    return [array_ops.reshape_like(grad, op.inputs[0]), None]
+
+
+@register_gradient("Sum")
+def _sum_grad(op, grad):
+    return [math_ops.broadcast_like(_kept(op, grad), op.inputs[0])]
+
+
+@register_gradient("Mean")
+def _mean_grad(op, grad):
+    x = op.inputs[0]
+    n = math_ops.cast(array_ops.size(x), grad.dtype) / math_ops.cast(array_ops.size(op.outputs[0]), grad.dtype)
+    return [math_ops.broadcast_like(_kept(op, grad), x) / n]
+
+
+def _minmax_grad(op, grad):
+    x = op.inputs[0]
+    y = _kept(op, op.outputs[0])
+    mask = math_ops.cast(math_ops.comparison_ops.equal(x, y), grad.dtype)
+    count = reduce_sum(mask, axis=op.attrs["axes"], keepdims=True)
+    return [mask * _kept(op, grad) / count]
+
+
+register_gradient("Max")(_minmax_grad)
+register_gradient("Min")(_minmax_grad)
+
+
+@register_gradient("Prod")
+def _prod_grad(op, grad):
+    # d prod / dx_i = prod / x_i; exact when no input is zero (TF's gradient shares this limitation only for
+    # several zeros; kflow documents it for any zero).
+    x = op.inputs[0]
+    return [_kept(op, grad) * _kept(op, op.outputs[0]) / x]
+
+
+not_differentiable("Any", "All")
+
+
+def argmax(input, axis=None, name=None, dimension=None, output_type=dtypes.int64):  # noqa: A002
+    return _arg("ArgMax", np.argmax, input, axis, name, dimension, output_type)
+
+
+def argmin(input, axis=None, name=None, dimension=None, output_type=dtypes.int64):  # noqa: A002
+    return _arg("ArgMin", np.argmin, input, axis, name, dimension, output_type)
+
+
+def _arg(op_type, fn, x, axis, name, dimension, output_type):
+    x = convert_to_tensor(x)
+    if axis is None:
+        axis = dimension if dimension is not None else 0
+    (a,) = _axes(op_type, x, axis, name)
+    out = dtypes.as_dtype(output_type)
+    np_dt = out.as_numpy_dtype
+    shape = _reduced_shape(x, (a,), False)
+    return make_op(op_type, [x], lambda v: fn(v, axis=a).astype(np_dt), [(out, shape)], name or op_type,
+                   attrs={"axis": a}).outputs[0]
+
+
+not_differentiable("ArgMax", "ArgMin")

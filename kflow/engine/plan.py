@@ -1,0 +1,178 @@
+"""Compiles a fetched subgraph into an execution plan: one generated Python function.
+
+The plan is built once per (fetches, feeds) and cached by the session. Each needed
+op becomes one line ``t7 = k3(t2, t5)`` of a generated function whose locals are
+the value slots, so a step does no graph walking, no dict lookups and no
+per-op bookkeeping; values are dropped (``del``) after their last use.
+
+Example:
+    >>> plan = Plan(session, [y], [x])
+    >>> plan.run([x_value])  # -> [y_value]
+"""
+from kflow import errors
+
+
+class Plan:
+    """An ordered list of kernel calls for ``targets`` given values for ``feeds``.
+
+    Args:
+        session: the Session whose state stateful kernels bind to.
+        targets: Tensors and Operations to compute/run.
+        feeds: Tensors whose values are supplied at run time (in this order).
+    """
+
+    def __init__(self, session, targets, feeds):
+        self.feeds = list(feeds)
+        self.ops = needed_ops(targets, self.feeds)
+        self._check_feedable(session)
+        self._names = {}
+        self.fetch_copies = []
+        self._compile(session, targets)
+
+    def _check_feedable(self, session):
+        for op in self.ops:
+            if op.type == "Placeholder":
+                t = op.outputs[0]
+                raise errors.InvalidArgumentError(
+                    None, op,
+                    "You must feed a value for placeholder tensor '%s' with dtype %s and shape %s "
+                    "(created at %s)." % (t.name, t.dtype.name, _shape_str(t.shape), op.created_at))
+
+    def _slot(self, tensor):
+        return self._names[tensor]
+
+    def _compile(self, session, targets):
+        names = self._names
+        for i, t in enumerate(self.feeds):
+            names[t] = "f%d" % i
+        last_use = {}
+        for step, op in enumerate(self.ops):
+            for t in op.inputs:
+                last_use[t] = step
+        kernels = {}
+        lines = ["def plan_run(feeds):", "    %s = feeds" % _tuple_target([names[t] for t in self.feeds])]
+        self.line_ops = {}
+        for step, op in enumerate(self.ops):
+            outs = []
+            for t in op.outputs:
+                if t not in names:
+                    names[t] = "t%d_%d" % (step, t.value_index)
+                outs.append(names[t])
+            kname = "k%d" % step
+            kernels[kname] = op.kernel(session)
+            call = "%s(%s)" % (kname, ", ".join(names[t] for t in op.inputs))
+            if not op.outputs:
+                line = "    " + call
+            elif len(op.outputs) == 1:
+                line = "    %s = %s" % (outs[0], call)
+            else:
+                line = "    %s = %s" % (", ".join(outs), call)
+            lines.append(line)
+            self.line_ops[len(lines)] = op
+            dead = [names[t] for t in op.inputs if last_use.get(t) == step and not _is_target(t, targets)
+                    and t not in self.feeds]
+            if dead:
+                lines.append("    del %s" % ", ".join(sorted(set(dead))))
+        fetch_names = []
+        for t in targets:
+            if not hasattr(t, "value_index"):
+                continue
+            fetch_names.append(names[t])
+            self.fetch_copies.append(_aliases_state(t))
+        lines.append("    return [%s]" % ", ".join(fetch_names))
+        self.source = "\n".join(lines) + "\n"
+        namespace = dict(kernels)
+        code = compile(self.source, "<kflow plan>", "exec")
+        exec(code, namespace)
+        self._fn = namespace["plan_run"]
+
+    def run(self, feed_values):
+        """Runs the plan; returns the values of tensor targets, in order."""
+        try:
+            outs = self._fn(feed_values)
+        except Exception as e:  # map the failing generated line back to its op
+            raise self._op_error(e) from e
+        for i, copy in enumerate(self.fetch_copies):
+            if copy:
+                outs[i] = outs[i].copy()
+        return outs
+
+    def _op_error(self, exc):
+        tb = exc.__traceback__
+        frame_locals, lineno = None, None
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == "<kflow plan>":
+                frame_locals, lineno = tb.tb_frame.f_locals, tb.tb_lineno
+            tb = tb.tb_next
+        op = self.line_ops.get(lineno)
+        if op is None:
+            return exc
+        if isinstance(exc, errors.OpError):
+            if exc.op is None:
+                exc.op = op
+            return exc
+        inputs = []
+        for t in op.inputs:
+            v = frame_locals.get(self._names.get(t)) if frame_locals else None
+            desc = "%s %s" % (getattr(v, "dtype", type(v).__name__), getattr(v, "shape", ""))
+            inputs.append("'%s' (%s)" % (t.name, desc.strip()))
+        msg = ("%s: %s\n  in op '%s' (%s), created at %s\n  inputs: %s" % (
+            type(exc).__name__, exc, op.name, op.type, op.created_at, ", ".join(inputs) or "none"))
+        return errors.InvalidArgumentError(None, op, msg)
+
+
+def needed_ops(targets, feeds):
+    """Ops that must run to produce ``targets`` when ``feeds`` are given, in dependency order."""
+    fed = set(feeds)
+    order, state = [], {}
+    stack = []
+    for t in targets:
+        op = t if not hasattr(t, "value_index") else t.op
+        if hasattr(t, "value_index") and t in fed:
+            continue
+        stack.append((op, False))
+    while stack:
+        op, expanded = stack.pop()
+        if expanded:
+            if state.get(op) != 2:
+                state[op] = 2
+                order.append(op)
+            continue
+        if state.get(op):
+            continue
+        state[op] = 1
+        stack.append((op, True))
+        for c in reversed(op.control_inputs):
+            if not state.get(c):
+                stack.append((c, False))
+        for t in reversed(op.inputs):
+            if t not in fed and not state.get(t.op):
+                stack.append((t.op, False))
+    return order
+
+
+def _is_target(t, targets):
+    return any(x is t for x in targets)
+
+
+def _aliases_state(t):
+    while True:
+        if t.op._output_is_state:
+            return True
+        if t.op.type == "Identity" and t.op.inputs:
+            t = t.op.inputs[0]
+            continue
+        return False
+
+
+def _tuple_target(names):
+    if not names:
+        return "_"
+    return ", ".join(names) + ","
+
+
+def _shape_str(shape):
+    if shape.dims is None:
+        return "<unknown>"
+    return "[%s]" % ",".join("?" if d is None else str(d) for d in shape.dims)
+

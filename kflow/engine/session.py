@@ -1,0 +1,266 @@
+"""Sessions: run fetched subgraphs with per-session variable values.
+
+Example:
+    >>> x = kf.placeholder(kf.float32, [None, 2])
+    >>> y = x * 2.0
+    >>> with kf.Session() as sess:
+    ...     sess.run(y, feed_dict={x: [[1, 2]]})
+    array([[2., 4.]], dtype=float32)
+"""
+import threading
+import warnings
+
+import numpy as np
+
+from kflow import errors
+from kflow.engine import graph as graph_mod
+from kflow.engine.fetches import FetchStructure
+from kflow.engine.plan import Plan
+
+_default_session = threading.local()
+# Runs in a row that found the graph grown before the "graph grows in the loop" warning fires.
+GROWTH_WARN_RUNS = 5
+
+
+class ConfigProto:
+    """Session options; ``log_device_placement=True`` prints each op's device when a plan is built."""
+
+    def __init__(self, log_device_placement=False, allow_soft_placement=True, device_count=None,
+                 inter_op_parallelism_threads=0, intra_op_parallelism_threads=0, gpu_options=None, **kwargs):
+        self.log_device_placement = log_device_placement
+        self.allow_soft_placement = allow_soft_placement
+        self.device_count = device_count or {}
+        self.inter_op_parallelism_threads = inter_op_parallelism_threads
+        self.intra_op_parallelism_threads = intra_op_parallelism_threads
+        self.gpu_options = gpu_options
+        self.extra = kwargs
+
+
+class GPUOptions:
+    def __init__(self, allow_growth=False, per_process_gpu_memory_fraction=1.0, **kwargs):
+        self.allow_growth = allow_growth
+        self.per_process_gpu_memory_fraction = per_process_gpu_memory_fraction
+
+
+class Session:
+    """Runs ops of ``graph`` (default: the default graph). Each session has its own variable values."""
+
+    def __init__(self, target="", graph=None, config=None):
+        self.graph = graph if graph is not None else graph_mod.get_default_graph()
+        self.config = config or ConfigProto()
+        self.variable_values = {}  # variable Operation -> array
+        self.resources = {}  # op -> per-session state (random generators, iterators, ...)
+        self._plans = {}
+        self._fetch_structures = {}
+        self._closed = False
+        self._last_version = None
+        self._growth_runs = 0
+        self._warned_growth = False
+        self._context = None
+
+    # ---- running ---------------------------------------------------------
+    def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
+        """Computes ``fetches`` (a graph element, name, or nested list/tuple/dict of them).
+
+        Returns numpy values in the structure of ``fetches``.
+
+        Raises:
+            InvalidArgumentError: a feed has the wrong shape/dtype, or a placeholder is not fed.
+            FailedPreconditionError: a variable is read before it is initialized.
+        """
+        if self._closed:
+            raise RuntimeError("Attempted to use a closed Session.")
+        feed_dict = feed_dict or {}
+        structure = self._fetch_structure(fetches)
+        feed_keys = tuple(feed_dict)
+        key = (structure.key, feed_keys)
+        entry = self._plans.get(key)
+        if entry is None:
+            entry = self._compile(structure, feed_keys)
+            self._plans[key] = entry
+        else:
+            self._note_graph_version(False)
+        plan, feed_checks = entry
+        feed_values = [check(feed_dict[k]) for k, check in zip(feed_keys, feed_checks)]
+        return structure.pack(plan.run(feed_values))
+
+    def _fetch_structure(self, fetches):
+        if isinstance(fetches, (list, dict)):  # mutable: cannot be a cache key
+            return FetchStructure(self.graph, fetches)
+        try:
+            cached = self._fetch_structures.get(fetches)
+        except TypeError:  # e.g. a tuple holding a list
+            return FetchStructure(self.graph, fetches)
+        if cached is None:
+            cached = self._fetch_structures[fetches] = FetchStructure(self.graph, fetches)
+        return cached
+
+    def _compile(self, structure, feed_keys):
+        self._note_graph_version(True)
+        feeds, checks = [], []
+        for k in feed_keys:
+            t = self.graph.as_graph_element(k)
+            if not hasattr(t, "value_index"):
+                raise TypeError("Feed key %r is not a Tensor (got %s); feed placeholders or tensors." % (k, t))
+            if t.graph is not self.graph:
+                raise ValueError("Cannot feed %s: it belongs to another graph than the session's." % t.name)
+            feeds.append(t)
+            checks.append(_feed_checker(t))
+        for t in structure.elements:
+            if t.graph is not self.graph:
+                raise ValueError("Fetch argument %s is not an element of this session's graph." % (t,))
+        plan = Plan(self, structure.elements, feeds)
+        if self.config.log_device_placement:
+            for op in plan.ops:
+                print("%s: (%s): %s" % (op.name, op.type, _placement(op)))
+        return plan, checks
+
+    def _note_graph_version(self, compiled):
+        version = self.graph.version
+        if self._last_version is not None and version > self._last_version and compiled:
+            self._growth_runs += 1
+            if self._growth_runs >= GROWTH_WARN_RUNS and not self._warned_growth:
+                self._warned_growth = True
+                warnings.warn(
+                    "kflow: the graph gained new ops before each of the last %d Session.run calls (now %d ops). "
+                    "Creating ops inside a training loop makes the graph grow without bound and each run "
+                    "recompiles; build all ops once before the loop (graph.finalize() turns this into an error)."
+                    % (self._growth_runs, version), RuntimeWarning, stacklevel=3)
+        elif version == self._last_version:
+            self._growth_runs = 0
+        self._last_version = version
+
+    # ---- lifecycle ---------------------------------------------------------
+    def close(self):
+        self._closed = True
+        self._plans.clear()
+        for r in self.resources.values():
+            close = getattr(r, "close", None)
+            if close is not None:
+                close()
+        self.resources.clear()
+        self.variable_values.clear()
+
+    def as_default(self):
+        return _SessionContext(self)
+
+    def __enter__(self):
+        self._context = _SessionContext(self)
+        self._graph_context = self.graph.as_default()
+        self._graph_context.__enter__()
+        self._context.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self._context.__exit__(*exc)
+        self._graph_context.__exit__(*exc)
+        self.close()
+
+    @property
+    def sess_str(self):
+        return ""
+
+    def list_devices(self):
+        return ["/job:localhost/replica:0/task:0/device:CPU:0"]
+
+
+class InteractiveSession(Session):
+    """A Session that installs itself as the default session on construction."""
+
+    def __init__(self, target="", graph=None, config=None):
+        super().__init__(target, graph, config)
+        self._context = _SessionContext(self)
+        self._context.__enter__()
+
+    def close(self):
+        if self._context is not None and get_default_session() is self:
+            self._context.__exit__(None, None, None)
+        super().close()
+
+
+class _SessionContext:
+    def __init__(self, session):
+        self.session = session
+
+    def __enter__(self):
+        stack = _stack()
+        stack.append(self.session)
+        return self.session
+
+    def __exit__(self, *exc):
+        stack = _stack()
+        if stack and stack[-1] is self.session:
+            stack.pop()
+
+
+def _stack():
+    if not hasattr(_default_session, "stack"):
+        _default_session.stack = []
+    return _default_session.stack
+
+
+def get_default_session():
+    """The innermost session entered with ``with sess:`` / ``sess.as_default()`` (or None)."""
+    stack = _stack()
+    return stack[-1] if stack else None
+
+
+def _session_for(session, element):
+    sess = session if session is not None else get_default_session()
+    if sess is None:
+        raise ValueError("Cannot evaluate '%s': no default session is registered. Use `with sess.as_default()` "
+                         "or pass an explicit session, e.g. t.eval(session=sess)." % element.name)
+    if sess.graph is not element.graph:
+        raise ValueError("Cannot use the given session to evaluate '%s': its graph is not the session's graph."
+                         % element.name)
+    return sess
+
+
+def _placement(op):
+    return op.device or "/job:localhost/replica:0/task:0/device:CPU:0"
+
+
+def _feed_checker(t):
+    """Builds the per-step feed conversion for tensor ``t`` (dtype cast, shape check)."""
+    dtype = t.dtype
+    np_dtype = np.dtype(dtype.as_numpy_dtype)
+    dims = t.shape.dims
+    is_string = dtype.name == "string"
+
+    def check(value):
+        if value.__class__ is np.ndarray and value.dtype == np_dtype:
+            arr = value
+        else:
+            arr = _convert_feed(value, t, np_dtype, is_string)
+        if dims is not None:
+            s = arr.shape
+            if len(s) != len(dims) or any(d is not None and d != v for d, v in zip(dims, s)):
+                raise errors.InvalidArgumentError(
+                    None, t.op, "Cannot feed value of shape %s for Tensor '%s', which has shape %s" % (
+                        tuple(s), t.name, _shape_text(dims)))
+        return arr
+
+    return check
+
+
+def _convert_feed(value, t, np_dtype, is_string):
+    try:
+        arr = np.asarray(value)
+    except Exception as e:
+        raise errors.InvalidArgumentError(None, t.op, "Cannot convert the value fed for '%s' to an array: %s"
+                                          % (t.name, e)) from None
+    if is_string:
+        return arr.astype(object) if arr.dtype != object else arr
+    if arr.dtype == np_dtype:
+        return arr
+    if arr.dtype.kind in "OSU" or not np.can_cast(arr.dtype, np_dtype, "same_kind") and not (
+            arr.dtype.kind in "iub" and np_dtype.kind in "iuf"):
+        raise errors.InvalidArgumentError(
+            None, t.op, "Cannot feed a value of dtype %s for Tensor '%s', which has dtype %s" % (
+                arr.dtype, t.name, t.dtype.name))
+    return arr.astype(np_dtype)
+
+
+def _shape_text(dims):
+    return "'(%s)'" % ", ".join("?" if d is None else str(d) for d in dims) if len(dims) != 1 else \
+        "'(%s,)'" % ("?" if dims[0] is None else dims[0])

@@ -1,0 +1,69 @@
+"""TF1-compatible error classes (``kf.errors``).
+
+Every error raised while running a graph derives from :class:`OpError`, which
+carries the operation (when known) and a message that names the tensors,
+shapes and dtypes involved.
+
+Example:
+    >>> try:
+    ...     sess.run(y)
+    ... except kf.errors.InvalidArgumentError as e:
+    ...     print(e.message)
+"""
+
+
+class OpError(Exception):
+    """Base class of errors raised while running (or building) a graph."""
+
+    def __init__(self, node_def=None, op=None, message=""):
+        super().__init__(message)
+        self.node_def = node_def
+        self.op = op
+        self.message = message
+
+    def __str__(self):
+        return self.message
+
+
+class CancelledError(OpError):
+    pass
+
+
+class UnknownError(OpError):
+    pass
+
+
+class InvalidArgumentError(OpError):
+    pass
+
+
+class NotFoundError(OpError):
+    pass
+
+
+class AlreadyExistsError(OpError):
+    pass
+
+
+class FailedPreconditionError(OpError):
+    pass
+
+
+class OutOfRangeError(OpError):
+    pass
+
+
+class UnimplementedError(OpError):
+    pass
+
+
+class InternalError(OpError):
+    pass
+
+
+class DataLossError(OpError):
+    pass
+
+
+class ResourceExhaustedError(OpError):
+    pass
