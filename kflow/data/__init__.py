@@ -1,0 +1,1 @@
+"""kf.data: public names (facade; implementation files sit beside it)."""

@@ -1,0 +1,1 @@
+"""kf.io: public names (facade; implementation files sit beside it)."""

@@ -1,0 +1,1 @@
+"""kf.summary: public names (facade; implementation files sit beside it)."""

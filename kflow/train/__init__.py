@@ -1,0 +1,1 @@
+"""kf.train: public names (facade; implementation files sit beside it)."""
