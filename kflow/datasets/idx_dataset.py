@@ -146,9 +146,11 @@ class IdxDataset:
         # Say which splits are usable, e.g. MNIST's test files alone.
         usable = [s for s in self.splits if s != split and filename not in self.splits[s]
                   and all(_locate(f, places) for f in self.splits[s])]
+        path_arg = f"path={places[0][0]!r}" if places[0][1] == "path argument" else ""
         for s in usable:
-            msg += (f"\nThe {s} split is available: {self.module}.load_split({s!r})"
-                    + (f" or {self.module}.load_test_data()" if s == "test" else "")
+            msg += (f"\nThe {s} split is available: {self.module}.load_split("
+                    + ", ".join(filter(None, [repr(s), path_arg])) + ")"
+                    + (f" or {self.module}.load_test_data({path_arg})" if s == "test" else "")
                     + f" returns (x_{s}, y_{s}).")
         return msg
 

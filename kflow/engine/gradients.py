@@ -18,7 +18,7 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
     Raises:
         LookupError: an op on the path from ``xs`` to ``ys`` has no registered gradient.
     """
-    from kflow.engine.ops.array_ops import ones_like
+    from kflow.engine.ops.array_ops import ones, ones_like
     from kflow.engine.ops.math_ops import add_n
 
     ys = [convert_to_tensor(y) for y in _as_list(ys)]
@@ -32,7 +32,10 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
         between = _ops_between(ys, xs, stops)
         pending = {}  # tensor -> list of gradient contributions
         for y, gy in zip(ys, grad_ys):
-            gy = ones_like(y) if gy is None else convert_to_tensor(gy, dtype=y.dtype)
+            if gy is None:  # a static shape gives a constant seed that does not need y's value
+                gy = ones(y.shape.as_list(), y.dtype) if y.shape.is_fully_defined() else ones_like(y)
+            else:
+                gy = convert_to_tensor(gy, dtype=y.dtype)
             pending.setdefault(y, []).append(gy)
         for op in sorted(between, key=lambda o: o._id, reverse=True):
             out_grads = [_sum(pending.get(t), add_n) for t in op.outputs]

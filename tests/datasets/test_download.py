@@ -1,6 +1,7 @@
 """Downloading into the cache from a local HTTP mirror (never the internet)."""
 import gzip
 import os
+import pathlib
 import shutil
 
 import numpy as np
@@ -107,7 +108,7 @@ def test_fetch_file_url_and_md5(tmp_path):
     cache = tmp_path / "cache"
     good = "5d41402abc4b2a76b9719d911017c592"  # md5(b"hello"), of the decompressed bytes
     path = download.fetch("f.gz", str(cache), [source.as_uri()], md5=good)
-    assert open(path, "rb").read() == (source / "f.gz").read_bytes()
+    assert pathlib.Path(path).read_bytes() == (source / "f.gz").read_bytes()
     with pytest.raises(download.DownloadError) as info:
         download.fetch("f.gz", str(tmp_path / "cache2"), [source.as_uri()], md5="0" * 32)
     assert info.value.attempts[0][0] == source.as_uri() + "/f.gz"

@@ -55,6 +55,12 @@ def test_fashion_mnist_from_data_dir(shared_datasets, monkeypatch):
     assert fashion_mnist.CLASS_NAMES[y_train[0]] == "Ankle boot"
 
 
+def test_explicit_directory_with_only_test_files(shared_datasets):
+    with pytest.raises(errors.NotFoundError) as info:
+        mnist.load_data(path=shared_datasets / "mnist")
+    assert f"load_test_data(path={str(shared_datasets / 'mnist')!r})" in str(info.value)
+
+
 def test_explicit_directory_with_raw_files(shared_datasets, tmp_path):
     raw_dir = tmp_path / "raw"
     raw_dir.mkdir()
