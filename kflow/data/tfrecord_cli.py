@@ -15,6 +15,7 @@ Example:
 """
 
 import argparse
+import os
 import sys
 
 from kflow.data.compression import compression_name
@@ -146,6 +147,9 @@ def main(argv=None):
             print()
         try:
             status |= inspect(path, args.num_records, args.compression)
+        except BrokenPipeError:  # `kflow-tfrecord inspect f | head`: stop quietly
+            sys.stdout = open(os.devnull, "w")
+            return status
         except (NotFoundError, FileNotFoundError, IsADirectoryError, InvalidArgumentError) as e:
             print("%s: %s" % (path, getattr(e, "message", None) or e), file=sys.stderr)
             status = 2

@@ -40,3 +40,30 @@ def to_numpy(x):
     if _cupy is not None and isinstance(x, _cupy.ndarray):
         return _cupy.asnumpy(x)
     return x
+
+
+class Backend:
+    """One device kind: its array module and the copies onto / off it."""
+
+    def __init__(self, kind, xp, to_device, to_host):
+        self.kind = kind
+        self.xp = xp
+        self.to_device = to_device
+        self.to_host = to_host
+
+    def __repr__(self):
+        return "<kflow backend %s>" % self.kind
+
+
+CPU = Backend("CPU", np, to_numpy, to_numpy)
+_gpu_override = []  # tests install a fake GPU backend here
+_gpu_probe = []  # memoized result of probing for CuPy + a GPU (done once per process)
+
+
+def gpu_backend():
+    """The GPU backend (CuPy) when a GPU is usable, else None."""
+    if _gpu_override:
+        return _gpu_override[-1]
+    if not _gpu_probe:
+        _gpu_probe.append(Backend("GPU", _cupy, _cupy.asarray, to_numpy) if cupy_available() else None)
+    return _gpu_probe[0]

@@ -25,6 +25,8 @@ class Plan:
         self.feeds = list(feeds)
         self.ops = needed_ops(targets, self.feeds)
         self._check_feedable(session)
+        self.placer = session.placer
+        self.placements = {op: self.placer.place(op) for op in self.ops}
         self._names = {}
         self.fetch_copies = []
         self._compile(session, targets)
@@ -52,15 +54,32 @@ class Plan:
         kernels = {}
         lines = ["def plan_run(feeds):", "    %s = feeds" % _tuple_target([names[t] for t in self.feeds])]
         self.line_ops = {}
+        host = ("CPU", 0)
+        where = {t: host for t in self.feeds}  # device holding each named value
+        moved = {}  # (tensor, device) -> name of its copy there
         for step, op in enumerate(self.ops):
+            placed = self.placements[op]
+            args = []
+            for t in op.inputs:
+                if where[t] == placed:
+                    args.append(names[t])
+                    continue
+                key = (t, placed)
+                if key not in moved:
+                    moved[key] = "%s_%s%d" % (names[t], placed[0], placed[1])
+                    to = "from_%s%d_to_%s%d" % (where[t] + placed)
+                    kernels[to] = self._transfer(where[t], placed)
+                    lines.append("    %s = %s(%s)" % (moved[key], to, names[t]))
+                args.append(moved[key])
             outs = []
             for t in op.outputs:
                 if t not in names:
                     names[t] = "t%d_%d" % (step, t.value_index)
+                    where[t] = placed
                 outs.append(names[t])
             kname = "k%d" % step
-            kernels[kname] = op.kernel(session)
-            call = "%s(%s)" % (kname, ", ".join(names[t] for t in op.inputs))
+            kernels[kname] = self._kernel(op, placed, session)
+            call = "%s(%s)" % (kname, ", ".join(args))
             if not op.outputs:
                 line = "    " + call
             elif len(op.outputs) == 1:
@@ -77,14 +96,31 @@ class Plan:
         for t in targets:
             if not hasattr(t, "value_index"):
                 continue
-            fetch_names.append(names[t])
-            self.fetch_copies.append(_aliases_state(t))
+            if where[t] == host:
+                fetch_names.append(names[t])
+            else:  # fetched values always come back to the host as numpy
+                kernels["to_host"] = self.placer.backend_for(where[t]).to_host
+                fetch_names.append("to_host(%s)" % names[t])
+            self.fetch_copies.append(_aliases_state(t) and where[t] == host)
         lines.append("    return [%s]" % ", ".join(fetch_names))
         self.source = "\n".join(lines) + "\n"
         namespace = dict(kernels)
         code = compile(self.source, "<kflow plan>", "exec")
         exec(code, namespace)
         self._fn = namespace["plan_run"]
+
+    def _kernel(self, op, placed, session):
+        if placed[0] != "CPU" and not op.inputs and "value" in op.attrs:
+            # constants are uploaded once, when the plan is built, not on every step
+            value = self.placer.backend_for(placed).to_device(op.attrs["value"])
+            return lambda: value
+        return op.kernel(session)
+
+    def _transfer(self, src, dst):
+        """The copy of a value from device ``src`` to ``dst``: onto the GPU, or back to the host."""
+        if dst[0] == "CPU":
+            return self.placer.backend_for(src).to_host
+        return self.placer.backend_for(dst).to_device
 
     def run(self, feed_values):
         """Runs the plan; returns the values of tensor targets, in order."""

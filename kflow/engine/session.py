@@ -15,6 +15,7 @@ import numpy as np
 from kflow import errors
 from kflow.engine import graph as graph_mod
 from kflow.engine.fetches import FetchStructure
+from kflow.engine.placement import Placer, device_name
 from kflow.engine.plan import Plan
 
 _default_session = threading.local()
@@ -57,6 +58,7 @@ class Session:
         self._growth_runs = 0
         self._warned_growth = False
         self._context = None
+        self.placer = Placer(self.config.allow_soft_placement)
 
     # ---- running ---------------------------------------------------------
     def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
@@ -112,7 +114,7 @@ class Session:
         plan = Plan(self, structure.elements, feeds)
         if self.config.log_device_placement:
             for op in plan.ops:
-                print("%s: (%s): %s" % (op.name, op.type, _placement(op)))
+                print("%s: (%s): %s" % (op.name, op.type, device_name(*plan.placements[op])))
         return plan, checks
 
     def _note_graph_version(self, compiled):
@@ -161,7 +163,7 @@ class Session:
         return ""
 
     def list_devices(self):
-        return ["/job:localhost/replica:0/task:0/device:CPU:0"]
+        return [device_name("CPU")] + ([device_name("GPU")] if self.placer.gpu is not None else [])
 
 
 class InteractiveSession(Session):
@@ -214,10 +216,6 @@ def _session_for(session, element):
         raise ValueError("Cannot use the given session to evaluate '%s': its graph is not the session's graph."
                          % element.name)
     return sess
-
-
-def _placement(op):
-    return op.device or "/job:localhost/replica:0/task:0/device:CPU:0"
 
 
 def _feed_checker(t):

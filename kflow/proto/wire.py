@@ -129,9 +129,12 @@ def pack_varints(values):
     values = values.tolist() if isinstance(values, np.ndarray) else list(values)
     try:
         # Small non-negative values (labels, ids) are one byte each: bytes() is exact.
-        return bytes(values)
+        data = bytes(values)
     except (ValueError, TypeError):
-        return b"".join([encode_varint(v) for v in values])
+        data = None
+    if data is not None and (not data or max(data) < 0x80):
+        return data
+    return b"".join([encode_varint(v) for v in values])
 
 
 def pack_floats(values):

@@ -174,4 +174,4 @@ def test_log_device_placement(capsys):
         a = kf.constant(1.0, name="a")
     with kf.Session(config=kf.ConfigProto(log_device_placement=True)) as sess:
         sess.run(a)
-    assert "a: (Const): /cpu:0" in capsys.readouterr().out
+    assert "a: (Const): /job:localhost/replica:0/task:0/device:CPU:0" in capsys.readouterr().out

@@ -38,7 +38,7 @@ def fill(dims, value, name=None):
         if v is not None:
             arr = np.full(shape, v, dtype=xp_dtype)
             arr.setflags(write=False)
-            op = make_op("Fill", [], lambda: arr, [(value.dtype, shape)], name or "Fill")
+            op = make_op("Fill", [], lambda: arr, [(value.dtype, shape)], name or "Fill", attrs={"value": arr})
             op._output_is_state = True  # shared read-only buffer: fetches copy it
             return op.outputs[0]
         return make_op("Fill", [value], lambda x: np.full(shape, x, dtype=xp_dtype), [(value.dtype, shape)],

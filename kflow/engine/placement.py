@@ -1,0 +1,83 @@
+"""Device placement: which backend (CPU numpy / GPU CuPy) runs each op.
+
+Rules, as in TF1 with soft placement:
+  * an op's ``kf.device(...)`` request wins when that device exists;
+  * a GPU request without a GPU falls back to the CPU (``allow_soft_placement``) or raises;
+  * ops without a GPU kernel (strings, Python iterators, file I/O) run on the CPU;
+  * variable updates run where their variable lives;
+  * unrequested ops go to the GPU when one is available, else the CPU.
+Values cross devices only at feeds, fetches and edges between differently placed ops.
+
+Example:
+    >>> parse_device("/gpu:0")
+    ('GPU', 0)
+"""
+import re
+
+from kflow import errors
+from kflow.engine import backend
+
+_DEVICE_RE = re.compile(r"(?:^|/)(?:device:)?(cpu|gpu)(?::(\d+))?$", re.IGNORECASE)
+# Op types whose kernels are host-only (Python objects, strings, files); a GPU request for them is soft-placed.
+HOST_ONLY_PREFIXES = ("Iterator", "Parse", "Decode", "Summary", "Scalar", "Histogram", "Image", "Text", "Merge",
+                      "Report", "PyFunc", "Placeholder", "TFRecord", "Write", "Save", "Restore")
+
+
+def parse_device(spec):
+    """Returns ``(kind, index)`` for a device string, or None for "" (no request).
+
+    Raises:
+        ValueError: for a string that names no CPU or GPU device.
+    """
+    if not spec:
+        return None
+    m = _DEVICE_RE.search(spec.strip())
+    if m is None:
+        raise ValueError("Unknown device specification %r; use '/cpu:0' or '/gpu:0' (or '/device:GPU:0')" % spec)
+    return m.group(1).upper(), int(m.group(2) or 0)
+
+
+def device_name(kind, index=0):
+    return "/job:localhost/replica:0/task:0/device:%s:%d" % (kind, index)
+
+
+class Placer:
+    """Assigns a device to each op of a session's graph, memoized per op."""
+
+    def __init__(self, allow_soft_placement=True, gpu=None):
+        self.gpu = gpu if gpu is not None else backend.gpu_backend()
+        self.allow_soft_placement = allow_soft_placement
+        self._memo = {}
+
+    def place(self, op):
+        """Returns ``(kind, index)`` for ``op``."""
+        placed = self._memo.get(op)
+        if placed is None:
+            placed = self._memo[op] = self._decide(op)
+        return placed
+
+    def _decide(self, op):
+        var = op.attrs.get("var") if op.attrs else None
+        if var is not None:
+            return self.place(var)  # updates are colocated with their variable
+        requested = parse_device(op.device)
+        host_only = op.type.startswith(HOST_ONLY_PREFIXES) or any(
+            t.dtype.name == "string" for t in op.outputs)
+        if requested is not None and requested[0] == "GPU":
+            if self.gpu is None or host_only:
+                if not self.allow_soft_placement:
+                    raise errors.InvalidArgumentError(
+                        None, op, "Cannot assign a device for operation '%s' (%s): it requests %s but %s. Set "
+                        "ConfigProto(allow_soft_placement=True) to fall back to the CPU." % (
+                            op.name, op.type, op.device,
+                            "no GPU is available" if self.gpu is None else "it has no GPU kernel"))
+                return ("CPU", 0)
+            return requested
+        if requested is not None:
+            return requested
+        if self.gpu is not None and not host_only:
+            return ("GPU", 0)
+        return ("CPU", 0)
+
+    def backend_for(self, placed):
+        return self.gpu if placed[0] == "GPU" else backend.CPU
