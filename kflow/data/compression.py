@@ -125,9 +125,15 @@ class InflateReader:
         self._inflate = zlib.decompressobj(self._bits)
         self._pending = b""
         self._in_member = False
+        self._failure = None
 
     def read(self, n):
-        """Returns up to ``n`` decompressed bytes; ``b''`` only at the end of the stream."""
+        """Returns up to ``n`` decompressed bytes; ``b''`` only at the end of the stream.
+
+        Data decoded before a failure is returned first; the failure is raised by the next call.
+        """
+        if self._failure is not None:
+            raise self._failure
         parts = []
         want = n
         while want > 0:
@@ -139,13 +145,14 @@ class InflateReader:
                 data = self._raw.read(self._chunk)
                 if not data:
                     if self._in_member:
-                        raise DataLossError(None, None, "%s: truncated %s stream: the compressed data ends before "
-                                            "its end-of-stream marker" % (self._name, self._kind))
+                        self._fail("truncated %s stream: the compressed data ends before its end-of-stream marker"
+                                   % self._kind, parts)
                     break
             try:
                 out = self._inflate.decompress(data, want)
             except zlib.error as e:
-                raise DataLossError(None, None, "%s: corrupt %s stream: %s" % (self._name, self._kind, e))
+                self._fail("corrupt %s stream: %s" % (self._kind, e), parts)
+                break
             self._in_member = True
             parts.append(out)
             want -= len(out)
@@ -154,6 +161,11 @@ class InflateReader:
                 self._inflate = zlib.decompressobj(self._bits)
                 self._in_member = False
         return b"".join(parts)
+
+    def _fail(self, reason, parts):
+        self._failure = DataLossError(None, None, "%s: %s" % (self._name, reason))
+        if not any(parts):
+            raise self._failure
 
     def close(self):
         self._raw.close()

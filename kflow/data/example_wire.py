@@ -27,8 +27,7 @@ import struct
 
 import numpy as np
 
-from kflow.proto.wire import (DecodeError, WIRE_I32, WIRE_LEN, WIRE_VARINT, decode_varint,
-                              skip_field, unpack_floats, unpack_varints)
+from kflow.proto.wire import DecodeError, decode_varint, skip_field, unpack_floats, unpack_varints
 
 _FLOAT = struct.Struct("<f")
 EMPTY_FLOATS = np.zeros(0, np.float32)
@@ -221,6 +220,3 @@ def decode_bytes_list(data, start, end):
 
 DECODERS = {1: decode_bytes_list, 2: decode_float_list, 3: decode_int64_list}
 
-__all__ = ["index_example", "feature_kind", "decode_bytes_list", "decode_float_list",
-           "decode_int64_list", "packed_payload", "span", "skip", "DECODERS",
-           "WIRE_I32", "WIRE_LEN", "WIRE_VARINT"]

@@ -19,10 +19,10 @@ import struct
 
 from kflow.data.compression import DeflateWriter, TFRecordCompressionType, TFRecordOptions, compression_name
 from kflow.data.crc import masked_crc32c
-from kflow.data.tfrecord_reader import CorruptRecordWarning, TFRecordReader, tf_record_iterator
+from kflow.data.tfrecord_reader import CorruptRecordWarning, TFRecordFileReader, tf_record_iterator
 from kflow.errors import FailedPreconditionError, NotFoundError
 
-__all__ = ["TFRecordWriter", "TFRecordOptions", "TFRecordCompressionType", "TFRecordReader",
+__all__ = ["TFRecordWriter", "TFRecordOptions", "TFRecordCompressionType", "TFRecordFileReader",
            "CorruptRecordWarning", "tf_record_iterator", "masked_crc32c"]
 
 _LENGTH = struct.Struct("<Q")

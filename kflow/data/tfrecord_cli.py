@@ -22,7 +22,7 @@ from kflow.data.compression import compression_name
 from kflow.data.crc import crc32c, mask
 from kflow.data.example_wire import DECODERS, index_example
 from kflow.data.feature_spec import KIND_NAMES
-from kflow.data.tfrecord_reader import TFRecordReader
+from kflow.data.tfrecord_reader import TFRecordFileReader
 from kflow.errors import DataLossError, InvalidArgumentError, NotFoundError
 
 _SPEC_DTYPES = {1: "kf.string", 2: "kf.float32", 3: "kf.int64"}
@@ -84,7 +84,7 @@ def inspect(path, num_show=3, compression="auto", out=None):
     compression = compression_name(compression)
     stats, total, not_examples, status = {}, 0, 0, 0
     print("file: %s (compression: %s)" % (path, compression or "none"), file=out)
-    reader = TFRecordReader(path, compression_type=compression)
+    reader = TFRecordFileReader(path, compression_type=compression)
     try:
         for record in reader:
             try:

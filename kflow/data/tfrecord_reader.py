@@ -9,7 +9,7 @@ out of that buffer, so a multi-GB file never sits in memory and a record
 costs a few slices and two C CRC calls.
 
 Example:
-    >>> with TFRecordReader("train.tfrecord.gz", compression_type="GZIP") as reader:
+    >>> with TFRecordFileReader("train.tfrecord.gz", compression_type="GZIP") as reader:
     ...     for record in reader:
     ...         handle(record)
 """
@@ -31,8 +31,11 @@ class CorruptRecordWarning(UserWarning):
     """Warns that ``skip_corrupt=True`` dropped damaged records from a file."""
 
 
-class TFRecordReader:
+class TFRecordFileReader:
     """Iterates over the records (``bytes``) of one TFRecord file.
+
+    (Not TF 1.x's queue-based ``tf.TFRecordReader`` op; this is the file-level
+    reader behind ``TFRecordDataset`` and ``tf_record_iterator``.)
 
     Args:
         path: a file name, or a binary file object to read from.
@@ -76,6 +79,7 @@ class TFRecordReader:
         self.num_skipped = 0
         self.skipped = []
         self._index = 0
+        self._stream_error = None
         self._records = self._generate()
 
     @property
@@ -104,8 +108,12 @@ class TFRecordReader:
         """Makes ``need`` bytes available at ``self._pos`` if the file has them; returns how many are."""
         avail = len(self._buf) - self._pos
         pieces = [self._buf[self._pos:]]
-        while avail < need:
-            chunk = self._stream.read(min(max(self._chunk, need - avail), _MAX_READ))
+        while avail < need and self._stream_error is None:
+            try:
+                chunk = self._stream.read(min(max(self._chunk, need - avail), _MAX_READ))
+            except DataLossError as e:  # keep what was decoded; raise once a record needs the rest
+                self._stream_error = e
+                break
             if not chunk:
                 break
             pieces.append(chunk)
@@ -114,6 +122,10 @@ class TFRecordReader:
         self._buf = b"".join(pieces)
         self._pos = 0
         return avail
+
+    def _stream_failure(self):
+        return DataLossError(None, None, "%s; reading record index %d at byte offset %d%s" % (
+            self._stream_error.message, self._index, self._base + self._pos, self._where))
 
     def _damage(self, offset, reason, kind):
         message = "%s: %s record at byte offset %d%s (record index %d): %s" % (
@@ -134,6 +146,8 @@ class TFRecordReader:
             self.skipped.append((self._index, self.offset, e.message))
             self.num_skipped += 1
         finally:
+            if self._owns_file:  # done or failed: release the file without waiting for close()
+                self._stream.close()
             if self.num_skipped:
                 index, offset, reason = self.skipped[0]
                 warnings.warn("%s: skipped %d corrupt record(s); the first at byte offset %d (record index %d): %s"
@@ -146,6 +160,8 @@ class TFRecordReader:
             if len(buf) - pos < 12:
                 avail = self._fill(12)
                 buf, pos = self._buf, 0
+                if avail < 12 and self._stream_error is not None:
+                    raise self._stream_failure()
                 if avail == 0:
                     return
                 if avail < 12:
@@ -165,6 +181,8 @@ class TFRecordReader:
             if len(buf) - pos < need:
                 avail = self._fill(need)
                 buf, pos = self._buf, 0
+                if avail < need and self._stream_error is not None:
+                    raise self._stream_failure()
                 if avail < need:
                     self._pos = len(buf)
                     self._damage(self._base, "truncated record: the header announces %d data bytes + 4 CRC bytes "
@@ -186,6 +204,8 @@ class TFRecordReader:
         """Advances to the next offset holding a header whose length CRC checks out."""
         while True:
             if self._fill(12) < 12:
+                if self._stream_error is not None:
+                    raise self._stream_failure()
                 self._pos = len(self._buf)
                 return
             buf = self._buf
@@ -207,7 +227,7 @@ def tf_record_iterator(path, options=None):
     Raises:
         DataLossError: a corrupt or truncated record (file, byte offset, record index).
     """
-    reader = TFRecordReader(path, compression_type=options)
+    reader = TFRecordFileReader(path, compression_type=options)
     try:
         yield from reader
     finally:

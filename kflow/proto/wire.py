@@ -60,7 +60,7 @@ def encode_varint(value):
     """
     value = int(value)
     if 0 <= value < 0x80:
-        return bytes((value,))
+        return _ONE_BYTE[value]
     if value < 0:
         if value < -(1 << 63):
             raise ValueError("Value out of range for int64: %d" % value)
@@ -75,9 +75,19 @@ def encode_varint(value):
     return bytes(out)
 
 
+_ONE_BYTE = [bytes((i,)) for i in range(128)]  # serializing is dominated by tiny varints
+_TAGS = {}
+
+
 def encode_tag(field_number, wire_type):
     """Encodes a field key: ``(field_number << 3) | wire_type`` as a varint."""
-    return encode_varint((field_number << 3) | wire_type)
+    key = (field_number << 3) | wire_type
+    tag = _TAGS.get(key)
+    if tag is None:
+        tag = encode_varint(key)
+        if len(_TAGS) < 4096:
+            _TAGS[key] = tag
+    return tag
 
 
 def field_varint(field_number, value):
@@ -112,8 +122,10 @@ def field_double(field_number, value):
 
 def field_bytes(field_number, data):
     """A length-delimited field: ``bytes``, or an already serialized sub-message."""
-    data = bytes(data)
-    return encode_tag(field_number, WIRE_LEN) + encode_varint(len(data)) + data
+    if type(data) is not bytes:
+        data = bytes(data)
+    n = len(data)
+    return encode_tag(field_number, WIRE_LEN) + (_ONE_BYTE[n] if n < 0x80 else encode_varint(n)) + data
 
 
 field_message = field_bytes

@@ -1,0 +1,95 @@
+"""The Keras backend (``kf.keras.backend``, usually imported as ``K``): sessions, learning phase, values.
+
+Every graph gets one Keras session (so models sharing a graph share weights) and one
+learning-phase flag: a boolean ``placeholder_with_default(False)`` that ``fit`` feeds
+True, so layers such as Dropout switch behaviour without rebuilding anything.
+
+Example:
+    >>> from kflow.keras import backend as K
+    >>> K.set_value(model.optimizer.lr, 1e-4)
+    >>> K.get_value(model.optimizer.lr)
+    1e-04
+"""
+import weakref
+
+import numpy as np
+
+from kflow.engine import graph as graph_mod
+from kflow.engine.ops.constant_op import placeholder_with_default
+from kflow.engine.session import Session
+
+_SESSIONS = weakref.WeakKeyDictionary()  # graph -> its Keras session
+_LEARNING_PHASES = weakref.WeakKeyDictionary()  # graph -> bool tensor
+_EPSILON = 1e-7
+_FLOATX = "float32"
+
+
+def floatx():
+    return _FLOATX
+
+
+def epsilon():
+    """The fuzz factor used to keep logs and divisions finite (1e-7, as in Keras)."""
+    return _EPSILON
+
+
+def set_epsilon(value):
+    global _EPSILON
+    _EPSILON = float(value)
+
+
+def get_session(graph=None):
+    """The Keras session of ``graph`` (default: the default graph), created on first use."""
+    graph = graph if graph is not None else graph_mod.get_default_graph()
+    sess = _SESSIONS.get(graph)
+    if sess is None or sess._closed:
+        sess = _SESSIONS[graph] = Session(graph=graph)
+    return sess
+
+
+def set_session(session):
+    """Makes ``session`` the Keras session of its graph (models built in that graph then use it)."""
+    _SESSIONS[session.graph] = session
+
+
+def clear_session():
+    """Closes every Keras session and starts a fresh default graph (as ``K.clear_session()``)."""
+    for sess in list(_SESSIONS.values()):
+        sess.close()
+    _SESSIONS.clear()
+    _LEARNING_PHASES.clear()
+    graph_mod.reset_default_graph()
+
+
+def learning_phase(graph=None):
+    """The boolean learning-phase tensor of ``graph``: False unless fed (``fit`` feeds True)."""
+    graph = graph if graph is not None else graph_mod.get_default_graph()
+    phase = _LEARNING_PHASES.get(graph)
+    if phase is None:
+        with graph.as_default(), graph.control_dependencies(None), graph.name_scope(None):
+            phase = placeholder_with_default(False, shape=[], name="keras_learning_phase")
+        _LEARNING_PHASES[graph] = phase
+    return phase
+
+
+def get_value(x):
+    """The value of a Variable (read from its graph's Keras session) or of a plain number/array."""
+    if hasattr(x, "_variable"):
+        return get_session(x.graph).run(x)
+    return np.asarray(x) if not np.isscalar(x) else x
+
+
+def set_value(x, value):
+    """Writes ``value`` into Variable ``x`` in its graph's Keras session; adds no op to the graph."""
+    x.load(value, get_session(x.graph))
+
+
+def batch_get_value(xs):
+    if not xs:
+        return []
+    return list(get_session(xs[0].graph).run(tuple(xs)))
+
+
+def batch_set_value(pairs):
+    for x, value in pairs:
+        set_value(x, value)
