@@ -47,3 +47,33 @@ subtract = subtract
 newaxis = newaxis
 
 __version__ = "0.1.0"
+from kflow.engine.ops.array_ops import range, linspace, lin_space, eye, one_hot
+from kflow.engine.ops.shape_ops import (transpose, expand_dims, squeeze, tile, pad, reverse, reverse_v2,
+                                        broadcast_to)
+from kflow.engine.ops.concat_ops import concat, stack, unstack, split, parallel_stack
+from kflow.engine.ops.gather_ops import gather, slice, boolean_mask
+from kflow.engine.ops.reduction_ops import cumsum
+from kflow.engine.ops.einsum_op import einsum
+from kflow.engine.ops.clip_ops import clip_by_value, clip_by_norm, clip_by_global_norm, global_norm
+from kflow.engine.ops.random_ops import (random_normal, random_uniform, truncated_normal, random_shuffle,
+                                         multinomial)
+from kflow import random
+from kflow import summary, metrics
+from kflow.summary import Summary, SessionLog, Event, HistogramProto, GraphDef
+from kflow import train
+from kflow.layers.variable_scope import (variable_scope, variable_op_scope, get_variable, get_local_variable,
+                                         get_variable_scope, VariableScope, AUTO_REUSE, no_regularizer)
+from kflow.initializers import (zeros_initializer, ones_initializer, constant_initializer,
+                                random_normal_initializer, truncated_normal_initializer, random_uniform_initializer,
+                                glorot_uniform_initializer, glorot_normal_initializer, variance_scaling_initializer,
+                                orthogonal_initializer, he_normal, he_uniform, lecun_normal, lecun_uniform)
+from kflow import layers, initializers
+from kflow import keras, estimator
+from kflow.nn.rnn import reverse_sequence
+from kflow import nn, losses
+from kflow import data, io, sparse
+from kflow import io as python_io
+from kflow.data.parsing_ops import parse_single_example, parse_example, decode_raw
+from kflow.data.feature_spec import FixedLenFeature, VarLenFeature, FixedLenSequenceFeature
+from kflow.sparse import SparseTensor, SparseTensorValue, sparse_tensor_to_dense
+from kflow.engine.ops.script_ops import py_func, numpy_function

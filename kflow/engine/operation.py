@@ -114,6 +114,11 @@ def make_op(op_type, inputs, compute, output_specs, name=None, attrs=None, bind=
         attrs: dict of attributes kept on the op (shown in GraphDef, used by gradients).
         bind: ``f(session) -> kernel`` for stateful ops.
     """
+    if graph is None:
+        # a function graph (Dataset.map tracing) replaces outer-graph inputs by its own copies
+        capture = getattr(graph_mod.get_default_graph(), "capture_external", None)
+        if capture is not None:
+            inputs = capture(inputs)
     g = graph if graph is not None else _graph_for(inputs)
     if name and name.endswith("/"):
         full = name[:-1]  # an exact scope name from name_scope(...)

@@ -195,7 +195,8 @@ def _aliases_state(t):
     while True:
         if t.op._output_is_state:
             return True
-        if t.op.type == "Identity" and t.op.inputs:
+        # identities and view ops (reshape, transpose, slices...) may return the input's own buffer
+        if (t.op.type == "Identity" or getattr(t.op, "_output_is_view", False)) and t.op.inputs:
             t = t.op.inputs[0]
             continue
         return False

@@ -248,6 +248,8 @@ def _convert_feed(value, t, np_dtype, is_string):
         raise errors.InvalidArgumentError(None, t.op, "Cannot convert the value fed for '%s' to an array: %s"
                                           % (t.name, e)) from None
     if is_string:
+        if arr.dtype.kind == "S" and not isinstance(value, np.ndarray):
+            return np.array(value, dtype=object)  # fixed-width bytes would drop trailing NUL bytes
         return arr.astype(object) if arr.dtype != object else arr
     if arr.dtype == np_dtype:
         return arr

@@ -14,7 +14,7 @@ Example:
 import numpy as np
 
 from kflow import errors
-from kflow.engine import dtypes, graph as graph_mod, shapes
+from kflow.engine import backend, dtypes, graph as graph_mod, shapes
 from kflow.engine.graph import GraphKeys
 from kflow.engine.operation import make_op, not_differentiable, register_gradient, build_error
 from kflow.engine.ops.constant_op import convert_to_tensor
@@ -126,11 +126,14 @@ class Variable:
         from kflow.engine.session import _session_for
 
         sess = _session_for(session, self._variable)
-        arr = np.asarray(value, dtype=self.dtype.as_numpy_dtype)
+        arr = np.array(backend.to_numpy(value), dtype=self.dtype.as_numpy_dtype)  # a copy: the session owns it
         if not self.shape.is_compatible_with(arr.shape):
             raise ValueError("Cannot load a value of shape %s into variable '%s' of shape %s"
                              % (arr.shape, self.name, self.shape))
-        sess.variable_values[self._variable] = arr.copy()
+        placed = sess.placer.place(self._variable)
+        # The value must live where the variable's kernels run: a GPU variable holds a device array.
+        sess.variable_values[self._variable] = arr if placed[0] == "CPU" else \
+            sess.placer.backend_for(placed).to_device(arr)
 
     # ---- updates ---------------------------------------------------------
     def assign(self, value, use_locking=False, name=None, read_value=True):

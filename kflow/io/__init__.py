@@ -1,1 +1,9 @@
-"""kf.io: public names (facade; implementation files sit beside it)."""
+"""kf.io (also ``kf.python_io``): TFRecord files and Example parsing (facade; implementations in kflow/data/)."""
+from kflow.data.tfrecord import TFRecordWriter, TFRecordOptions, TFRecordCompressionType, tf_record_iterator
+from kflow.data.feature_spec import FixedLenFeature, VarLenFeature, FixedLenSequenceFeature
+from kflow.data.parsing_ops import parse_single_example, parse_example, decode_raw
+from kflow.sparse.sparse_tensor import SparseTensor, SparseTensorValue
+
+__all__ = ["TFRecordWriter", "TFRecordOptions", "TFRecordCompressionType", "tf_record_iterator",
+           "FixedLenFeature", "VarLenFeature", "FixedLenSequenceFeature", "parse_single_example", "parse_example",
+           "decode_raw", "SparseTensor", "SparseTensorValue"]

@@ -1,1 +1,17 @@
 """kf.train: public names (facade; implementation files sit beside it)."""
+from kflow.train.saver import Saver
+from kflow.train.checkpoint_file import (latest_checkpoint, get_checkpoint_state, list_variables, load_variable,
+                                         checkpoint_exists)
+from kflow.summary.graph_def import write_graph
+from kflow.summary.event_proto import summary_iterator
+from kflow.train.optimizer import Optimizer
+from kflow.train.gradient_descent import GradientDescentOptimizer
+from kflow.train.momentum import MomentumOptimizer
+from kflow.train.adam import AdamOptimizer
+from kflow.train.rmsprop import RMSPropOptimizer
+from kflow.train.adagrad import AdagradOptimizer
+from kflow.train.global_step import (get_global_step, get_or_create_global_step, create_global_step,
+                                     assert_global_step, global_step)
+from kflow.train.learning_rate_decay import (exponential_decay, natural_exp_decay, inverse_time_decay,
+                                             polynomial_decay, cosine_decay, piecewise_constant)
+from kflow.data.example_proto import Example, Features, Feature, BytesList, FloatList, Int64List

@@ -27,6 +27,8 @@ def _to_array(value, dtype=None):
                                 % (value, dtype.name))
         return arr.astype(dtype.as_numpy_dtype)
     arr = np.asarray(value)
+    if arr.dtype.kind == "S" and not isinstance(value, np.ndarray):
+        return np.array(value, dtype=object)  # numpy's fixed-width bytes would drop trailing NUL bytes
     if arr.dtype.kind in "SU":
         return arr.astype(object)
     if isinstance(value, np.ndarray) or isinstance(value, np.generic):
@@ -71,6 +73,8 @@ def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None):
         t = value
     elif hasattr(value, "_as_tensor"):
         t = value._as_tensor()
+    elif isinstance(value, (list, tuple)) and _holds_tensor(value):
+        t = _autopack(value, name)  # TF packs lists of tensors: kf.reduce_sum([a, b]), [kf.shape(x)[0], 3]
     else:
         if dtype is None and preferred_dtype is not None:
             try:
@@ -82,6 +86,17 @@ def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None):
         raise ValueError("Tensor conversion requested dtype %s for Tensor with dtype %s: %s"
                          % (dtypes.as_dtype(dtype).name, t.dtype.name, t))
     return t
+
+
+def _holds_tensor(value):
+    return any(is_tensor_like(v) or isinstance(v, (list, tuple)) and _holds_tensor(v) for v in value)
+
+
+def _autopack(value, name):
+    from kflow.engine.ops.concat_ops import stack
+
+    parts = [_autopack(v, None) if isinstance(v, (list, tuple)) and _holds_tensor(v) else v for v in value]
+    return stack(parts, name=name or "packed")
 
 
 def is_tensor_like(value):

@@ -3,19 +3,20 @@
 ``==`` and ``!=`` keep TF1's identity semantics (use kf.equal); ``<``, ``>`` etc. build ops.
 
 Example:
-    >>> y = 2.0 * x + b      # Mul, Add ops
+    >>> y = 2.0 * x + b      # ops named "mul", "add" (types Mul, Add)
     >>> row = x[0, ::2]      # StridedSlice
 """
 from kflow.engine.ops import comparison_ops, math_ops
 from kflow.engine.tensor import Tensor
 
 
-def _binary(fn):
+def _binary(fn, op_name):
+    # TF1 names operator-built ops in lowercase ("add", "mul", "truediv"), unlike kf.add's "Add".
     def forward(self, other):
-        return fn(self, other)
+        return fn(self, other, name=op_name)
 
     def reflected(self, other):
-        return fn(other, self)
+        return fn(other, self, name=op_name)
 
     return forward, reflected
 
@@ -36,7 +37,7 @@ def _getitem(self, key):
 def install(cls):
     """Attaches the operators to ``cls`` (Tensor; Variable delegates through its value)."""
     for name, fn in list(_BINARY.items()) + list(_LOGICAL.items()):
-        forward, reflected = _binary(fn)
+        forward, reflected = _binary(fn, name)
         setattr(cls, "__%s__" % name, forward)
         setattr(cls, "__r%s__" % name, reflected)
     cls.__div__ = cls.__truediv__

@@ -1,4 +1,4 @@
-"""Reductions (reduce_sum/mean/max/min/prod/any/all), argmax/argmin.
+"""Reductions (reduce_sum/mean/max/min/prod/any/all), argmax/argmin, and the running sum cumsum.
 
 ``axis`` may be None (all axes), an int, or a list; negative axes count from the end;
 TF1's ``reduction_indices`` and ``keep_dims`` are accepted.
@@ -8,10 +8,11 @@ Example:
 """
 import numpy as np
 
-from kflow.engine import dtypes
+from kflow.engine import backend, dtypes
 from kflow.engine.operation import make_op, register_gradient, not_differentiable, build_error
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops import array_ops, math_ops
+from kflow.engine.ops.params import canonical_axis
 
 
 def _axes(op_type, x, axis, name):
@@ -46,18 +47,31 @@ def _reduce(op_type, np_fn, input_tensor, axis, keepdims, name, reduction_indice
     if axis is None:
         axis = reduction_indices
     keepdims = bool(keepdims if keepdims is not None else keep_dims)
+    logical = op_type in ("Any", "All")
+    if x.dtype.is_bool != logical or not (logical or x.dtype.is_numeric):
+        raise build_error(op_type, name, [x], "%s needs %s input, got %s" % (
+            op_type, "a bool" if logical else "a numeric", x.dtype.name), TypeError)
     axes = _axes(op_type, x, axis, name)
-    np_axes = axes if axes is None or x.shape.ndims is not None else axes
+    np_axes = axes
 
     def kernel(v):
-        return np.asarray(np_fn(v, axis=np_axes, keepdims=keepdims))
+        # reductions to a scalar give numpy scalars; ops exchange arrays (of the input's array module)
+        return backend.array_module(v).asarray(np_fn(v, axis=np_axes, keepdims=keepdims))
 
     return make_op(op_type, [x], kernel, [(out_dtype or x.dtype, _reduced_shape(x, axes, keepdims))],
                    name or op_type, attrs={"axes": axes, "keepdims": keepdims}).outputs[0]
 
 
+def _sum(v, axis, keepdims):
+    return np.sum(v, axis=axis, keepdims=keepdims, dtype=v.dtype)  # numpy would widen int32 to int64
+
+
+def _prod(v, axis, keepdims):
+    return np.prod(v, axis=axis, keepdims=keepdims, dtype=v.dtype)
+
+
 def reduce_sum(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
-    return _reduce("Sum", np.sum, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
+    return _reduce("Sum", _sum, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
 
 
 def _mean(v, axis, keepdims):
@@ -85,7 +99,7 @@ def reduce_min(input_tensor, axis=None, keepdims=None, name=None, reduction_indi
 
 
 def reduce_prod(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
-    return _reduce("Prod", np.prod, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
+    return _reduce("Prod", _prod, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
 
 
 def reduce_any(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
@@ -169,3 +183,33 @@ def _arg(op_type, fn, x, axis, name, dimension, output_type):
 
 
 not_differentiable("ArgMax", "ArgMin")
+
+
+def _cumsum_kernel(axis, exclusive, reverse):
+    def kernel(v):
+        if reverse:
+            v = np.flip(v, axis)
+        out = np.cumsum(v, axis=axis, dtype=v.dtype)  # numpy would widen int32 sums to int64
+        if exclusive:
+            out = np.roll(out, 1, axis)  # a fresh array: safe to write into
+            out[(slice(None),) * axis + (0,)] = 0
+        return np.flip(out, axis) if reverse else out
+    return kernel
+
+
+def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
+    """Running sum along ``axis``; ``exclusive`` leaves out each element itself, ``reverse`` sums from the end.
+
+    Example:
+        >>> kf.cumsum([1, 2, 3], exclusive=True)   # [0, 1, 3]
+    """
+    x = convert_to_tensor(x)
+    a = canonical_axis("Cumsum", name, [x], axis, x.shape.ndims)
+    return make_op("Cumsum", [x], _cumsum_kernel(a, bool(exclusive), bool(reverse)), [(x.dtype, x.shape)],
+                   name or "Cumsum", attrs={"axis": a, "exclusive": bool(exclusive), "reverse": bool(reverse)}
+                   ).outputs[0]
+
+
+@register_gradient("Cumsum")
+def _cumsum_grad(op, grad):
+    return [cumsum(grad, op.attrs["axis"], op.attrs["exclusive"], not op.attrs["reverse"])]

@@ -105,13 +105,15 @@ def strided_slice_from_key(tensor, key):
     else:
         def kernel(v, *idx):
             return v[_resolve(template, idx)]
-    return make_op("StridedSlice", [x] + dyn, kernel, [(x.dtype, shape)], "strided_slice",
-                   attrs={"template": template}).outputs[0]
+    op = make_op("StridedSlice", [x] + dyn, kernel, [(x.dtype, shape)], "strided_slice",
+                 attrs={"template": template})
+    op._output_is_view = True  # basic indexing returns a view of the input
+    return op.outputs[0]
 
 
 def _slice_grad_kernel(template):
     def kernel(x, g, *idx):
-        out = np.zeros(np.shape(x), dtype=g.dtype)
+        out = np.zeros_like(x, dtype=g.dtype)  # zeros_like keeps device arrays on their device
         out[_resolve(template, idx)] = g
         return out
     return kernel

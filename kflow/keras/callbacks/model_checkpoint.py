@@ -31,7 +31,10 @@ class ModelCheckpoint(Callback):
         self.verbose = verbose
         self.save_best_only = save_best_only
         self.save_weights_only = save_weights_only
-        self.period = save_freq if isinstance(save_freq, int) else period
+        if save_freq != "epoch":
+            raise NotImplementedError("ModelCheckpoint(save_freq=...) other than 'epoch' is not supported; use "
+                                      "period (epochs between saves).")
+        self.period = period
         self._monitor = Monitor(monitor, mode, owner="ModelCheckpoint")
         self.monitor = monitor
         self.best = self._monitor.worst

@@ -23,14 +23,16 @@ class ProgbarLogger(Callback):
         count_mode: "steps" or "samples": the unit of the bar.
         stateful_metrics: metric names shown as their last value instead of the epoch average.
         file: stream to write to (default ``sys.stdout``).
+        verbose: 1 or 2 as above; default: the ``verbose`` given to ``fit``.
     """
 
-    def __init__(self, count_mode="steps", stateful_metrics=None, file=None, verbose=1):
+    def __init__(self, count_mode="steps", stateful_metrics=None, file=None, verbose=None):
         super().__init__()
         self.count_mode = count_mode
         self.stateful_metrics = set(stateful_metrics or ())
         self.file = file
-        self.verbose = verbose
+        self._verbose = verbose
+        self.verbose = verbose if verbose is not None else 1
         self._bar = None
 
     @property
@@ -43,7 +45,8 @@ class ProgbarLogger(Callback):
 
     def on_train_begin(self, logs=None):
         self.epochs = self.params.get("epochs", 1)
-        self.verbose = self.params.get("verbose", self.verbose)
+        if self._verbose is None:
+            self.verbose = self.params.get("verbose", 1)
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch

@@ -1,0 +1,183 @@
+"""Epoch time of ``model.fit`` for an MLP and a CNN on MNIST-sized data, against PyTorch and Keras.
+
+For each model (the MLP of recipes/mnist_mlp.py: 784-512-512-10 with dropout; the CNN of
+recipes/mnist_cnn.py) it trains with Adam at batch size 128 on the same 60,000 images
+(Fashion-MNIST from $KFLOW_DATA_DIR when present, else random images) and prints the
+seconds per epoch (best of --epochs) and the ratio against PyTorch CPU and Keras (each
+only if installed; they are never kflow dependencies), run in this same process.
+It also measures the callbacks (progress line + TensorBoard + a ModelCheckpoint each
+epoch): their share of the epoch, timed directly around every hook, and the epoch time
+with versus without them. Goals: MLP epoch <= 0.9x PyTorch; callbacks < 3% of the epoch.
+
+Run: python bench/fit_mnist.py [--epochs 3] [--samples 60000] [--skip-cnn]
+"""
+import argparse
+import os
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "recipes"))
+
+import kflow as kf  # noqa: E402
+import mnist_cnn  # noqa: E402
+import mnist_mlp  # noqa: E402
+
+
+def load(samples):
+    try:
+        (x, y), _ = kf.keras.datasets.fashion_mnist.load_data()
+        source = "Fashion-MNIST"
+    except Exception:  # no data available: the timing does not depend on the pixel values
+        rng = np.random.RandomState(0)
+        x, y = rng.randint(0, 256, (samples, 28, 28)).astype(np.uint8), rng.randint(0, 10, samples)
+        source = "random images"
+    x, y = x[:samples].astype(np.float32) / 255.0, y[:samples].astype(np.int64)
+    return x, y, source
+
+
+class _NullTty:
+    """A terminal that discards its output: the progress bar draws as on a real one."""
+
+    def write(self, text):
+        return len(text)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return True
+
+
+class TimedCallback(kf.keras.callbacks.Callback):
+    """Wraps a callback and adds the time spent in its hooks to ``self.seconds``."""
+
+    def __init__(self, inner):
+        super().__init__()
+        self.inner, self.seconds = inner, 0.0
+        for hook in ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_train_batch_begin",
+                     "on_train_batch_end", "set_model", "set_params"):
+            setattr(self, hook, self._timed(getattr(inner, hook)))
+
+    def _timed(self, fn):
+        def call(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - t0
+        return call
+
+
+def kflow_epoch(build, x, y, epochs, callbacks=None, verbose=0):
+    np.random.seed(0)
+    model = build()
+    model.fit(x, y, batch_size=128, epochs=epochs, verbose=verbose, callbacks=callbacks)
+    seconds = [t["seconds"] for t in model.epoch_timings]
+    return min(seconds), model.epoch_timings[int(np.argmin(seconds))]
+
+
+def torch_epoch(kind, x, y, epochs):
+    try:
+        import torch
+    except ImportError:
+        return None
+    nn = torch.nn
+    torch.manual_seed(0)
+    if kind == "mlp":
+        model = nn.Sequential(nn.Flatten(), nn.Linear(784, 512), nn.ReLU(), nn.Dropout(0.2), nn.Linear(512, 512),
+                              nn.ReLU(), nn.Dropout(0.2), nn.Linear(512, 10))
+        xt = torch.from_numpy(x.reshape(-1, 784))
+    else:
+        model = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(),
+                              nn.MaxPool2d(2), nn.Flatten(), nn.Dropout(0.5), nn.Linear(64 * 5 * 5, 10))
+        xt = torch.from_numpy(x[:, None])
+    yt = torch.from_numpy(y)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    times = []
+    for _ in range(epochs):
+        t0 = time.perf_counter()
+        model.train()
+        perm = torch.randperm(len(xt))
+        for i in range(0, len(xt), 128):
+            idx = perm[i:i + 128]
+            opt.zero_grad()
+            loss = loss_fn(model(xt[idx]), yt[idx])
+            loss.backward()
+            opt.step()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def keras_epoch(kind, x, y, epochs):
+    try:
+        import keras
+    except ImportError:
+        return None
+    L = keras.layers
+    if kind == "mlp":
+        model = keras.Sequential([L.Input((784,)), L.Dense(512, activation="relu"), L.Dropout(0.2),
+                                  L.Dense(512, activation="relu"), L.Dropout(0.2), L.Dense(10, activation="softmax")])
+        data = x.reshape(-1, 784)
+    else:
+        model = keras.Sequential([L.Input((28, 28, 1)), L.Conv2D(32, 3, activation="relu"), L.MaxPooling2D(2),
+                                  L.Conv2D(64, 3, activation="relu"), L.MaxPooling2D(2), L.Flatten(), L.Dropout(0.5),
+                                  L.Dense(10, activation="softmax")])
+        data = x[..., None]
+    model.compile("adam", "sparse_categorical_crossentropy")
+    times = []
+    for _ in range(epochs):
+        t0 = time.perf_counter()
+        model.fit(data, y, batch_size=128, epochs=1, verbose=0)
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def ratio_line(name, ours, other):
+    return "  vs %-8s %7.2f s/epoch   kflow/%s = %.2fx" % (name, other, name, ours / other) if other else \
+        "  vs %-8s not installed" % name
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--samples", type=int, default=60000)
+    parser.add_argument("--skip-cnn", action="store_true")
+    args = parser.parse_args()
+    x, y, source = load(args.samples)
+    print("data: %d %s, batch 128, Adam, best of %d epochs" % (len(x), source, args.epochs))
+    models = [("mlp", mnist_mlp.build_model, x.reshape(-1, 784))]
+    if not args.skip_cnn:
+        models.append(("cnn", mnist_cnn.build_model, x[..., None]))
+    for kind, build, data in models:
+        ours, timing = kflow_epoch(build, data, y, args.epochs)
+        print("%s: kflow %7.2f s/epoch (%s)" % (kind.upper(), ours, kf.keras.callbacks.progbar.format_timing(timing)))
+        print(ratio_line("pytorch", ours, torch_epoch(kind, x, y, args.epochs)))
+        print(ratio_line("keras", ours, keras_epoch(kind, x, y, args.epochs)))
+        if kind == "mlp":
+            callbacks_cost(build, data, y, args.epochs, ours)
+
+
+def callbacks_cost(build, x, y, epochs, plain):
+    """Progress bar + TensorBoard + ModelCheckpoint every epoch: timed per hook, and as an epoch-time delta
+    (runs with and without them alternate, best epoch of each kept, to damp machine noise)."""
+    out = tempfile.mkdtemp(prefix="kflow_bench_")
+    with_cbs, hooks = float("inf"), float("inf")
+    for _ in range(2):
+        callbacks = [TimedCallback(kf.keras.callbacks.ProgbarLogger(file=_NullTty(), verbose=1)),  # the live bar
+                     TimedCallback(kf.keras.callbacks.TensorBoard(log_dir=os.path.join(out, "logs"))),
+                     TimedCallback(kf.keras.callbacks.ModelCheckpoint(os.path.join(out, "ckpt.{epoch:02d}.h5")))]
+        seconds, _ = kflow_epoch(build, x, y, epochs, callbacks=callbacks)
+        with_cbs = min(with_cbs, seconds)
+        hooks = min(hooks, sum(c.seconds for c in callbacks) / epochs)
+        plain = min(plain, kflow_epoch(build, x, y, epochs)[0])
+    print("  callbacks (progress bar + TensorBoard + checkpoint each epoch): %.3f s/epoch inside their hooks = "
+          "%.2f%% of the epoch; epoch %.2f s with them vs %.2f s without (%+.1f%%)"
+          % (hooks, 100 * hooks / plain, with_cbs, plain, 100 * (with_cbs - plain) / plain))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,216 @@
+"""Selecting parts of a tensor: gather, slice, boolean_mask (each beside its gradient).
+
+Gradients scatter back into zeros shaped like the input (TF returns IndexedSlices for gather; kflow's
+gradients are dense arrays, summed over repeated indices).
+
+Example:
+    >>> rows = kf.gather(table, ids)              # table[ids]
+    >>> crop = kf.slice(img, [0, 1, 1, 0], [-1, 28, 28, -1])
+    >>> pos = kf.boolean_mask(x, x > 0)
+"""
+import builtins
+
+import numpy as np
+
+from kflow.engine import backend
+from kflow.engine.operation import make_op, register_gradient, build_error
+from kflow.engine.ops.constant_op import convert_to_tensor
+from kflow.engine.ops.params import (make_param_op, op_params, data_grads, constant_value, partial_shape, ints,
+                                     canonical_axis, mark_view)
+
+_slice = builtins.slice  # this module defines kf.slice
+
+
+def scatter_add(out, key, values):
+    """``out[key] += values`` with repeated indices adding up, on numpy or CuPy arrays."""
+    if backend.array_module(out) is np:
+        np.add.at(out, key, values)
+    else:  # pragma: no cover - needs a GPU
+        import cupyx
+
+        cupyx.scatter_add(out, key, values)
+    return out
+
+
+# ---- gather -------------------------------------------------------------------------------------
+def _gather_kernel(axis):
+    def kernel(p, idx):
+        n = p.shape[axis]
+        if backend.array_module(idx) is np and idx.size and (idx.min() < 0 or idx.max() >= n):
+            bad = idx[(idx < 0) | (idx >= n)].ravel()[0]
+            raise IndexError("gather: index %d is not in [0, %d) (axis %d of params with shape %s)"
+                             % (bad, n, axis, p.shape))
+        return np.take(p, idx, axis=axis)
+    return kernel
+
+
+def gather(params, indices, validate_indices=None, name=None, axis=0, batch_dims=0):
+    """Entries of ``params`` along ``axis`` at ``indices``: shape ``p[:axis] + indices.shape + p[axis+1:]``.
+
+    Example:
+        >>> kf.gather([[1, 2], [3, 4], [5, 6]], [2, 0])   # [[5, 6], [1, 2]]
+    """
+    p = convert_to_tensor(params)
+    idx = convert_to_tensor(indices)
+    if not idx.dtype.is_integer:
+        raise build_error("GatherV2", name, [p, idx], "gather: indices must be int32 or int64, got %s"
+                          % idx.dtype.name, TypeError)
+    if batch_dims:
+        raise build_error("GatherV2", name, [p, idx], "gather: batch_dims=%r is not supported" % (batch_dims,))
+    pd = p.shape.dims
+    a = canonical_axis("GatherV2", name, [p, idx], axis, None if pd is None else len(pd))
+    if pd is not None and pd[a] is not None:
+        known = constant_value(idx)
+        if known is not None and known.size and (known.min() < 0 or known.max() >= pd[a]):
+            raise build_error("GatherV2", name, [p, idx], "gather: indices %s are out of range [0, %d) for axis %d"
+                              % (known.tolist(), pd[a], a))
+    out = None if pd is None or idx.shape.dims is None else list(pd[:a]) + list(idx.shape.dims) + list(pd[a + 1:])
+    return make_op("GatherV2", [p, idx], _gather_kernel(a), [(p.dtype, out)], name or "GatherV2",
+                   attrs={"axis": a}).outputs[0]
+
+
+def _gather_grad_kernel(axis):
+    lead = (_slice(None),) * axis
+
+    def kernel(g, idx, p):
+        out = np.zeros_like(p, dtype=g.dtype)
+        return scatter_add(out, lead + (idx,), g)
+    return kernel
+
+
+@register_gradient("GatherV2")
+def _gather_grad(op, grad):
+    p, idx = op.inputs
+    a = op.attrs["axis"]
+    g = make_op("GatherGrad", [grad, idx, p], _gather_grad_kernel(a), [(grad.dtype, p.shape)], "GatherGrad",
+                attrs={"axis": a}).outputs[0]
+    return [g, None]
+
+
+@register_gradient("GatherGrad")
+def _gather_grad_grad(op, grad):
+    return [gather(grad, op.inputs[1], axis=op.attrs["axis"]), None, None]
+
+
+# ---- slice --------------------------------------------------------------------------------------
+def _slice_key(begin, size, shape):
+    b, s = ints(begin), ints(size)
+    if len(b) != len(shape) or len(s) != len(shape):
+        raise ValueError("slice: begin %s and size %s must have one entry per dimension of the input %s"
+                         % (list(b), list(s), tuple(shape)))
+    key = []
+    for i, (lo, n, d) in enumerate(zip(b, s, shape)):
+        hi = d if n == -1 else lo + n
+        if lo < 0 or hi > d or hi < lo:
+            raise ValueError("slice: begin %s, size %s out of bounds for dimension %d of size %d in input of "
+                             "shape %s" % (list(b), list(s), i, d, tuple(shape)))
+        key.append(_slice(lo, hi))
+    return tuple(key)
+
+
+def _slice_kernel(x, begin, size):
+    return x[_slice_key(begin, size, x.shape)]
+
+
+def slice(input_, begin, size, name=None):  # noqa: A001 - TF's public name
+    """The block of ``input_`` starting at ``begin`` with ``size`` (-1: everything to the end) per axis.
+
+    Example:
+        >>> kf.slice([[1, 2, 3], [4, 5, 6]], [0, 1], [2, -1])   # [[2, 3], [5, 6]]
+    """
+    x = convert_to_tensor(input_)
+    dims = x.shape.dims
+    b, s = partial_shape(begin), partial_shape(size)
+    out = None
+    if b is not None and s is not None:
+        if len(b) != len(s) or (dims is not None and len(b) != len(dims)):
+            raise build_error("Slice", name, [x], "slice: begin %s and size %s must have one entry per dimension "
+                              "of the input" % (b, s))
+        out = []
+        for i, (lo, n) in enumerate(zip(b, s)):
+            d = None if dims is None else dims[i]
+            if (lo is not None and lo < 0) or (n is not None and n < -1) or (
+                    d is not None and lo is not None and n is not None and lo + max(n, 0) > d):
+                raise build_error("Slice", name, [x], "slice: begin %s, size %s out of bounds for dimension %d "
+                                  "of size %s" % (b, s, i, d))
+            if n == -1:
+                out.append(None if d is None or lo is None else d - lo)
+            else:
+                out.append(n)
+    elif b is not None or s is not None:
+        out = [None] * len(b if b is not None else s)
+    return mark_view(make_param_op("Slice", [x], [begin, size], _slice_kernel, [(x.dtype, out)],
+                                   name or "Slice")).outputs[0]
+
+
+def _slice_grad_kernel(x, g, begin, size):
+    out = np.zeros_like(x, dtype=g.dtype)
+    out[_slice_key(begin, size, x.shape)] = g
+    return out
+
+
+@register_gradient("Slice")
+def _slice_grad(op, grad):
+    x = op.inputs[0]
+    g = make_param_op("SliceGrad", [x, grad], op_params(op), _slice_grad_kernel, [(grad.dtype, x.shape)],
+                      "SliceGrad").outputs[0]
+    return data_grads(op, [g])
+
+
+@register_gradient("SliceGrad")
+def _slice_grad_grad(op, grad):
+    begin, size = op_params(op)
+    return data_grads(op, [None, slice(grad, begin, size)])
+
+
+# ---- boolean_mask ---------------------------------------------------------------------------------
+def boolean_mask(tensor, mask, name="boolean_mask", axis=None):
+    """The entries of ``tensor`` where the k-D bool ``mask`` (matching dims ``axis..axis+k``) is True.
+
+    The masked dimensions collapse into one of unknown size.
+
+    Example:
+        >>> kf.boolean_mask([[1, 2], [3, 4]], [True, False])   # [[1, 2]]
+    """
+    x = convert_to_tensor(tensor)
+    m = convert_to_tensor(mask)
+    if m.dtype.name != "bool":
+        raise build_error("BooleanMask", name, [x, m], "boolean_mask: mask must be bool, got %s" % m.dtype.name,
+                          TypeError)
+    k = m.shape.ndims
+    if k is None or k == 0:
+        raise build_error("BooleanMask", name, [x, m], "boolean_mask: mask must have a known rank >= 1, got %s"
+                          % m.shape)
+    dims = x.shape.dims
+    a = 0 if axis is None else canonical_axis("BooleanMask", name, [x, m], axis, None if dims is None else len(dims))
+    out = None
+    if dims is not None:
+        if a + k > len(dims) or not m.shape.is_compatible_with(list(dims[a:a + k])):
+            raise build_error("BooleanMask", name, [x, m], "boolean_mask: mask shape %s must match dimensions %d.."
+                              "%d of the tensor shape %s" % (m.shape, a, a + k - 1, x.shape))
+        out = list(dims[:a]) + [None] + list(dims[a + k:])
+    lead = (_slice(None),) * a
+    return make_op("BooleanMask", [x, m], lambda v, c: v[lead + (c,)], [(x.dtype, out)], name,
+                   attrs={"axis": a}).outputs[0]
+
+
+def _boolean_mask_grad_kernel(lead):
+    def kernel(g, c, x):
+        out = np.zeros_like(x, dtype=g.dtype)
+        out[lead + (c,)] = g
+        return out
+    return kernel
+
+
+@register_gradient("BooleanMask")
+def _boolean_mask_grad(op, grad):
+    x, m = op.inputs
+    lead = (_slice(None),) * op.attrs["axis"]
+    g = make_op("BooleanMaskGrad", [grad, m, x], _boolean_mask_grad_kernel(lead), [(grad.dtype, x.shape)],
+                "BooleanMaskGrad", attrs={"axis": op.attrs["axis"]}).outputs[0]
+    return [g, None]
+
+
+@register_gradient("BooleanMaskGrad")
+def _boolean_mask_grad_grad(op, grad):
+    return [boolean_mask(grad, op.inputs[1], axis=op.attrs["axis"]), None, None]

@@ -1,0 +1,74 @@
+"""Python functions as graph ops: ``kf.py_func`` and ``kf.numpy_function``.
+
+The function gets numpy arrays (``bytes`` in object arrays for strings) and
+returns arrays that are converted to ``Tout``; the outputs have unknown
+shapes (use ``set_shape``). Like TF's, these ops have no gradient and run on
+the host.
+
+Example:
+    >>> y = kf.py_func(lambda x: np.sort(x), [x], kf.float32)
+    >>> y.set_shape(x.shape)
+"""
+import numpy as np
+
+from kflow import errors
+from kflow.engine import backend, dtypes
+from kflow.engine.operation import make_op
+from kflow.engine.ops.constant_op import convert_to_tensor
+
+
+def _convert(value, dtype, func, index):
+    if dtype is dtypes.string:
+        arr = np.asarray(value, dtype=object)
+        out = np.empty(arr.shape, object)
+        out.reshape(-1)[:] = [v.encode("utf-8") if isinstance(v, str) else v for v in arr.reshape(-1)]
+        return out
+    arr = np.asarray(value)
+    want = np.dtype(dtype.as_numpy_dtype)
+    if arr.dtype != want:
+        if arr.dtype.kind in "OSU" or not np.can_cast(arr.dtype, want, "same_kind") and not (
+                arr.dtype.kind in "iub" and want.kind in "iuf"):
+            raise errors.InvalidArgumentError(
+                None, None, "%s returned output %d of dtype %s, which does not match Tout %s"
+                % (getattr(func, "__name__", "py_func"), index, arr.dtype, dtype.name))
+        arr = arr.astype(want)
+    return arr
+
+
+def py_func(func, inp, Tout, stateful=True, name=None):  # noqa: N803 - TF's argument name
+    """Wraps ``func(*numpy_inputs) -> numpy output(s)`` as an op.
+
+    Args:
+        func: a Python function.
+        inp: list of input tensors (or values).
+        Tout: a dtype (one output, returned as a Tensor) or a list of dtypes (a list of Tensors).
+        stateful: accepted for compatibility (the function is always called).
+
+    Raises:
+        InvalidArgumentError: (when run) ``func`` returned the wrong number of outputs or a dtype that
+            cannot be converted to ``Tout``.
+    """
+    inputs = [convert_to_tensor(x) for x in inp]
+    single = not isinstance(Tout, (list, tuple))
+    touts = [dtypes.as_dtype(t) for t in ([Tout] if single else Tout)]
+
+    def kernel(*args):
+        out = func(*[backend.to_numpy(a) for a in args])
+        outs = [out] if single else out
+        if outs is None and not touts:
+            return None
+        if not isinstance(outs, (list, tuple)) or len(outs) != len(touts):
+            raise errors.InvalidArgumentError(None, None, "%s returned %r but %d outputs (%s) were expected"
+                                              % (getattr(func, "__name__", "py_func"), type(out).__name__,
+                                                 len(touts), ", ".join(t.name for t in touts)))
+        converted = [_convert(v, t, func, i) for i, (v, t) in enumerate(zip(outs, touts))]
+        return converted[0] if len(converted) == 1 else tuple(converted)
+
+    op = make_op("PyFunc", inputs, kernel, [(t, None) for t in touts], name or "PyFunc",
+                 attrs={"Tout": touts, "stateful": stateful})
+    return op.outputs[0] if single else list(op.outputs)
+
+
+def numpy_function(func, inp, Tout, name=None):  # noqa: N803
+    """``tf.numpy_function``: :func:`py_func` under its TF 1.14+ name."""
+    return py_func(func, inp, Tout, stateful=True, name=name)

@@ -1,0 +1,14 @@
+"""kf.keras: Keras over kflow graphs - Sequential, functional and subclassed models, fit and callbacks.
+
+Example:
+    >>> model = kf.keras.Sequential([kf.keras.layers.Dense(64, activation="relu", input_shape=(784,)),
+    ...                              kf.keras.layers.Dense(10, activation="softmax")])
+    >>> model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    >>> model.fit(x_train, y_train, epochs=2, validation_split=0.1)
+"""
+from kflow.keras import (activations, backend, callbacks, datasets, initializers, layers, losses, metrics, models,
+                         optimizers, regularizers)
+from kflow.keras.engine import Input, InputLayer, Model, Sequential
+
+__all__ = ["Sequential", "Model", "Input", "InputLayer", "layers", "optimizers", "losses", "metrics", "callbacks",
+           "models", "datasets", "backend", "activations", "initializers", "regularizers"]

@@ -1,0 +1,112 @@
+"""What ``compile`` adds to a model's graph: target placeholders, the total loss and the metric tensors.
+
+Built once per compile, lazily (the model may be built only when data arrives). Each
+output gets a target placeholder and a per-sample-weight placeholder that defaults to
+ones, so class/sample weights need no second graph. The loss of an output is Keras's
+``mean(loss * w) / mean(w != 0)``; the total adds ``loss_weights`` and layer
+regularization losses. Metric tensors are batch means; ``fit`` averages them per epoch.
+
+Example:
+    >>> c = CompiledLoss(model, "sparse_categorical_crossentropy", ["acc"])
+    >>> c.metrics_names
+    ['loss', 'acc']
+"""
+from kflow.engine import dtypes
+from kflow.engine.ops import math_ops as M
+from kflow.engine.ops.array_ops import ones_like
+from kflow.engine.ops.comparison_ops import not_equal
+from kflow.engine.ops.constant_op import placeholder, placeholder_with_default
+from kflow.engine.ops.reduction_ops import reduce_mean
+from kflow.keras import losses as losses_mod
+from kflow.keras import metrics as metrics_mod
+
+_SPARSE_LOSSES = (losses_mod.sparse_categorical_crossentropy,)
+
+
+def per_output(value, names, what, default=None):
+    """Spreads a compile argument (single value, list, or dict by output name) to one entry per output."""
+    if isinstance(value, dict):
+        unknown = set(value) - set(names)
+        if unknown:
+            raise ValueError("Unknown entries in %s dictionary: %s. Only expected the outputs %s."
+                             % (what, sorted(unknown), names))
+        return [value.get(n, default) for n in names]
+    if isinstance(value, (list, tuple)) and what != "metrics":
+        if len(value) != len(names):
+            raise ValueError("When passing a list as %s, it should have one entry per model output (%d: %s); "
+                             "got %d." % (what, len(names), names, len(value)))
+        return list(value)
+    if what == "metrics" and isinstance(value, (list, tuple)) and value and isinstance(value[0], (list, tuple)):
+        return list(value)  # nested: one metric list per output
+    return [value] * len(names)
+
+
+class CompiledLoss:
+    """Targets, weights, total loss and metrics of a model, built in the model's graph.
+
+    Attributes:
+        targets: target placeholders, one per output.
+        sample_weights: per-sample weight tensors (placeholders defaulting to ones), one per output.
+        total_loss: scalar tensor minimized by ``fit``.
+        metrics_names: "loss", then per-output losses (several outputs), then the metrics.
+        metrics_tensors: tensors matching ``metrics_names[1:]``.
+    """
+
+    def __init__(self, model, loss, metrics=None, loss_weights=None, custom_objects=None):
+        names = model.output_names
+        self.loss_functions = [losses_mod.get(l, custom_objects) for l in per_output(loss, names, "loss")]
+        if any(fn is None for fn in self.loss_functions):
+            raise ValueError("Each model output needs a loss; got loss=%r for outputs %s." % (loss, names))
+        weights = per_output(loss_weights if loss_weights is not None else 1.0, names, "loss_weights", 1.0)
+        metric_lists = per_output(metrics or [], names, "metrics", [])
+        self.targets, self.sample_weights = [], []
+        self.metrics_names, self.metrics_tensors = ["loss"], []
+        output_losses, metric_entries = [], []
+        g = model.graph
+        with g.as_default():
+            for out, name, fn, w, mlist in zip(model.outputs, names, self.loss_functions, weights, metric_lists):
+                target = self._target_for(out, name, fn)
+                self.targets.append(target)
+                with g.name_scope(name + "_loss"):
+                    per_sample = fn(target, out)
+                    if per_sample.shape.ndims and per_sample.shape.ndims > 1:  # e.g. temporal outputs
+                        per_sample = reduce_mean(per_sample, axis=list(range(1, per_sample.shape.ndims)))
+                    sw = placeholder_with_default(ones_like(per_sample), [None], name=name + "_sample_weights")
+                    self.sample_weights.append(sw)
+                    weighted = reduce_mean(per_sample * sw) / M.maximum(
+                        reduce_mean(M.cast(not_equal(sw, 0.0), per_sample.dtype)), 1e-7)
+                output_losses.append((name, w, weighted))
+                for ident in (mlist if isinstance(mlist, (list, tuple)) else [mlist]):
+                    mname, mfn = metrics_mod.resolve(ident, fn, out.shape.as_list() if out.shape.ndims else None,
+                                                     custom_objects)
+                    with g.name_scope(name + "_" + _scope_name(mname)):
+                        metric_entries.append((name + "_" + mname if len(names) > 1 else mname,
+                                               reduce_mean(mfn(target, out))))
+            total = None
+            for _, w, l in output_losses:
+                term = l if w == 1.0 else l * float(w)
+                total = term if total is None else total + term
+            for reg in model.losses:
+                total = total + reg
+            self.total_loss = total
+        if len(names) > 1:
+            for name, _, l in output_losses:
+                self.metrics_names.append(name + "_loss")
+                self.metrics_tensors.append(l)
+        for mname, t in metric_entries:
+            self.metrics_names.append(mname)
+            self.metrics_tensors.append(t)
+
+    @staticmethod
+    def _target_for(output, name, loss_fn):
+        if loss_fn in _SPARSE_LOSSES:  # class ids, [batch] or [batch, 1]; floats accepted as in Keras
+            return placeholder(dtypes.float32, None, name=name + "_target")
+        ndims = output.shape.ndims
+        return placeholder(output.dtype, None if ndims is None else [None] * ndims, name=name + "_target")
+
+    def is_sparse(self, index):
+        return self.loss_functions[index] in _SPARSE_LOSSES
+
+
+def _scope_name(name):
+    return "".join(c if c.isalnum() or c in "_.-" else "_" for c in name)

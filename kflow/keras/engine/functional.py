@@ -1,0 +1,184 @@
+"""The functional API: a Model defined by its input and output tensors.
+
+``Layer.__call__`` records each call as a node ``(inputs, outputs)`` and tags the outputs
+with ``_keras_history = (layer, node_index, tensor_index)``; a functional model walks these
+back from its outputs to its inputs to find its layers (in topological order) and the
+connectivity that ``get_config`` saves and ``from_config`` replays in a fresh graph.
+
+Example:
+    >>> x = kf.keras.Input(shape=(784,))
+    >>> h = kf.keras.layers.Dense(64, activation="relu")(x)
+    >>> model = kf.keras.Model(x, kf.keras.layers.Dense(10, activation="softmax")(h))
+    >>> clone = kf.keras.Model.from_config(model.get_config())
+"""
+from kflow.engine.graph import Graph
+from kflow.keras.engine.input_layer import InputLayer
+from kflow.keras.engine.network import Network
+
+
+def _as_list(x):
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def _flatten(x):
+    if isinstance(x, (list, tuple)):
+        return [y for item in x for y in _flatten(item)]
+    if isinstance(x, dict):
+        return [y for item in x.values() for y in _flatten(item)]
+    return [x]
+
+
+def _history(t, what):
+    h = getattr(t, "_keras_history", None)
+    if h is None:
+        raise ValueError("%s tensors to a functional Model must come from kf.keras.Input or a Keras layer; %s does "
+                         "not (it has no layer history)." % (what, t))
+    return h
+
+
+def init_network(model, inputs, outputs, name=None):
+    """Sets up ``model`` (a fresh Model) as the network from ``inputs`` to ``outputs``."""
+    inputs, outputs = _as_list(inputs), _as_list(outputs)
+    input_layers = []
+    for t in inputs:
+        if getattr(t, "_keras_history", None) is None:  # a plain placeholder: wrap it
+            InputLayer(input_tensor=t, name=t.op.name)
+        input_layers.append(t._keras_history[0])
+    Network.__init__(model, name=name, graph=inputs[0].graph)
+    model.inputs, model.outputs = inputs, outputs
+    model.input_names = [layer.name for layer in input_layers]
+    model.output_names = _unique_names([_history(t, "Output")[0].name for t in outputs])
+    model._nodes = _topological_nodes(inputs, outputs)  # [(layer, node_index)] inputs first
+    model._layers = list(input_layers)  # input layers first, as Keras lists them
+    for layer, _ in model._nodes:
+        if all(layer is not l for l in model._layers):
+            model._layers.append(layer)
+    model.built = True
+    model._initialize_variables()
+
+
+def _unique_names(names):
+    seen, out = {}, []
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+        out.append(n if seen[n] == 1 else "%s_%d" % (n, seen[n] - 1))
+    return out
+
+
+def _topological_nodes(inputs, outputs):
+    """Nodes ``(layer, node_index)`` between inputs and outputs, each after the nodes feeding it."""
+    input_ids = {id(t) for t in inputs}
+    order, state = [], {}
+
+    def visit(t, path):
+        layer, node_index, _ = _history(t, "Output" if not path else "Intermediate")
+        key = (id(layer), node_index)
+        if state.get(key) == 2:
+            return
+        if state.get(key) == 1:
+            raise ValueError("The functional model's graph has a cycle through layer %s." % layer.name)
+        state[key] = 1
+        if id(t) not in input_ids:
+            if isinstance(layer, InputLayer):
+                raise ValueError("Graph disconnected: cannot obtain value for tensor %s at layer \"%s\". It is an "
+                                 "input the model was not given (inputs: %s)." % (t, layer.name, inputs))
+            node_inputs, _ = layer._inbound_nodes[node_index]
+            for x in _flatten(node_inputs):
+                visit(x, path + [layer.name])
+        state[key] = 2
+        order.append((layer, node_index))
+
+    for t in outputs:
+        visit(t, [])
+    return order
+
+
+def output_shape(model, layer):
+    """The output shape(s) of ``layer`` at its (first) call inside ``model``, for ``summary``."""
+    for l, node_index in model._nodes:
+        if l is layer:
+            outs = layer.output if isinstance(layer, InputLayer) else layer._inbound_nodes[node_index][1]
+            shapes = [tuple(t.shape.as_list()) for t in _flatten(outs)]
+            return shapes[0] if len(shapes) == 1 else shapes
+    return "multiple"
+
+
+# ---- config ------------------------------------------------------------------------------
+def get_config(model):
+    """Keras's functional config: layers with their inbound nodes, plus input and output layers."""
+    if not hasattr(model, "_nodes"):
+        raise NotImplementedError("Subclassed models (defined by overriding call) have no config and cannot be "
+                                  "saved with model.save / get_config.")
+    # Node indices are renumbered within the model: a shared layer's nodes from other models do not count.
+    local = {}
+    for layer, node_index in model._nodes:
+        local[(id(layer), node_index)] = sum(1 for k in local if k[0] == id(layer))
+    layer_configs = []
+    for layer in model.layers:
+        nodes = []
+        for l, node_index in model._nodes:
+            if l is not layer or isinstance(layer, InputLayer):
+                continue
+            node_inputs, _ = layer._inbound_nodes[node_index]
+            entry = []
+            for t in _flatten(node_inputs):
+                src, src_node, src_index = t._keras_history
+                entry.append([src.name, local[(id(src), src_node)], src_index, {}])
+            nodes.append(entry)
+        layer_configs.append({"name": layer.name, "class_name": type(layer).__name__, "config": layer.get_config(),
+                              "inbound_nodes": nodes})
+
+    def ref(t):
+        layer, node_index, index = t._keras_history
+        return [layer.name, local[(id(layer), node_index)], index]
+
+    return {"name": model.name, "layers": layer_configs, "input_layers": [ref(t) for t in model.inputs],
+            "output_layers": [ref(t) for t in model.outputs]}
+
+
+def layer_class(class_name, custom_objects=None):
+    """The layer class for a saved ``class_name``: custom_objects, then kf.keras.layers, then InputLayer."""
+    if custom_objects and class_name in custom_objects:
+        return custom_objects[class_name]
+    if class_name == "InputLayer":
+        return InputLayer
+    from kflow.keras import layers
+
+    cls = getattr(layers, class_name, None)
+    if cls is None:
+        raise ValueError("Unknown layer: %s. For a custom layer, pass custom_objects={'%s': %s} to load_model / "
+                         "from_config." % (class_name, class_name, class_name))
+    return cls
+
+
+def deserialize_layer(entry, custom_objects=None):
+    return layer_class(entry["class_name"], custom_objects).from_config(entry["config"])
+
+
+def from_config(cls, config, custom_objects=None):
+    """Rebuilds a functional model in a new graph by replaying the saved nodes in order."""
+    graph = Graph()
+    with graph.as_default():
+        layers = {entry["name"]: deserialize_layer(entry, custom_objects) for entry in config["layers"]}
+        produced = {}  # (layer name, node index) -> flat output tensors
+        for entry in config["layers"]:
+            layer = layers[entry["name"]]
+            if isinstance(layer, InputLayer):
+                produced[(layer.name, 0)] = [layer.output]
+        pending = [(e["name"], i, node) for e in config["layers"] for i, node in enumerate(e["inbound_nodes"])]
+        while pending:
+            remaining = []
+            for name, index, node in pending:
+                if not all((src, src_node) in produced for src, src_node, _, _ in node):
+                    remaining.append((name, index, node))
+                    continue
+                args = [produced[(src, src_node)][src_index] for src, src_node, src_index, _ in node]
+                out = layers[name](args[0] if len(args) == 1 else args)
+                produced[(name, index)] = _flatten(out)
+            if len(remaining) == len(pending):
+                raise ValueError("Cannot rebuild the model: the inputs of layers %s are never produced."
+                                 % sorted({r[0] for r in remaining}))
+            pending = remaining
+        inputs = [produced[(n, i)][j] for n, i, j in config["input_layers"]]
+        outputs = [produced[(n, i)][j] for n, i, j in config["output_layers"]]
+    return cls(inputs=inputs, outputs=outputs, name=config.get("name"))

@@ -1,0 +1,213 @@
+"""Keras model files (HDF5): ``model.save`` / ``load_model`` and ``save_weights`` / ``load_weights``.
+
+Layout, as Keras writes it (readable with plain h5py):
+
+* root attributes ``model_config`` (JSON: class name + config), ``training_config`` (JSON:
+  optimizer config, loss, metrics, loss weights), ``keras_version``, ``backend``;
+* group ``model_weights``: attribute ``layer_names``; one group per layer with attribute
+  ``weight_names`` and one dataset per weight (named by the weight, e.g. "dense/kernel:0");
+* group ``optimizer_weights``: attribute ``weight_names`` and datasets "0", "1", ... in order
+  (iterations, then the slots), so training continues exactly where it stopped.
+
+Files are written to a temporary file and moved into place, so a crash never leaves a torn file.
+
+Example:
+    >>> model.save("mnist.h5")
+    >>> same = kf.keras.models.load_model("mnist.h5", custom_objects={"MyLayer": MyLayer})
+"""
+import json
+import os
+import tempfile
+import warnings
+
+import h5py
+import numpy as np
+
+import kflow
+from kflow.keras import losses as losses_mod
+from kflow.keras import metrics as metrics_mod
+from kflow.keras import optimizers as optimizers_mod
+
+
+def _atomic_h5(filepath, overwrite, write):
+    filepath = os.fspath(filepath)
+    if not overwrite and os.path.exists(filepath):
+        raise FileExistsError("%s exists and overwrite=False" % filepath)
+    directory = os.path.dirname(os.path.abspath(filepath))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(filepath) + ".", suffix=".tmp")
+    os.close(fd)
+    try:
+        with h5py.File(tmp, "w") as f:
+            write(f)
+        os.replace(tmp, filepath)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def _set_attr(group, name, strings):
+    group.attrs[name] = np.array([s.encode("utf8") for s in strings], dtype="S") if strings else np.zeros(
+        (0,), "S1")
+
+
+def _get_attr(group, name):
+    return [s.decode("utf8") if isinstance(s, bytes) else str(s) for s in group.attrs.get(name, [])]
+
+
+# ---- weights ---------------------------------------------------------------------------
+def _layers_with_weights(model):
+    return [layer for layer in model.layers if getattr(layer, "weights", [])]
+
+
+def save_weights_to_group(group, model):
+    layers = model.layers
+    _set_attr(group, "layer_names", [layer.name for layer in layers])
+    group.attrs["backend"] = "kflow"
+    group.attrs["keras_version"] = kflow.__version__
+    for layer in layers:
+        g = group.create_group(layer.name)
+        weights = list(getattr(layer, "weights", []))
+        _set_attr(g, "weight_names", [w.name for w in weights])
+        values = model.session.run(tuple(weights)) if weights else ()
+        for w, v in zip(weights, values):
+            g.create_dataset(w.name, data=v)
+
+
+def load_weights_from_group(group, model, by_name=False):
+    saved = [name for name in _get_attr(group, "layer_names") if _get_attr(group[name], "weight_names")]
+    if by_name:
+        pairs = [(layer, group[layer.name]) for layer in _layers_with_weights(model) if layer.name in saved]
+    else:
+        layers = _layers_with_weights(model)
+        if len(layers) != len(saved):
+            raise ValueError("You are trying to load a weight file containing %d layers with weights into a model "
+                             "with %d layers with weights (saved: %s; model: %s)."
+                             % (len(saved), len(layers), saved, [l.name for l in layers]))
+        pairs = [(layer, group[name]) for layer, name in zip(layers, saved)]
+    sess = model.session
+    for layer, g in pairs:
+        names = _get_attr(g, "weight_names")
+        weights = list(layer.weights)
+        if len(names) != len(weights):
+            raise ValueError("Layer %s expects %d weights, but the saved weights (layer %s) have %d."
+                             % (layer.name, len(weights), g.name, len(names)))
+        for w, n in zip(weights, names):
+            value = g[n][()]
+            if tuple(w.shape.as_list()) != value.shape:
+                raise ValueError("Layer %s weight %s has shape %s; the saved weight %s has shape %s."
+                                 % (layer.name, w.name, tuple(w.shape.as_list()), n, value.shape))
+            w.load(value, sess)
+
+
+def save_weights(model, filepath, overwrite=True):
+    """Saves all layer weights (HDF5)."""
+    _atomic_h5(filepath, overwrite, lambda f: save_weights_to_group(f, model))
+
+
+def load_weights(model, filepath, by_name=False):
+    """Loads weights saved by ``save_weights`` or ``save`` (topological order, or by layer name)."""
+    with h5py.File(os.fspath(filepath), "r") as f:
+        load_weights_from_group(f["model_weights"] if "model_weights" in f else f, model, by_name)
+
+
+# ---- whole model -----------------------------------------------------------------------
+def model_to_json(model, **kwargs):
+    return json.dumps({"class_name": type(model).__name__, "config": model.get_config(),
+                       "keras_version": kflow.__version__, "backend": "kflow"}, default=_json_default, **kwargs)
+
+
+def _json_default(obj):
+    if isinstance(obj, (np.integer, np.floating)):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if hasattr(obj, "name") and hasattr(obj, "as_numpy_dtype"):  # a kflow DType
+        return obj.name
+    if callable(obj) and hasattr(obj, "__name__"):
+        return obj.__name__
+    raise TypeError("Not JSON serializable: %r" % (obj,))
+
+
+def _serialize_fns(value, serialize):
+    if isinstance(value, dict):
+        return {k: _serialize_fns(v, serialize) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_serialize_fns(v, serialize) for v in value]
+    return value if value is None or isinstance(value, str) else serialize(value)
+
+
+def save_model(model, filepath, overwrite=True, include_optimizer=True):
+    """Writes config + weights (+ training config and optimizer state) to one HDF5 file."""
+    try:
+        model_json = model_to_json(model)
+    except NotImplementedError as e:
+        raise NotImplementedError("%s Save the weights with model.save_weights(path) instead." % e) from None
+    args = model._compile_args
+
+    def write(f):
+        f.attrs["keras_version"] = kflow.__version__
+        f.attrs["backend"] = "kflow"
+        f.attrs["model_config"] = model_json
+        save_weights_to_group(f.create_group("model_weights"), model)
+        if not include_optimizer or args is None or model.optimizer is None:
+            return
+        if isinstance(model.optimizer, optimizers_mod.TFOptimizer):
+            warnings.warn("A raw kf.train optimizer cannot be saved; the file holds no optimizer state.")
+            return
+        f.attrs["training_config"] = json.dumps({
+            "optimizer_config": optimizers_mod.serialize(model.optimizer),
+            "loss": _serialize_fns(args["loss"], losses_mod.serialize),
+            "metrics": _serialize_fns(args["metrics"], metrics_mod.serialize),
+            "loss_weights": args["loss_weights"]}, default=_json_default)
+        weights = model.optimizer.weights
+        if weights:
+            g = f.create_group("optimizer_weights")
+            _set_attr(g, "weight_names", [w.name for w in weights])
+            for i, value in enumerate(model.optimizer.get_weights()):
+                g.create_dataset(str(i), data=value)
+
+    _atomic_h5(filepath, overwrite, write)
+
+
+def model_from_config(config, custom_objects=None):
+    """Rebuilds a model (Sequential or functional) from ``{"class_name", "config"}``."""
+    from kflow.keras.engine.sequential import Sequential
+    from kflow.keras.engine.training import Model
+
+    classes = {"Sequential": Sequential, "Model": Model, "Functional": Model}
+    cls = (custom_objects or {}).get(config["class_name"]) or classes.get(config["class_name"])
+    if cls is None:
+        raise ValueError("Unknown model class %r; pass it in custom_objects." % config["class_name"])
+    return cls.from_config(config["config"], custom_objects=custom_objects)
+
+
+def model_from_json(json_string, custom_objects=None):
+    return model_from_config(json.loads(json_string), custom_objects)
+
+
+def load_model(filepath, custom_objects=None, compile=True):
+    """Loads a model saved by ``model.save``: architecture, weights and, with ``compile``, optimizer state."""
+    with h5py.File(os.fspath(filepath), "r") as f:
+        if "model_config" not in f.attrs:
+            raise ValueError("No model found in config file %s (was it written by save_weights?)." % filepath)
+        model = model_from_config(json.loads(f.attrs["model_config"]), custom_objects)
+        load_weights_from_group(f["model_weights"], model)
+        training_config = f.attrs.get("training_config")
+        if not compile or training_config is None:
+            return model
+        tc = json.loads(training_config)
+        model.compile(optimizer=optimizers_mod.deserialize(tc["optimizer_config"], custom_objects),
+                      loss=tc["loss"], metrics=tc["metrics"], loss_weights=tc["loss_weights"],
+                      custom_objects=custom_objects)
+        if "optimizer_weights" in f:
+            g = f["optimizer_weights"]
+            names = _get_attr(g, "weight_names")
+            model._function("train")  # creates the optimizer's slots
+            own = [w.name for w in model.optimizer.weights]
+            if own != names:
+                warnings.warn("Optimizer weights in %s (%s) do not match the model's (%s); optimizer state not "
+                              "restored." % (filepath, names, own), RuntimeWarning)
+            else:
+                model.optimizer.set_weights([g[str(i)][()] for i in range(len(names))])
+    return model

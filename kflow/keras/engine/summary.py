@@ -1,0 +1,68 @@
+"""``model.summary()``: the Keras table of layers, output shapes and parameter counts.
+
+Example output::
+
+    Model: "sequential"
+    _________________________________________________________________
+    Layer (type)                 Output Shape              Param #
+    =================================================================
+    dense (Dense)                (None, 64)                50240
+    _________________________________________________________________
+    dense_1 (Dense)              (None, 10)                650
+    =================================================================
+    Total params: 50,890
+    Trainable params: 50,890
+    Non-trainable params: 0
+    _________________________________________________________________
+"""
+import numpy as np
+
+
+def _count(weights):
+    return int(sum(np.prod(w.shape.as_list(), dtype=np.int64) for w in weights))
+
+
+def _shape_text(shape):
+    if isinstance(shape, str):
+        return shape
+    if shape and isinstance(shape[0], (list, tuple)):
+        return ", ".join(_shape_text(s) for s in shape)
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (",)" if len(shape) == 1 else ")")
+
+
+def print_summary(model, line_length=None, positions=None, print_fn=None):
+    """Prints ``model``'s table with ``print_fn`` (default ``print``)."""
+    print_fn = print_fn or print
+    line_length = line_length or 65
+    positions = positions or [0.45, 0.85, 1.0]
+    if positions[-1] <= 1:
+        positions = [int(line_length * p) for p in positions]
+    columns = ["Layer (type)", "Output Shape", "Param #"]
+
+    def row(fields):
+        line = ""
+        for i, field in enumerate(fields):
+            if i > 0:
+                line = line[:-1] + " "
+            line += str(field)
+            line = line[:positions[i]]
+            line += " " * (positions[i] - len(line))
+        print_fn(line.rstrip())
+
+    print_fn('Model: "%s"' % model.name)
+    print_fn("_" * line_length)
+    row(columns)
+    print_fn("=" * line_length)
+    layers = model.layers
+    for i, layer in enumerate(layers):
+        params = layer.count_params() if getattr(layer, "built", True) and hasattr(layer, "count_params") \
+            else _count(getattr(layer, "weights", []))
+        row(["%s (%s)" % (layer.name, type(layer).__name__), _shape_text(model._layer_output_shape(layer)),
+             params])
+        print_fn(("=" if i == len(layers) - 1 else "_") * line_length)
+    trainable = _count(model.trainable_weights)
+    total = _count(model.weights)
+    print_fn("Total params: {:,}".format(total))
+    print_fn("Trainable params: {:,}".format(trainable))
+    print_fn("Non-trainable params: {:,}".format(total - trainable))
+    print_fn("_" * line_length)

@@ -1,0 +1,337 @@
+"""Model: compile / fit / evaluate / predict over a network's graph.
+
+``fit`` stays short: it turns the data into batches, gets the train step (compiled once
+into one ``Session.run`` per batch: feeds for inputs, targets and the learning-phase
+flag; fetches for loss, metrics and the update op), and hands both to the loop with the
+callbacks. Everything optional is a callback; History and the progress bar are added by
+default. Nothing is added to the graph per batch or per epoch.
+
+Example:
+    >>> model = kf.keras.Model(inputs, outputs)          # functional
+    >>> model.compile("adam", "sparse_categorical_crossentropy", metrics=["acc"])
+    >>> history = model.fit(x, y, batch_size=128, epochs=2, validation_split=0.1)
+    >>> model.evaluate(x_test, y_test)
+    [0.09, 0.97]
+"""
+import numpy as np
+
+from kflow.keras import backend as K
+from kflow.keras import optimizers
+from kflow.keras.callbacks.base import CallbackList
+from kflow.keras.callbacks.history import History
+from kflow.keras.callbacks.progbar import ProgbarLogger
+from kflow.keras.engine import data_adapter as data
+from kflow.keras.engine import functional, saving
+from kflow.keras.engine.compile_utils import CompiledLoss
+from kflow.keras.engine.network import Network, accepts_training
+from kflow.keras.engine.step_function import StepFunction
+from kflow.keras.engine.training_loop import fit_loop, predict_loop, test_loop
+
+
+class Model(Network):
+    """A Keras model: functional ``Model(inputs, outputs)`` or subclassed (override ``call``)."""
+
+    def __init__(self, *args, **kwargs):
+        inputs = kwargs.pop("inputs", args[0] if args else None)
+        outputs = kwargs.pop("outputs", args[1] if len(args) > 1 else None)
+        name = kwargs.pop("name", None)
+        if kwargs:
+            raise TypeError("Model got unexpected keyword arguments: %s" % ", ".join(kwargs))
+        if inputs is not None:
+            functional.init_network(self, inputs, outputs, name)
+        else:
+            super().__init__(name=name)
+        self.optimizer = None
+        self.history = None
+        self.last_epoch_timing = None
+        self.epoch_timings = []
+        self._compiled = None
+        self._compile_args = None
+        self._functions = {}
+
+    # ---- building ------------------------------------------------------------------
+    def call(self, inputs, training=None):
+        raise NotImplementedError("Subclassed models must implement call(inputs) (or use Model(inputs, outputs)).")
+
+    def _build_from_arrays(self, x_arrays):
+        """Builds a subclassed model on placeholders shaped like the data (batch dimension open)."""
+        names = ["input_%d" % (i + 1) for i in range(len(x_arrays))]
+        phs = [self._placeholder_for(a, n) for a, n in zip(x_arrays, names)]
+        with self._graph.as_default():
+            args = phs[0] if len(phs) == 1 else phs
+            out = self.call(args, training=K.learning_phase(self._graph)) if accepts_training(self) \
+                else self.call(args)
+        self.inputs, self.input_names = phs, names
+        self.outputs = list(out) if isinstance(out, (list, tuple)) else [out]
+        self.output_names = ["output_%d" % (i + 1) for i in range(len(self.outputs))]
+        self.built = True
+        self._initialize_variables()
+
+    def _ensure_built(self, x_arrays):
+        if not self.built:
+            if x_arrays is None:
+                raise ValueError("Model %s is not built yet: call fit/predict with data, or build it first."
+                                 % self.name)
+            self._build_from_arrays(x_arrays)
+
+    # ---- compile -------------------------------------------------------------------
+    def compile(self, optimizer, loss=None, metrics=None, loss_weights=None, sample_weight_mode=None,
+                weighted_metrics=None, target_tensors=None, **kwargs):
+        """Configures training. The graph parts are built when first needed (the model may not be built yet).
+
+        Args:
+            optimizer: a name ("adam", "sgd", "rmsprop", "adagrad", "momentum"), a
+                ``kf.keras.optimizers`` optimizer, or a ``kf.train`` optimizer.
+            loss: a name ("categorical_crossentropy", "mse", "huber", ...), a callable(y_true, y_pred), or a
+                list/dict of those, one per output.
+            metrics: e.g. ["accuracy"] or ["acc", "mae", my_fn]; a dict by output name for several outputs.
+            loss_weights: a list/dict of per-output loss weights.
+        """
+        if target_tensors is not None or sample_weight_mode is not None:
+            raise NotImplementedError("target_tensors and sample_weight_mode are not supported by kflow.")
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = loss
+        self._compile_args = dict(loss=loss, metrics=metrics, loss_weights=loss_weights,
+                                  custom_objects=kwargs.pop("custom_objects", None))
+        self._compiled = None
+        self._functions = {}
+
+    def _compile_graph(self):
+        if self._compile_args is None:
+            raise RuntimeError("You must compile your model before training/testing. Use `model.compile(optimizer,"
+                               " loss)`.")
+        if self._compiled is None:
+            self._compiled = CompiledLoss(self, **self._compile_args)
+        return self._compiled
+
+    @property
+    def metrics_names(self):
+        return self._compile_graph().metrics_names if self.built and self._compile_args else ["loss"]
+
+    def _function(self, kind):
+        """The cached step function "train", "test" or "predict" (built, with its variables, once)."""
+        fn = self._functions.get(kind)
+        if fn is not None:
+            return fn
+        if kind == "predict":
+            fn = StepFunction(self.session, self.inputs, self.outputs)
+        else:
+            c = self._compile_graph()
+            feeds = self.inputs + c.targets + c.sample_weights
+            fetches = [c.total_loss] + c.metrics_tensors
+            if kind == "train":
+                with self._graph.as_default():
+                    update = self.optimizer.get_updates(c.total_loss, self.trainable_weights)
+                fn = StepFunction(self.session, feeds, fetches, updates=[update] + self.updates,
+                                  fixed_feeds={K.learning_phase(self._graph): True})
+            else:
+                fn = StepFunction(self.session, feeds, fetches)
+        self._initialize_variables()
+        self._functions[kind] = fn
+        return fn
+
+    # ---- data -----------------------------------------------------------------------
+    def _batches(self, x, y=None, sample_weight=None, class_weight=None, batch_size=None, shuffle=False,
+                 steps=None, with_targets=True):
+        """Batches over inputs (+ targets + sample weights), building the model first if needed."""
+        if data.is_iterable_source(x):
+            if y is not None:
+                raise ValueError("`y` must be None when `x` is a Dataset, generator or iterator (it yields both).")
+            source, first = data.peek(x)
+            self._ensure_built(self._unpack_element(first, with_targets, build=True))
+            if with_targets:
+                self._compile_graph()
+            return data.IterableBatches(source, lambda e: self._unpack_element(e, with_targets, class_weight), steps)
+        x_arrays = data.flatten_to(self.input_names or _names_for(x), x, "input")
+        self._ensure_built(x_arrays)
+        arrays = x_arrays
+        if with_targets:
+            if y is None:
+                raise ValueError("Training and evaluation need targets `y` (or a Dataset yielding (x, y)).")
+            arrays = arrays + self._target_arrays(y) + self._weight_arrays(y, sample_weight, class_weight)
+        return data.ArrayBatches(arrays, batch_size or 32, shuffle, steps)
+
+    def _target_arrays(self, y):
+        c = self._compile_graph()
+        ys = data.flatten_to(self.output_names, y, "target")
+        for i, (t, out) in enumerate(zip(ys, self.outputs)):
+            if t.ndim == 1 and out.shape.ndims == 2 and not c.is_sparse(i):
+                ys[i] = t.reshape(-1, 1)  # Keras accepts (N,) targets for (N, 1) outputs
+        return ys
+
+    def _weight_arrays(self, y, sample_weight, class_weight):
+        n_out = len(self.outputs)
+        if sample_weight is not None:
+            return [None if w is None else np.asarray(w, np.float32)
+                    for w in data.flatten_to(self.output_names, sample_weight, "sample_weight")]
+        if class_weight is not None:
+            ys = data.flatten_to(self.output_names, y, "target")
+            cws = [class_weight.get(n) for n in self.output_names] if any(
+                n in class_weight for n in self.output_names) else [class_weight] * n_out
+            return [None if cw is None else data.class_weights_for(t, cw) for t, cw in zip(ys, cws)]
+        return [None] * n_out
+
+    def _unpack_element(self, element, with_targets, class_weight=None, build=False):
+        """One Dataset/generator element as arrays in feed order."""
+        if not isinstance(element, (tuple, list)) or len(element) not in (1, 2, 3) or (
+                not with_targets and len(element) == len(self.inputs) > 1):
+            x, rest = element, ()
+        else:
+            x, rest = element[0], tuple(element[1:])
+        x_arrays = data.flatten_to(self.input_names or _names_for(x), x, "input")
+        if build or not with_targets:
+            return x_arrays
+        if not rest:
+            raise ValueError("Training/evaluating on a Dataset or generator needs elements (x, y) or (x, y, "
+                             "sample_weight); got a single value.")
+        weights = rest[1] if len(rest) > 1 else None
+        return x_arrays + self._target_arrays(rest[0]) + self._weight_arrays(rest[0], weights, class_weight)
+
+    # ---- training and inference --------------------------------------------------------
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose=1, callbacks=None, validation_split=0.0,
+            validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
+            steps_per_epoch=None, validation_steps=None, **kwargs):
+        """Trains for ``epochs - initial_epoch`` epochs; returns the ``History``.
+
+        ``x``/``y`` are arrays (or lists/dicts of arrays for several inputs/outputs), or ``x`` is a
+        ``kf.data.Dataset`` / generator of ``(x, y)`` batches (then give ``steps_per_epoch`` for an
+        infinite one). ``verbose``: 0 silent, 1 progress bar, 2 one line per epoch.
+        """
+        if kwargs:
+            raise TypeError("Unrecognized keyword arguments: %s" % sorted(kwargs))
+        if validation_split and validation_data is None:
+            if data.is_iterable_source(x):
+                raise ValueError("validation_split is not supported for a Dataset or generator input; pass "
+                                 "validation_data instead.")
+            x, y, sample_weight, validation_data = self._split(x, y, sample_weight, validation_split)
+        batches = self._batches(x, y, sample_weight, class_weight, batch_size, shuffle, steps_per_epoch)
+        step, names = self._function("train"), self._compiled.metrics_names
+        validate = None
+        if validation_data is not None:
+            val_batches = self._validation_batches(validation_data, batch_size, validation_steps)
+            validate = lambda: self._run_test(val_batches, prefix="val_")  # noqa: E731
+        history = History()
+        params = {"batch_size": batch_size, "epochs": epochs, "steps": _steps_of(batches), "verbose": verbose,
+                  "samples": getattr(batches, "samples", None), "do_validation": validate is not None,
+                  "metrics": names + (["val_" + n for n in names] if validate is not None else [])}
+        # History goes last so it records what other callbacks add to the logs (e.g. "lr"), as in Keras.
+        cbs = CallbackList(([ProgbarLogger()] if verbose else []) + list(callbacks or []) + [history],
+                           model=self, params=params)
+        fit_loop(self, step, names, batches, epochs, initial_epoch, cbs, validate)
+        history.epoch_timings = self.epoch_timings
+        self.history = history
+        return history
+
+    def _split(self, x, y, sample_weight, fraction):
+        x_arrays = data.flatten_to(self.input_names or _names_for(x), x, "input")
+        y_arrays = data.flatten_to(self.output_names or _names_for(y), y, "target")
+        n_x, n_y = len(x_arrays), len(y_arrays)
+        sw = [] if sample_weight is None else data.flatten_to(self.output_names or _names_for(y), sample_weight,
+                                                              "sample_weight")
+        train, val = data.split_validation(x_arrays + y_arrays + sw, fraction)
+        pack = lambda a: a[0] if len(a) == 1 else a  # noqa: E731
+        val_data = (pack(val[:n_x]), pack(val[n_x:n_x + n_y])) + ((pack(val[n_x + n_y:]),) if sw else ())
+        return pack(train[:n_x]), pack(train[n_x:n_x + n_y]), (pack(train[n_x + n_y:]) if sw else None), val_data
+
+    def _validation_batches(self, validation_data, batch_size, steps):
+        if data.is_iterable_source(validation_data):
+            return self._batches(validation_data, steps=steps)
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ValueError("validation_data must be (x_val, y_val), (x_val, y_val, val_sample_weights) or a "
+                             "Dataset; got %r." % type(validation_data).__name__)
+        weights = validation_data[2] if len(validation_data) == 3 else None
+        return self._batches(validation_data[0], validation_data[1], weights, batch_size=batch_size)
+
+    def _run_test(self, batches, prefix="", callbacks=None):
+        names = self._compile_graph().metrics_names
+        logs = test_loop(self._function("test"), names, batches, _callbacks(callbacks, self))
+        return {prefix + k: v for k, v in logs.items()}
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose=0, sample_weight=None, steps=None, callbacks=None):
+        """Returns the loss (a float) or ``[loss, metric, ...]`` (see ``metrics_names``)."""
+        batches = self._batches(x, y, sample_weight, batch_size=batch_size, steps=steps)
+        logs = self._run_test(batches, callbacks=callbacks)
+        values = [logs[n] for n in self._compiled.metrics_names]
+        if verbose:
+            print(" - ".join("%s: %.4f" % (n, v) for n, v in zip(self._compiled.metrics_names, values)))
+        return values[0] if len(values) == 1 else values
+
+    def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
+        """Returns the outputs for ``x`` (an array, or a list with one array per output)."""
+        batches = self._batches(x, batch_size=batch_size, steps=steps, with_targets=False)
+        outs = predict_loop(self._function("predict"), batches, len(self.outputs), _callbacks(callbacks, self))
+        return outs[0] if len(outs) == 1 else outs
+
+    def train_on_batch(self, x, y, sample_weight=None, class_weight=None):
+        """One update on one batch; returns the loss or ``[loss, metrics...]`` (before the update)."""
+        arrays = next(self._batches(x, y, sample_weight, class_weight, batch_size=data.WHOLE).epoch(0))[0]
+        return _scalar_or_list(self._function("train")(arrays))
+
+    def test_on_batch(self, x, y, sample_weight=None):
+        arrays = next(self._batches(x, y, sample_weight, batch_size=data.WHOLE).epoch(0))[0]
+        return _scalar_or_list(self._function("test")(arrays))
+
+    def predict_on_batch(self, x):
+        arrays = next(self._batches(x, batch_size=data.WHOLE, with_targets=False).epoch(0))[0]
+        outs = self._function("predict")(arrays)
+        return outs[0] if len(outs) == 1 else list(outs)
+
+    # Keras 2 generator spellings: the same loops (a generator is just another input source).
+    def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1, callbacks=None,
+                      validation_data=None, validation_steps=None, class_weight=None, initial_epoch=0, **kwargs):
+        return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose,
+                        callbacks=callbacks, validation_data=validation_data, validation_steps=validation_steps,
+                        class_weight=class_weight, initial_epoch=initial_epoch)
+
+    def evaluate_generator(self, generator, steps=None, callbacks=None, verbose=0, **kwargs):
+        return self.evaluate(generator, steps=steps, callbacks=callbacks, verbose=verbose)
+
+    def predict_generator(self, generator, steps=None, callbacks=None, verbose=0, **kwargs):
+        return self.predict(generator, steps=steps, callbacks=callbacks, verbose=verbose)
+
+    # ---- saving --------------------------------------------------------------------------
+    def save(self, filepath, overwrite=True, include_optimizer=True):
+        """One HDF5 file: model config (JSON), weights, training config and optimizer state."""
+        saving.save_model(self, filepath, overwrite, include_optimizer)
+
+    def save_weights(self, filepath, overwrite=True, save_format=None):
+        saving.save_weights(self, filepath, overwrite)
+
+    def load_weights(self, filepath, by_name=False):
+        saving.load_weights(self, filepath, by_name)
+
+    def _layer_output_shape(self, layer):
+        if hasattr(self, "_nodes"):  # functional: from the recorded call
+            return functional.output_shape(self, layer)
+        return super()._layer_output_shape(layer)
+
+    def get_config(self):
+        return functional.get_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        return functional.from_config(cls, config, custom_objects)
+
+    def to_json(self, **kwargs):
+        return saving.model_to_json(self, **kwargs)
+
+
+def _callbacks(callbacks, model):
+    return CallbackList(callbacks, model=model) if callbacks else None
+
+
+def _names_for(x):
+    if isinstance(x, dict):
+        return sorted(x)
+    if isinstance(x, (list, tuple)):
+        return ["input_%d" % (i + 1) for i in range(len(x))]
+    return ["input_1"]
+
+
+def _steps_of(batches):
+    return batches.steps
+
+
+def _scalar_or_list(values):
+    values = [float(v) for v in values]
+    return values[0] if len(values) == 1 else values

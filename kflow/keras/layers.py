@@ -1,0 +1,16 @@
+"""``kf.keras.layers``: the layer classes of ``kflow.layers`` under their Keras names (same classes).
+
+Example:
+    >>> model = kf.keras.Sequential([kf.keras.layers.Dense(64, activation="relu", input_shape=(784,)),
+    ...                              kf.keras.layers.Dense(10, activation="softmax")])
+"""
+from kflow.layers.base import Layer, InputSpec
+from kflow.layers.core import Dense, Dropout, Flatten, Activation, Reshape, Lambda
+from kflow.layers.convolutional import (Conv2D, Conv2DTranspose, Convolution2D, Convolution2DTranspose,
+                                        Deconvolution2D, Deconv2D)
+from kflow.layers.pooling import (MaxPooling2D, AveragePooling2D, MaxPool2D, AvgPool2D, GlobalAveragePooling2D,
+                                  GlobalMaxPooling2D, GlobalAvgPool2D, GlobalMaxPool2D)
+from kflow.layers.normalization import BatchNormalization
+from kflow.layers.embeddings import Embedding
+from kflow.layers.recurrent import SimpleRNN, LSTM, GRU
+from kflow.keras.engine.input_layer import Input, InputLayer

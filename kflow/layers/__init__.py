@@ -1,0 +1,18 @@
+"""``kf.layers``: TF1 layers in class form (Keras style) and functional form.
+
+Example:
+    >>> h = kf.layers.dense(x, 128, activation=kf.nn.relu)      # "dense/kernel:0"
+    >>> h = kf.layers.dropout(h, rate=0.5, training=is_training)
+    >>> logits = kf.layers.Dense(10)(h)                          # "dense_1/kernel:0"
+"""
+from kflow.layers.base import Layer, InputSpec
+from kflow.layers.core import Dense, Dropout, Flatten, Activation, Reshape, Lambda
+from kflow.layers.convolutional import (Conv2D, Conv2DTranspose, Convolution2D, Convolution2DTranspose,
+                                        Deconvolution2D, Deconv2D)
+from kflow.layers.pooling import (MaxPooling2D, AveragePooling2D, MaxPool2D, AvgPool2D, GlobalAveragePooling2D,
+                                  GlobalMaxPooling2D, GlobalAvgPool2D, GlobalMaxPool2D)
+from kflow.layers.normalization import BatchNormalization, BatchNorm
+from kflow.layers.embeddings import Embedding
+from kflow.layers.functional import (dense, dropout, flatten, conv2d, conv2d_transpose, max_pooling2d,
+                                     average_pooling2d, batch_normalization)
+from kflow.layers.recurrent import SimpleRNN, LSTM, GRU

@@ -1,0 +1,58 @@
+"""Argument normalization and output-size arithmetic shared by the convolution and pooling layers.
+
+Example:
+    >>> normalize_tuple(3, 2, "kernel_size")
+    (3, 3)
+    >>> conv_output_length(28, 5, "valid", 1), deconv_output_length(7, 3, "same", 2)
+    (24, 14)
+"""
+
+
+def normalize_tuple(value, n, name):
+    """``value`` (an int or a sequence of ``n`` ints) as a tuple of ``n`` ints."""
+    if isinstance(value, int):
+        return (value,) * n
+    try:
+        out = tuple(int(v) for v in value)
+    except (TypeError, ValueError):
+        raise ValueError("The `%s` argument must be a tuple of %d integers, got %r" % (name, n, value)) from None
+    if len(out) != n:
+        raise ValueError("The `%s` argument must be a tuple of %d integers, got %r" % (name, n, value))
+    return out
+
+
+def normalize_padding(value):
+    padding = value.lower()
+    if padding not in ("valid", "same"):
+        raise ValueError("The `padding` argument must be 'valid' or 'same', got %r" % (value,))
+    return padding
+
+
+def normalize_data_format(value):
+    fmt = (value or "channels_last").lower()
+    if fmt not in ("channels_last", "channels_first"):
+        raise ValueError("The `data_format` argument must be 'channels_last' or 'channels_first', got %r" % (value,))
+    return fmt
+
+
+def conv_output_length(length, filter_size, padding, stride, dilation=1):
+    """Output size of a convolution/pooling along one axis (None stays None)."""
+    if length is None:
+        return None
+    span = filter_size + (filter_size - 1) * (dilation - 1)
+    if padding == "same":
+        return (length + stride - 1) // stride
+    return (length - span + stride) // stride
+
+
+def deconv_output_length(length, filter_size, padding, stride, dilation=1, output_padding=None):
+    """Output size of a transposed convolution along one axis (None stays None)."""
+    if length is None:
+        return None
+    span = filter_size + (filter_size - 1) * (dilation - 1)
+    if output_padding is None:
+        if padding == "valid":
+            return length * stride + max(span - stride, 0)
+        return length * stride
+    pad = span // 2 if padding == "same" else 0
+    return (length - 1) * stride + span - 2 * pad + output_padding

@@ -1,0 +1,147 @@
+"""Batch normalization (Ioffe & Szegedy 2015) with TF1's defaults: momentum 0.99, epsilon 1e-3.
+
+While training the layer normalizes with the batch's mean and variance and creates update
+ops moving ``moving_mean``/``moving_variance`` towards them; those ops are in
+``layer.updates`` and ``GraphKeys.UPDATE_OPS`` and must be run with the train op (TF1's
+``with kf.control_dependencies(kf.get_collection(kf.GraphKeys.UPDATE_OPS)):``). At
+inference the moving statistics are used. ``training`` may be a bool tensor: both sets of
+statistics are computed and a select picks one; the update then moves by exactly zero
+when ``training`` is False.
+
+Example:
+    >>> bn = BatchNormalization()
+    >>> y = bn(x, training=is_training)     # weights gamma, beta, moving_mean, moving_variance
+    >>> update_ops = kf.get_collection(kf.GraphKeys.UPDATE_OPS)
+"""
+from kflow.engine import graph as graph_mod, shapes
+from kflow.engine.ops import array_ops, math_ops
+from kflow.engine.ops.constant_op import convert_to_tensor
+from kflow import initializers
+from kflow.layers import regularizers, training_flag
+from kflow.layers.base import Layer
+from kflow.layers.core import _nn, _serialize
+
+
+class BatchNormalization(Layer):
+    """Normalizes each feature (``axis``) over the batch and the other axes, then scales and shifts.
+
+    Args:
+        axis: the feature axis (or list of axes) kept; -1 for NHWC / dense features, 1 for NCHW.
+        momentum: moving-average decay (``moving = moving * momentum + batch * (1 - momentum)``).
+        epsilon: added to the variance.
+        center / scale: whether to learn ``beta`` / ``gamma``.
+        *_initializer, *_regularizer: for beta, gamma and the moving statistics.
+    """
+
+    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
+                 gamma_initializer="ones", moving_mean_initializer="zeros", moving_variance_initializer="ones",
+                 beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
+                 renorm=False, renorm_clipping=None, renorm_momentum=0.99, fused=None, virtual_batch_size=None,
+                 adjustment=None, **kwargs):
+        super().__init__(**kwargs)
+        if renorm or virtual_batch_size is not None or adjustment is not None:
+            raise NotImplementedError("BatchNormalization: renorm, virtual_batch_size and adjustment are not "
+                                      "supported by kflow")
+        self.axis = list(axis) if isinstance(axis, (list, tuple)) else axis
+        self.momentum = momentum
+        self.epsilon = epsilon
+        self.center = center
+        self.scale = scale
+        self.beta_initializer = initializers.get(beta_initializer or "zeros")
+        self.gamma_initializer = initializers.get(gamma_initializer or "ones")
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer or "zeros")
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer or "ones")
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = beta_constraint
+        self.gamma_constraint = gamma_constraint
+        self.fused = fused
+        self.supports_masking = True
+
+    def _axes(self, ndims):
+        axes = self.axis if isinstance(self.axis, list) else [self.axis]
+        out = []
+        for a in axes:
+            if not -ndims <= a < ndims:
+                raise ValueError("BatchNormalization: invalid axis %d for an input of rank %d" % (a, ndims))
+            out.append(a % ndims)
+        return sorted(set(out))
+
+    def build(self, input_shape):
+        input_shape = shapes.as_shape(input_shape)
+        if input_shape.ndims is None:
+            raise ValueError("Input has undefined rank: %s" % input_shape)
+        self._feature_axes = self._axes(input_shape.ndims)
+        param_shape = [input_shape.dims[a] for a in self._feature_axes]
+        if any(d is None for d in param_shape):
+            raise ValueError("BatchNormalization: the normalized axis %s of the input must have a known size, got "
+                             "input shape %s" % (self.axis, input_shape))
+        self._input_dims = input_shape.dims
+        self.gamma = self.beta = None
+        if self.scale:
+            self.gamma = self.add_weight("gamma", param_shape, initializer=self.gamma_initializer,
+                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
+        if self.center:
+            self.beta = self.add_weight("beta", param_shape, initializer=self.beta_initializer,
+                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint)
+        self.moving_mean = self.add_weight("moving_mean", param_shape, initializer=self.moving_mean_initializer,
+                                           trainable=False)
+        self.moving_variance = self.add_weight("moving_variance", param_shape,
+                                               initializer=self.moving_variance_initializer, trainable=False)
+        self.built = True
+
+    def _broadcast(self, t, ndims):
+        """Reshapes a parameter to broadcast against the input (needed unless the only axis is the last)."""
+        if t is None or self._feature_axes == [ndims - 1]:
+            return t
+        shape = [1] * ndims
+        for a in self._feature_axes:
+            shape[a] = self._input_dims[a]
+        return array_ops.reshape(t, shape)
+
+    def call(self, inputs, training=None):
+        x = convert_to_tensor(inputs)
+        ndims = x.shape.ndims
+        training = training_flag.resolve(training)
+        gamma = self._broadcast(self.gamma, ndims)
+        beta = self._broadcast(self.beta, ndims)
+        moving_mean = self._broadcast(self.moving_mean.value(), ndims)
+        moving_var = self._broadcast(self.moving_variance.value(), ndims)
+        if training is False:
+            mean, variance = moving_mean, moving_var
+        else:
+            reduce_axes = [i for i in range(ndims) if i not in self._feature_axes]
+            batch_mean, batch_var = _nn().moments(x, reduce_axes, keep_dims=False)
+            if not isinstance(training, bool):
+                # a select, not a cond: both are cheap and the update below moves by exactly 0 at inference
+                batch_mean = array_ops.where(training, batch_mean, self.moving_mean.value())
+                batch_var = array_ops.where(training, batch_var, self.moving_variance.value())
+            self.add_update([self._moving_average(self.moving_mean, batch_mean),
+                             self._moving_average(self.moving_variance, batch_var)])
+            mean, variance = self._broadcast(batch_mean, ndims), self._broadcast(batch_var, ndims)
+        if mean.dtype is not x.dtype:
+            mean, variance = math_ops.cast(mean, x.dtype), math_ops.cast(variance, x.dtype)
+        return _nn().batch_normalization(x, mean, variance, beta, gamma, self.epsilon)
+
+    def _moving_average(self, variable, value):
+        g = graph_mod.get_default_graph()
+        with g.name_scope("AssignMovingAvg") as scope:
+            decay = convert_to_tensor(1.0 - self.momentum, dtype=variable.dtype)
+            delta = (variable.value() - math_ops.cast(value, variable.dtype)) * decay
+            return variable.assign_sub(delta, name=scope)
+
+    def compute_output_shape(self, input_shape):
+        return shapes.as_shape(input_shape)
+
+    def get_config(self):
+        config = {"axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon, "center": self.center,
+                  "scale": self.scale}
+        for key in ("beta_initializer", "gamma_initializer", "moving_mean_initializer",
+                    "moving_variance_initializer"):
+            config[key] = _serialize(initializers, getattr(self, key))
+        for key in ("beta_regularizer", "gamma_regularizer"):
+            config[key] = _serialize(regularizers, getattr(self, key))
+        return dict(super().get_config(), **config)
+
+
+BatchNorm = BatchNormalization

@@ -1,0 +1,98 @@
+"""2-D pooling layers: MaxPooling2D, AveragePooling2D and the global poolings.
+
+Example:
+    >>> h = MaxPooling2D(pool_size=2)(conv)          # halves height and width ("valid", strides = pool_size)
+    >>> v = GlobalAveragePooling2D()(h)              # [batch, channels]
+"""
+from kflow.engine import shapes
+from kflow.engine.ops import reduction_ops
+from kflow.engine.ops.constant_op import convert_to_tensor
+from kflow.engine.ops.shape_ops import transpose
+from kflow.layers.base import Layer, InputSpec
+from kflow.layers.conv_utils import normalize_tuple, normalize_padding, normalize_data_format, conv_output_length
+from kflow.layers.core import _nn
+
+
+class _Pooling2D(Layer):
+    """Shared by max and average pooling; ``_pool_fn`` names the ``kf.nn`` function."""
+
+    _pool_fn = None
+
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.pool_size = normalize_tuple(pool_size, 2, "pool_size")
+        self.strides = normalize_tuple(strides if strides is not None else self.pool_size, 2, "strides")
+        self.padding = normalize_padding(padding)
+        self.data_format = normalize_data_format(data_format)
+        self.input_spec = InputSpec(ndim=4)
+
+    def call(self, inputs):
+        x = convert_to_tensor(inputs)
+        if self.data_format == "channels_first":
+            x = transpose(x, [0, 2, 3, 1])
+        out = getattr(_nn(), self._pool_fn)(x, ksize=[1, self.pool_size[0], self.pool_size[1], 1],
+                                            strides=[1, self.strides[0], self.strides[1], 1],
+                                            padding=self.padding.upper())
+        return transpose(out, [0, 3, 1, 2]) if self.data_format == "channels_first" else out
+
+    def compute_output_shape(self, input_shape):
+        dims = shapes.as_shape(input_shape).with_rank(4).dims
+        hw_axes = (2, 3) if self.data_format == "channels_first" else (1, 2)
+        out = list(dims)
+        for axis, k, s in zip(hw_axes, self.pool_size, self.strides):
+            out[axis] = conv_output_length(dims[axis], k, self.padding, s)
+        return shapes.TensorShape(out)
+
+    def get_config(self):
+        return dict(super().get_config(), pool_size=self.pool_size, strides=self.strides, padding=self.padding,
+                    data_format=self.data_format)
+
+
+class MaxPooling2D(_Pooling2D):
+    """Max over ``pool_size`` windows moved by ``strides`` (default: ``pool_size``)."""
+
+    _pool_fn = "max_pool"
+
+
+class AveragePooling2D(_Pooling2D):
+    """Mean over ``pool_size`` windows ("same" padding averages only the in-bounds values, as in TF)."""
+
+    _pool_fn = "avg_pool"
+
+
+class _GlobalPooling2D(Layer):
+    _reduce = None
+
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = normalize_data_format(data_format)
+        self.input_spec = InputSpec(ndim=4)
+
+    def call(self, inputs):
+        axes = [2, 3] if self.data_format == "channels_first" else [1, 2]
+        return getattr(reduction_ops, self._reduce)(inputs, axis=axes)
+
+    def compute_output_shape(self, input_shape):
+        dims = shapes.as_shape(input_shape).with_rank(4).dims
+        return shapes.TensorShape([dims[0], dims[1] if self.data_format == "channels_first" else dims[3]])
+
+    def get_config(self):
+        return dict(super().get_config(), data_format=self.data_format)
+
+
+class GlobalAveragePooling2D(_GlobalPooling2D):
+    """Mean over height and width: ``[batch, h, w, c] -> [batch, c]``."""
+
+    _reduce = "reduce_mean"
+
+
+class GlobalMaxPooling2D(_GlobalPooling2D):
+    """Max over height and width: ``[batch, h, w, c] -> [batch, c]``."""
+
+    _reduce = "reduce_max"
+
+
+MaxPool2D = MaxPooling2D
+AvgPool2D = AveragePooling2D
+GlobalAvgPool2D = GlobalAveragePooling2D
+GlobalMaxPool2D = GlobalMaxPooling2D

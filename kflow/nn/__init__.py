@@ -1,0 +1,54 @@
+"""``kf.nn``: activations, convolution and pooling, cross-entropies, normalization, dropout (TF 1.x names).
+
+Example:
+    >>> h = kf.nn.relu(kf.nn.conv2d(x, w, strides=[1, 1, 1, 1], padding="SAME"))
+    >>> h = kf.nn.max_pool(h, ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="VALID")
+    >>> loss = kf.reduce_mean(kf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
+"""
+from kflow.engine.ops.math_ops import sigmoid, tanh
+from kflow.engine.ops.nn_ops import (relu, relu6, elu, selu, leaky_relu, softplus, softsign, swish, crelu, softmax,
+                                     log_softmax, bias_add, l2_loss)
+from kflow.engine.ops.conv_ops import (conv2d, conv2d_transpose, conv2d_backprop_input, conv2d_backprop_filter,
+                                       conv1d)
+from kflow.engine.ops.pool_ops import max_pool, avg_pool
+from kflow.engine.ops.xent_ops import (softmax_cross_entropy_with_logits, softmax_cross_entropy_with_logits_v2,
+                                       sparse_softmax_cross_entropy_with_logits, sigmoid_cross_entropy_with_logits,
+                                       weighted_cross_entropy_with_logits)
+from kflow.engine.ops.dropout_op import dropout
+from kflow.engine.ops.normalization_ops import (moments, batch_normalization, fused_batch_norm, l2_normalize,
+                                                normalize_moments)
+from kflow.engine.ops.topk_ops import top_k, in_top_k
+from kflow.engine.ops.embedding_ops import embedding_lookup
+
+max_pool2d = max_pool
+avg_pool2d = avg_pool
+silu = swish
+
+
+def xw_plus_b(x, weights, biases, name=None):
+    """``matmul(x, weights) + biases`` (biases added with bias_add).
+
+    Example:
+        >>> kf.nn.xw_plus_b(x, w, b)
+    """
+    from kflow.engine.ops.math_ops import matmul
+
+    return bias_add(matmul(x, weights), biases, name=name or "xw_plus_b")
+
+
+def relu_layer(x, weights, biases, name=None):
+    """``relu(matmul(x, weights) + biases)``."""
+    return relu(xw_plus_b(x, weights, biases), name=name or "relu_layer")
+
+
+def zero_fraction(value, name=None):
+    """The fraction of zeros in ``value`` (a float32 scalar), e.g. to watch ReLU sparsity in summaries."""
+    from kflow.engine import dtypes
+    from kflow.engine.ops.comparison_ops import equal
+    from kflow.engine.ops.math_ops import cast
+    from kflow.engine.ops.reduction_ops import reduce_mean
+
+    return reduce_mean(cast(equal(value, 0), dtypes.float32), name=name or "zero_fraction")
+from kflow.nn import rnn_cell
+from kflow.nn.rnn import (dynamic_rnn, static_rnn, bidirectional_dynamic_rnn, static_bidirectional_rnn,
+                          reverse_sequence)

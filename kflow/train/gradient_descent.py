@@ -1,0 +1,31 @@
+"""Plain gradient descent: ``var -= learning_rate * grad``.
+
+Example:
+    >>> train_op = kf.train.GradientDescentOptimizer(0.1).minimize(loss)
+"""
+import numpy as np
+
+from kflow.train.fused_update import fused_update
+from kflow.train.optimizer import Optimizer
+
+
+class GradientDescentOptimizer(Optimizer):
+    """``tf.train.GradientDescentOptimizer(learning_rate, use_locking=False, name="GradientDescent")``.
+
+    ``learning_rate`` may be a number, a scalar Tensor (fed or scheduled) or a Variable.
+    """
+
+    def __init__(self, learning_rate, use_locking=False, name="GradientDescent"):
+        super().__init__(use_locking, name)
+        self._learning_rate = learning_rate
+
+    def _prepare(self):
+        self._lr = self._hyper(self._learning_rate)
+
+    def _apply_dense(self, grad, var):
+        return fused_update("ApplyGradientDescent", var, grad, [], [self._lr], _rule, scratch=1)
+
+
+def _rule(var, grad, lr, tmp):
+    np.multiply(grad, lr, out=tmp)
+    var -= tmp

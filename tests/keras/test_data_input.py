@@ -1,0 +1,80 @@
+"""fit/evaluate/predict on a kf.data.Dataset, a generator, and dicts of arrays."""
+import itertools
+
+import numpy as np
+import pytest
+
+import kflow as kf
+
+from keras_testlib import mlp
+
+
+def test_fit_on_dataset(blobs):
+    (x, y), (xv, yv) = blobs
+    model = mlp()
+    train = kf.data.Dataset.from_tensor_slices((x, y)).shuffle(320, seed=1).batch(32)
+    val = kf.data.Dataset.from_tensor_slices((xv, yv)).batch(40)
+    h = model.fit(train, epochs=4, validation_data=val, verbose=0)
+    assert h.history["acc"][-1] > 0.9 and len(h.history["val_loss"]) == 4
+    assert np.isclose(model.evaluate(val)[0], model.evaluate(xv, yv)[0], rtol=1e-5)
+    assert np.allclose(model.predict(val), model.predict(xv), atol=1e-6)  # predict ignores the labels
+    assert np.allclose(model.predict(kf.data.Dataset.from_tensor_slices(xv).batch(16)), model.predict(xv),
+                       atol=1e-6)
+
+
+def test_infinite_dataset_needs_and_uses_steps_per_epoch(blobs):
+    (x, y), _ = blobs
+    model = mlp()
+    seen = []
+    count = kf.keras.callbacks.LambdaCallback(on_batch_end=lambda b, logs: seen.append(b))
+    repeated = kf.data.Dataset.from_tensor_slices((x, y)).batch(32).repeat()
+    model.fit(repeated, epochs=2, steps_per_epoch=15, callbacks=[count], verbose=0)  # crosses the data's end
+    assert seen == list(range(15)) * 2
+
+
+def test_fit_on_generator(blobs):
+    (x, y), _ = blobs
+
+    def batches():
+        for i in itertools.count():
+            j = (i * 32) % 320
+            yield x[j:j + 32], y[j:j + 32]
+
+    model = mlp()
+    with pytest.raises(ValueError, match="steps_per_epoch"):
+        model.fit(batches(), epochs=1, verbose=0)
+    h = model.fit(batches(), steps_per_epoch=10, epochs=3, verbose=0)
+    assert h.history["loss"][-1] < h.history["loss"][0]
+    assert model.evaluate(batches(), steps=5)[1] > 0.5
+
+
+def test_dict_inputs_by_name(blobs):
+    (x, y), _ = blobs
+    inp = kf.keras.Input(shape=(8,), name="features")
+    out = kf.keras.layers.Dense(3, activation="softmax", name="probs")(inp)
+    model = kf.keras.Model(inp, out)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.fit({"features": x}, {"probs": y}, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="No data provided for input"):
+        model.fit({"other": x}, y, epochs=1, verbose=0)
+
+
+def test_mismatched_lengths_are_reported(blobs):
+    (x, y), _ = blobs
+    with pytest.raises(ValueError, match="same number of samples"):
+        mlp().fit(x, y[:10], verbose=0)
+
+
+def test_generator_methods(blobs):
+    (x, y), _ = blobs
+
+    def batches():
+        while True:
+            for j in range(0, 320, 32):
+                yield x[j:j + 32], y[j:j + 32]
+
+    model = mlp()
+    h = model.fit_generator(batches(), steps_per_epoch=10, epochs=2, verbose=0)
+    assert len(h.epoch) == 2
+    assert len(model.evaluate_generator(batches(), steps=3)) == 2
+    assert model.predict_generator(batches(), steps=2).shape == (64, 3)

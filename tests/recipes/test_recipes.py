@@ -1,0 +1,48 @@
+"""Each recipe runs end to end, fast, on a small slice of the real data."""
+import importlib.util
+import os
+
+import pytest
+
+RECIPES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "recipes")
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location("recipe_" + name, os.path.join(RECIPES, name + ".py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("dataset", ["mnist", "fashion_mnist"])
+def test_mnist_mlp(data_dir, tmp_path, capsys, dataset):
+    acc = _load("mnist_mlp").main(["--dataset", dataset, "--epochs", "1", "--limit", "1024", "--out", str(tmp_path),
+                                   "--verbose", "2"])
+    out = capsys.readouterr().out
+    assert "Test loss" in out and "Epoch 1/1" in out and acc > 0.5
+    assert os.listdir(tmp_path / "logs") and os.listdir(tmp_path / "checkpoints")
+    if dataset == "mnist":  # only the MNIST test split is shared: the recipe says how it splits it
+        assert "first 8,000" in out
+
+
+def test_mnist_cnn(data_dir, tmp_path, capsys):
+    acc = _load("mnist_cnn").main(["--epochs", "1", "--limit", "256", "--out", str(tmp_path), "--verbose", "0"])
+    assert "Test loss" in capsys.readouterr().out and 0.0 <= acc <= 1.0
+
+
+def test_custom_layer(data_dir, capsys):
+    acc, restored = _load("custom_layer").main(["--epochs", "1", "--limit", "1024", "--verbose", "0",
+                                                "--dataset", "fashion_mnist"])
+    out = capsys.readouterr().out
+    assert acc == restored and "same predictions: True" in out
+
+
+def test_estimator_mnist(data_dir, tmp_path, capsys):
+    metrics = _load("estimator_mnist").main(["--epochs", "1", "--limit", "1024", "--model-dir", str(tmp_path)])
+    assert metrics["global_step"] == 8 and "First 10 test images" in capsys.readouterr().out
+
+
+def test_linear_regression(capsys):
+    w, b = _load("linear_regression").main(["--steps", "500"])
+    assert abs(w - 3.0) < 0.1 and abs(b - 2.0) < 0.1
+    assert "step 499" in capsys.readouterr().out
