@@ -13,6 +13,7 @@ Example:
     ...                                       compression_type="GZIP")
 """
 import glob
+import itertools
 import os
 import sys
 
@@ -25,6 +26,7 @@ from kflow.data.dataset import Dataset
 from kflow.data.map_ops import interleave, parallelism
 from kflow.data.structure import ElementSpec, LeafSpec
 from kflow.data.tfrecord_chunks import tfrecord_chunks
+from kflow.data.tfrecord_reader import TFRecordFileReader
 from kflow.engine import dtypes
 from kflow.engine.ops.constant_op import is_tensor_like
 
@@ -134,16 +136,41 @@ class TFRecordDataset(FileRecordDataset):
         compression_type: ``''``, ``'ZLIB'`` or ``'GZIP'``.
         buffer_size: bytes read at a time (default 1 MiB).
         num_parallel_reads: files read at once (records interleaved); None reads them in order.
+        skip_corrupt: (kflow extension, opt-in) skip records with a bad CRC or a
+            truncated tail instead of raising DataLossError; each damaged file
+            issues one ``CorruptRecordWarning`` giving how many records were
+            skipped and where the first one was.
+
+    Example:
+        >>> ds = TFRecordDataset(["a.tfrecord", "b.tfrecord"], num_parallel_reads=2)
+        >>> salvage = TFRecordDataset("damaged.tfrecord", skip_corrupt=True)
     """
 
-    def __init__(self, filenames, compression_type=None, buffer_size=None, num_parallel_reads=None):
+    def __init__(self, filenames, compression_type=None, buffer_size=None, num_parallel_reads=None,
+                 skip_corrupt=False):
         super().__init__(filenames, num_parallel_reads, params=[compression_type, buffer_size])
         self._compression, self._buffer_size = compression_type, buffer_size
+        self._skip_corrupt = bool(skip_corrupt)
 
     def _read_chunks(self, path, ctx):
         size = ctx.resolve(self._buffer_size)
-        return tfrecord_chunks(path, _compression(ctx, self._compression),
-                               _READ_BYTES if size is None or int(size) <= 0 else int(size))
+        size = _READ_BYTES if size is None or int(size) <= 0 else int(size)
+        if self._skip_corrupt:  # the reference reader re-synchronizes after damage; the block reader cannot
+            return _skipping_chunks(path, _compression(ctx, self._compression), size)
+        return tfrecord_chunks(path, _compression(ctx, self._compression), size)
+
+
+def _skipping_chunks(path, compression, buffer_size, group=1024):
+    """Lists of the intact records of one TFRecord file; damaged ones are counted, warned about and skipped."""
+    reader = TFRecordFileReader(path, compression_type=compression, skip_corrupt=True, buffer_size=buffer_size)
+    try:
+        while True:
+            records = list(itertools.islice(reader, group))
+            if not records:
+                return
+            yield records
+    finally:
+        reader.close()
 
 
 class TextLineDataset(FileRecordDataset):
