@@ -169,7 +169,9 @@ def numpy_epoch(train, test, batch, weights):
 
 
 # ---- PyTorch ------------------------------------------------------------------------------------------
-def torch_epoch(train, test, batch, weights):
+def torch_epoch(train, test, batch, weights, device="cpu"):
+    """PyTorch's epoch on ``device`` ("cpu" or "cuda"); batches are copied from host memory each step, as
+    kflow's feeds are."""
     import torch
 
     torch.set_num_threads(THREADS)
@@ -183,7 +185,7 @@ def torch_epoch(train, test, batch, weights):
         layers.append(lin)
         if i < 2:
             layers += [torch.nn.ReLU(), torch.nn.Dropout(RATE)]
-    model = torch.nn.Sequential(*layers)
+    model = torch.nn.Sequential(*layers).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=LR, betas=(BETA1, BETA2), eps=EPS)
     loss_fn = torch.nn.CrossEntropyLoss()
     xs, ys = shuffled(*train, seed=1)
@@ -192,13 +194,15 @@ def torch_epoch(train, test, batch, weights):
     t0 = time.perf_counter()
     for i in range(0, len(xs) - batch + 1, batch):
         opt.zero_grad()
-        loss = loss_fn(model(xs[i:i + batch]), ys[i:i + batch])
+        loss = loss_fn(model(xs[i:i + batch].to(device)), ys[i:i + batch].to(device))
         loss.backward()
         opt.step()
+    if device != "cpu":
+        torch.cuda.synchronize()  # kernels run asynchronously: count them all
     seconds = time.perf_counter() - t0
     model.eval()
     with torch.no_grad():
-        pred = model(torch.from_numpy(test[0])).argmax(dim=1).numpy()
+        pred = model(torch.from_numpy(test[0]).to(device)).argmax(dim=1).cpu().numpy()
     return seconds, float(np.mean(pred == test[1]))
 
 

@@ -244,6 +244,7 @@ class UnbatchDataset(Dataset):
         super().__init__([input_dataset])
         if any(s.sparse for s in input_dataset.element_spec.flat):
             raise TypeError("unbatch does not support sparse components")
+        self._spec = self._compute_spec()  # as in TF, a scalar component is an error when the dataset is built
 
     def _compute_spec(self):
         return self._inputs[0].element_spec.map_leaves(lambda s: s.unbatched())

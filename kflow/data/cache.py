@@ -14,9 +14,11 @@ import pickle
 import threading
 import weakref
 
+from kflow import errors
 from kflow.data.dataset import Dataset
 
 _SUFFIX = ".kfcache"
+_MAGIC = "kflow-dataset-cache-v1"
 
 
 class CacheDataset(Dataset):
@@ -61,8 +63,20 @@ class CacheDataset(Dataset):
             self._memory.setdefault(key, elements)
 
     def _file_iterator(self, path, ctx):
+        # The file starts with the element spec, so a cache left by a different pipeline is refused, not replayed.
+        header = (_MAGIC, self.element_spec.describe())
         if os.path.exists(path):
             with open(path, "rb") as f:
+                try:
+                    found = pickle.load(f)
+                except Exception:  # not a pickle at all
+                    found = None
+                if found != header:
+                    raise errors.InvalidArgumentError(None, None, (
+                        "%s holds a cache of other elements (%s) than this dataset's (%s); delete the file or "
+                        "choose another cache filename") % (path, found[1] if isinstance(found, tuple) and
+                                                            len(found) == 2 else "not a kflow cache file",
+                                                            header[1]))
                 while True:
                     try:
                         yield pickle.load(f)
@@ -72,6 +86,7 @@ class CacheDataset(Dataset):
         done = False
         try:
             with open(tmp, "wb") as f:
+                pickle.dump(header, f, protocol=pickle.HIGHEST_PROTOCOL)
                 for x in self._inputs[0]._make_iterator(ctx):
                     pickle.dump(x, f, protocol=pickle.HIGHEST_PROTOCOL)
                     yield x

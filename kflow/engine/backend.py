@@ -26,19 +26,26 @@ def cupy_available():
         return False
 
 
+# (device array type, its array module) pairs: cupy's when it imports. Tests add a numpy-backed fake device here to
+# check on the CPU that kernels keep device values on the device. A module must offer ``asnumpy`` (as cupy does).
+_device_array_types = [] if _cupy is None else [(_cupy.ndarray, _cupy)]
+
+
 def array_module(*arrays):
-    """Returns cupy if any argument is a cupy array, else numpy."""
-    if _cupy is not None:
+    """Returns the array module (cupy) of the first device array among ``arrays``, else numpy."""
+    if _device_array_types:
         for a in arrays:
-            if isinstance(a, _cupy.ndarray):
-                return _cupy
+            for array_type, module in _device_array_types:
+                if isinstance(a, array_type):
+                    return module
     return np
 
 
 def to_numpy(x):
     """Copies a device array to the host; numpy values pass through."""
-    if _cupy is not None and isinstance(x, _cupy.ndarray):
-        return _cupy.asnumpy(x)
+    for array_type, module in _device_array_types:
+        if isinstance(x, array_type):
+            return module.asnumpy(x)
     return x
 
 

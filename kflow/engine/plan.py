@@ -19,10 +19,13 @@ class Plan:
         session: the Session whose state stateful kernels bind to.
         targets: Tensors and Operations to compute/run.
         feeds: Tensors whose values are supplied at run time (in this order).
+        home: the device that holds the feed values and receives the fetched ones: the host for
+            ``Session.run``; a cond's branch plan lives on its op's device.
     """
 
-    def __init__(self, session, targets, feeds):
+    def __init__(self, session, targets, feeds, home=("CPU", 0)):
         self.feeds = list(feeds)
+        self.home = home
         self.ops = needed_ops(targets, self.feeds)
         self._check_feedable(session)
         self.placer = session.placer
@@ -54,8 +57,8 @@ class Plan:
         kernels = {}
         lines = ["def plan_run(feeds):", "    %s = feeds" % _tuple_target([names[t] for t in self.feeds])]
         self.line_ops = {}
-        host = ("CPU", 0)
-        where = {t: host for t in self.feeds}  # device holding each named value
+        home = self.home
+        where = {t: home for t in self.feeds}  # device holding each named value
         moved = {}  # (tensor, device) -> name of its copy there
         for step, op in enumerate(self.ops):
             placed = self.placements[op]
@@ -96,12 +99,13 @@ class Plan:
         for t in targets:
             if not hasattr(t, "value_index"):
                 continue
-            if where[t] == host:
+            if where[t] == home:
                 fetch_names.append(names[t])
-            else:  # fetched values always come back to the host as numpy
-                kernels["to_host"] = self.placer.backend_for(where[t]).to_host
-                fetch_names.append("to_host(%s)" % names[t])
-            self.fetch_copies.append(_aliases_state(t) and where[t] == host)
+            else:  # fetched values come back to the plan's home (as numpy, for Session.run)
+                to = "from_%s%d_to_%s%d" % (where[t] + home)
+                kernels[to] = self._transfer(where[t], home)
+                fetch_names.append("%s(%s)" % (to, names[t]))
+            self.fetch_copies.append(_aliases_state(t) and where[t] == home)
         lines.append("    return [%s]" % ", ".join(fetch_names))
         self.source = "\n".join(lines) + "\n"
         namespace = dict(kernels)

@@ -15,6 +15,7 @@ import numpy as np
 from kflow import errors
 from kflow.engine import graph as graph_mod
 from kflow.engine.fetches import FetchStructure
+from kflow.engine.host_memory import keep_freed_buffers
 from kflow.engine.placement import Placer, device_name
 from kflow.engine.plan import Plan
 
@@ -59,6 +60,7 @@ class Session:
         self._warned_growth = False
         self._context = None
         self.placer = Placer(self.config.allow_soft_placement)
+        keep_freed_buffers()  # steps reuse freed arrays instead of page-faulting on fresh memory
 
     # ---- running ---------------------------------------------------------
     def run(self, fetches, feed_dict=None, options=None, run_metadata=None):

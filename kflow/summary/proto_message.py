@@ -308,7 +308,7 @@ class Message:
         for f, v in self.ListFields():
             if f.kind == "map":
                 for key in sorted(v):
-                    yield '%s%s {\n%s  key: "%s"\n%s  value {\n' % (indent, f.name, indent, _escape(key), indent)
+                    yield '%s%s {\n%s  key: "%s"\n%s  value {\n' % (indent, f.name, indent, c_escape(key), indent)
                     yield from v[key]._text_lines(indent + "    ")
                     yield "%s  }\n%s}\n" % (indent, indent)
                 continue
@@ -367,7 +367,9 @@ def _decode_values(f, wire_type, raw):
     return values
 
 
-def _escape(data):
+def c_escape(data):
+    """protobuf's text-format ``CEscape`` (as protobuf 3 / TF1 write it): named escapes for quotes, backslash,
+    newline, CR and tab; octal for other non-printable bytes and for each UTF-8 byte of non-ASCII text."""
     if isinstance(data, str):
         data = data.encode("utf-8")
     return "".join(_ESCAPES.get(b) or (chr(b) if 32 <= b < 127 else "\\%03o" % b) for b in data)
@@ -375,7 +377,7 @@ def _escape(data):
 
 def _text_value(f, v):
     if f.kind in ("string", "bytes"):
-        return '"%s"' % _escape(v)
+        return '"%s"' % c_escape(v)
     if f.kind == "enum":
         return (f.enum or {}).get(v, str(v))
     if f.kind == "bool":

@@ -25,6 +25,8 @@ import re
 import tempfile
 import warnings
 
+from kflow.summary.proto_message import c_escape
+
 STATE_FILENAME = "checkpoint"
 
 _STRING_FIELDS = ("model_checkpoint_path", "all_model_checkpoint_paths")
@@ -93,10 +95,8 @@ class CheckpointState:
 
 
 def _quote(text):
-    # Text-format strings are C-escaped; escape backslash first.
-    escaped = (text.replace("\\", "\\\\").replace('"', '\\"')
-               .replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t"))
-    return f'"{escaped}"'
+    # As TF1 writes it: protobuf's text format with its C escapes (octal for non-ASCII bytes).
+    return '"%s"' % c_escape(text)
 
 
 def _unquote(token):

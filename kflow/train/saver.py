@@ -205,15 +205,16 @@ class Saver:
         missing, mismatched = [], []
         for key, var in self._vars.items():
             if key not in stored:
-                close = difflib.get_close_matches(key, list(stored), n=3, cutoff=0.6)
-                hint = " (did you mean %s?)" % " or ".join("'%s'" % c for c in close) if close else ""
-                missing.append("Key '%s' (variable %s) not found in checkpoint%s" % (key, var.name, hint))
+                missing.append("Key '%s' (variable %s) not found in checkpoint%s"
+                               % (key, var.name, _did_you_mean(key, stored, stored)))
                 continue
             value = stored[key]
             want_dtype = np.dtype(var.dtype.as_numpy_dtype)
             if not var.shape.is_compatible_with(value.shape):
-                mismatched.append("Shape mismatch for '%s': the variable has shape %s, the checkpoint %s"
-                                  % (key, var.shape, list(value.shape)))
+                # Layers built in another order shift names (dense <-> dense_1): offer same-shape keys.
+                fitting = {k: v for k, v in stored.items() if k != key and var.shape.is_compatible_with(v.shape)}
+                mismatched.append("Shape mismatch for '%s': the variable has shape %s, the checkpoint %s%s"
+                                  % (key, var.shape, list(value.shape), _did_you_mean(key, fitting, stored)))
             elif value.dtype != want_dtype:
                 mismatched.append("Dtype mismatch for '%s': the variable is %s, the checkpoint holds %s"
                                   % (key, var.dtype.name, value.dtype))
@@ -225,6 +226,14 @@ class Saver:
         if self._vars and sess.graph is not self._graph:
             raise ValueError("The Saver's variables belong to another graph than the session's; build the "
                              "Saver after the model, in the session's graph.")
+
+
+def _did_you_mean(key, candidates, stored):
+    """`` (did you mean 'a' [shape] or ...?)`` naming up to 3 keys of ``candidates`` close to ``key``, or ""."""
+    close = difflib.get_close_matches(key, list(candidates), n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return " (did you mean %s?)" % " or ".join("'%s' %s" % (c, list(stored[c].shape)) for c in close)
 
 
 def _step_to_record(global_step, values):

@@ -112,6 +112,8 @@ def test_unbatch_inverts_batch():
     got = list(ds)
     assert len(got) == 5 and got[3][0].tolist() == [6, 7] and got[3][1] == 3
     assert [int(v) for v in Dataset.range(5).batch(2).apply(kf.data.experimental.unbatch())] == [0, 1, 2, 3, 4]
+    with pytest.raises(ValueError, match="Cannot unbatch an element with a scalar component"):
+        Dataset.range(3).unbatch()  # raised when the dataset is built, as TF does
 
 
 def test_batch_of_sparse_components():

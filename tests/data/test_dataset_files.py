@@ -81,16 +81,42 @@ def test_tfrecord_damage_raises_data_loss_naming_the_record(tmp_path):
     bad = tmp_path / "bad.tfrecord"
     bad.write_bytes(bytes(data))
     got = []
-    with pytest.raises(kf.errors.DataLossError, match="record index 40"):
+    with pytest.raises(kf.errors.DataLossError, match="record index 40") as info:
         for r in TFRecordDataset(str(bad)):
             got.append(r)
     assert got == recs[:40]
+    assert str(bad) in info.value.message and "byte offset %d" % (step * 40) in info.value.message
     truncated = tmp_path / "t.tfrecord"
     truncated.write_bytes(open(path, "rb").read()[:-7])
     with pytest.raises(kf.errors.DataLossError, match="truncated"):
         list(TFRecordDataset(str(truncated)))
     with pytest.raises(kf.errors.NotFoundError):
         list(TFRecordDataset(str(tmp_path / "missing.tfrecord")))
+
+
+@pytest.mark.parametrize("compression", ["", "GZIP"])
+def test_tfrecord_skip_corrupt_counts_and_reports(tmp_path, compression):
+    from kflow.data.tfrecord import CorruptRecordWarning
+
+    recs = [b"%04d" % i * 25 for i in range(100)]
+    plain = open(write(tmp_path / "p.tfrecord", recs), "rb").read()
+    data = bytearray(plain)
+    for index in (40, 41, 70):
+        data[116 * index + 12 + 5] ^= 0xFF  # a data byte of each of these records
+    bad = tmp_path / "bad.tfrecord"
+    bad.write_bytes(gzip.compress(bytes(data)) if compression else bytes(data))
+    good = write(tmp_path / "good.tfrecord", [b"ok"], compression)
+    ds = TFRecordDataset([str(bad), good], compression, skip_corrupt=True)
+    with pytest.warns(CorruptRecordWarning, match=r"bad.tfrecord: skipped 3 corrupt record\(s\).*byte offset 4640 "
+                                                  r".*record index 40.*data CRC mismatch") as caught:
+        got = list(ds)
+    assert got == [r for i, r in enumerate(recs) if i not in (40, 41, 70)] + [b"ok"]
+    assert len([w for w in caught if issubclass(w.category, CorruptRecordWarning)]) == 1  # the clean file is silent
+    with pytest.raises(kf.errors.DataLossError, match="record index 40"):  # skipping is opt-in
+        list(TFRecordDataset(str(bad), compression))
+    nxt = ds.batch(64).make_one_shot_iterator().get_next()  # graph iterators skip too
+    with kf.Session() as sess, pytest.warns(CorruptRecordWarning):
+        assert [len(sess.run(nxt)) for _ in range(2)] == [64, 34]
 
 
 def test_tfrecord_errors_in_graph_iterators(tmp_path):

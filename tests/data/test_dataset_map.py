@@ -28,6 +28,31 @@ def test_map_is_traced_once_with_kflow_ops():
     assert "MapDataset(fn)" in ds._pipeline()
 
 
+def test_map_graph_function_is_built_once_not_per_element(monkeypatch):
+    from kflow.engine import plan as plan_mod
+
+    plans = []
+    real_plan = plan_mod.Plan
+
+    def counting_plan(*args, **kwargs):
+        plans.append(1)
+        return real_plan(*args, **kwargs)
+
+    monkeypatch.setattr(plan_mod, "Plan", counting_plan)
+    ds = Dataset.range(50).map(lambda x: kf.square(x) + 1, num_parallel_calls=2)
+    fn_graph = ds._fn.graph
+    ops_after_tracing = len(fn_graph.get_operations())
+    assert ints(ds) == [i * i + 1 for i in range(50)]
+    assert len(plans) == 1  # one compiled plan for the iterator, not one per element
+    nxt = ds.make_one_shot_iterator().get_next()
+    graph_ops = len(kf.get_default_graph().get_operations())
+    with kf.Session() as sess:
+        assert [int(sess.run(nxt)) for _ in range(50)] == [i * i + 1 for i in range(50)]
+    assert len(plans) == 2  # plus one for the session's iterator
+    assert len(fn_graph.get_operations()) == ops_after_tracing  # the function graph never grows
+    assert len(kf.get_default_graph().get_operations()) == graph_ops  # nor does the user's graph
+
+
 def test_map_static_shapes_from_the_graph():
     ds = Dataset.from_tensor_slices(np.zeros((3, 784), np.uint8)).map(
         lambda x: kf.reshape(kf.cast(x, kf.float32) / 255.0, [28, 28, 1]))
@@ -97,7 +122,7 @@ def test_map_num_parallel_calls_keeps_order():
 
     def slow(x):
         seen_threads.add(threading.get_ident())
-        time.sleep(0.001)
+        time.sleep(0.005 if x % 4 == 0 else 0.0)  # the first of each group of 4 finishes last
         return x * 2
 
     ds = Dataset.range(50).map(lambda x: kf.py_func(slow, [x], kf.int64), num_parallel_calls=4)

@@ -1,6 +1,8 @@
 """shuffle, repeat, take, skip, shard, prefetch, cache, apply."""
 import gc
 import os
+import subprocess
+import sys
 import threading
 import time
 
@@ -137,6 +139,23 @@ def test_cache_to_file(tmp_path):
     assert os.path.exists(prefix + ".kfcache")
     again = pipeline(99).cache(prefix)  # reads the file, not its input
     assert [(int(x), s) for x, s in again] == first
+    with pytest.raises(kf.errors.InvalidArgumentError, match="cache of other elements"):
+        list(Dataset.range(3).cache(prefix))  # another pipeline's file is refused, not replayed
+    assert not [f for f in os.listdir(tmp_path) if ".tmp-" in f]  # no temporary files left over
+
+
+def test_cache_file_is_reused_by_a_later_run(tmp_path):
+    prefix = str(tmp_path / "c")
+    assert ints(Dataset.range(5).map(lambda x: x * 3).cache(prefix)) == [0, 3, 6, 9, 12]
+    # a new process whose input would fail if it were read: only the cache file can produce the values
+    script = ("import kflow as kf\n"
+              "def boom(x):\n"
+              "    raise RuntimeError('the input was read again')\n"
+              "ds = kf.data.Dataset.range(5).map(lambda x: x * 3).filter(boom).cache(%r)\n"
+              "print([int(v) for v in ds])\n" % prefix)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[0, 3, 6, 9, 12]"
 
 
 def test_apply_and_experimental_helpers():

@@ -39,6 +39,27 @@ def test_from_tensor_slices_dict_and_namedtuple_structures():
     assert ds.output_types == Pair(kf.int64, kf.int64)
 
 
+def test_from_tensor_slices_deeply_nested_through_map_batch_and_get_next():
+    ds = Dataset.from_tensor_slices(((np.arange(3), {"img": np.ones((3, 2), np.float32), "ids": ["a", "b", "c"]}),
+                                     {"label": (np.arange(3) * 10, np.arange(3) % 2 == 0)}))
+    assert ds.output_types == ((kf.int64, {"img": kf.float32, "ids": kf.string}),
+                               {"label": (kf.int64, kf.bool)})
+    assert ds.output_shapes[0][1]["img"] == kf.TensorShape([2])
+    (i, feats), target = list(ds)[2]
+    assert (int(i), feats["ids"], feats["img"].tolist(), int(target["label"][0]), bool(target["label"][1])) == \
+        (2, b"c", [1.0, 1.0], 20, True)
+    # a traced map receives the two top-level parts as arguments and may return any structure
+    mapped = ds.map(lambda x, y: {"sum": kf.cast(x[0], kf.float32) + kf.reduce_sum(x[1]["img"]),
+                                  "pair": (x[1]["ids"], y["label"][0])})
+    assert mapped.output_types == {"sum": kf.float32, "pair": (kf.string, kf.int64)}
+    batch = mapped.batch(2).make_one_shot_iterator().get_next()
+    assert isinstance(batch, dict) and isinstance(batch["pair"], tuple)
+    with kf.Session() as sess:
+        first = sess.run(batch)
+    assert first["sum"].tolist() == [2.0, 3.0] and first["pair"][0].tolist() == [b"a", b"b"]
+    assert first["pair"][1].tolist() == [0, 10]
+
+
 def test_from_tensor_slices_strings_become_bytes():
     ds = Dataset.from_tensor_slices(["ab", "c"])
     assert ds.output_types == kf.string

@@ -157,6 +157,19 @@ def test_session_close_stops_pipeline_threads():
     assert not any(t.name.startswith("kflow-data") for t in threading.enumerate())
 
 
+def test_reinitializing_mid_epoch_replaces_pipeline_threads():
+    it = Dataset.range(10**9).map(lambda x: x + 1, num_parallel_calls=2).prefetch(3).make_initializable_iterator()
+    nxt = it.get_next()
+    with kf.Session() as sess:
+        counts = []
+        for _ in range(4):  # each epoch abandons the previous one half way
+            sess.run(it.initializer)
+            assert [int(sess.run(nxt)) for _ in range(3)] == [1, 2, 3]
+            counts.append(len([t for t in threading.enumerate() if t.name.startswith("kflow-data")]))
+        assert counts[0] > 0 and counts == counts[:1] * 4  # the old epoch's threads are stopped, not leaked
+    assert not any(t.name.startswith("kflow-data") for t in threading.enumerate())
+
+
 def test_sparse_components_through_get_next():
     sp = kf.SparseTensorValue(indices=[[0], [2]], values=np.array([1.0, 2.0], np.float32), dense_shape=[3])
     ds = Dataset.from_tensors(sp).repeat(2)

@@ -62,6 +62,23 @@ def test_writer_bytes_are_exact(tmp_path):
     assert list(tf_record_iterator(path)) == RECORDS
 
 
+def test_known_record_bytes_from_the_format_spec(tmp_path):
+    # The record b"123456789", worked out by hand from ARCHITECTURE.md's format section:
+    #   length     = 9 as uint64 LE                   -> 09 00 00 00 00 00 00 00
+    #   length CRC = crc32c(length) = 0x872fcb77 (bitwise reference above); masked:
+    #                rot15 -> 0x96ef0e5f, + 0xa282ead8 = 0x3971f937 (mod 2**32) -> LE 37 f9 71 39
+    #   data       = 31 32 33 34 35 36 37 38 39
+    #   data CRC   = crc32c("123456789") = 0xe3069283 (the standard check value); masked:
+    #                ((c >> 15) | (c << 17)) mod 2**32 = 0x2507c60d, + 0xa282ead8 = 0xc78ab0e5 -> LE e5 b0 8a c7
+    expected = bytes.fromhex("0900000000000000" "37f97139" "313233343536373839" "e5b08ac7")
+    assert crc32c_bitwise((9).to_bytes(8, "little")) == 0x872FCB77
+    assert (((0x872FCB77 >> 15) | (0x872FCB77 << 17)) & 0xFFFFFFFF) + 0xA282EAD8 & 0xFFFFFFFF == 0x3971F937
+    path = write(tmp_path / "known.tfrecord", [b"123456789"])
+    assert open(path, "rb").read() == expected
+    (tmp_path / "given.tfrecord").write_bytes(expected * 2)  # as TensorFlow would have written it
+    assert list(tf_record_iterator(str(tmp_path / "given.tfrecord"))) == [b"123456789"] * 2
+
+
 @pytest.mark.parametrize("options", ["GZIP", "ZLIB", TFRecordOptions("GZIP"),
                                      TFRecordOptions(TFRecordCompressionType.ZLIB, compression_level=9)])
 def test_compressed_round_trip(tmp_path, options):

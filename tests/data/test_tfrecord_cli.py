@@ -72,3 +72,4 @@ def test_module_entry_points(tmp_path, module):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "records: 5" in result.stdout
+    assert "Warning" not in result.stderr  # e.g. runpy's "found in sys.modules" for an already imported module

@@ -91,3 +91,42 @@ def test_pool_errors():
         kf.nn.avg_pool(kf.zeros([1, 2, 2, 1]), 3, 1, "VALID")
     with pytest.raises(TypeError, match="floating"):
         kf.nn.avg_pool(kf.zeros([1, 2, 2, 1], kf.int32), 2, 2, "VALID")
+
+
+@pytest.fixture
+def threaded(monkeypatch):
+    """Forces the batch split across 2 threads and 1-image cache blocks, whatever the input size."""
+    from kflow.engine.ops import batch_parallel
+
+    monkeypatch.setattr(batch_parallel, "MIN_ELEMENTS", 1)
+    monkeypatch.setattr(batch_parallel, "thread_count", lambda: 2)
+    monkeypatch.setattr(batch_parallel, "L2_BLOCK_BYTES", 1)
+
+
+# 2x2/2 on an even size: disjoint windows writing dx; 3x3/2 SAME on odd sizes: overlapping, accumulated;
+# 2x2/2 VALID on an odd size: the last row/column gets no gradient (zero-filled path)
+@pytest.mark.parametrize("shape,ksize,strides,padding", [((5, 8, 6, 3), 2, 2, "VALID"),
+                                                         ((5, 7, 5, 3), 3, 2, "SAME"),
+                                                         ((5, 7, 7, 2), 2, 2, "VALID")])
+def test_max_pool_threaded_blocks_match_one_thread(threaded, monkeypatch, shape, ksize, strides, padding):
+    x = np.maximum(RNG.standard_normal(shape), 0).astype(np.float32)  # relu zeros: many tied maxima
+    dy_seed = RNG.standard_normal(shape).astype(np.float32)
+
+    def run():
+        xt = kf.constant(x)
+        y = kf.nn.max_pool(xt, ksize, strides, padding)
+        w = kf.constant(dy_seed[:, :y.shape[1], :y.shape[2]])
+        dx = kf.gradients(kf.reduce_sum(y * w), xt)[0]
+        gg = kf.gradients(kf.reduce_sum(dx * dx), w)[0]  # MaxPoolGradGrad
+        return _run([y, dx, gg])
+
+    threaded_out = run()
+    np.testing.assert_array_equal(threaded_out[0], nn_refs.pool(x, (ksize,) * 2, (strides,) * 2, padding, "max"))
+    from kflow.engine.ops import batch_parallel
+
+    monkeypatch.setattr(batch_parallel, "thread_count", lambda: 1)
+    monkeypatch.setattr(batch_parallel, "L2_BLOCK_BYTES", 1 << 30)
+    for got, want in zip(threaded_out, run()):
+        np.testing.assert_array_equal(got, want)
+    monkeypatch.setattr(batch_parallel, "thread_count", lambda: 2)
+    check_gradients(lambda a: kf.nn.max_pool(a, ksize, strides, padding), [RNG.standard_normal(shape)])

@@ -77,3 +77,81 @@ def test_graph(logdir):
     assert nodes["x"].attr["dtype"].type == 1  # DT_FLOAT
     assert [d.size for d in nodes["layer/w"].attr["shape"].shape.dim] == [3, 4]
     assert "_output_shapes" in nodes["layer/w/read"].attr  # shapes label the edges
+
+
+def _write_images(logdir):
+    rng = np.random.RandomState(7)
+    batches = {}
+    for channels in (1, 3, 4):
+        batches["u8_%d" % channels] = rng.randint(0, 256, (3, 4, 6, channels)).astype(np.uint8)
+        batches["f32_%d" % channels] = rng.rand(3, 4, 6, channels).astype(np.float32)  # in [0, 1): x * 255 / max
+    for name, batch in batches.items():
+        kf.summary.image(name, kf.constant(batch), max_outputs=2)
+    with kf.Session() as sess, kf.summary.FileWriter(logdir) as writer:
+        writer.add_summary(sess.run(kf.summary.merge_all()), global_step=4)
+    return batches
+
+
+def test_images_of_every_channel_count_decode_with_pil(tmp_path):
+    """An independent PNG decoder (Pillow) reads what TensorBoard loads: 1/3/4 channels, uint8 and float."""
+    pil_image = pytest.importorskip("PIL.Image")
+    import io
+    batches = _write_images(str(tmp_path))
+    acc = _accumulator(str(tmp_path))
+    for name, batch in batches.items():
+        assert sorted(t for t in acc.Tags()["images"] if t.startswith(name + "/")) == [
+            name + "/image/0", name + "/image/1"]  # max_outputs=2 of 3 images
+        for i in range(2):
+            (event,) = acc.Images("%s/image/%d" % (name, i))
+            assert (event.step, event.height, event.width) == (4, 4, 6)
+            decoded = pil_image.open(io.BytesIO(event.encoded_image_string))
+            assert decoded.mode == {1: "L", 3: "RGB", 4: "RGBA"}[batch.shape[-1]]
+            pixels = np.asarray(decoded).reshape(batch.shape[1:])
+            if batch.dtype == np.uint8:
+                expected = batch[i]
+            else:  # TF's rule for non-negative floats: scale so the image's maximum becomes 255, truncate
+                expected = (batch[i] * np.float32(255.0 / batch[i].max())).astype(np.uint8)
+            np.testing.assert_array_equal(pixels, expected, err_msg="%s/%d" % (name, i))
+
+
+def test_graph_through_tensorboard_graph_plugin(tmp_path):
+    """The graph tab's own path: multiplexer -> data provider -> GraphsPlugin.graph_impl -> GraphDef pbtxt."""
+    pytest.importorskip("tensorboard.plugins.graph.graphs_plugin")
+    from google.protobuf import text_format
+    from tensorboard import context
+    from tensorboard.backend.event_processing import data_provider, plugin_event_multiplexer
+    from tensorboard.compat.proto import graph_pb2
+    from tensorboard.plugins import base_plugin
+    from tensorboard.plugins.graph import graphs_plugin
+    from tensorboard.util import tensor_util
+
+    x = kf.placeholder(kf.float32, [None, 3], name="x")
+    with kf.name_scope("dense"):
+        w = kf.Variable(np.ones((3, 2), np.float32), name="kernel")
+        y = kf.matmul(x, w)
+    update = w.assign_add(np.full((3, 2), 0.5, np.float32))
+    with kf.control_dependencies([update]), kf.device("/cpu:0"):
+        kf.identity(y, name="out")
+    kf.constant(np.zeros((40, 40), np.float32), name="big")
+    logdir = str(tmp_path)
+    kf.summary.FileWriter(str(tmp_path / "run1"), graph=kf.get_default_graph()).close()
+
+    multiplexer = plugin_event_multiplexer.EventMultiplexer({"run1": str(tmp_path / "run1")})
+    multiplexer.Reload()
+    provider = data_provider.MultiplexerDataProvider(multiplexer, logdir)
+    plugin = graphs_plugin.GraphsPlugin(base_plugin.TBContext(logdir=logdir, data_provider=provider,
+                                                              multiplexer=multiplexer))
+    ctx = context.RequestContext()
+    assert plugin.info_impl(ctx, experiment="")["run1"]["run_graph"] is True
+    body, mime = plugin.graph_impl(ctx, "run1", None, False, experiment="", limit_attr_size=1024,
+                                   large_attrs_key="_too_large_attrs")
+    assert mime == "text/x-protobuf"
+    nodes = {n.name: n for n in text_format.Parse(body, graph_pb2.GraphDef()).node}
+    assert (nodes["dense/MatMul"].op, list(nodes["dense/MatMul"].input)) == ("MatMul", ["x", "dense/kernel/read"])
+    assert list(nodes["out"].input) == ["dense/MatMul", "^AssignAdd"] and nodes["out"].device == "/cpu:0"
+    assert list(nodes["AssignAdd"].input)[0] == "dense/kernel"
+    value = nodes[nodes["AssignAdd"].input[1]]
+    assert value.op == "Const" and value.attr["dtype"].type == 1  # DT_FLOAT
+    np.testing.assert_array_equal(tensor_util.make_ndarray(value.attr["value"].tensor), np.full((3, 2), 0.5))
+    big = nodes["big"].attr["value"].tensor  # too big to embed: dtype and shape only
+    assert [d.size for d in big.tensor_shape.dim] == [40, 40] and not big.tensor_content

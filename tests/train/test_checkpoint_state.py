@@ -78,3 +78,39 @@ def test_custom_state_filename_and_conflict(tmp_path):
     assert cs.get_checkpoint_state(tmp_path, "latest").model_checkpoint_path == str(tmp_path / "m-1")
     with pytest.raises(RuntimeError, match="conflicts with path used for checkpoint state"):
         cs.update_checkpoint_state(tmp_path, str(tmp_path / "checkpoint"))
+
+
+def _protobuf_checkpoint_state_class():
+    """TF's ``CheckpointState`` message built at run time with the real protobuf library (no TF needed)."""
+    descriptor_pb2 = pytest.importorskip("google.protobuf.descriptor_pb2")
+    from google.protobuf import descriptor_pool, message_factory
+    proto = descriptor_pb2.FileDescriptorProto(name="kflow_test_checkpoint_state.proto", package="tensorflow",
+                                               syntax="proto3")
+    message = proto.message_type.add(name="CheckpointState")
+    field = descriptor_pb2.FieldDescriptorProto
+    for number, name, kind, label in [
+            (1, "model_checkpoint_path", field.TYPE_STRING, field.LABEL_OPTIONAL),
+            (2, "all_model_checkpoint_paths", field.TYPE_STRING, field.LABEL_REPEATED),
+            (3, "all_model_checkpoint_timestamps", field.TYPE_DOUBLE, field.LABEL_REPEATED),
+            (4, "last_preserved_timestamp", field.TYPE_DOUBLE, field.LABEL_OPTIONAL)]:
+        message.field.add(name=name, number=number, type=kind, label=label)
+    pool = descriptor_pool.DescriptorPool()
+    pool.Add(proto)
+    return message_factory.GetMessageClass(pool.FindMessageTypeByName("tensorflow.CheckpointState"))
+
+
+def test_text_is_byte_identical_to_protobuf_text_format():
+    """TF writes the file with ``text_format.MessageToString`` (protobuf 3: non-ASCII bytes in octal)."""
+    text_format = pytest.importorskip("google.protobuf.text_format")
+    proto_cls = _protobuf_checkpoint_state_class()
+    odd = 'dir "q"\'s/m\\x\n\t\r\x01\x7f.δ'
+    args = (odd, ["model.ckpt-1", odd], [1595000000.5, 2.0, 1e-05], 1594999999.25)
+    ours = cs.CheckpointState(*args).to_text()
+    theirs = proto_cls(model_checkpoint_path=args[0], all_model_checkpoint_paths=args[1],
+                       all_model_checkpoint_timestamps=args[2], last_preserved_timestamp=args[3])
+    assert ours == text_format.MessageToString(theirs, as_utf8=False)
+    assert "\\316\\264" in ours and "\\001\\177" in ours and "\\'" in ours
+    parsed = text_format.Parse(ours, proto_cls())
+    assert (parsed.model_checkpoint_path, list(parsed.all_model_checkpoint_paths)) == (odd, args[1])
+    # and kflow reads what newer protobuf writes (UTF-8 left as is)
+    assert cs.CheckpointState.from_text(text_format.MessageToString(theirs, as_utf8=True)) == cs.CheckpointState(*args)

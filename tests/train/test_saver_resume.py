@@ -95,7 +95,17 @@ def test_resume_is_bit_exact(name, tmp_path):
             path = saver.save(sess, str(tmp_path / "model.ckpt"), global_step=step)
     assert path.endswith("model.ckpt-%d" % half)
     saved = dict(kf.train.list_variables(path))
-    assert any(k.endswith("/Adam") for k in saved) == ("Adam" in name or name == "manual_adam")
+    slots = {"manual_adam": ["Adam", "Adam_1"], "AdamOptimizer": ["Adam", "Adam_1"],
+             "MomentumOptimizer": ["Momentum"], "GradientDescentOptimizer": []}[name]
+    expected = {"global_step": [], "dense/kernel": [4, 5], "out/kernel": [5, 1]}
+    expected.update({"%s/%s" % (v, s): shape for v, shape in list(expected.items())[1:] for s in slots})
+    if "Adam" in slots:
+        expected.update(beta1_power=[], beta2_power=[])
+    assert saved == expected  # TF's slot names, every slot with its variable's shape
+    assert kf.train.load_variable(path, "global_step") == half
+    for key in expected:
+        if key != "global_step" and "/" in key and not key.endswith("kernel"):
+            assert np.any(kf.train.load_variable(path, key) != 0), key  # slots hold real, trained state
     with kf.Graph().as_default():  # a new process would do exactly this
         x, y, train, saver, _ = _build(name)
         with kf.Session() as sess:

@@ -96,7 +96,7 @@ def shape(input, name=None, out_type=dtypes.int32):  # noqa: A002
     out_type = dtypes.as_dtype(out_type)
     np_dt = out_type.as_numpy_dtype
     n = input.shape.ndims
-    return make_op("Shape", [input], lambda x: np.array(np.shape(x), dtype=np_dt), [(out_type, [n])],
+    return make_op("Shape", [input], lambda x: _like(x, np.array(np.shape(x), dtype=np_dt)), [(out_type, [n])],
                    name or "Shape").outputs[0]
 
 
@@ -104,14 +104,21 @@ def size(input, name=None, out_type=dtypes.int32):  # noqa: A002
     """The number of elements of ``input`` as a scalar int tensor."""
     input = convert_to_tensor(input)
     np_dt = dtypes.as_dtype(out_type).as_numpy_dtype
-    return make_op("Size", [input], lambda x: np_dt(np.size(x)), [(dtypes.as_dtype(out_type), [])],
+    return make_op("Size", [input], lambda x: _like(x, np_dt(np.size(x))), [(dtypes.as_dtype(out_type), [])],
                    name or "Size").outputs[0]
 
 
 def rank(input, name=None):  # noqa: A002
     """The number of dimensions of ``input`` as a scalar int32 tensor."""
     input = convert_to_tensor(input)
-    return make_op("Rank", [input], lambda x: np.int32(np.ndim(x)), [(dtypes.int32, [])], name or "Rank").outputs[0]
+    return make_op("Rank", [input], lambda x: _like(x, np.int32(np.ndim(x))), [(dtypes.int32, [])],
+                   name or "Rank").outputs[0]
+
+
+def _like(x, host_value):
+    """``host_value`` (read from ``x``'s metadata) on ``x``'s device: GPU kernels take only device arrays."""
+    xp = backend.array_module(x)
+    return host_value if xp is np else xp.asarray(host_value)
 
 
 not_differentiable("Shape", "Size", "Rank")

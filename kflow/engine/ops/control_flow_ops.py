@@ -209,7 +209,8 @@ def _cond_kernel(op):
         def branch_plan(taken):
             if taken not in plans:
                 outs = t_flat if taken else f_flat
-                plans[taken] = Plan(session, outs, externals)
+                # the branch takes and returns values on the cond's own device, not the host
+                plans[taken] = Plan(session, outs, externals, home=session.placer.place(op))
             return plans[taken]
 
         def run(pred, *ext):

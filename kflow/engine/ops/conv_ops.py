@@ -16,6 +16,7 @@ import numpy as np
 from kflow.engine import backend
 from kflow.engine.operation import make_op, register_gradient, build_error
 from kflow.engine.ops import array_ops, shape_ops
+from kflow.engine.ops.batch_parallel import over_batch
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.params import make_param_op, data_grads, partial_shape, ints
 from kflow.engine.ops.window_geometry import Window, four_tuple, normalize_padding
@@ -35,7 +36,8 @@ def _window(conf, kh, kw):
 
 
 def _im2col_chunks(x, win):
-    """Yields ``(start, stop, cols)``: the patches of images ``start:stop`` as a contiguous (rows, K) matrix."""
+    """Yields ``(start, stop, cols)``: the patches of images ``start:stop`` as a (rows, K) matrix (C- or, for
+    one input channel, Fortran-contiguous)."""
     xp = backend.array_module(x)
     n, h, w, c = x.shape
     kh, kw = win.ksize
@@ -50,18 +52,29 @@ def _im2col_chunks(x, win):
     if padded:  # zero borders are written once; each chunk only overwrites the interior
         pbuf = xp.zeros((b, h + pt + pb, w + pl + pr, c), dtype=x.dtype)
     (sh, sw), (dh, dw) = win.strides, win.dilations
+    # one input channel: a tap-major (K, rows) buffer makes each copy run along an output row instead of
+    # one element per (tap, channel); the GEMMs take its transpose as is (conv1 of the MNIST CNN: 8x faster)
+    tap_major = c == 1
     for s in range(0, n, b):
         e = min(n, s + b)
         src = x[s:e]
         if padded:
-            pbuf[:e - s, pt:pt + h, pl:pl + w] = src
             src = pbuf[:e - s]
         st = src.strides
         view = xp.lib.stride_tricks.as_strided(src, (e - s, oh, ow, kh, kw, c),
                                                (st[0], st[1] * sh, st[2] * sw, st[1] * dh, st[2] * dw, st[3]))
-        cols = flat[:(e - s) * oh * ow * k].reshape(e - s, oh, ow, kh, kw, c)
-        xp.copyto(cols, view)
-        yield s, e, cols.reshape(-1, k)
+        mat = flat[:(e - s) * oh * ow * k]
+        if tap_major:
+            cols = mat.reshape(kh, kw, c, e - s, oh, ow).transpose(3, 4, 5, 0, 1, 2)
+        else:
+            cols = mat.reshape(e - s, oh, ow, kh, kw, c)
+
+        def copy(i, j, s=s):
+            if padded:
+                pbuf[i:j, pt:pt + h, pl:pl + w] = x[s + i:s + j]
+            xp.copyto(cols[i:j], view[i:j])
+        over_batch(copy, e - s, cols.size, xp)
+        yield s, e, (mat.reshape(k, -1).T if tap_major else mat.reshape(-1, k))
 
 
 def _geometry_error(op_type, win, x_shape, oh, ow):
@@ -144,9 +157,12 @@ def _input_grad_kernel(conf):
             d = flat[:len(taps) * rows * c].reshape(len(taps), rows, c)
             xp.matmul(dy[s:e].reshape(1, rows, oc), wk, out=d)
             d = d.reshape(len(taps), e - s, oh, ow, c)
-            part = dx[s:e]
-            for t, (_, _, orow, irow, ocol, icol) in enumerate(taps):
-                part[:, irow, icol] += d[t][:, orow, ocol]
+
+            def col2im(i, j, s=s, d=d):
+                part = dx[s + i:s + j]
+                for t, (_, _, orow, irow, ocol, icol) in enumerate(taps):
+                    part[:, irow, icol] += d[t][i:j, orow, ocol]
+            over_batch(col2im, e - s, d.size, xp)
         return dx
     return kernel
 

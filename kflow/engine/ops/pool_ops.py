@@ -16,6 +16,7 @@ import numpy as np
 from kflow.engine import backend
 from kflow.engine.operation import make_op, register_gradient, build_error
 from kflow.engine.ops import shape_ops
+from kflow.engine.ops.batch_parallel import over_batch
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.window_geometry import Window, four_tuple, normalize_padding
 
@@ -27,6 +28,10 @@ def _layout(x, win):
         raise ValueError("pooling: the %s window does not fit in the input of shape %s with padding %r"
                          % (win.ksize, x.shape, win.padding))
     return (n, oh, ow, c), win.taps(h, w, oh, ow)
+
+
+def _image_bytes(x):
+    return x.nbytes // max(len(x), 1)
 
 
 def _lowest(dtype):
@@ -55,7 +60,7 @@ def _max_pool_kernel(win):
         xp = backend.array_module(x)
         shape, taps = _layout(x, win)
         out = xp.empty(shape, dtype=x.dtype)
-        _max_pool_into(x, out, taps)
+        over_batch(lambda s, e: _max_pool_into(x[s:e], out[s:e], taps), len(x), x.size, xp, _image_bytes(x))
         return out
     return kernel
 
@@ -91,23 +96,34 @@ def _max_pool_grad_kernel(win):
         covered = sum((t[2].stop - t[2].start) * (t[4].stop - t[4].start) for t in taps)
         write = disjoint and covered == x.shape[1] * x.shape[2]
         dx = (xp.empty if write else xp.zeros)(x.shape, dtype=dy.dtype)
-        for (_, _, orow, irow, ocol, icol), hit in _first_max_hits(x, y, taps):
-            dst = dx[:, irow, icol]
-            if write:
-                xp.multiply(dy[:, orow, ocol], hit, out=dst)
-            else:
-                dst += dy[:, orow, ocol] * hit
+        over_batch(lambda s, e: _route_max_grad(x[s:e], y[s:e], dy[s:e], dx[s:e], taps, write), len(x),
+                   x.size, xp, _image_bytes(x))
         return dx
     return kernel
+
+
+def _route_max_grad(x, y, dy, dx, taps, write):
+    """Sends each window's gradient ``dy`` to its first maximum in ``dx`` (written or accumulated)."""
+    xp = backend.array_module(x, dy)
+    for (_, _, orow, irow, ocol, icol), hit in _first_max_hits(x, y, taps):
+        dst = dx[:, irow, icol]
+        if write:
+            xp.multiply(dy[:, orow, ocol], hit, out=dst)
+        else:
+            dst += dy[:, orow, ocol] * hit
 
 
 def _max_pool_grad_grad_kernel(win):
     def kernel(x, y, ggx):
         xp = backend.array_module(x, ggx)
         out = xp.zeros(y.shape, dtype=ggx.dtype)
-        for (_, _, orow, irow, ocol, icol), hit in _first_max_hits(x, y, _layout(x, win)[1]):
-            dst = out[:, orow, ocol]
-            dst += ggx[:, irow, icol] * hit
+        taps = _layout(x, win)[1]
+
+        def part(s, e):
+            for (_, _, orow, irow, ocol, icol), hit in _first_max_hits(x[s:e], y[s:e], taps):
+                dst = out[s:e, orow, ocol]
+                dst += ggx[s:e, irow, icol] * hit
+        over_batch(part, len(x), x.size, xp, _image_bytes(x))
         return out
     return kernel
 

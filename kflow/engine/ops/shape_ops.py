@@ -48,7 +48,7 @@ def transpose(a, perm=None, name="transpose", conjugate=False):
 
 
 def _inverse_transpose(x, perm):
-    return np.transpose(x, np.argsort(ints(perm)))
+    return np.transpose(x, tuple(np.argsort(ints(perm)).tolist()))  # host ints: CuPy takes axes as a sequence
 
 
 @register_gradient("Transpose")

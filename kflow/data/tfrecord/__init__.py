@@ -85,9 +85,3 @@ class TFRecordWriter:
             self.close()
         except Exception:  # interpreter shutdown: nothing useful to do
             pass
-
-
-if __name__ == "__main__":
-    from kflow.data.tfrecord_cli import main
-
-    raise SystemExit(main())
