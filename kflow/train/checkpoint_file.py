@@ -15,7 +15,9 @@ Layout (readable with plain h5py):
   stored as "%2F" (and "%" as "%25"): nested groups cannot work because TF
   names a variable and its slots ``w``, ``w/Adam``, ``w/Adam_1``, which would
   make ``w`` both a dataset and a group. :func:`list_variables` and the
-  readers give back the original names.
+  readers give back the original names. ``kf.string`` values (arbitrary
+  bytes) are variable-length uint8 datasets with attribute
+  ``kflow_string`` = True; readers return them as object arrays of bytes.
 
 Files are written to a temporary file in the same directory and moved into
 place with ``os.replace``, so a crash or kill mid-write leaves the previous
@@ -55,6 +57,7 @@ FORMAT_VERSION = 1
 _VERSION_ATTR = "kflow_checkpoint"
 _STEP_ATTR = "global_step"
 _GROUP = "variables"
+_STRING_ATTR = "kflow_string"  # on datasets holding kf.string values
 
 
 def variable_key(name):
@@ -110,7 +113,7 @@ def write_checkpoint(path, name_to_array, global_step=None):
     Raises:
       kflow.errors.NotFoundError: if the parent directory does not exist.
       ValueError: if two names map to the same key (``"w"`` and ``"w:0"``).
-      TypeError: if a value has a dtype HDF5 cannot hold (e.g. object).
+      TypeError: if a value has a dtype HDF5 cannot hold (e.g. objects other than bytes/str).
     """
     path = os.fspath(path)
     parent = os.path.dirname(os.path.abspath(path))
@@ -135,7 +138,7 @@ def write_checkpoint(path, name_to_array, global_step=None):
             for key, name in keys.items():
                 value = _to_numpy(name_to_array[name])
                 try:
-                    group.create_dataset(_encode(key), data=value)
+                    _write_dataset(group, _encode(key), value)
                 except (TypeError, ValueError) as e:
                     raise TypeError(f"cannot store variable {key!r} (dtype {value.dtype}, "
                                     f"shape {value.shape}) in a checkpoint: {e}") from e
@@ -147,6 +150,36 @@ def write_checkpoint(path, name_to_array, global_step=None):
             os.remove(tmp)
         raise
     return path
+
+
+def _write_dataset(group, name, value):
+    if value.dtype.kind not in "OSU":
+        group.create_dataset(name, data=value)
+        return
+    # kf.string values are arbitrary bytes (serialized protos hold NULs, which HDF5's variable-length
+    # strings refuse): store each as a variable-length uint8 array, marked so reads give bytes back.
+    data = np.empty(value.shape, dtype=object)
+    for index, item in np.ndenumerate(value):
+        if isinstance(item, str):
+            item = item.encode("utf-8")
+        if not isinstance(item, (bytes, np.bytes_)):
+            raise TypeError(f"string variables hold bytes or str, got {type(item).__name__}")
+        data[index] = np.frombuffer(bytes(item), np.uint8)
+    dataset = group.create_dataset(name, shape=value.shape, dtype=h5py.vlen_dtype(np.uint8))
+    if data.size:
+        dataset[...] = data
+    dataset.attrs[_STRING_ATTR] = True
+
+
+def _read_dataset(dataset):
+    """A dataset's value; string variables come back as an object array of ``bytes``, as TF returns them."""
+    value = dataset[...]
+    if not dataset.attrs.get(_STRING_ATTR, False):
+        return value
+    out = np.empty(value.shape, dtype=object)
+    for index, item in np.ndenumerate(value):
+        out[index] = item.tobytes()
+    return out
 
 
 def _resolve(path):
@@ -203,7 +236,7 @@ def read_checkpoint(path):
       kflow.errors.DataLossError: the file is corrupt.
     """
     with _Reader(path) as f:
-        return {_decode(k): ds[...] for k, ds in f[_GROUP].items()}
+        return {_decode(k): _read_dataset(ds) for k, ds in f[_GROUP].items()}
 
 
 def list_variables(path):
@@ -226,7 +259,7 @@ def load_variable(path, name):
             shown = ", ".join(names[:20]) + (", ..." if len(names) > 20 else "")
             raise errors.NotFoundError(None, None, f"Key {key} not found in checkpoint {f.filename} "
                                        f"(it holds: {shown or 'no variables'})")
-        return group[_encode(key)][...]
+        return _read_dataset(group[_encode(key)])
 
 
 def load_global_step(path):

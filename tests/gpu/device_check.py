@@ -1,7 +1,7 @@
 """Runs one graph on /cpu:0 and on /gpu:0 and compares values and gradients; checks device residency.
 
-Used with the real CuPy backend (test_gpu_ops.py) and with the numpy-backed fake (test_fake_device_ops.py),
-so the harness itself is exercised on machines without a GPU.
+Used with the real CuPy backend and with the numpy-backed fake of fake_device.py (the ``gpu_log`` fixture of
+conftest.py runs each device test on both), so the harness itself is exercised on machines without a GPU.
 
 Example:
     >>> with host_outputs(cupy.ndarray) as log:
@@ -13,7 +13,7 @@ import contextlib
 import numpy as np
 
 import kflow as kf
-from kflow.engine import plan
+from kflow.engine import backend, plan
 
 # float32 on a GPU: other summation orders and transcendental implementations (a few ulps)
 TOLERANCES = {np.dtype(np.float16): (1e-2, 1e-3), np.dtype(np.float32): (2e-5, 2e-6),
@@ -27,7 +27,6 @@ class DeviceLog:
     def __init__(self):
         self.calls = 0
         self.leaks = []
-        self.op_types = set()  # which kernels ran: for coverage reports
 
 
 @contextlib.contextmanager
@@ -45,7 +44,6 @@ def host_outputs(device_array_type):
         def checked(*args):
             out = k(*args)
             log.calls += 1
-            log.op_types.add(op.type)
             for i, v in enumerate(out if n > 1 else [out]):
                 if not isinstance(v, device_array_type):
                     log.leaks.append((op.name, op.type, i, type(v).__name__))
@@ -57,6 +55,17 @@ def host_outputs(device_array_type):
         yield log
     finally:
         plan.Plan._kernel = original
+
+
+@contextlib.contextmanager
+def host_only():
+    """No GPU backend inside the block: everything runs on the CPU (for code that builds its own graphs, such as
+    Keras models, where a ``kf.device`` scope of the default graph does not reach)."""
+    backend._gpu_override.append(None)
+    try:
+        yield
+    finally:
+        backend._gpu_override.pop()
 
 
 def assert_ran_on_device(log):

@@ -10,7 +10,7 @@ from fake_device import FakeDeviceArray, FakeDeviceModule, fake_gpu
 
 
 @pytest.fixture
-def gpu_log():
+def fake_log():
     with fake_gpu(), host_outputs(FakeDeviceArray) as log:
         yield log
 
@@ -26,20 +26,20 @@ def _run_kernel_on_gpu(kernel):
 @pytest.mark.parametrize("kernel", [lambda x: np.zeros(x.shape, x.dtype), lambda x: np.empty_like(x.view(np.ndarray)),
                                     lambda x: np.asarray(x) * 2, lambda x: np.array(x)],
                          ids=["zeros", "empty_like", "asarray", "array"])
-def test_kernel_building_its_result_with_host_numpy_is_caught(gpu_log, kernel):
+def test_kernel_building_its_result_with_host_numpy_is_caught(fake_log, kernel):
     with pytest.raises(AssertionError, match="host value"):  # fetching it back from the "device" fails too
         _run_kernel_on_gpu(kernel)
-    assert gpu_log.leaks == [("Custom", "Custom", 0, "ndarray")]
+    assert fake_log.leaks == [("Custom", "Custom", 0, "ndarray")]
 
 
-def test_xp_kernels_keep_results_on_the_device(gpu_log):
+def test_xp_kernels_keep_results_on_the_device(fake_log):
     value = _run_kernel_on_gpu(lambda x: backend.array_module(x).full(x.shape, 2.0, x.dtype) * x)
-    assert gpu_log.calls == 1 and gpu_log.leaks == []
+    assert fake_log.calls == 1 and fake_log.leaks == []
     assert type(value) is np.ndarray  # fetched back to the host
     np.testing.assert_array_equal(value, np.full((2, 3), 2.0))
 
 
-def test_mixing_a_host_array_into_a_device_computation_raises(gpu_log):
+def test_mixing_a_host_array_into_a_device_computation_raises(fake_log):
     with pytest.raises(kf.errors.InvalidArgumentError, match="host numpy array float32 \\(2, 3\\) mixed"):
         _run_kernel_on_gpu(lambda x: x + np.ones(x.shape, x.dtype))
     with pytest.raises(kf.errors.InvalidArgumentError, match="concatenate: host numpy array"):

@@ -155,3 +155,29 @@ def test_graph_through_tensorboard_graph_plugin(tmp_path):
     np.testing.assert_array_equal(tensor_util.make_ndarray(value.attr["value"].tensor), np.full((3, 2), 0.5))
     big = nodes["big"].attr["value"].tensor  # too big to embed: dtype and shape only
     assert [d.size for d in big.tensor_shape.dim] == [40, 40] and not big.tensor_content
+
+
+def test_tensorboard_server_data_path(logdir):
+    """What ``tensorboard --logdir`` serves: plugin multiplexer -> data provider, per plugin."""
+    from tensorboard import context
+    from tensorboard.backend.event_processing import data_provider, plugin_event_multiplexer
+    multiplexer = plugin_event_multiplexer.EventMultiplexer({"run": logdir})
+    multiplexer.Reload()
+    provider = data_provider.MultiplexerDataProvider(multiplexer, logdir)
+    ctx = context.RequestContext()
+    assert {"scalars", "histograms", "images", "text", "graphs"} <= set(provider.list_plugins(ctx, experiment_id=""))
+    scalars = provider.read_scalars(ctx, experiment_id="", plugin_name="scalars", downsample=100)["run"]["loss"]
+    assert [d.step for d in scalars] == [0, 1, 2]
+    np.testing.assert_allclose([d.value for d in scalars], [1.0, 0.5, 1.0 / 3], rtol=1e-6)
+    # histograms are migrated to [buckets, 3] tensors of (left edge, right edge, count)
+    histo = provider.read_tensors(ctx, experiment_id="", plugin_name="histograms", downsample=100)
+    buckets = histo["run"]["weights"][-1].numpy
+    assert buckets.shape[1] == 3 and buckets[:, 2].sum() == 12
+    assert buckets[0, 0] == -1.0 and buckets[-1, 1] == 1.0
+    # images are blob sequences [width, height, PNG]
+    images = provider.read_blob_sequences(ctx, experiment_id="", plugin_name="images", downsample=100)["run"]
+    width, height, png = (provider.read_blob(ctx, blob_key=b.blob_key) for b in images["input/image/1"][0].values)
+    assert (width, height) == (b"5", b"4")
+    np.testing.assert_array_equal(decode_png(png), np.arange(120, dtype=np.uint8).reshape(2, 4, 5, 3)[1])
+    text = provider.read_tensors(ctx, experiment_id="", plugin_name="text", downsample=100)["run"]["note"]
+    assert [d.step for d in text] == [0, 1, 2] and text[0].numpy.item() == b"**bold** text"

@@ -67,6 +67,26 @@ def test_plain_h5py_sees_one_dataset_per_variable(tmp_path):
         assert sorted(f["variables"]) == ["a%2Fb", "c"]
 
 
+def test_string_values_keep_arbitrary_bytes(tmp_path):
+    """kf.string values are bytes (NULs included, e.g. serialized protos); str is stored as UTF-8."""
+    values = {"protos": np.array([[b"\x08\x00\xff", b""]], object), "words": np.array(["ab", "\u03b4"], object),
+              "one": np.array(b"x\x00y", object), "none": np.empty((0, 2), object), "fixed": np.array([b"ab", b"c"])}
+    path = tmp_path / "strings"
+    cf.write_checkpoint(path, values)
+    restored = cf.read_checkpoint(path)
+    expected = {"protos": [[b"\x08\x00\xff", b""]], "words": [b"ab", "\u03b4".encode()], "one": b"x\x00y",
+                "none": np.empty((0, 2), object), "fixed": [b"ab", b"c"]}
+    for key, want in expected.items():
+        want = np.asarray(want, object)
+        assert restored[key].dtype == object and restored[key].shape == want.shape, key
+        assert restored[key].tolist() == want.tolist(), key
+    assert cf.load_variable(path, "one") == b"x\x00y"
+    assert dict(cf.list_variables(path))["protos"] == [1, 2]
+    with pytest.raises(TypeError, match="cannot store variable 'mixed'.*bytes or str, got int"):
+        cf.write_checkpoint(path, {"mixed": np.array([b"a", 3], object)})
+    np.testing.assert_array_equal(cf.load_variable(path, "words"), [b"ab", "\u03b4".encode()])  # old file kept
+
+
 def test_overwrite_and_directory_arguments(tmp_path):
     path = tmp_path / "model.ckpt-1"
     cf.write_checkpoint(path, {"w": np.zeros(3)})

@@ -44,6 +44,16 @@ def test_round_trip_all_dtypes_into_a_new_graph(tmp_path):
             np.testing.assert_array_equal(got, VALUES[k])
 
 
+def test_string_variables_round_trip(tmp_path):
+    vocab = kf.Variable(np.array([b"a\x00b", b"", b"\xff"], object), dtype=kf.string, name="vocab")
+    with kf.Session() as sess:
+        sess.run(vocab.initializer)
+        path = kf.train.Saver().save(sess, str(tmp_path / "m"))
+        sess.run(vocab.assign(np.array([b"x", b"y", b"z"], object)))
+        kf.train.Saver().restore(sess, path)
+        assert list(sess.run(vocab)) == [b"a\x00b", b"", b"\xff"]
+
+
 def test_global_step_paths_and_state_file(tmp_path):
     step = kf.Variable(0, dtype=kf.int64, name="global_step", trainable=False)
     w = kf.Variable([1.0, 2.0], name="w")

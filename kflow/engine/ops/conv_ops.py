@@ -16,7 +16,6 @@ import numpy as np
 from kflow.engine import backend
 from kflow.engine.operation import make_op, register_gradient, build_error
 from kflow.engine.ops import array_ops, shape_ops
-from kflow.engine.ops.batch_parallel import over_batch
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.params import make_param_op, data_grads, partial_shape, ints
 from kflow.engine.ops.window_geometry import Window, four_tuple, normalize_padding
@@ -68,12 +67,9 @@ def _im2col_chunks(x, win):
             cols = mat.reshape(kh, kw, c, e - s, oh, ow).transpose(3, 4, 5, 0, 1, 2)
         else:
             cols = mat.reshape(e - s, oh, ow, kh, kw, c)
-
-        def copy(i, j, s=s):
-            if padded:
-                pbuf[i:j, pt:pt + h, pl:pl + w] = x[s + i:s + j]
-            xp.copyto(cols[i:j], view[i:j])
-        over_batch(copy, e - s, cols.size, xp)
+        if padded:
+            pbuf[:e - s, pt:pt + h, pl:pl + w] = x[s:e]
+        xp.copyto(cols, view)
         yield s, e, (mat.reshape(k, -1).T if tap_major else mat.reshape(-1, k))
 
 
@@ -157,12 +153,9 @@ def _input_grad_kernel(conf):
             d = flat[:len(taps) * rows * c].reshape(len(taps), rows, c)
             xp.matmul(dy[s:e].reshape(1, rows, oc), wk, out=d)
             d = d.reshape(len(taps), e - s, oh, ow, c)
-
-            def col2im(i, j, s=s, d=d):
-                part = dx[s + i:s + j]
-                for t, (_, _, orow, irow, ocol, icol) in enumerate(taps):
-                    part[:, irow, icol] += d[t][i:j, orow, ocol]
-            over_batch(col2im, e - s, d.size, xp)
+            part = dx[s:e]
+            for t, (_, _, orow, irow, ocol, icol) in enumerate(taps):
+                part[:, irow, icol] += d[t][:, orow, ocol]
         return dx
     return kernel
 
