@@ -158,16 +158,18 @@ def _write_dataset(group, name, value):
         return
     # kf.string values are arbitrary bytes (serialized protos hold NULs, which HDF5's variable-length
     # strings refuse): store each as a variable-length uint8 array, marked so reads give bytes back.
-    data = np.empty(value.shape, dtype=object)
+    vlen_bytes = h5py.vlen_dtype(np.uint8)
+    data = np.empty(value.shape, dtype=vlen_bytes)  # this dtype keeps equal-length items from becoming an axis
     for index, item in np.ndenumerate(value):
         if isinstance(item, str):
             item = item.encode("utf-8")
         if not isinstance(item, (bytes, np.bytes_)):
             raise TypeError(f"string variables hold bytes or str, got {type(item).__name__}")
         data[index] = np.frombuffer(bytes(item), np.uint8)
-    dataset = group.create_dataset(name, shape=value.shape, dtype=h5py.vlen_dtype(np.uint8))
     if data.size:
-        dataset[...] = data
+        dataset = group.create_dataset(name, data=data, dtype=vlen_bytes)
+    else:
+        dataset = group.create_dataset(name, shape=value.shape, dtype=vlen_bytes)
     dataset.attrs[_STRING_ATTR] = True
 
 

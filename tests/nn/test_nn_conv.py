@@ -150,12 +150,10 @@ def test_runtime_channel_mismatch_and_bad_arguments():
 @pytest.mark.parametrize("channels", [1, 2])  # 1: the tap-major (Fortran-order) patch matrix
 @pytest.mark.parametrize("padding,strides,dilations", [("SAME", (2, 2), (1, 1)), ("VALID", (1, 1), (1, 1)),
                                                        ("SAME", (1, 1), (2, 1))])
-def test_conv2d_threaded_chunks_match_reference_and_gradients(monkeypatch, padding, strides, dilations, channels):
-    """im2col copies and col2im adds split across 2 threads inside small chunks (odd batch and sizes)."""
-    from kflow.engine.ops import batch_parallel, conv_ops
+def test_conv2d_small_chunks_match_reference_and_gradients(monkeypatch, padding, strides, dilations, channels):
+    """Patch matrices built over chunks of a few images (odd batch and sizes, the last chunk partial)."""
+    from kflow.engine.ops import conv_ops
 
-    monkeypatch.setattr(batch_parallel, "MIN_ELEMENTS", 1)
-    monkeypatch.setattr(batch_parallel, "thread_count", lambda: 2)
     monkeypatch.setattr(conv_ops, "CHUNK_BYTES", 15000)  # chunks of 2-8 images, the last one partial
     x, w = RNG.standard_normal((5, 7, 6, channels)), RNG.standard_normal((3, 3, channels, 3))
     args = ([1, *strides, 1], padding)

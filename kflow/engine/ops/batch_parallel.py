@@ -1,9 +1,11 @@
 """Runs a kernel's per-image work over slices of the batch in parallel threads (numpy on the CPU).
 
-numpy releases the GIL inside ufunc loops and copies, so the memory-bound parts of window kernels (im2col
-copies, col2im adds, pooling and its gradient) run on all cores when the batch is split into contiguous
-ranges, one per thread. BLAS is already threaded, so GEMMs stay outside. On the 2-core bench machine the
-max-pool gradient of a [128, 24, 24, 64] batch went from 13 ms to 8 ms and the forward from 4 ms to 1.5 ms.
+numpy releases the GIL inside ufunc loops and copies, so memory-bound window kernels (max pooling and its
+gradients) run on all cores when the batch is split into contiguous ranges, one per thread. On the 2-core
+bench machine the max-pool gradient of a [128, 24, 24, 64] batch went from 13 ms to 8 ms and the forward
+from 4 ms to 1.5 ms. Loops that alternate with BLAS calls (the convolutions' per-chunk im2col) stay serial:
+a thread hand-off per chunk next to BLAS's own threads gained ~2 ms when the machine was idle and measured
+erratic when other processes loaded the cores.
 Small inputs run in the calling thread: a hand-off to a worker costs tens of microseconds. With
 ``block_bytes`` each thread walks its range in blocks of images whose data fits in the core's L2 cache, so
 kernels making several passes (compare, mask, multiply) reread cached data: 1.4x faster for the max-pool

@@ -58,6 +58,7 @@ def _im2col_chunks(x, win):
         e = min(n, s + b)
         src = x[s:e]
         if padded:
+            pbuf[:e - s, pt:pt + h, pl:pl + w] = src
             src = pbuf[:e - s]
         st = src.strides
         view = xp.lib.stride_tricks.as_strided(src, (e - s, oh, ow, kh, kw, c),
@@ -67,8 +68,6 @@ def _im2col_chunks(x, win):
             cols = mat.reshape(kh, kw, c, e - s, oh, ow).transpose(3, 4, 5, 0, 1, 2)
         else:
             cols = mat.reshape(e - s, oh, ow, kh, kw, c)
-        if padded:
-            pbuf[:e - s, pt:pt + h, pl:pl + w] = x[s:e]
         xp.copyto(cols, view)
         yield s, e, (mat.reshape(k, -1).T if tap_major else mat.reshape(-1, k))
 

@@ -5,7 +5,9 @@ Every kernel loops over the kernel positions only: each position is one strided 
 common 2x2 stride-2 window that is 4 slices; this measured 2x faster than ``reshape(...).max(axis=(2, 4))``
 (and ~2x faster than PyTorch's CPU max_pool2d forward+backward on a [128, 24, 24, 64] batch).
 As in TF, the max-pool gradient goes to the first maximum of each window (row-major order), and SAME
-average pooling divides by the number of valid (non-padding) inputs in each window.
+average pooling divides by the number of valid (non-padding) inputs in each window. Max pooling and its
+gradients split the batch across the cores and walk each part in L2-sized blocks of images
+(``batch_parallel.over_batch``): the gradient's several passes then reread cached data.
 
 Example:
     >>> p = kf.nn.max_pool(x, ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="VALID")
