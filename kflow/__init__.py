@@ -34,7 +34,7 @@ from kflow.engine.ops.comparison_ops import (equal, not_equal, less, less_equal,
                                              logical_and, logical_or, logical_xor, logical_not, is_nan,
                                              is_finite, is_inf)
 from kflow.engine.ops.array_ops import (zeros, ones, fill, zeros_like, ones_like, shape, size, rank, reshape,
-                                        where)
+                                        where, where_v2)
 from kflow.engine.ops.reduction_ops import (reduce_sum, reduce_mean, reduce_max, reduce_min, reduce_prod,
                                             reduce_any, reduce_all, argmax, argmin)
 from kflow.engine.ops.slicing import newaxis

@@ -8,7 +8,7 @@ Example:
     >>> dy_dx, = kf.gradients(kf.reduce_sum(x * x), [x])   # 2 * x
 """
 from kflow.engine.operation import gradient_function
-from kflow.engine.ops.constant_op import convert_to_tensor
+from kflow.engine.ops.constant_op import convert_to_tensor, is_tensor_like
 
 
 def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_ops=False,
@@ -27,6 +27,8 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
     if grad_ys is None:
         grad_ys = [None] * len(ys)
     grad_ys = _as_list(grad_ys)
+    if len(grad_ys) != len(ys):
+        raise ValueError("gradients: passed %d grad_ys for %d ys" % (len(grad_ys), len(ys)))
     g = ys[0].graph
     with g.as_default(), g.name_scope(name):
         between = _ops_between(ys, xs, stops)
@@ -35,7 +37,7 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
             if gy is None:  # a static shape gives a constant seed that does not need y's value
                 gy = ones(y.shape.as_list(), y.dtype) if y.shape.is_fully_defined() else ones_like(y)
             else:
-                gy = convert_to_tensor(gy, dtype=y.dtype)
+                gy = _check_grad_y(y, gy)
             pending.setdefault(y, []).append(gy)
         for op in sorted(between, key=lambda o: o._id, reverse=True):
             out_grads = [_sum(pending.get(t), add_n) for t in op.outputs]
@@ -62,6 +64,18 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
                     continue
                 pending.setdefault(t, []).append(convert_to_tensor(gr))
         return [_sum(pending.get(x), add_n) for x in xs]
+
+
+def _check_grad_y(y, gy):
+    """``gy`` as a tensor of ``y``'s dtype; a mismatch is an error naming ``y`` (not a later op's failure)."""
+    gy = convert_to_tensor(gy, dtype=None if is_tensor_like(gy) else y.dtype)
+    if gy.dtype is not y.dtype:
+        raise TypeError("gradients: grad_ys for '%s' has dtype %s, but the tensor has dtype %s"
+                        % (y.name, gy.dtype.name, y.dtype.name))
+    if not gy.shape.is_compatible_with(y.shape):
+        raise ValueError("gradients: grad_ys for '%s' has shape %s, incompatible with the tensor's shape %s"
+                         % (y.name, gy.shape, y.shape))
+    return gy
 
 
 def _differentiable(t):

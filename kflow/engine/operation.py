@@ -83,7 +83,7 @@ class Operation:
         return "%s:%d in %s" % (fn, line, func)
 
     def __repr__(self):
-        return "<kflow.Operation '%s' type=%s>" % (self.name, self.type)
+        return "<tf.Operation '%s' type=%s>" % (self.name, self.type)  # TF's repr, as for Tensor/Variable
 
     def _describe_inputs(self):
         if not self.inputs:

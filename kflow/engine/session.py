@@ -220,6 +220,11 @@ def _session_for(session, element):
     return sess
 
 
+class FeedError(errors.InvalidArgumentError, ValueError):
+    """A value that cannot be fed (shape, dtype): kf.errors.InvalidArgumentError, and also the ValueError
+    TF 1.x's Session.run raises, so either ``except`` clause of user code catches it."""
+
+
 def _feed_checker(t):
     """Builds the per-step feed conversion for tensor ``t`` (dtype cast, shape check)."""
     dtype = t.dtype
@@ -235,7 +240,7 @@ def _feed_checker(t):
         if dims is not None:
             s = arr.shape
             if len(s) != len(dims) or any(d is not None and d != v for d, v in zip(dims, s)):
-                raise errors.InvalidArgumentError(
+                raise FeedError(
                     None, t.op, "Cannot feed value of shape %s for Tensor '%s', which has shape %s" % (
                         tuple(s), t.name, _shape_text(dims)))
         return arr
@@ -247,7 +252,7 @@ def _convert_feed(value, t, np_dtype, is_string):
     try:
         arr = np.asarray(value)
     except Exception as e:
-        raise errors.InvalidArgumentError(None, t.op, "Cannot convert the value fed for '%s' to an array: %s"
+        raise FeedError(None, t.op, "Cannot convert the value fed for '%s' to an array: %s"
                                           % (t.name, e)) from None
     if is_string:
         if arr.dtype.kind == "S" and not isinstance(value, np.ndarray):
@@ -257,7 +262,7 @@ def _convert_feed(value, t, np_dtype, is_string):
         return arr
     if arr.dtype.kind in "OSU" or not np.can_cast(arr.dtype, np_dtype, "same_kind") and not (
             arr.dtype.kind in "iub" and np_dtype.kind in "iuf"):
-        raise errors.InvalidArgumentError(
+        raise FeedError(
             None, t.op, "Cannot feed a value of dtype %s for Tensor '%s', which has dtype %s" % (
                 arr.dtype, t.name, t.dtype.name))
     return arr.astype(np_dtype)

@@ -100,7 +100,9 @@ def compute_weighted_loss(losses, weights=1.0, scope=None, loss_collection=Graph
             loss = weighted
         elif reduction == Reduction.SUM:
             loss = reduce_sum(weighted)
-        elif scalar and weights != 0:  # every element counts: the sum over max(count, 1) (0 for no elements)
+        elif scalar and weights != 0 and reduction != Reduction.MEAN:
+            # every element counts: the sum over max(count, 1) (0 for no elements); MEAN divides by the
+            # summed weights instead (w * count), below
             loss = reduce_sum(weighted) / _count(losses)
         else:
             loss = reduce_sum(weighted)

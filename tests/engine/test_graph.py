@@ -22,6 +22,14 @@ def test_unique_names_and_scopes():
     assert repr(z2) == 'Tensor("zeros_1:0", shape=(2, 2), dtype=float32)'
 
 
+def test_reprs_match_tf():
+    x = kf.placeholder(kf.float32, [None, 784], name="images")
+    assert repr(x) == str(x) == 'Tensor("images:0", shape=(?, 784), dtype=float32)'
+    assert repr(kf.placeholder(kf.int64)) == 'Tensor("Placeholder:0", shape=<unknown>, dtype=int64)'
+    assert repr(kf.reduce_sum(x)) == 'Tensor("Sum:0", shape=(), dtype=float32)'
+    assert repr(x.op) == "<tf.Operation 'images' type=Placeholder>"
+
+
 def test_name_scope_returns_scope_string_and_reentry():
     with kf.name_scope("s") as scope:
         assert scope == "s/"

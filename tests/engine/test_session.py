@@ -71,6 +71,19 @@ def test_wrong_feed_shape_and_dtype():
         assert sess.run(x, {x: np.ones((1, 2))}).dtype == np.float32
 
 
+def test_feed_errors_are_also_the_value_errors_tf_raises():
+    # TF 1.x's Session.run raises ValueError for a feed of the wrong shape; kflow's InvalidArgumentError is one too
+    x = kf.placeholder(kf.float32, [2], name="x")
+    c = kf.constant([1.0, 2.0], name="c")
+    with kf.Session() as sess:
+        with pytest.raises(ValueError, match="Cannot feed value of shape \\(3,\\) for Tensor 'x:0'"):
+            sess.run(x, {x: [1.0, 2.0, 3.0]})
+        with pytest.raises(kf.errors.InvalidArgumentError, match="Tensor 'c:0', which has shape '\\(2,\\)'"):
+            sess.run(c * 2.0, {c: [1.0]})  # any fed tensor is checked against its static shape
+        with pytest.raises(ValueError, match="dtype"):
+            sess.run(x, {x: ["a", "b"]})
+
+
 def test_runtime_error_names_op_and_inputs():
     x = kf.placeholder(kf.float32, [None, None], name="x")
     w = kf.placeholder(kf.float32, [None, None], name="w")

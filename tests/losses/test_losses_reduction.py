@@ -27,6 +27,18 @@ def test_reductions(reduction, expected):
     assert kf.losses.get_losses() == [loss]
 
 
+@pytest.mark.parametrize("weights", [3.0, np.array([[1.0, 0.0], [2.0, 2.0]]), np.array([[0.5], [2.0]])])
+def test_each_reduction_divides_by_its_own_count(weights):
+    # the weights are chosen so that sum(weights), the element count and the non-zero count all differ
+    w = np.broadcast_to(weights, LOSSES.shape)
+    total = np.sum(LOSSES * w)
+    expected = {Reduction.SUM: total, Reduction.MEAN: total / w.sum(), Reduction.SUM_OVER_BATCH_SIZE: total / 4,
+                Reduction.SUM_BY_NONZERO_WEIGHTS: total / np.count_nonzero(w)}
+    for reduction, want in expected.items():
+        np.testing.assert_allclose(_run(kf.losses.compute_weighted_loss(LOSSES, weights, reduction=reduction)),
+                                   want, rtol=1e-12)
+
+
 def test_default_reduction_with_dynamic_and_empty_batch():
     per = kf.placeholder(kf.float32, [None])
     loss = kf.losses.compute_weighted_loss(per)

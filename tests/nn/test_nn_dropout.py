@@ -71,3 +71,20 @@ def test_dropout_errors():
     y = kf.nn.dropout(kf.zeros([2]), keep_prob=keep)
     with kf.Session() as sess, pytest.raises(kf.errors.InvalidArgumentError, match="keep_prob"):
         sess.run(y, {keep: 1.5})
+
+
+def test_dropout_gradient_matches_central_differences_under_one_mask():
+    # A mask is drawn per run, so x + eps*d, x - eps*d and x go through ONE dropout op, stacked on a leading
+    # axis that noise_shape broadcasts the mask over: all three see the same mask within a single run.
+    rng = np.random.default_rng(5)
+    xv, d, w = rng.standard_normal((3, 4, 6)), rng.standard_normal((4, 6)), rng.standard_normal((4, 6))
+    eps = 1e-6
+    x = kf.placeholder(kf.float64, [4, 6])
+    y = kf.nn.dropout(kf.stack([x + eps * d, x - eps * d, x]), rate=0.4, noise_shape=[1, 4, 6], seed=2)
+    plus, minus, mid = kf.reduce_sum(y[0] * w), kf.reduce_sum(y[1] * w), kf.reduce_sum(y[2] * w)
+    (g,) = kf.gradients(mid, [x])
+    with kf.Session() as sess:
+        for v in xv:
+            p, m, gv, yv = sess.run([plus, minus, g, y], {x: v})
+            assert 0 < np.count_nonzero(yv[2]) < yv[2].size  # some units dropped, some kept
+            np.testing.assert_allclose(np.sum(gv * d), (p - m) / (2 * eps), rtol=1e-6, atol=1e-8)

@@ -192,8 +192,32 @@ def _where_kernel(c, x, y):
 
 
 def where(condition, x=None, y=None, name=None):
-    """Elementwise select ``x`` where ``condition`` else ``y`` (broadcasting); with only ``condition``, the
-    coordinates of True entries as an int64 [N, rank] tensor."""
+    """TF1's ``tf.where``: select ``x`` where ``condition`` else ``y``; with only ``condition``, the coordinates
+    of True entries as an int64 [N, rank] tensor.
+
+    As in TF 1.x, a vector ``condition`` with a higher-rank ``x`` selects whole rows (``x[i]`` where
+    ``condition[i]``); otherwise the inputs broadcast as in ``where_v2``.
+
+    Example:
+        >>> kf.where([True, False], [[1, 2], [3, 4]], [[5, 6], [7, 8]])   # [[1, 2], [7, 8]]
+    """
+    condition = convert_to_tensor(condition)
+    if x is not None and y is not None and condition.shape.ndims == 1:
+        x, y = math_ops.binary_inputs("Select", x, y, name)
+        rank = x.shape.ndims if x.shape.ndims is not None else y.shape.ndims
+        if rank is not None and rank >= 2:
+            rows = x.shape.dims[0] if x.shape.ndims is not None else y.shape.dims[0]
+            n = condition.shape.dims[0]
+            if n is not None and rows is not None and n != rows:
+                raise build_error("Select", name, [condition, x, y], "where: a vector condition needs one entry "
+                                  "per row of x: %d entries for %d rows" % (n, rows))
+            condition = reshape(condition, [-1] + [1] * (rank - 1))
+    return where_v2(condition, x, y, name)
+
+
+def where_v2(condition, x=None, y=None, name=None):
+    """Elementwise select ``x`` where ``condition`` else ``y``, all three broadcasting (numpy rules); with only
+    ``condition``, the coordinates of True entries as an int64 [N, rank] tensor."""
     condition = convert_to_tensor(condition)
     if condition.dtype is not dtypes.bool:
         raise build_error("Select", name, [condition], "where: condition must be bool, got %s"
@@ -210,14 +234,13 @@ def where(condition, x=None, y=None, name=None):
     return make_op("Select", [condition, x, y], _where_kernel, [(x.dtype, out)], name or "Select").outputs[0]
 
 
-where_v2 = where
-
 
 @register_gradient("Select")
 def _select_grad(op, grad):
     c, x, y = op.inputs
     zeros = zeros_like(grad)
-    return [None, math_ops.unbroadcast(where(c, grad, zeros), x), math_ops.unbroadcast(where(c, zeros, grad), y)]
+    return [None, math_ops.unbroadcast(where_v2(c, grad, zeros), x),
+            math_ops.unbroadcast(where_v2(c, zeros, grad), y)]
 
 
 not_differentiable("Where")

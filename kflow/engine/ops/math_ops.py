@@ -1,4 +1,6 @@
-"""Elementwise arithmetic, matmul, cast and add_n, each kernel beside its gradient.
+"""Elementwise two-input arithmetic, matmul, cast and add_n, each kernel beside its gradient.
+
+One-input ops (sqrt, exp, sign, ...) are in ``unary_math_ops`` and re-exported here.
 
 Python numbers mixed with tensors take the tensor's dtype (``x + 1`` with float64
 ``x`` is float64), as in TF; two tensors of different dtypes raise TypeError.
@@ -11,6 +13,10 @@ import numpy as np
 from kflow.engine import dtypes, shapes
 from kflow.engine.operation import make_op, register_gradient, not_differentiable, build_error
 from kflow.engine.ops.constant_op import convert_to_tensor, is_tensor_like
+# One-input ops live in their own file; re-exported so ``math_ops.<op>`` and ``kf.<op>`` keep working.
+from kflow.engine.ops.unary_math_ops import (  # noqa: F401
+    unary_op, negative, neg, square, sqrt, rsqrt, reciprocal, exp, log, log1p, abs, sign, sin, cos, tanh, sigmoid,
+    floor, ceil, round)
 
 
 # ---- helpers shared by elementwise ops ------------------------------------------
@@ -36,15 +42,6 @@ def binary_op(op_type, kernel, x, y, name=None, out_dtype=None):
     except ValueError as e:
         raise build_error(op_type, name, [x, y], "Incompatible shapes for %s: %s" % (op_type, e)) from None
     return make_op(op_type, [x, y], kernel, [(out_dtype or x.dtype, shape)], name).outputs[0]
-
-
-def unary_op(op_type, kernel, x, name=None, out_dtype=None, require_float=False):
-    """Builds an elementwise op ``kernel(x)`` keeping ``x``'s shape."""
-    x = convert_to_tensor(x)
-    if require_float and not x.dtype.is_floating:
-        raise build_error(op_type, name, [x], "%s requires a floating-point input, got %s" % (
-            op_type, x.dtype.name), TypeError)
-    return make_op(op_type, [x], kernel, [(out_dtype or x.dtype, x.shape)], name).outputs[0]
 
 
 def _sum_to_shape_of(g, x):
@@ -121,15 +118,29 @@ def div(x, y, name=None):
     return floordiv(x, y, name) if not x.dtype.is_floating else divide(x, y, name)
 
 
+def _integer_checked(fn):
+    """``fn`` raising TF's "Integer division by zero" (numpy would warn and return 0) for a zero divisor."""
+    def kernel(x, y):
+        if not y.all():  # ints only: one pass over the divisor
+            raise ZeroDivisionError("Integer division by zero")
+        return fn(x, y)
+    return kernel
+
+
+def _integer_division(op_type, fn, x, y, name):
+    x, y = binary_inputs(op_type, x, y, name)
+    return binary_op(op_type, fn if x.dtype.is_floating else _integer_checked(fn), x, y, name)
+
+
 def floordiv(x, y, name=None):
-    return binary_op("FloorDiv", np.floor_divide, x, y, name)
+    return _integer_division("FloorDiv", np.floor_divide, x, y, name)
 
 
 floor_div = floordiv
 
 
 def mod(x, y, name=None):
-    return binary_op("FloorMod", np.mod, x, y, name)
+    return _integer_division("FloorMod", np.mod, x, y, name)
 
 
 floormod = mod
@@ -218,162 +229,6 @@ def _squared_difference_grad(op, grad):
 
 
 not_differentiable("FloorDiv")
-
-
-# ---- unary -----------------------------------------------------------------------
-def negative(x, name=None):
-    return unary_op("Neg", np.negative, x, name)
-
-
-neg = negative
-
-
-def square(x, name=None):
-    return unary_op("Square", np.square, x, name)
-
-
-def sqrt(x, name=None):
-    return unary_op("Sqrt", np.sqrt, x, name, require_float=True)
-
-
-def _rsqrt(x):
-    return 1.0 / np.sqrt(x)
-
-
-def rsqrt(x, name=None):
-    return unary_op("Rsqrt", _rsqrt, x, name, require_float=True)
-
-
-def reciprocal(x, name=None):
-    return unary_op("Reciprocal", np.reciprocal, x, name, require_float=True)
-
-
-def exp(x, name=None):
-    return unary_op("Exp", np.exp, x, name, require_float=True)
-
-
-def log(x, name=None):
-    return unary_op("Log", np.log, x, name, require_float=True)
-
-
-def log1p(x, name=None):
-    return unary_op("Log1p", np.log1p, x, name, require_float=True)
-
-
-def abs(x, name=None):  # noqa: A001
-    return unary_op("Abs", np.abs, x, name)
-
-
-def sign(x, name=None):
-    return unary_op("Sign", np.sign, x, name)
-
-
-def sin(x, name=None):
-    return unary_op("Sin", np.sin, x, name, require_float=True)
-
-
-def cos(x, name=None):
-    return unary_op("Cos", np.cos, x, name, require_float=True)
-
-
-def tanh(x, name=None):
-    return unary_op("Tanh", np.tanh, x, name, require_float=True)
-
-
-def _sigmoid(x):
-    # 0.5 * (1 + tanh(x / 2)) is exact and never overflows, unlike 1 / (1 + exp(-x)).
-    y = np.tanh(x * 0.5)
-    y += 1.0
-    y *= 0.5
-    return y
-
-
-def sigmoid(x, name=None):
-    return unary_op("Sigmoid", _sigmoid, x, name, require_float=True)
-
-
-def floor(x, name=None):
-    return unary_op("Floor", np.floor, x, name, require_float=True)
-
-
-def ceil(x, name=None):
-    return unary_op("Ceil", np.ceil, x, name, require_float=True)
-
-
-def round(x, name=None):  # noqa: A001
-    return unary_op("Round", np.round, x, name)
-
-
-@register_gradient("Neg")
-def _neg_grad(op, grad):
-    return [negative(grad)]
-
-
-@register_gradient("Square")
-def _square_grad(op, grad):
-    return [grad * (2.0 * op.inputs[0])]
-
-
-@register_gradient("Sqrt")
-def _sqrt_grad(op, grad):
-    return [grad * 0.5 / op.outputs[0]]
-
-
-@register_gradient("Rsqrt")
-def _rsqrt_grad(op, grad):
-    y = op.outputs[0]
-    return [grad * -0.5 * y * y * y]
-
-
-@register_gradient("Reciprocal")
-def _reciprocal_grad(op, grad):
-    y = op.outputs[0]
-    return [negative(grad) * y * y]
-
-
-@register_gradient("Exp")
-def _exp_grad(op, grad):
-    return [grad * op.outputs[0]]
-
-
-@register_gradient("Log")
-def _log_grad(op, grad):
-    return [grad / op.inputs[0]]
-
-
-@register_gradient("Log1p")
-def _log1p_grad(op, grad):
-    return [grad / (1.0 + op.inputs[0])]
-
-
-@register_gradient("Abs")
-def _abs_grad(op, grad):
-    return [grad * sign(op.inputs[0])]
-
-
-@register_gradient("Sin")
-def _sin_grad(op, grad):
-    return [grad * cos(op.inputs[0])]
-
-
-@register_gradient("Cos")
-def _cos_grad(op, grad):
-    return [negative(grad) * sin(op.inputs[0])]
-
-
-@register_gradient("Tanh")
-def _tanh_grad(op, grad):
-    y = op.outputs[0]
-    return [grad * (1.0 - y * y)]
-
-
-@register_gradient("Sigmoid")
-def _sigmoid_grad(op, grad):
-    y = op.outputs[0]
-    return [grad * y * (1.0 - y)]
-
-
-not_differentiable("Sign", "Floor", "Ceil", "Round")
 
 
 # ---- matmul, cast, add_n --------------------------------------------------------
@@ -485,6 +340,10 @@ def add_n(inputs, name=None):
     """Sum of a list of tensors of the same shape and dtype."""
     inputs = [convert_to_tensor(x) for x in inputs]
     if len(inputs) == 1:
+        if name:  # as TF: a requested name (e.g. "total_loss") must exist in the graph
+            from kflow.engine.ops.control_flow_ops import identity
+
+            return identity(inputs[0], name=name)
         return inputs[0]
     dt = inputs[0].dtype
     for t in inputs:

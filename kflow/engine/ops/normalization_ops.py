@@ -114,6 +114,9 @@ def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
         >>> kf.nn.l2_normalize([3.0, 4.0], axis=0)   # [0.6, 0.8]
     """
     x = convert_to_tensor(x)
+    if not x.dtype.is_floating:
+        raise build_error("L2Normalize", name, [x], "l2_normalize: x must be floating point, got %s" % x.dtype.name,
+                          TypeError)
     axis = dim if axis is None else axis
     with _scope(x, name, "l2_normalize"):
         square_sum = reduce_sum(math_ops.square(x), axis, keepdims=True)

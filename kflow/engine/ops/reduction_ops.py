@@ -151,12 +151,46 @@ register_gradient("Max")(_minmax_grad)
 register_gradient("Min")(_minmax_grad)
 
 
+def _prod_others_kernel(axes):
+    """Each element replaced by the product of the *other* elements of its reduction group.
+
+    Exclusive running products from both ends (as TF's Prod gradient) instead of ``prod / x``, so inputs
+    that contain zeros get exact gradients rather than nan.
+    """
+    def kernel(v):
+        xp = backend.array_module(v)
+        red = tuple(range(v.ndim)) if axes is None else tuple(sorted(a % v.ndim for a in axes))
+        front = tuple(range(len(red)))
+        moved = xp.moveaxis(v, red, front)
+        rest = moved.shape[len(red):]
+        flat = moved.reshape((int(np.prod(moved.shape[:len(red)], dtype=np.int64)),) + rest)
+        left, right = xp.ones_like(flat), xp.ones_like(flat)
+        if flat.shape[0] > 1:
+            left[1:] = xp.cumprod(flat[:-1], axis=0, dtype=flat.dtype)
+            right[:-1] = xp.cumprod(flat[::-1][:-1], axis=0, dtype=flat.dtype)[::-1]
+        left *= right
+        return xp.moveaxis(left.reshape(moved.shape), front, red)
+    return kernel
+
+
+def _prod_others(x, axes):
+    return make_op("ProdOthers", [x], _prod_others_kernel(axes), [(x.dtype, x.shape)], "ProdOthers",
+                   attrs={"axes": axes}).outputs[0]
+
+
 @register_gradient("Prod")
 def _prod_grad(op, grad):
-    # d prod / dx_i = prod / x_i; exact when no input is zero (TF's gradient shares this limitation only for
-    # several zeros; kflow documents it for any zero).
-    x = op.inputs[0]
-    return [_kept(op, grad) * _kept(op, op.outputs[0]) / x]
+    return [_kept(op, grad) * _prod_others(op.inputs[0], op.attrs["axes"])]
+
+
+@register_gradient("ProdOthers")
+def _prod_others_grad(op, grad):
+    # d others_i / d x_j = others_i / x_j for j != i (0 for j == i), so the VJP at x_j is
+    # (sum_i g_i others_i - g_j others_j) / x_j. Like TF's second derivative of Prod (through Cumprod's
+    # gradient), it divides by x and is exact only where x is non-zero.
+    x, axes = op.inputs[0], op.attrs["axes"]
+    weighted = grad * op.outputs[0]
+    return [(reduce_sum(weighted, axis=axes, keepdims=True) - weighted) / x]
 
 
 not_differentiable("Any", "All")

@@ -133,7 +133,12 @@ def in_top_k(predictions, targets, k, name=None):
     if p.shape.ndims not in (None, 2) or t.shape.ndims not in (None, 1):
         raise build_error("InTopKV2", name, [p, t], "in_top_k: predictions must be 2-D and targets 1-D, got shapes "
                           "%s and %s" % (p.shape, t.shape))
-    batch = None if p.shape.dims is None else p.shape.dims[0]
+    pb = None if p.shape.dims is None else p.shape.dims[0]
+    tb = None if t.shape.dims is None else t.shape.dims[0]
+    if pb is not None and tb is not None and pb != tb:
+        raise build_error("InTopKV2", name, [p, t], "in_top_k: Dimensions must be equal, but are %d and %d: "
+                          "targets needs one entry per row of predictions" % (pb, tb))
+    batch = pb if pb is not None else tb
     return make_param_op("InTopKV2", [p, t], [k], _in_top_k_kernel, [(dtypes.bool, [batch])],
                          name or "in_top_k").outputs[0]
 

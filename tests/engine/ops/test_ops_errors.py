@@ -31,6 +31,7 @@ CASES = [
     ("reshape_two_unknown", [F34], lambda x: kf.reshape(x, [-1, -1]), ValueError, "at most one -1", "Reshape"),
     ("fill_value_not_scalar", [F3], lambda v: kf.fill([2], v), ValueError, "scalar", "Fill"),
     ("where_condition", [F3, F3], lambda c, x: kf.where(c, x, x), TypeError, "must be bool", "Select"),
+    ("where_rows", [("bool", [2]), F34], lambda c, x: kf.where(c, x, x), ValueError, "one entry per row", "Select"),
     ("transpose_perm", [F34], lambda x: kf.transpose(x, [0, 2]), ValueError, "not a permutation", "Transpose"),
     ("expand_dims_axis", [F34], lambda x: kf.expand_dims(x, 3), ValueError, "out of range", "ExpandDims"),
     ("expand_dims_tensor_axis", [F34, ("int32", [])], lambda x, a: kf.expand_dims(x, a), TypeError,
@@ -113,7 +114,10 @@ def test_clip_by_global_norm_rejects_a_tensor():
     (lambda x, i: kf.split(x, i, num=2), [1, 1], "do not add up"),
     (lambda x, i: kf.reshape(x, i), [2, 2], "reshape"),
     (lambda x, i: kf.random_uniform([2], i[0], i[1], dtype=kf.int32), [4, 2], "minval < maxval"),
-], ids=["gather_high", "gather_negative", "slice", "split", "reshape", "random_uniform_int"])
+    (lambda x, i: 7 // i, [1, 0], "Integer division by zero"),
+    (lambda x, i: kf.mod(i + 3, i), [0, 2], "Integer division by zero"),
+], ids=["gather_high", "gather_negative", "slice", "split", "reshape", "random_uniform_int", "floordiv_int_zero",
+        "mod_int_zero"])
 def test_runtime_errors_name_the_op(build, feed, fragment):
     x = kf.placeholder(kf.float32, [3])
     i = kf.placeholder(kf.int32, [None])

@@ -79,6 +79,9 @@ MATH = [
     ("logical_not", kf.logical_not, [BA], np.logical_not, ""),
     ("where_select", lambda c, a, b: kf.where(c, a, b), [BA, I, J], np.where, ""),
     ("where_coords", kf.where, [BA], lambda c: np.argwhere(c), "data_shape"),
+    ("where_rows_tf1", kf.where, [np.array([True, False, True]), A, B], lambda c, a, b: np.where(c[:, None], a, b),
+     ""),
+    ("where_v2_broadcast", kf.where_v2, [np.array([True, False, True, False]), A, ROW], np.where, ""),
 ]
 
 ARRAY = [

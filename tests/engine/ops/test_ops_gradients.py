@@ -63,6 +63,7 @@ MATH = [
     ("matmul_batched_1", kf.matmul, [rand(1, 3, 4, seed=16), rand(2, 4, 5, seed=17)]),
     ("add_n_broadcast", lambda a, b, c: kf.add_n([a, b, c]), [A, B, ROW]),
     ("where_broadcast", lambda x, y: kf.where(x > 0.0, x, y), [NZ, ROW]),
+    ("where_rows_tf1", lambda x, y: kf.where(np.array([True, False, True]), x, y), [A, B]),
     ("fill_value", lambda v: kf.fill([2, 3], v), [np.float64(1.5)]),
     ("reshape", lambda x: kf.reshape(x, [4, -1]), [A]),
     ("reshape_dynamic", lambda x: kf.reshape(x, [kf.shape(x)[0], 2, -1]), [A]),

@@ -107,3 +107,18 @@ def test_multinomial_follows_the_logits():
 def test_random_namespace_aliases():
     assert kf.random.normal is kf.random_normal and kf.random.uniform is kf.random_uniform
     assert kf.random.shuffle is kf.random_shuffle and kf.random.truncated_normal is kf.truncated_normal
+
+
+def test_truncated_normal_gradient_wrt_mean_and_stddev():
+    # y = mean + stddev * z with z drawn once per run: d sum(y)/d mean = n, d sum(w * y)/d stddev = sum(w * z)
+    mean = kf.placeholder(kf.float64, [])
+    std = kf.placeholder(kf.float64, [])
+    y = kf.truncated_normal([500], mean=mean, stddev=std, dtype=kf.float64, seed=4)
+    w = np.random.RandomState(1).standard_normal(500)
+    g_mean, g_std = kf.gradients(kf.reduce_sum(y * w), [mean, std])
+    with kf.Session() as sess:
+        gm, gs, yv = sess.run([g_mean, g_std, y], {mean: -1.0, std: 0.5})
+    z = (yv + 1.0) / 0.5
+    assert np.all(np.abs(z) <= 2.0)  # truncated at two standard deviations
+    np.testing.assert_allclose(gm, w.sum(), rtol=1e-12)
+    np.testing.assert_allclose(gs, np.sum(w * z), rtol=1e-10)
