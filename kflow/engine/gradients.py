@@ -30,6 +30,9 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
     if len(grad_ys) != len(ys):
         raise ValueError("gradients: passed %d grad_ys for %d ys" % (len(grad_ys), len(ys)))
     g = ys[0].graph
+    for t in ys + xs:
+        if t.graph is not g:
+            raise ValueError("gradients: '%s' must be from the same graph as '%s'" % (t.name, ys[0].name))
     with g.as_default(), g.name_scope(name):
         between = _ops_between(ys, xs, stops)
         pending = {}  # tensor -> list of gradient contributions

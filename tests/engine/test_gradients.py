@@ -79,3 +79,12 @@ def test_gradients_of_several_ys_are_summed():
     x = kf.placeholder(kf.float64, [])
     g = kf.gradients([x * x, 3.0 * x, kf.constant(1.0, kf.float64)], [x])[0]
     assert _run(g, {x: 2.0}) == 7.0
+
+
+def test_tensors_from_another_graph_are_rejected():
+    other = kf.Graph()
+    with other.as_default():
+        foreign = kf.constant(1.0, name="foreign")
+    x = kf.constant(2.0)
+    with pytest.raises(ValueError, match="'foreign:0' must be from the same graph"):
+        kf.gradients(x * x, [foreign])

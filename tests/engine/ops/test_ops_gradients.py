@@ -61,6 +61,8 @@ MATH = [
      [rand(4, 3, seed=14), rand(2, 4, seed=15)]),
     ("matmul_batched_broadcast", kf.matmul, [rand(2, 3, 4, seed=16), rand(4, 5, seed=17)]),
     ("matmul_batched_1", kf.matmul, [rand(1, 3, 4, seed=16), rand(2, 4, 5, seed=17)]),
+    ("matmul_batched_ta_tb", lambda a, b: kf.matmul(a, b, transpose_a=True, transpose_b=True),
+     [rand(2, 4, 3, seed=18), rand(2, 5, 4, seed=19)]),
     ("add_n_broadcast", lambda a, b, c: kf.add_n([a, b, c]), [A, B, ROW]),
     ("where_broadcast", lambda x, y: kf.where(x > 0.0, x, y), [NZ, ROW]),
     ("where_rows_tf1", lambda x, y: kf.where(np.array([True, False, True]), x, y), [A, B]),
