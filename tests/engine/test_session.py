@@ -188,3 +188,12 @@ def test_log_device_placement(capsys):
     with kf.Session(config=kf.ConfigProto(log_device_placement=True)) as sess:
         sess.run(a)
     assert "a: (Const): /job:localhost/replica:0/task:0/device:CPU:0" in capsys.readouterr().out
+
+
+def test_string_constants_fetch_as_bytes_like_tf():
+    text, words, raw = kf.constant("ab"), kf.constant(["a", "δ"]), kf.constant([b"x\x00"])
+    with kf.Session() as sess:
+        got_text, got_words, got_raw = sess.run([text, words, raw])
+    assert got_text == b"ab"
+    assert got_words.tolist() == [b"a", "δ".encode("utf-8")]
+    assert got_raw.tolist() == [b"x\x00"]  # trailing NUL bytes survive

@@ -12,12 +12,22 @@ from kflow.engine.operation import make_op, register_gradient, not_differentiabl
 from kflow.engine.tensor import Tensor
 
 
+def _string_array(value):
+    """Object array of bytes: TF strings are bytes, so Python str elements are UTF-8 encoded."""
+    arr = np.array(value, dtype=object)
+    flat = arr.reshape(-1)
+    for i, item in enumerate(flat):
+        if isinstance(item, str):
+            flat[i] = item.encode("utf-8")
+    return arr
+
+
 def _to_array(value, dtype=None):
     """numpy array for ``value`` with TF1's default dtypes (Python floats -> float32, ints -> int32)."""
     if dtype is not None:
         dtype = dtypes.as_dtype(dtype)
         if dtype is dtypes.string:
-            return np.asarray(value, dtype=object)
+            return _string_array(value)
         arr = np.asarray(value)
         if arr.dtype.kind in "OSU":
             raise TypeError("Cannot convert %r to a tensor of dtype %s" % (value, dtype.name))
@@ -28,9 +38,9 @@ def _to_array(value, dtype=None):
         return arr.astype(dtype.as_numpy_dtype)
     arr = np.asarray(value)
     if arr.dtype.kind == "S" and not isinstance(value, np.ndarray):
-        return np.array(value, dtype=object)  # numpy's fixed-width bytes would drop trailing NUL bytes
+        return _string_array(value)  # numpy's fixed-width bytes would drop trailing NUL bytes
     if arr.dtype.kind in "SU":
-        return arr.astype(object)
+        return _string_array(arr.tolist())
     if isinstance(value, np.ndarray) or isinstance(value, np.generic):
         return arr
     if arr.dtype == np.float64:
