@@ -39,12 +39,13 @@ def load_dataset(name, data_dir=None, limit=None):
     module = DATASETS[name]
     try:
         (x_train, y_train), (x_test, y_test) = module.load_data()
-    except errors.NotFoundError:
+    except errors.NotFoundError as missing:
         if name != "mnist":
             raise
-        x, y = mnist.load_test_data()
-        print("MNIST training files are not available: training on the first 8,000 images of the MNIST test set "
-              "and testing on the last 2,000.")
+        x, y = mnist.load_test_data()  # raises in turn, saying where to put the files, if these are missing too
+        print("MNIST training files are not available (%s); training on the first 8,000 images of the MNIST test "
+              "set and testing on the last 2,000. For the full set, put the four IDX files in $KFLOW_DATA_DIR/mnist/."
+              % str(missing).splitlines()[0])
         (x_train, y_train), (x_test, y_test) = (x[:8000], y[:8000]), (x[8000:], y[8000:])
     if limit:
         x_train, y_train = x_train[:limit], y_train[:limit]

@@ -95,13 +95,22 @@ def test_hooks(regression, tmp_path):
     assert est.get_variable_value("global_step") == 5
 
 
-def test_predict_keeps_a_warm_session(regression, tmp_path):
+def test_predict_keeps_a_warm_session(regression, tmp_path, monkeypatch):
     x, y = regression
     est = _est(tmp_path)
     est.train(input_fn(x, y), steps=5)
+    restores, graphs = [], []
+    real_restore = kf.train.Saver.restore
+    monkeypatch.setattr(kf.train.Saver, "restore",
+                        lambda self, *a, **k: restores.append(1) or real_restore(self, *a, **k))
+    model_fn = est._model_fn
+    est._model_fn = lambda features, labels, mode, params: (graphs.append(mode)
+                                                            or model_fn(features, labels, mode, params))
     first = list(est.predict(input_fn(x[:4], num_epochs=1)))
     session = est._predictor[1]
+    assert (len(restores), graphs) == (1, [ModeKeys.PREDICT])
     second = list(est.predict(input_fn(x[10:14], num_epochs=1)))
+    assert (len(restores), graphs) == (1, [ModeKeys.PREDICT])  # no new graph, no new restore
     assert est._predictor[1] is session and not session._closed
     assert not np.allclose([p["y"] for p in first], [p["y"] for p in second])
     est.train(input_fn(x, y), steps=5)  # a new checkpoint: the next predict reloads

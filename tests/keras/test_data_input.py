@@ -78,3 +78,41 @@ def test_generator_methods(blobs):
     assert len(h.epoch) == 2
     assert len(model.evaluate_generator(batches(), steps=3)) == 2
     assert model.predict_generator(batches(), steps=2).shape == (64, 3)
+
+
+def test_shuffle_flag_controls_batch_order(blobs):
+    """With shuffle=False the order (so the trained weights) ignores the random seed; with True it follows it."""
+    (x, y), _ = blobs
+    start = mlp().get_weights()
+
+    def trained(shuffle, seed):
+        model = mlp()
+        model.set_weights(start)
+        np.random.seed(seed)
+        model.fit(x, y, batch_size=32, epochs=1, shuffle=shuffle, verbose=0)
+        return model.get_weights()[0]
+
+    assert np.array_equal(trained(False, 1), trained(False, 2))
+    assert np.array_equal(trained(True, 1), trained(True, 1))
+    assert not np.allclose(trained(True, 1), trained(True, 2))
+    assert not np.allclose(trained(True, 1), trained(False, 1))
+
+
+def test_epoch_timing_splits_input_wait_from_compute(blobs):
+    """A slow input generator shows up as the input share of the epoch, not as compute."""
+    import time
+    (x, y), _ = blobs
+
+    def slow_batches():
+        for i in itertools.count():
+            time.sleep(0.01)
+            j = (i % 10) * 32
+            yield x[j:j + 32], y[j:j + 32]
+
+    model = mlp()
+    model.fit(x, y, epochs=1, verbose=0)  # build and compile the step first
+    model.fit(slow_batches(), steps_per_epoch=10, epochs=1, verbose=0)
+    timing = model.last_epoch_timing
+    # fit peeks at the first batch (to learn its structure) before the epoch starts: 9 waits fall inside.
+    assert timing["input_seconds"] >= 0.09 and timing["input_fraction"] > 0.5
+    assert timing["compute_seconds"] > 0 and timing["seconds"] >= timing["input_seconds"] + timing["compute_seconds"]

@@ -44,6 +44,24 @@ def test_moving_stats_change_after_running_update_ops():
         np.testing.assert_allclose(sess.run(mm), 0.01 * mean + 0.99 * 0.01 * mean, rtol=1e-10)
 
 
+def test_minimize_runs_pending_update_ops_without_the_user_asking():
+    rng = np.random.RandomState(3)
+    xv = rng.randn(8, 3) * 2 + 4
+    x = kf.placeholder(kf.float64, [None, 3])
+    training = kf.placeholder_with_default(True, [])
+    h = kf.layers.batch_normalization(x, training=training)
+    loss = kf.reduce_sum(kf.layers.dense(h, 1, name="head"))
+    train_op = kf.train.GradientDescentOptimizer(0.1).minimize(loss)  # built after the BN updates
+    mm, mv = [v for v in kf.global_variables() if "moving" in v.name]
+    with kf.Session() as sess:
+        sess.run(kf.global_variables_initializer())
+        sess.run(train_op, {x: xv, training: False})  # inference flag: the update moves by exactly zero
+        np.testing.assert_array_equal(sess.run(mm), 0.0)
+        sess.run(train_op, {x: xv})  # only the train op is fetched
+        np.testing.assert_allclose(sess.run(mm), 0.01 * xv.mean(axis=0), rtol=1e-10)
+        np.testing.assert_allclose(sess.run(mv), 0.99 + 0.01 * xv.var(axis=0), rtol=1e-10)
+
+
 def test_inference_uses_moving_stats_and_tensor_flag():
     rng = np.random.RandomState(2)
     xv = rng.randn(6, 3) + 2

@@ -59,6 +59,24 @@ def test_variance_scaling_family():
         kf.variance_scaling_initializer(mode="fan_all")
 
 
+
+@pytest.mark.parametrize("mode,distribution", [("fan_avg", "truncated_normal"), ("fan_in", "uniform"),
+                                               ("fan_out", "normal")])
+def test_variance_scaling_mode_and_distribution_statistics(mode, distribution):
+    kf.set_random_seed(2)
+    fan_in, fan_out, scale = 400, 100, 2.0
+    fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[mode]
+    v = _values(I.variance_scaling(scale=scale, mode=mode, distribution=distribution), [fan_in, fan_out])
+    # every distribution is built so that the *drawn* values have variance scale / fan (TF1 rescales the
+    # truncated normal's stddev by 1/0.8796 to undo the truncation's shrinkage)
+    assert abs(v.std() / np.sqrt(scale / fan) - 1.0) < 0.02
+    assert abs(v.mean()) < 0.01 * np.sqrt(scale / fan) * 5
+    if distribution == "uniform":
+        assert np.abs(v).max() <= np.sqrt(3.0 * scale / fan)
+    if distribution == "truncated_normal":
+        assert np.abs(v).max() <= 2.0 * np.sqrt(scale / fan) / 0.87962566103423978 + 1e-12
+
+
 @pytest.mark.parametrize("shape", [[6, 4], [4, 6], [2, 3, 5]])
 def test_orthogonal(shape):
     q = _values(kf.orthogonal_initializer(gain=1.5, seed=3), shape)

@@ -53,6 +53,25 @@ def test_time_major_static_rnn_and_initial_state_agree():
     np.testing.assert_allclose(sa, sc, rtol=1e-6)
 
 
+
+def test_static_rnn_with_scope_reuse_shares_weights_across_fresh_cells():
+    rng = np.random.RandomState(5)
+    xs = [kf.constant(rng.randn(2, 3)) for _ in range(4)]
+    with kf.variable_scope("enc"):
+        out_a, st_a = static_rnn(rnn_cell.LSTMCell(4, num_proj=2), xs, dtype=kf.float64)
+    n_vars = len(kf.global_variables())
+    with kf.variable_scope("enc", reuse=True):  # TF1 idiom: a new cell object, weights found by name
+        out_b, st_b = static_rnn(rnn_cell.LSTMCell(4, num_proj=2), xs, dtype=kf.float64)
+    assert len(kf.global_variables()) == n_vars == 3
+    assert {v.name for v in kf.global_variables()} == {
+        "enc/rnn/lstm_cell/kernel:0", "enc/rnn/lstm_cell/bias:0", "enc/rnn/lstm_cell/projection/kernel:0"}
+    a, b, sa, sb = _eval([kf.stack(out_a), kf.stack(out_b), st_a.h, st_b.h])
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(sa, sb)
+    with pytest.raises(ValueError, match="enc_missing/rnn/lstm_cell/kernel"):
+        with kf.variable_scope("enc_missing", reuse=True):
+            static_rnn(rnn_cell.LSTMCell(4), xs, dtype=kf.float64)
+
 def test_bidirectional_dynamic_rnn_backward_reads_reversed_prefix():
     rng = np.random.RandomState(2)
     xv = rng.randn(2, 4, 3)

@@ -60,3 +60,15 @@ def test_tfrecord_pipeline(data_dir, tmp_path, capsys):
     records = [r for s in shards for r in kf.io.tf_record_iterator(str(tmp_path / s))]
     assert len(records) == 2048
     assert len(kf.train.Example.FromString(records[0]).features.feature["image_raw"].bytes_list.value[0]) == 784
+
+
+def test_mnist_without_any_files_says_where_to_put_them(tmp_path, monkeypatch):
+    """No local MNIST and no reachable mirror: the recipe stops with the library's where-to-put-files error."""
+    import kflow as kf
+
+    monkeypatch.setenv("KFLOW_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("KFLOW_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("KFLOW_MNIST_MIRROR", "http://127.0.0.1:9/")  # the discard port: connection refused
+    with pytest.raises(kf.errors.NotFoundError, match=r"\$KFLOW_DATA_DIR/mnist/"):
+        _load("mnist_mlp").main(["--dataset", "mnist", "--epochs", "1", "--out", str(tmp_path / "out")])
+    assert not os.path.exists(tmp_path / "out" / "checkpoints")

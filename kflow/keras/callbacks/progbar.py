@@ -52,6 +52,7 @@ class ProgbarLogger(Callback):
         self._epoch = epoch
         self._start = time.perf_counter()
         self._sums, self._count = {}, 0
+        self._postfix_time = 0.0
         if self._live():
             from tqdm import tqdm
 
@@ -78,8 +79,12 @@ class ProgbarLogger(Callback):
             else:
                 self._sums[k] = self._sums.get(k, 0.0) + v * size
         bar.update(1 if self.count_mode == "steps" else size)
-        bar.set_postfix_str(" - ".join("%s: %.4f" % (k, s / self._count) for k, s in self._sums.items()),
-                            refresh=False)
+        # tqdm redraws at most every `mininterval` seconds: format the averages only that often, not per batch.
+        now = time.perf_counter()
+        if now - self._postfix_time >= bar.mininterval:
+            self._postfix_time = now
+            bar.set_postfix_str(" - ".join("%s: %.4f" % (k, s / self._count) for k, s in self._sums.items()),
+                                refresh=False)
 
     def on_epoch_end(self, epoch, logs=None):
         line = format_epoch_line(logs or {}, time.perf_counter() - self._start,

@@ -14,18 +14,12 @@ Example:
 from kflow.engine.graph import Graph
 from kflow.keras.engine.input_layer import InputLayer
 from kflow.keras.engine.network import Network
+# The same flattening Layer.__call__ uses when it numbers a node's tensors, so indices agree.
+from kflow.layers.base import _flatten
 
 
 def _as_list(x):
     return list(x) if isinstance(x, (list, tuple)) else [x]
-
-
-def _flatten(x):
-    if isinstance(x, (list, tuple)):
-        return [y for item in x for y in _flatten(item)]
-    if isinstance(x, dict):
-        return [y for item in x.values() for y in _flatten(item)]
-    return [x]
 
 
 def _history(t, what):
