@@ -23,3 +23,24 @@ def data_dir(monkeypatch):
         pytest.skip("shared datasets not found at %s (set KFLOW_DATA_DIR)" % SHARED_DATASETS)
     monkeypatch.setenv("KFLOW_DATA_DIR", SHARED_DATASETS)
     return SHARED_DATASETS
+
+
+@pytest.fixture
+def threaded(monkeypatch):
+    """Forces kernels' batch split across 2 threads (BLAS-calling ones too) and 1-image cache blocks, whatever
+    the input size; ``threaded.serial()`` turns the split off again, for a one-thread reference."""
+    from kflow.engine import blas_threads
+    from kflow.engine.ops import batch_parallel
+
+    monkeypatch.setattr(batch_parallel, "MIN_ELEMENTS", 1)
+    monkeypatch.setattr(batch_parallel, "thread_count", lambda: 2)
+    monkeypatch.setattr(batch_parallel, "L2_BLOCK_BYTES", 1)
+    monkeypatch.setattr(blas_threads, "available", lambda: True)  # where it is not, single_threaded() is a no-op
+
+    class Threaded:
+        @staticmethod
+        def serial():
+            monkeypatch.setattr(batch_parallel, "thread_count", lambda: 1)
+            monkeypatch.setattr(batch_parallel, "L2_BLOCK_BYTES", 1 << 30)
+
+    return Threaded()

@@ -160,3 +160,24 @@ def test_conv2d_small_chunks_match_reference_and_gradients(monkeypatch, padding,
     y = kf.nn.conv2d(x, w, *args, dilations=[1, *dilations, 1])
     np.testing.assert_allclose(_run(y), nn_refs.conv2d(x, w, strides, padding, dilations), rtol=1e-10, atol=1e-10)
     check_gradients(lambda a, b: kf.nn.conv2d(a, b, *args, dilations=[1, *dilations, 1]), [x, w])
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+@pytest.mark.parametrize("padding,strides", [("SAME", (2, 2)), ("VALID", (1, 1))])
+def test_conv2d_threaded_batch_split_matches_one_thread(threaded, monkeypatch, padding, strides, channels):
+    """Each thread runs its images' chunks with single-threaded BLAS; filter gradients add the threads' parts."""
+    from kflow.engine.ops import conv_ops
+
+    monkeypatch.setattr(conv_ops, "CHUNK_BYTES", 15000)  # several chunks per thread's range
+    x, w = RNG.standard_normal((5, 7, 6, channels)), RNG.standard_normal((3, 3, channels, 4))
+
+    def run():
+        xt, wt = kf.constant(x), kf.constant(w)
+        y = kf.nn.conv2d(xt, wt, [1, *strides, 1], padding)
+        return _run([y] + kf.gradients(kf.reduce_sum(y * y), [xt, wt]))
+
+    split = run()
+    np.testing.assert_allclose(split[0], nn_refs.conv2d(x, w, strides, padding), rtol=1e-10, atol=1e-10)
+    threaded.serial()
+    for got, want in zip(split, run()):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)

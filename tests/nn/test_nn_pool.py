@@ -93,16 +93,6 @@ def test_pool_errors():
         kf.nn.avg_pool(kf.zeros([1, 2, 2, 1], kf.int32), 2, 2, "VALID")
 
 
-@pytest.fixture
-def threaded(monkeypatch):
-    """Forces the batch split across 2 threads and 1-image cache blocks, whatever the input size."""
-    from kflow.engine.ops import batch_parallel
-
-    monkeypatch.setattr(batch_parallel, "MIN_ELEMENTS", 1)
-    monkeypatch.setattr(batch_parallel, "thread_count", lambda: 2)
-    monkeypatch.setattr(batch_parallel, "L2_BLOCK_BYTES", 1)
-
-
 # 2x2/2 on an even size: disjoint windows writing dx; 3x3/2 SAME on odd sizes: overlapping, accumulated;
 # 2x2/2 VALID on an odd size: the last row/column gets no gradient (zero-filled path)
 @pytest.mark.parametrize("shape,ksize,strides,padding", [((5, 8, 6, 3), 2, 2, "VALID"),

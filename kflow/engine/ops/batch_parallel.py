@@ -3,9 +3,9 @@
 numpy releases the GIL inside ufunc loops and copies, so memory-bound window kernels (max pooling and its
 gradients) run on all cores when the batch is split into contiguous ranges, one per thread. On the 2-core
 bench machine the max-pool gradient of a [128, 24, 24, 64] batch went from 13 ms to 8 ms and the forward
-from 4 ms to 1.5 ms. Loops that alternate with BLAS calls (the convolutions' per-chunk im2col) stay serial:
-a thread hand-off per chunk next to BLAS's own threads gained ~2 ms when the machine was idle and measured
-erratic when other processes loaded the cores.
+from 4 ms to 1.5 ms. Work that calls BLAS (the convolutions' per-chunk im2col + GEMM + col2im) splits too,
+with ``uses_blas=True``: BLAS then runs single-threaded in each part (``blas_threads``), one hand-off per
+kernel rather than per chunk, so the copies between GEMMs run on every core as well.
 Small inputs run in the calling thread: a hand-off to a worker costs tens of microseconds. With
 ``block_bytes`` each thread walks its range in blocks of images whose data fits in the core's L2 cache, so
 kernels making several passes (compare, mask, multiply) reread cached data: 1.4x faster for the max-pool
@@ -16,10 +16,13 @@ Example:
     ...     out[start:stop] = x[start:stop] * 2
     >>> over_batch(fill, len(x), x.size)
 """
+import contextlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+
+from kflow.engine import blas_threads
 
 MIN_ELEMENTS = 1 << 18  # elements per part below which splitting measured no faster
 L2_BLOCK_BYTES = 1 << 20  # per-block input bytes for multi-pass kernels (1 MB L2 per core here; 0.5-2 MB
@@ -47,7 +50,7 @@ def _executor(extra):
     return _workers[0]
 
 
-def over_batch(fn, n, elements, xp=np, block_bytes=0):
+def over_batch(fn, n, elements, xp=np, block_bytes=0, uses_blas=False):
     """Calls ``fn(start, stop)`` on contiguous ranges that cover images ``0..n``; in parallel when worthwhile.
 
     Args:
@@ -58,13 +61,20 @@ def over_batch(fn, n, elements, xp=np, block_bytes=0):
         xp: the array module; CuPy work always runs in one call (the GPU is already parallel).
         block_bytes: when > 0, the bytes one image's pass reads; ranges are then cut into blocks of about
             ``L2_BLOCK_BYTES`` (CPU only).
+        uses_blas: ``fn`` calls BLAS: the parts run with BLAS single-threaded, and serially where BLAS's thread
+            count cannot be changed (its own threads would oversubscribe the cores).
     """
     if block_bytes > 0 and xp is np:
         fn = _blocked(fn, max(1, L2_BLOCK_BYTES // block_bytes))
     parts = min(n, thread_count(), elements // MIN_ELEMENTS) if xp is np else 1
-    if parts < 2:
+    if parts < 2 or uses_blas and not blas_threads.available():
         fn(0, n)
         return
+    with blas_threads.single_threaded() if uses_blas else contextlib.nullcontext():
+        _split(fn, n, parts)
+
+
+def _split(fn, n, parts):
     bounds = [n * i // parts for i in range(parts + 1)]
     futures = [_executor(parts - 1).submit(fn, bounds[i], bounds[i + 1]) for i in range(1, parts)]
     try:
@@ -79,3 +89,48 @@ def _blocked(fn, size):
         for s in range(start, stop, size):
             fn(s, min(stop, s + size))
     return run
+
+
+def map_over_batch(fn, x, *others, dtype=None):
+    """``fn(x, *others, out=out)`` for an elementwise ``fn`` whose result has ``x``'s shape (and ``dtype``, by
+    default ``x``'s), computed over ranges of the batch in parallel threads when ``x`` is a large CPU array.
+
+    Each of ``others`` either has ``x``'s leading (batch) dimension and is sliced with it, or broadcasts to
+    one image and is passed whole (a bias vector, a scalar). Anything else runs as one plain call.
+
+    Example:
+        >>> y = map_over_batch(np.maximum, x, 0)     # relu on both cores
+    """
+    shapes = [np.shape(o) for o in others]
+    if not isinstance(x, np.ndarray) or x.ndim == 0 or x.size < 2 * MIN_ELEMENTS or \
+            np.broadcast_shapes(x.shape, *shapes) != x.shape:
+        return fn(x, *others) if dtype is None else fn(x, *others, dtype=dtype)
+    batched = [len(s) == x.ndim and s[0] == len(x) and len(x) > 1 for s in shapes]
+    out = np.empty(x.shape, dtype or x.dtype)
+
+    def part(start, stop):
+        fn(x[start:stop], *[o[start:stop] if b else o for o, b in zip(others, batched)], out=out[start:stop])
+
+    over_batch(part, len(x), x.size)
+    return out
+
+
+def sum_over_batch(fn, n, elements, xp=np, uses_blas=False):
+    """The sum of ``fn(start, stop)`` over ranges covering images ``0..n``, computed like ``over_batch``.
+
+    Partial results are added in range order, so the same inputs and thread count give the same bits.
+
+    Example:
+        >>> bias_grad = sum_over_batch(lambda s, e: g[s:e].reshape(-1, c).sum(axis=0), len(g), g.size)
+    """
+    partial = {}
+
+    def part(start, stop):
+        partial[start] = fn(start, stop)
+
+    over_batch(part, n, elements, xp, uses_blas=uses_blas)
+    starts = sorted(partial)
+    total = partial[starts[0]]
+    for start in starts[1:]:
+        total += partial[start]
+    return total

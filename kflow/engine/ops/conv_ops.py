@@ -16,6 +16,7 @@ import numpy as np
 from kflow.engine import backend
 from kflow.engine.operation import make_op, register_gradient, build_error
 from kflow.engine.ops import array_ops, shape_ops
+from kflow.engine.ops.batch_parallel import over_batch, sum_over_batch
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.params import make_param_op, data_grads, partial_shape, ints
 from kflow.engine.ops.window_geometry import Window, four_tuple, normalize_padding
@@ -100,8 +101,12 @@ def _conv_kernel(conf):
         xp = backend.array_module(x, w)
         out = xp.empty((n, oh, ow, oc), dtype=x.dtype)
         wm = w.reshape(kh * kw * c, oc)
-        for s, e, cols in _im2col_chunks(x, win):
-            xp.matmul(cols, wm, out=out[s:e].reshape(-1, oc))
+
+        def images(start, stop):
+            for s, e, cols in _im2col_chunks(x[start:stop], win):
+                xp.matmul(cols, wm, out=out[start + s:start + e].reshape(-1, oc))
+
+        over_batch(images, n, n * oh * ow * kh * kw * c, xp, uses_blas=True)
         return out
     return kernel
 
@@ -112,10 +117,14 @@ def _filter_grad_kernel(conf):
         win = _window(conf, kh, kw)
         _check_dy("Conv2DBackpropFilter", win, x.shape, dy.shape, oc)
         xp = backend.array_module(x, dy)
-        acc = xp.zeros((kh * kw * c, oc), dtype=dy.dtype)
-        for s, e, cols in _im2col_chunks(x, win):
-            acc += cols.T @ dy[s:e].reshape(-1, oc)
-        return acc.reshape(kh, kw, c, oc)
+
+        def images(start, stop):
+            acc = xp.zeros((kh * kw * c, oc), dtype=dy.dtype)
+            for s, e, cols in _im2col_chunks(x[start:stop], win):
+                acc += cols.T @ dy[start + s:start + e].reshape(-1, oc)
+            return acc
+
+        return sum_over_batch(images, len(x), dy.size * kh * kw * c, xp, uses_blas=True).reshape(kh, kw, c, oc)
     return kernel
 
 
@@ -145,16 +154,20 @@ def _input_grad_kernel(conf):
         # (T, OC, C): one matrix per kernel position that touches the input (others read only padding)
         wk = w.reshape(kh * kw, c, oc)[[i * kw + j for i, j, *_ in taps]].transpose(0, 2, 1)
         b = _chunk(xp, n, len(taps) * oh * ow * c * dy.itemsize)
-        flat = xp.empty(len(taps) * b * oh * ow * c, dtype=dy.dtype)
-        for s in range(0, n, b):
-            e = min(n, s + b)
-            rows = (e - s) * oh * ow
-            d = flat[:len(taps) * rows * c].reshape(len(taps), rows, c)
-            xp.matmul(dy[s:e].reshape(1, rows, oc), wk, out=d)
-            d = d.reshape(len(taps), e - s, oh, ow, c)
-            part = dx[s:e]
-            for t, (_, _, orow, irow, ocol, icol) in enumerate(taps):
-                part[:, irow, icol] += d[t][:, orow, ocol]
+
+        def images(start, stop):
+            flat = xp.empty(len(taps) * min(b, stop - start) * oh * ow * c, dtype=dy.dtype)
+            for s in range(start, stop, b):
+                e = min(stop, s + b)
+                rows = (e - s) * oh * ow
+                d = flat[:len(taps) * rows * c].reshape(len(taps), rows, c)
+                xp.matmul(dy[s:e].reshape(1, rows, oc), wk, out=d)
+                d = d.reshape(len(taps), e - s, oh, ow, c)
+                part = dx[s:e]
+                for t, (_, _, orow, irow, ocol, icol) in enumerate(taps):
+                    part[:, irow, icol] += d[t][:, orow, ocol]
+
+        over_batch(images, n, len(taps) * n * oh * ow * c, xp, uses_blas=True)
         return dx
     return kernel
 

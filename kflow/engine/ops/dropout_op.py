@@ -17,6 +17,7 @@ import numpy as np
 from kflow.engine import backend, dtypes
 from kflow.engine.operation import register_gradient, build_error
 from kflow.engine.ops import math_ops
+from kflow.engine.ops.batch_parallel import map_over_batch
 from kflow.engine.ops.constant_op import convert_to_tensor, is_tensor_like
 from kflow.engine.ops.params import make_param_op, constant_value, partial_shape, ints
 from kflow.engine.ops.random_ops import _seeds
@@ -66,8 +67,8 @@ def _bind(op):
                 return x, xp.ones(shape, dtype=x.dtype)
             kept = _keep_mask(_generator(session, op, xp), xp, shape, kp)
             # the scaled mask in one pass: 1/keep_prob where kept, 0 where dropped
-            mask = xp.multiply(kept, x.dtype.type(1.0 / kp), dtype=x.dtype)
-            return x * mask, mask
+            mask = map_over_batch(xp.multiply, kept, x.dtype.type(1.0 / kp), dtype=x.dtype)
+            return map_over_batch(xp.multiply, x, mask), mask
         return kernel
     return bind
 

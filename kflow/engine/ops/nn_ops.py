@@ -14,6 +14,7 @@ import numpy as np
 from kflow.engine import backend
 from kflow.engine.operation import make_op, register_gradient, build_error
 from kflow.engine.ops import math_ops, array_ops
+from kflow.engine.ops.batch_parallel import map_over_batch, sum_over_batch
 from kflow.engine.ops.constant_op import convert_to_tensor, is_tensor_like
 from kflow.engine.ops.params import canonical_axis
 from kflow.engine.ops.reduction_ops import reduce_sum
@@ -38,11 +39,12 @@ def _features(op_type, features, name, require_float=True):
 
 # ---- relu family -------------------------------------------------------------------------------------
 def _relu(x):
-    return np.maximum(x, 0)
+    return map_over_batch(np.maximum, x, x.dtype.type(0))
 
 
 def _relu_grad(g, y):
-    return np.multiply(g, y > 0)  # measured 6x faster than np.where(y > 0, g, 0)
+    # g * (y > 0): measured 6x faster than np.where(y > 0, g, 0)
+    return map_over_batch(lambda g, y, out=None: np.multiply(g, y > 0, out=out), g, y)
 
 
 def relu(features, name=None):
@@ -279,7 +281,7 @@ def _log_softmax_grad_fn(op, grad):
 # ---- bias_add / l2_loss --------------------------------------------------------------------------------
 def _bias_add_kernel(channels_first):
     if not channels_first:
-        return np.add
+        return lambda x, b: map_over_batch(np.add, x, b)
 
     def kernel(x, b):
         return x + b.reshape((-1,) + (1,) * (x.ndim - 2))
@@ -290,7 +292,8 @@ def _bias_grad_kernel(channels_first):
     def kernel(g):
         if channels_first:
             return g.sum(axis=(0,) + tuple(range(2, g.ndim)))
-        return g.reshape(-1, g.shape[-1]).sum(axis=0)
+        c = g.shape[-1]
+        return sum_over_batch(lambda s, e: g[s:e].reshape(-1, c).sum(axis=0), len(g), g.size, backend.array_module(g))
     return kernel
 
 

@@ -63,3 +63,59 @@ def test_thread_count_honors_the_blas_thread_variables(monkeypatch):
     assert batch_parallel.thread_count() == 1
     monkeypatch.setenv("OMP_NUM_THREADS", "bogus")
     assert batch_parallel.thread_count() >= 1
+
+
+def test_blas_work_splits_with_single_threaded_blas(monkeypatch):
+    from kflow.engine import blas_threads
+
+    functions = blas_threads._functions()
+    if functions is None:
+        pytest.skip("numpy's BLAS thread count cannot be controlled here")
+    monkeypatch.setattr(batch_parallel, "thread_count", lambda: 2)
+    seen = []
+    batch_parallel.over_batch(lambda s, e: seen.append((s, e, functions[1]())), 8, 8 * batch_parallel.MIN_ELEMENTS,
+                              uses_blas=True)
+    assert sorted(seen) == [(0, 4, 1), (4, 8, 1)]
+
+
+def test_blas_work_stays_in_one_call_when_blas_threads_cannot_be_set(monkeypatch):
+    from kflow.engine import blas_threads
+
+    monkeypatch.setattr(batch_parallel, "thread_count", lambda: 2)
+    monkeypatch.setattr(blas_threads, "available", lambda: False)
+    calls = []
+    batch_parallel.over_batch(_record(calls), 8, 8 * batch_parallel.MIN_ELEMENTS, uses_blas=True)
+    assert calls == [(0, 8, threading.get_ident())]  # BLAS keeps its own threads: no oversubscription
+
+
+def test_map_over_batch_slices_batch_shaped_operands_and_passes_the_rest_whole(threaded):
+    rng = np.random.default_rng(0)
+    x, y, bias = rng.standard_normal((5, 3, 4)), rng.standard_normal((5, 3, 4)), rng.standard_normal(4)
+    np.testing.assert_array_equal(batch_parallel.map_over_batch(np.add, x, bias), x + bias)
+    np.testing.assert_array_equal(batch_parallel.map_over_batch(np.multiply, x, y), x * y)
+    one_image = rng.standard_normal((1, 3, 4))  # broadcast along the batch, not sliced
+    np.testing.assert_array_equal(batch_parallel.map_over_batch(np.subtract, x, one_image), x - one_image)
+    mask = batch_parallel.map_over_batch(np.multiply, x > 0, np.float32(2), dtype=np.float32)
+    assert mask.dtype == np.float32
+    np.testing.assert_array_equal(mask, (x > 0) * np.float32(2))
+
+
+def test_map_over_batch_falls_back_to_one_call(threaded):
+    x = np.arange(6.0).reshape(2, 3)
+    wider = np.ones((4, 2, 3))  # the result would not have x's shape
+    np.testing.assert_array_equal(batch_parallel.map_over_batch(np.add, x, wider), x + wider)
+    np.testing.assert_array_equal(batch_parallel.map_over_batch(np.negative, np.float64(3)), -3.0)
+    assert batch_parallel.map_over_batch(np.add, [1, 2], 1).tolist() == [2, 3]  # not an ndarray: plain call
+
+
+def test_sum_over_batch_adds_every_part_in_order(threaded):
+    x = np.random.default_rng(1).standard_normal((7, 5))
+    parts = []
+
+    def part(s, e):
+        parts.append((s, e))
+        return x[s:e].sum(axis=0)
+
+    total = batch_parallel.sum_over_batch(part, 7, x.size)
+    assert sorted(parts) == [(0, 3), (3, 7)]
+    np.testing.assert_allclose(total, x.sum(axis=0), rtol=1e-12)
