@@ -30,9 +30,10 @@ def threaded(monkeypatch):
     """Forces kernels' batch split across 2 threads (BLAS-calling ones too) and 1-image cache blocks, whatever
     the input size; ``threaded.serial()`` turns the split off again, for a one-thread reference."""
     from kflow.engine import blas_threads
-    from kflow.engine.ops import batch_parallel
+    from kflow.engine.ops import batch_parallel, math_ops
 
     monkeypatch.setattr(batch_parallel, "MIN_ELEMENTS", 1)
+    monkeypatch.setattr(math_ops, "MACS_PER_ELEMENT", 1)
     monkeypatch.setattr(batch_parallel, "thread_count", lambda: 2)
     monkeypatch.setattr(batch_parallel, "L2_BLOCK_BYTES", 1)
     monkeypatch.setattr(blas_threads, "available", lambda: True)  # where it is not, single_threaded() is a no-op

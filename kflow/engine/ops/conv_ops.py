@@ -147,10 +147,10 @@ def _input_grad_kernel(conf):
         _check_dy("Conv2DBackpropInput", win, (n, h, wd, c), dy.shape, oc)
         xp = backend.array_module(w, dy)
         oh, ow = dy.shape[1:3]
-        dx = xp.zeros((n, h, wd, c), dtype=dy.dtype)
         taps = win.taps(h, wd, oh, ow)
         if not taps or n * oh * ow == 0:
-            return dx
+            return xp.zeros((n, h, wd, c), dtype=dy.dtype)
+        dx = xp.empty((n, h, wd, c), dtype=dy.dtype)  # each chunk is zeroed just before its adds, while cached
         # (T, OC, C): one matrix per kernel position that touches the input (others read only padding)
         wk = w.reshape(kh * kw, c, oc)[[i * kw + j for i, j, *_ in taps]].transpose(0, 2, 1)
         b = _chunk(xp, n, len(taps) * oh * ow * c * dy.itemsize)
@@ -164,6 +164,7 @@ def _input_grad_kernel(conf):
                 xp.matmul(dy[s:e].reshape(1, rows, oc), wk, out=d)
                 d = d.reshape(len(taps), e - s, oh, ow, c)
                 part = dx[s:e]
+                part.fill(0)
                 for t, (_, _, orow, irow, ocol, icol) in enumerate(taps):
                     part[:, irow, icol] += d[t][:, orow, ocol]
 

@@ -233,7 +233,10 @@ not_differentiable("FloorDiv")
 
 
 # ---- matmul, cast, add_n --------------------------------------------------------
-MACS_PER_ELEMENT = 4  # a multiply-add costs about a quarter of a memory-bound element in over_batch's sizing
+# Multiply-adds counted as one of over_batch's elements: products under ~64M multiply-adds stay one BLAS call.
+# Handing half a product to a thread costs ~0.1-0.4 ms (wake-ups), measured no faster than BLAS's threads below
+# that size and 1.3x slower on the MLP bench's 100x784x500 layers.
+MACS_PER_ELEMENT = 128
 
 
 def _threaded_matmul(a, b):
