@@ -37,6 +37,7 @@ def threaded(monkeypatch):
     monkeypatch.setattr(batch_parallel, "thread_count", lambda: 2)
     monkeypatch.setattr(batch_parallel, "L2_BLOCK_BYTES", 1)
     monkeypatch.setattr(blas_threads, "available", lambda: True)  # where it is not, single_threaded() is a no-op
+    monkeypatch.setattr(blas_threads, "lowered", lambda: True)  # as inside a plan with convolutions
 
     class Threaded:
         @staticmethod

@@ -1,20 +1,25 @@
-"""Temporarily runs numpy's BLAS (OpenBLAS) single-threaded, so that kernels can split a batch over threads.
+"""Runs numpy's BLAS (OpenBLAS) single-threaded while kflow's kernels split a batch over their own threads.
 
 A convolution on the CPU is im2col copies + a GEMM + col2im adds per chunk of images. With BLAS's own
 threads only the GEMM runs on all cores; the copies and adds run on one. Splitting the batch over one
 Python thread per core, each running its chunks with a single-threaded GEMM, keeps every core busy for the
 whole kernel: on the 2-core bench machine the [128, 26, 26, 32] x [3, 3, 32, 64] convolution's forward went
-from 18.5 to 16.6 ms, its filter gradient from 20.8 to 17.2 ms and its input gradient from 24.9 to 20.9 ms.
+from 22.5 to 17.1 ms, its filter gradient from 23.6 to 17.4 ms and its input gradient from 30.5 to 22.2 ms.
+
+That only holds if no BLAS worker competes for the cores: OpenBLAS's idle workers spin for ~0.1 s after
+each multi-threaded call, and one small multi-threaded product per step (a dense layer) made the Keras
+MNIST CNN's step 1.5x slower than with no splitting at all. So a plan holding such kernels
+(``SPLITTING_OP_TYPES``) runs its whole step inside ``single_threaded()``, and matmul splits large products
+itself meanwhile (``lowered()``): that step went from 49.7 to 32.3 ms (PyTorch: 26 ms).
 
 OpenBLAS's thread count is process-wide (``openblas_set_num_threads_local`` is global in the pthreads builds
-numpy ships), so ``single_threaded()`` lowers it for the kernel's duration and restores it after; nested or
+numpy ships), so other threads' numpy products also run single-threaded during such a step; nested or
 concurrent users share one lowering through a counter. Where numpy's BLAS cannot be found (MKL, Accelerate,
-a renamed build) ``available()`` is False and callers keep BLAS's own threading.
+a renamed build) ``available()`` is False, nothing is lowered and kernels leave BLAS calls to BLAS's threads.
 
 Example:
-    >>> if available():
-    ...     with single_threaded():
-    ...         run_parts_in_threads()
+    >>> with single_threaded():
+    ...     plan_run(feeds)
 """
 import contextlib
 import ctypes
@@ -29,6 +34,10 @@ _SYMBOLS = [("scipy_openblas_set_num_threads64_", "scipy_openblas_get_num_thread
             ("scipy_openblas_set_num_threads", "scipy_openblas_get_num_threads"),
             ("openblas_set_num_threads64_", "openblas_get_num_threads64_"),
             ("openblas_set_num_threads", "openblas_get_num_threads")]
+# Op types whose CPU kernels split their work over kflow's threads with single-threaded BLAS (registered by
+# their modules). A plan holding one runs entirely with BLAS single-threaded (see Plan.run): OpenBLAS's idle
+# workers spin for ~0.1 s after each multi-threaded call, on the very cores those kernels' threads need.
+SPLITTING_OP_TYPES = set()
 _lock = threading.Lock()
 _state = {"users": 0, "saved": None}
 _found = []  # memoized (set, get) functions, or None
@@ -67,6 +76,11 @@ def _functions():
 def available():
     """True when numpy's BLAS thread count can be changed at run time."""
     return _functions() is not None
+
+
+def lowered():
+    """True while some thread is inside ``single_threaded()`` (with a controllable BLAS)."""
+    return _state["users"] > 0
 
 
 @contextlib.contextmanager

@@ -9,7 +9,10 @@ Example:
     >>> plan = Plan(session, [y], [x])
     >>> plan.run([x_value])  # -> [y_value]
 """
+import contextlib
+
 from kflow import errors
+from kflow.engine import blas_threads
 
 
 class Plan:
@@ -32,6 +35,9 @@ class Plan:
         self.placements = {op: self.placer.place(op) for op in self.ops}
         self._names = {}
         self.fetch_copies = []
+        # kernels that run their own threads get the cores to themselves for the whole step
+        self.lowers_blas = any(op.type in blas_threads.SPLITTING_OP_TYPES and self.placements[op][0] == "CPU"
+                               for op in self.ops)
         self._compile(session, targets)
 
     def _check_feedable(self, session):
@@ -129,7 +135,8 @@ class Plan:
     def run(self, feed_values):
         """Runs the plan; returns the values of tensor targets, in order."""
         try:
-            outs = self._fn(feed_values)
+            with blas_threads.single_threaded() if self.lowers_blas else contextlib.nullcontext():
+                outs = self._fn(feed_values)
         except Exception as e:  # map the failing generated line back to its op
             raise self._op_error(e) from e
         for i, copy in enumerate(self.fetch_copies):

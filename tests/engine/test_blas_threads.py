@@ -61,3 +61,36 @@ def test_without_a_controllable_blas_it_is_a_no_op(monkeypatch):
         ran = True
     assert ran
 
+
+
+def _observe_blas(x, seen):
+    import kflow as kf
+
+    def record(v):
+        seen.append(blas_threads.lowered())
+        return v
+    return kf.py_func(record, [x], kf.float32)
+
+
+def test_a_plan_with_convolutions_runs_with_blas_single_threaded_throughout(blas):
+    import kflow as kf
+
+    seen = []
+    x = kf.placeholder(kf.float32, [2, 5, 5, 1])
+    y = kf.nn.conv2d(x, np.ones((3, 3, 1, 2), np.float32), 1, "VALID")
+    observed = _observe_blas(kf.reduce_sum(y), seen)  # runs after the convolution, in the same plan
+    plain = _observe_blas(kf.reduce_sum(x), seen)  # a plan without convolutions
+    with kf.Session() as sess:
+        sess.run(observed, {x: np.ones((2, 5, 5, 1), np.float32)})
+        assert seen == [True] and blas() == 3
+        sess.run(plain, {x: np.ones((2, 5, 5, 1), np.float32)})
+        assert seen == [True, False]
+
+    def fail(v):
+        raise ValueError("step fails after the convolution")
+
+    failing = kf.py_func(fail, [kf.reduce_sum(y)], kf.float32)
+    with kf.Session() as sess:
+        with pytest.raises(Exception, match="step fails"):
+            sess.run(failing, {x: np.ones((2, 5, 5, 1), np.float32)})
+    assert blas() == 3 and not blas_threads.lowered()  # a failing step gives the thread count back too

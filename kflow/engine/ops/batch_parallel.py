@@ -4,8 +4,9 @@ numpy releases the GIL inside ufunc loops and copies, so memory-bound window ker
 gradients) run on all cores when the batch is split into contiguous ranges, one per thread. On the 2-core
 bench machine the max-pool gradient of a [128, 24, 24, 64] batch went from 13 ms to 8 ms and the forward
 from 4 ms to 1.5 ms. Work that calls BLAS (the convolutions' per-chunk im2col + GEMM + col2im) splits too,
-with ``uses_blas=True``: BLAS then runs single-threaded in each part (``blas_threads``), one hand-off per
-kernel rather than per chunk, so the copies between GEMMs run on every core as well.
+with ``uses_blas=True``: BLAS then runs single-threaded in each part (``blas_threads``, which also explains
+why such a kernel's whole plan keeps BLAS single-threaded), one hand-off per kernel rather than per chunk,
+so the copies between GEMMs run on every core as well.
 Small inputs run in the calling thread: a hand-off to a worker costs tens of microseconds. With
 ``block_bytes`` each thread walks its range in blocks of images whose data fits in the core's L2 cache, so
 kernels making several passes (compare, mask, multiply) reread cached data: 1.4x faster for the max-pool

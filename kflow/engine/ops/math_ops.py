@@ -10,7 +10,7 @@ Example:
 """
 import numpy as np
 
-from kflow.engine import backend, dtypes, shapes
+from kflow.engine import backend, blas_threads, dtypes, shapes
 from kflow.engine.ops.batch_parallel import over_batch
 from kflow.engine.operation import make_op, register_gradient, not_differentiable, build_error
 from kflow.engine.ops.constant_op import convert_to_tensor, is_tensor_like
@@ -233,19 +233,17 @@ not_differentiable("FloorDiv")
 
 
 # ---- matmul, cast, add_n --------------------------------------------------------
-# Multiply-adds counted as one of over_batch's elements: products under ~64M multiply-adds stay one BLAS call.
-# Handing half a product to a thread costs ~0.1-0.4 ms (wake-ups), measured no faster than BLAS's threads below
-# that size and 1.3x slower on the MLP bench's 100x784x500 layers.
-MACS_PER_ELEMENT = 128
+# Multiply-adds counted as one of over_batch's elements: products from ~8M multiply-adds split in two. With BLAS
+# single-threaded, handing half a product to a thread (~0.1 ms) paid from there: (32x784)@(784x500) took
+# 0.24 ms split vs 0.32 ms whole, (100x500)@(500x100) 0.14 vs 0.11 ms.
+MACS_PER_ELEMENT = 16
 
 
 def _threaded_matmul(a, b):
-    """``a @ b``; on the CPU a large 2-D product runs as row (or column) blocks in kflow's threads, each with
-    single-threaded BLAS (``batch_parallel.over_batch``). Besides being as fast as BLAS's own threads, this
-    leaves no idle BLAS worker spinning (OpenBLAS's spin for ~0.1 s after a call) on the core that kflow's
-    threads need for the next kernel: that spin made the CNN's threaded convolutions after the dense
-    layers' gradients 1.5x slower."""
-    if a.ndim != 2 or b.ndim != 2 or backend.array_module(a, b) is not np:
+    """``a @ b``. While a plan holds BLAS single-threaded (``blas_threads.lowered()``, a plan with
+    convolutions), a large 2-D product runs as row (or column) blocks in kflow's threads; otherwise BLAS's
+    own threads do it."""
+    if a.ndim != 2 or b.ndim != 2 or not blas_threads.lowered() or backend.array_module(a, b) is not np:
         return np.matmul(a, b)
     (m, k), n = a.shape, b.shape[1]
     out = np.empty((m, n), np.result_type(a, b))
