@@ -37,8 +37,6 @@ CLASS_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
 DATASET = IdxDataset(
     name="fashion-mnist",
     module=__name__,
-    splits={"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-            "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")},
     md5=MD5,
     mirror_env="KFLOW_FASHION_MNIST_MIRROR",
 )

@@ -14,7 +14,7 @@ Each file is looked for, in order:
 Files may be gzipped (``name.gz``) or raw (``name``).
 
 Example:
-    >>> MNIST = IdxDataset("mnist", "kflow.datasets.mnist", {...}, {...}, "KFLOW_MNIST_MIRROR")
+    >>> MNIST = IdxDataset("mnist", "kflow.datasets.mnist", md5={...}, mirror_env="KFLOW_MNIST_MIRROR")
     >>> (x_train, y_train), (x_test, y_test) = MNIST.load(("train", "test"))
 """
 import dataclasses
@@ -39,6 +39,11 @@ def cache_dir(name):
     return os.path.join(root, "datasets", name)
 
 
+# The file names MNIST introduced and Fashion-MNIST kept, so it could drop in for MNIST.
+MNIST_LAYOUT_SPLITS = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+                       "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
+
+
 @dataclasses.dataclass(frozen=True)
 class IdxDataset:
     """Describes one IDX image-classification dataset and loads it.
@@ -46,18 +51,18 @@ class IdxDataset:
     Attributes:
       name: folder name under ``$KFLOW_DATA_DIR`` and the cache, e.g. "mnist".
       module: the public module, named in error messages.
-      splits: split name -> (images file, labels file), names without ".gz".
       md5: file name -> MD5 of its decompressed content, checked on download.
       mirror_env: environment variable that overrides the mirror list.
+      splits: split name -> (images file, labels file), names without ".gz" (MNIST's names by default).
       num_classes: labels must lie in ``[0, num_classes)``.
       image_shape: the shape of one image.
     """
 
     name: str
     module: str
-    splits: dict
     md5: dict
     mirror_env: str
+    splits: dict = dataclasses.field(default_factory=lambda: dict(MNIST_LAYOUT_SPLITS))
     num_classes: int = 10
     image_shape: tuple = (28, 28)
 

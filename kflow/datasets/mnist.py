@@ -34,8 +34,6 @@ MD5 = {
 DATASET = IdxDataset(
     name="mnist",
     module=__name__,
-    splits={"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-            "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")},
     md5=MD5,
     mirror_env="KFLOW_MNIST_MIRROR",
 )

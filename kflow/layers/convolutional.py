@@ -9,15 +9,15 @@ from kflow.engine.ops import array_ops
 from kflow.engine.ops.concat_ops import stack
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.shape_ops import transpose
-from kflow import initializers
-from kflow.layers import activations, regularizers
+from kflow.layers import regularizers
 from kflow.layers.base import Layer, InputSpec
 from kflow.layers.conv_utils import (normalize_tuple, normalize_padding, normalize_data_format, conv_output_length,
                                      deconv_output_length)
-from kflow.layers.core import _nn, _serialize
+from kflow.layers.core import _nn
+from kflow.layers.kernel_bias import KernelBias
 
 
-class Conv2D(Layer):
+class Conv2D(KernelBias, Layer):
     """2-D convolution: ``activation(conv2d(inputs, kernel) + bias)``.
 
     Args:
@@ -44,15 +44,8 @@ class Conv2D(Layer):
         self.dilation_rate = normalize_tuple(dilation_rate, 2, "dilation_rate")
         if self.dilation_rate != (1, 1) and self.strides != (1, 1):
             raise ValueError("Conv2D: strides > 1 are not supported together with dilation_rate > 1")
-        self.activation = activations.get(activation)
-        self.use_bias = use_bias
-        # None (the functional form's default) defers to the variable scope's initializer, else glorot_uniform
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer or "zeros")
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = kernel_constraint
-        self.bias_constraint = bias_constraint
+        self._set_kernel_bias(activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                              bias_regularizer, kernel_constraint, bias_constraint)
         self.input_spec = InputSpec(ndim=4)
 
     def _channels(self, input_shape):
@@ -67,14 +60,7 @@ class Conv2D(Layer):
         return list(self.kernel_size) + [channels, self.filters]
 
     def build(self, input_shape):
-        self.kernel = self.add_weight("kernel", self._kernel_shape(self._channels(input_shape)),
-                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight("bias", [self.filters], initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
-        self.built = True
+        self._add_kernel_bias(self._kernel_shape(self._channels(input_shape)), self.filters)
 
     def _to_nhwc(self, x):
         return transpose(x, [0, 2, 3, 1]) if self.data_format == "channels_first" else x
@@ -105,14 +91,8 @@ class Conv2D(Layer):
 
     def get_config(self):
         config = {"filters": self.filters, "kernel_size": self.kernel_size, "strides": self.strides,
-                  "padding": self.padding, "data_format": self.data_format, "dilation_rate": self.dilation_rate,
-                  "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-                  "kernel_initializer": _serialize(initializers, self.kernel_initializer),
-                  "bias_initializer": _serialize(initializers, self.bias_initializer),
-                  "kernel_regularizer": _serialize(regularizers, self.kernel_regularizer),
-                  "bias_regularizer": _serialize(regularizers, self.bias_regularizer),
-                  "activity_regularizer": _serialize(regularizers, self._activity_regularizer)}
-        return dict(super().get_config(), **config)
+                  "padding": self.padding, "data_format": self.data_format, "dilation_rate": self.dilation_rate}
+        return dict(super().get_config(), **config, **self._kernel_bias_config())
 
 
 class Conv2DTranspose(Conv2D):

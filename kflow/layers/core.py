@@ -11,9 +11,9 @@ from kflow.engine import shapes
 from kflow.engine.ops import array_ops, math_ops
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.control_flow_ops import identity
-from kflow import initializers
 from kflow.layers import activations, regularizers, training_flag
 from kflow.layers.base import Layer, InputSpec
+from kflow.layers.kernel_bias import KernelBias
 
 
 def last_dim(input_shape, layer):
@@ -31,7 +31,7 @@ def _nn():
     return nn
 
 
-class Dense(Layer):
+class Dense(KernelBias, Layer):
     """``activation(inputs @ kernel + bias)``; inputs of rank > 2 are multiplied along their last axis.
 
     Args:
@@ -51,26 +51,12 @@ class Dense(Layer):
                  kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=regularizers.get(activity_regularizer), **kwargs)
         self.units = int(units)
-        self.activation = activations.get(activation)
-        self.use_bias = use_bias
-        # None (the functional form's default) defers to the variable scope's initializer, else glorot_uniform
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer or "zeros")
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = kernel_constraint
-        self.bias_constraint = bias_constraint
+        self._set_kernel_bias(activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                              bias_regularizer, kernel_constraint, bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
 
     def build(self, input_shape):
-        n_in = last_dim(input_shape, "Dense")
-        self.kernel = self.add_weight("kernel", [n_in, self.units], initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight("bias", [self.units], initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
-        self.built = True
+        self._add_kernel_bias([last_dim(input_shape, "Dense"), self.units], self.units)
 
     def call(self, inputs):
         outputs = math_ops.matmul(convert_to_tensor(inputs), self.kernel)
@@ -84,21 +70,7 @@ class Dense(Layer):
         return shapes.TensorShape(list(dims[:-1]) + [self.units])
 
     def get_config(self):
-        config = {"units": self.units, "activation": activations.serialize(self.activation),
-                  "use_bias": self.use_bias,
-                  "kernel_initializer": _serialize(initializers, self.kernel_initializer),
-                  "bias_initializer": _serialize(initializers, self.bias_initializer),
-                  "kernel_regularizer": _serialize(regularizers, self.kernel_regularizer),
-                  "bias_regularizer": _serialize(regularizers, self.bias_regularizer),
-                  "activity_regularizer": _serialize(regularizers, self._activity_regularizer)}
-        return dict(super().get_config(), **config)
-
-
-def _serialize(module, obj):
-    """A config entry for an initializer/regularizer (None stays None; plain functions are kept as is)."""
-    if obj is None:
-        return None
-    return module.serialize(obj) if hasattr(obj, "get_config") else obj
+        return dict(super().get_config(), units=self.units, **self._kernel_bias_config())
 
 
 class Dropout(Layer):

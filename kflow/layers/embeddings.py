@@ -11,7 +11,7 @@ from kflow.engine.ops.gather_ops import gather
 from kflow import initializers
 from kflow.layers import regularizers
 from kflow.layers.base import Layer
-from kflow.layers.core import _serialize
+from kflow.layers.kernel_bias import serialize
 
 
 class Embedding(Layer):
@@ -66,6 +66,6 @@ class Embedding(Layer):
 
     def get_config(self):
         return dict(super().get_config(), input_dim=self.input_dim, output_dim=self.output_dim,
-                    embeddings_initializer=_serialize(initializers, self.embeddings_initializer),
-                    embeddings_regularizer=_serialize(regularizers, self.embeddings_regularizer),
+                    embeddings_initializer=serialize(initializers, self.embeddings_initializer),
+                    embeddings_regularizer=serialize(regularizers, self.embeddings_regularizer),
                     mask_zero=self.mask_zero, input_length=self.input_length)

@@ -19,7 +19,8 @@ from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow import initializers
 from kflow.layers import regularizers, training_flag
 from kflow.layers.base import Layer
-from kflow.layers.core import _nn, _serialize
+from kflow.layers.core import _nn
+from kflow.layers.kernel_bias import serialize
 
 
 class BatchNormalization(Layer):
@@ -138,9 +139,9 @@ class BatchNormalization(Layer):
                   "scale": self.scale}
         for key in ("beta_initializer", "gamma_initializer", "moving_mean_initializer",
                     "moving_variance_initializer"):
-            config[key] = _serialize(initializers, getattr(self, key))
+            config[key] = serialize(initializers, getattr(self, key))
         for key in ("beta_regularizer", "gamma_regularizer"):
-            config[key] = _serialize(regularizers, getattr(self, key))
+            config[key] = serialize(regularizers, getattr(self, key))
         return dict(super().get_config(), **config)
 
 

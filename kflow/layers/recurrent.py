@@ -20,7 +20,7 @@ from kflow.engine.ops.shape_ops import expand_dims
 from kflow import initializers
 from kflow.layers import activations, regularizers
 from kflow.layers.base import Layer, InputSpec
-from kflow.layers.core import _serialize
+from kflow.layers.kernel_bias import serialize
 
 
 class _RNN(Layer):
@@ -116,9 +116,9 @@ class _RNN(Layer):
                   "use_bias": self.use_bias, "return_sequences": self.return_sequences,
                   "return_state": self.return_state, "go_backwards": self.go_backwards}
         for key in ("kernel_initializer", "recurrent_initializer", "bias_initializer"):
-            config[key] = _serialize(initializers, getattr(self, key))
+            config[key] = serialize(initializers, getattr(self, key))
         for key in ("kernel_regularizer", "recurrent_regularizer", "bias_regularizer"):
-            config[key] = _serialize(regularizers, getattr(self, key))
+            config[key] = serialize(regularizers, getattr(self, key))
         return dict(super().get_config(), **config)
 
 

@@ -14,7 +14,7 @@ import numbers
 
 import numpy as np
 
-from kflow.engine import backend, dtypes
+from kflow.engine import backend
 from kflow.engine.operation import register_gradient, build_error
 from kflow.engine.ops import math_ops
 from kflow.engine.ops.batch_parallel import map_over_batch

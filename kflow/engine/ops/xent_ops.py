@@ -125,6 +125,14 @@ def _restore(loss, batch_shape):
     return loss if batch_shape is None else array_ops.reshape(loss, batch_shape)
 
 
+def _require_named_arguments(fn_name, sentinel, labels, logits):
+    """TF1's guard against positional calls (the first parameter is a ``_sentinel``) and missing arguments."""
+    if sentinel is not None:
+        raise ValueError("Only call `%s` with named arguments (labels=..., logits=..., ...)" % fn_name)
+    if labels is None or logits is None:
+        raise ValueError("Both labels= and logits= must be provided.")
+
+
 def softmax_cross_entropy_with_logits_v2(labels=None, logits=None, axis=None, name=None, dim=None, _sentinel=None):
     """Softmax cross-entropy between ``logits`` and a probability distribution ``labels`` (same shape).
 
@@ -134,11 +142,7 @@ def softmax_cross_entropy_with_logits_v2(labels=None, logits=None, axis=None, na
         >>> kf.nn.softmax_cross_entropy_with_logits_v2(labels=[[0.0, 1.0]], logits=[[1.0, 2.0]])   # [0.3133]
     """
     op_type = "SoftmaxCrossEntropyWithLogits"
-    if _sentinel is not None:
-        raise ValueError("Only call `softmax_cross_entropy_with_logits_v2` with named arguments (labels=..., "
-                         "logits=..., ...)")
-    if labels is None or logits is None:
-        raise ValueError("Both labels= and logits= must be provided.")
+    _require_named_arguments("softmax_cross_entropy_with_logits_v2", _sentinel, labels, logits)
     x = _check_logits(op_type, logits, name)
     y = _labels_like(op_type, labels, x, name)
     _check_same_shape(op_type, x, y, name)
@@ -154,11 +158,7 @@ def softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, 
     Example:
         >>> kf.nn.softmax_cross_entropy_with_logits(labels=onehot, logits=z)
     """
-    if _sentinel is not None:
-        raise ValueError("Only call `softmax_cross_entropy_with_logits` with named arguments (labels=..., "
-                         "logits=..., ...)")
-    if labels is None or logits is None:
-        raise ValueError("Both labels= and logits= must be provided.")
+    _require_named_arguments("softmax_cross_entropy_with_logits", _sentinel, labels, logits)
     if is_tensor_like(labels):
         labels = stop_gradient(labels)
     return softmax_cross_entropy_with_logits_v2(labels=labels, logits=logits, axis=axis if axis is not None else dim,
@@ -174,11 +174,7 @@ def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits
         >>> kf.nn.sparse_softmax_cross_entropy_with_logits(labels=[1], logits=[[1.0, 2.0]])   # [0.3133]
     """
     op_type = "SparseSoftmaxCrossEntropyWithLogits"
-    if _sentinel is not None:
-        raise ValueError("Only call `sparse_softmax_cross_entropy_with_logits` with named arguments (labels=..., "
-                         "logits=..., ...)")
-    if labels is None or logits is None:
-        raise ValueError("Both labels= and logits= must be provided.")
+    _require_named_arguments("sparse_softmax_cross_entropy_with_logits", _sentinel, labels, logits)
     x = _check_logits(op_type, logits, name)
     y = _labels_like(op_type, labels, x, name, integer=True)
     xd, yd = x.shape.dims, y.shape.dims
@@ -198,11 +194,7 @@ def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, 
         >>> kf.nn.sigmoid_cross_entropy_with_logits(labels=[1.0], logits=[0.0])   # [0.6931]
     """
     op_type = "SigmoidCrossEntropyWithLogits"
-    if _sentinel is not None:
-        raise ValueError("Only call `sigmoid_cross_entropy_with_logits` with named arguments (labels=..., "
-                         "logits=..., ...)")
-    if labels is None or logits is None:
-        raise ValueError("Both labels= and logits= must be provided.")
+    _require_named_arguments("sigmoid_cross_entropy_with_logits", _sentinel, labels, logits)
     x = _check_logits(op_type, logits, name)
     y = _labels_like(op_type, labels, x, name)
     _check_same_shape(op_type, x, y, name)
