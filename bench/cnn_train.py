@@ -15,21 +15,12 @@ import argparse
 import cProfile
 import os
 import pstats
-import sys
 import time
 
 
-def _threads_from_argv():
-    """``--threads N`` must reach OpenBLAS/OpenMP before numpy loads them, so it is read this early."""
-    if "--threads" in sys.argv[:-1]:
-        n = sys.argv[sys.argv.index("--threads") + 1]
-        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ[var] = n
-        return int(n)
-    return os.cpu_count()
+from threads_arg import threads_from_argv
 
-
-THREADS = _threads_from_argv()
+THREADS = threads_from_argv()  # before numpy is imported
 
 import numpy as np  # noqa: E402
 
