@@ -13,14 +13,13 @@ Example:
     >>> op = fused_update("ApplyGradientDescent", w, grad, [], [lr], sgd_rule, scratch=1)
 """
 import numbers
-import os
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from kflow import errors
 from kflow.engine import backend
 from kflow.engine.operation import make_op, build_error
+from kflow.engine.ops.batch_parallel import over_batch
 from kflow.engine.ops.constant_op import convert_to_tensor
 
 
@@ -115,45 +114,31 @@ def _binder(op, state_ops, has_grad, fixed, tensor_pos, rule, n_scratch):
 
 
 # ---- splitting large updates across threads ------------------------------------------------------
-# numpy ufuncs release the GIL, so chunks of a large variable can update in parallel. Below this many
-# elements the hand-off to a thread costs more than it saves. It is opt-in
-# (ConfigProto(intra_op_parallelism_threads=N > 1)): on a busy 2-core machine the hand-off measured
-# slower than one thread (MLP step 2.32 ms vs 2.17 ms at batch 32).
-PARALLEL_MIN_ELEMENTS = 1 << 17
-_pool = []
+# numpy ufuncs release the GIL, so chunks of a large variable can update in parallel (batch_parallel).
+# An update makes ~12 passes over its arrays, so one of its elements weighs as much as ~4 of a one-pass
+# kernel's: variables from ~128k elements split. It is opt-in (ConfigProto(intra_op_parallelism_threads=N > 1)):
+# on a busy 2-core machine the hand-off measured slower than one thread (MLP step 2.32 ms vs 2.17 ms at batch 32).
+UPDATE_ELEMENT_WEIGHT = 4
 
 
 def _thread_count(session):
     """Threads for one update: ``ConfigProto(intra_op_parallelism_threads=N)`` (0, the default, means 1)."""
-    n = getattr(session.config, "intra_op_parallelism_threads", 0) or 1
-    return max(1, min(int(n), os.cpu_count() or 1))
+    return max(1, int(getattr(session.config, "intra_op_parallelism_threads", 0) or 1))
 
 
 def _apply(rule, state, grad, hypers, buffers, threads):
     """``rule(*state, *grad, *hypers, *buffers)``, over contiguous chunks in ``threads`` threads when large."""
     var = state[0]
-    parts = min(threads, var.size // (PARALLEL_MIN_ELEMENTS // 2))
     arrays = state + list(grad) + buffers
-    if parts < 2 or not all(type(a) is np.ndarray and a.flags.c_contiguous and a.shape == var.shape
-                            for a in arrays):
+    if threads < 2 or not all(type(a) is np.ndarray and a.flags.c_contiguous and a.shape == var.shape
+                              for a in arrays):
         rule(*state, *grad, *hypers, *buffers)
         return
     flat = [a.reshape(-1) for a in arrays]  # views: the chunks write into the stored arrays
     n_state, n_grad = len(state), len(grad)
-    bounds = [var.size * i // parts for i in range(parts + 1)]
 
-    def run(i):
-        chunk = [a[bounds[i]:bounds[i + 1]] for a in flat]
+    def part(start, stop):
+        chunk = [a[start:stop] for a in flat]
         rule(*chunk[:n_state + n_grad], *hypers, *chunk[n_state + n_grad:])
 
-    pool = _executor(threads)
-    futures = [pool.submit(run, i) for i in range(1, parts)]
-    run(0)
-    for f in futures:
-        f.result()
-
-
-def _executor(threads):
-    if not _pool or _pool[0]._max_workers < threads - 1:
-        _pool[:] = [ThreadPoolExecutor(max(1, threads - 1), thread_name_prefix="kflow-optimizer")]
-    return _pool[0]
+    over_batch(part, var.size, var.size * UPDATE_ELEMENT_WEIGHT, max_parts=threads)

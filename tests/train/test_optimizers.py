@@ -305,13 +305,13 @@ def test_gate_graph_and_float32_training():
 
 
 def test_threaded_update_of_large_variables_matches_serial(monkeypatch):
-    from kflow.train import fused_update
+    from kflow.engine.ops import batch_parallel
 
-    monkeypatch.setattr(fused_update, "PARALLEL_MIN_ELEMENTS", 64)
-    monkeypatch.setattr(fused_update.os, "cpu_count", lambda: 3)
+    monkeypatch.setattr(batch_parallel, "MIN_ELEMENTS", 64)
+    monkeypatch.setattr(batch_parallel, "thread_count", lambda: 4)
     pools = []
-    real_executor = fused_update._executor
-    monkeypatch.setattr(fused_update, "_executor", lambda n: pools.append(n) or real_executor(n))
+    real_split = batch_parallel._split
+    monkeypatch.setattr(batch_parallel, "_split", lambda fn, n, parts: pools.append(parts) or real_split(fn, n, parts))
     start = RNG.randn(50, 7)
     w = kf.Variable(start, name="w")
     train_op = kf.train.AdamOptimizer(0.1).minimize(kf.reduce_sum(kf.sin(w) * w))

@@ -51,7 +51,7 @@ def _executor(extra):
     return _workers[0]
 
 
-def over_batch(fn, n, elements, xp=np, block_bytes=0, uses_blas=False):
+def over_batch(fn, n, elements, xp=np, block_bytes=0, uses_blas=False, max_parts=None):
     """Calls ``fn(start, stop)`` on contiguous ranges that cover images ``0..n``; in parallel when worthwhile.
 
     Args:
@@ -64,10 +64,11 @@ def over_batch(fn, n, elements, xp=np, block_bytes=0, uses_blas=False):
             ``L2_BLOCK_BYTES`` (CPU only).
         uses_blas: ``fn`` calls BLAS: the parts run with BLAS single-threaded, and serially where BLAS's thread
             count cannot be changed (its own threads would oversubscribe the cores).
+        max_parts: at most this many parts (threads), e.g. a session's ``intra_op_parallelism_threads``.
     """
     if block_bytes > 0 and xp is np:
         fn = _blocked(fn, max(1, L2_BLOCK_BYTES // block_bytes))
-    parts = min(n, thread_count(), elements // MIN_ELEMENTS) if xp is np else 1
+    parts = min(n, thread_count(), max_parts or n, elements // MIN_ELEMENTS) if xp is np else 1
     if parts < 2 or uses_blas and not blas_threads.available():
         fn(0, n)
         return
