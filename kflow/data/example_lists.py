@@ -15,6 +15,7 @@ import numpy as np
 
 from kflow.data import example_wire
 from kflow.proto import wire
+from kflow.proto.message_api import MessageAPI
 
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 
@@ -71,7 +72,7 @@ class _Repeated(list):
         return list, (list(self),)
 
 
-class _Message:
+class _Message(MessageAPI):
     """Common protobuf-like behaviour; subclasses define the fields."""
 
     __slots__ = ("_parent",)
@@ -82,40 +83,15 @@ class _Message:
             owner, name = self._parent
             owner._child_set(name, self)
 
-    @classmethod
-    def FromString(cls, data):
-        """Parses serialized bytes into a new message."""
-        msg = cls()
-        msg.MergeFromString(data)
-        return msg
-
-    def ParseFromString(self, data):
-        """Replaces this message's contents with the parsed ``data``."""
-        self.Clear()
-        self.MergeFromString(data)
-
-    def CopyFrom(self, other):
-        """Makes this message a copy of ``other``."""
-        if other is not self:
-            self.ParseFromString(other.SerializeToString())
-
-    def ByteSize(self):
-        return len(self.SerializeToString())
-
     def __eq__(self, other):
         if type(other) is not type(self):
             return NotImplemented
         return self._key() == other._key()
 
-    __hash__ = None  # mutable, like protobuf messages
-
     def __repr__(self):
         return "\n".join(self._text_lines("")) + ("\n" if self._key() else "")
 
     __str__ = __repr__
-
-    def __reduce__(self):
-        return type(self).FromString, (self.SerializeToString(),)
 
 
 class _List(_Message):

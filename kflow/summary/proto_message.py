@@ -18,6 +18,7 @@ Example:
 import numpy as np
 
 from kflow.proto import wire
+from kflow.proto.message_api import MessageAPI
 
 # kind -> (wire type, default, encoder of one value)
 _SCALARS = {
@@ -133,7 +134,7 @@ class _Map(dict):
         self._owner._touch()
 
 
-class Message:
+class Message(MessageAPI):
     """Base of declared messages; subclasses set ``FIELDS`` (a tuple of :class:`Field`)."""
 
     FIELDS = ()
@@ -234,9 +235,6 @@ class Message:
         self._values.clear()
         self._lazy.clear()
 
-    def CopyFrom(self, other):
-        self.ParseFromString(other.SerializeToString())
-
     def ListFields(self):
         return [(f, self._values[f.name]) for f in type(self)._ordered if self._emitted(f)]
 
@@ -254,19 +252,6 @@ class Message:
             if self._emitted(f):
                 out.append(_encode(f, self._values[f.name]))
         return b"".join(out)
-
-    def ByteSize(self):
-        return len(self.SerializeToString())
-
-    @classmethod
-    def FromString(cls, data):
-        msg = cls()
-        msg.MergeFromString(data)
-        return msg
-
-    def ParseFromString(self, data):
-        self.Clear()
-        return self.MergeFromString(data)
 
     def MergeFromString(self, data):
         """Reads fields from ``data``; unknown fields are skipped. Raises wire.DecodeError on bad bytes."""
@@ -291,11 +276,6 @@ class Message:
     # ---- comparisons and printing --------------------------------------------
     def __eq__(self, other):
         return type(other) is type(self) and other.SerializeToString() == self.SerializeToString()
-
-    __hash__ = None
-
-    def __reduce__(self):  # copy, deepcopy and pickle go through the wire format
-        return type(self).FromString, (self.SerializeToString(),)
 
     def __repr__(self):
         return "%s(%s)" % (type(self).__name__, ", ".join(
