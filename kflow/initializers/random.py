@@ -17,38 +17,36 @@ def random_ops():
     return module
 
 
-class RandomNormal(Initializer):
+class _NormalFamily(Initializer):
+    """``(mean, stddev)`` initializers that draw with ``random_ops().<sampler>``."""
+
+    sampler = None  # the random op's name
+
+    def __init__(self, mean=0.0, stddev=1.0, seed=None, dtype=dtypes.float32):
+        self.mean = mean
+        self.stddev = stddev
+        self.seed = seed
+        self.dtype = dtypes.as_dtype(dtype)
+
+    def __call__(self, shape, dtype=None, partition_info=None):
+        dtype = as_float_dtype(dtype if dtype is not None else self.dtype, type(self).__name__)
+        sample = getattr(random_ops(), self.sampler)
+        return sample(list(shape), self.mean, self.stddev, dtype, seed=self.seed)
+
+    def get_config(self):
+        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+
+
+class RandomNormal(_NormalFamily):
     """Samples ``N(mean, stddev**2)``."""
 
-    def __init__(self, mean=0.0, stddev=1.0, seed=None, dtype=dtypes.float32):
-        self.mean = mean
-        self.stddev = stddev
-        self.seed = seed
-        self.dtype = dtypes.as_dtype(dtype)
-
-    def __call__(self, shape, dtype=None, partition_info=None):
-        dtype = as_float_dtype(dtype if dtype is not None else self.dtype, type(self).__name__)
-        return random_ops().random_normal(list(shape), self.mean, self.stddev, dtype, seed=self.seed)
-
-    def get_config(self):
-        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+    sampler = "random_normal"
 
 
-class TruncatedNormal(Initializer):
+class TruncatedNormal(_NormalFamily):
     """Normal samples redrawn when more than two standard deviations from the mean."""
 
-    def __init__(self, mean=0.0, stddev=1.0, seed=None, dtype=dtypes.float32):
-        self.mean = mean
-        self.stddev = stddev
-        self.seed = seed
-        self.dtype = dtypes.as_dtype(dtype)
-
-    def __call__(self, shape, dtype=None, partition_info=None):
-        dtype = as_float_dtype(dtype if dtype is not None else self.dtype, type(self).__name__)
-        return random_ops().truncated_normal(list(shape), self.mean, self.stddev, dtype, seed=self.seed)
-
-    def get_config(self):
-        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+    sampler = "truncated_normal"
 
 
 class RandomUniform(Initializer):

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from kflow.engine import blas_threads
+from kflow.engine import backend, blas_threads
 
 MIN_ELEMENTS = 1 << 18  # elements per part below which splitting measured no faster
 L2_BLOCK_BYTES = 1 << 20  # per-block input bytes for multi-pass kernels (1 MB L2 per core here; 0.5-2 MB
@@ -104,7 +104,8 @@ def map_over_batch(fn, x, *others, dtype=None):
         >>> y = map_over_batch(np.maximum, x, 0)     # relu on both cores
     """
     shapes = [np.shape(o) for o in others]
-    if not isinstance(x, np.ndarray) or x.ndim == 0 or x.size < 2 * MIN_ELEMENTS or \
+    # a device array runs as one call (CuPy's are no np.ndarray, but a numpy-backed stand-in can be)
+    if not isinstance(x, np.ndarray) or backend.array_module(x, *others) is not np or x.ndim == 0 or x.size < 2 * MIN_ELEMENTS or \
             np.broadcast_shapes(x.shape, *shapes) != x.shape:
         return fn(x, *others) if dtype is None else fn(x, *others, dtype=dtype)
     batched = [len(s) == x.ndim and s[0] == len(x) and len(x) > 1 for s in shapes]
