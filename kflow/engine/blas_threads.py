@@ -34,6 +34,9 @@ _SYMBOLS = [("scipy_openblas_set_num_threads64_", "scipy_openblas_get_num_thread
             ("scipy_openblas_set_num_threads", "scipy_openblas_get_num_threads"),
             ("openblas_set_num_threads64_", "openblas_get_num_threads64_"),
             ("openblas_set_num_threads", "openblas_get_num_threads")]
+# numpy builds whose BLAS is not OpenBLAS (numpy's build configuration names it); generic names ("blas",
+# "cblas": a distribution's switchable BLAS) are probed
+_OTHER_BLAS = ("mkl", "accelerate", "blis", "atlas", "armpl", "nvpl", "essl")
 # Op types whose CPU kernels split their work over kflow's threads with single-threaded BLAS (registered by
 # their modules). A plan holding one runs entirely with BLAS single-threaded (see Plan.run): OpenBLAS's idle
 # workers spin for ~0.1 s after each multi-threaded call, on the very cores those kernels' threads need.
@@ -56,21 +59,39 @@ def _candidate_libraries():
     return paths
 
 
+def _numpy_blas_name():
+    """The BLAS numpy was built with ("scipy-openblas", "mkl", "accelerate", ...); None where numpy (< 1.26)
+    does not say."""
+    try:
+        return str(np.__config__.CONFIG["Build Dependencies"]["blas"]["name"]).lower()
+    except (AttributeError, KeyError, TypeError):
+        return None
+
+
 def _functions():
-    if not _found:
-        _found.append(None)
-        for path in _candidate_libraries():
-            try:
-                lib = ctypes.CDLL(path)
-            except OSError:
-                continue
-            for set_name, get_name in _SYMBOLS:
-                if hasattr(lib, set_name) and hasattr(lib, get_name):
-                    setter, getter = getattr(lib, set_name), getattr(lib, get_name)
-                    setter.argtypes, setter.restype, getter.restype = [ctypes.c_int], None, ctypes.c_int
-                    _found[0] = (setter, getter)
-                    return _found[0]
+    if _found:
+        return _found[0]
+    with _lock:  # probed once: a thread arriving meanwhile waits rather than seeing "not available"
+        if not _found:
+            _found.append(_probe())
     return _found[0]
+
+
+def _probe():
+    name = _numpy_blas_name() or ""
+    if any(other in name for other in _OTHER_BLAS):
+        return None  # another package's OpenBLAS may be loaded, but lowering it would not lower numpy's BLAS
+    for path in _candidate_libraries():
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for set_name, get_name in _SYMBOLS:
+            if hasattr(lib, set_name) and hasattr(lib, get_name):
+                setter, getter = getattr(lib, set_name), getattr(lib, get_name)
+                setter.argtypes, setter.restype, getter.restype = [ctypes.c_int], None, ctypes.c_int
+                return setter, getter
+    return None
 
 
 def available():

@@ -62,6 +62,37 @@ def test_without_a_controllable_blas_it_is_a_no_op(monkeypatch):
     assert ran
 
 
+@pytest.mark.parametrize("numpy_blas", ["mkl", "accelerate"])
+def test_another_numpy_blas_is_not_controlled_even_with_an_openblas_loaded(monkeypatch, numpy_blas):
+    # e.g. MKL numpy beside a scipy wheel's OpenBLAS: lowering that one would leave numpy's BLAS threads running
+    monkeypatch.setattr(blas_threads, "_found", [])
+    monkeypatch.setattr(blas_threads, "_numpy_blas_name", lambda: numpy_blas)
+    monkeypatch.setattr(blas_threads, "_candidate_libraries", lambda: pytest.fail("probed another library"))
+    assert not blas_threads.available()
+
+
+def test_a_thread_asking_while_another_probes_waits_for_the_answer(monkeypatch, blas):
+    probing, release, answers = threading.Event(), threading.Event(), []
+    real = blas_threads._candidate_libraries
+
+    def slow_candidates():
+        probing.set()
+        release.wait(5)
+        return real()
+
+    monkeypatch.setattr(blas_threads, "_found", [])
+    monkeypatch.setattr(blas_threads, "_candidate_libraries", slow_candidates)
+    first = threading.Thread(target=lambda: answers.append(blas_threads.available()))
+    first.start()
+    probing.wait(5)
+    second = threading.Thread(target=lambda: answers.append(blas_threads.available()))
+    second.start()
+    second.join(0.1)
+    release.set()
+    first.join(5)
+    second.join(5)
+    assert answers == [True, True]
+
 
 def _observe_blas(x, seen):
     import kflow as kf

@@ -26,6 +26,17 @@ def test_forward_and_gradients_match_cpu(gpu_log, case):
     assert_ran_on_device(gpu_log)
 
 
+SPLIT_ON_CPU = [c for c in GRADIENT if c[0] in ("nn_relu", "bias_add", "xw_plus_b_relu", "conv2d_SAME_s11_d11")]
+
+
+@pytest.mark.parametrize("case", SPLIT_ON_CPU, ids=[c[0] for c in SPLIT_ON_CPU])
+def test_kernels_splitting_the_batch_on_the_cpu_run_whole_on_the_device(gpu_log, threaded, case):
+    # ``threaded`` splits even these small CPU batches over threads; device arrays must never take that path
+    name, fn, inputs = case
+    compare_devices(fn, inputs, name)
+    assert_ran_on_device(gpu_log)
+
+
 @pytest.mark.parametrize("case", DROPOUT, ids=[c[0] for c in DROPOUT])
 def test_dropout_shapes_and_mask(gpu_log, case):
     # the device draws from its own generator: compare shapes and the mask's meaning, not values

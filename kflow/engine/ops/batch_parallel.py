@@ -19,7 +19,8 @@ Example:
 """
 import contextlib
 import os
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 
@@ -29,6 +30,7 @@ MIN_ELEMENTS = 1 << 18  # elements per part below which splitting measured no fa
 L2_BLOCK_BYTES = 1 << 20  # per-block input bytes for multi-pass kernels (1 MB L2 per core here; 0.5-2 MB
 # measured within 5%)
 _workers = []  # the shared ThreadPoolExecutor, created on first use
+WORKER_PREFIX = "kflow-batch"
 
 
 def thread_count():
@@ -47,7 +49,7 @@ def thread_count():
 
 def _executor(extra):
     if not _workers or _workers[0]._max_workers < extra:
-        _workers[:] = [ThreadPoolExecutor(extra, thread_name_prefix="kflow-batch")]
+        _workers[:] = [ThreadPoolExecutor(extra, thread_name_prefix=WORKER_PREFIX)]
     return _workers[0]
 
 
@@ -69,7 +71,9 @@ def over_batch(fn, n, elements, xp=np, block_bytes=0, uses_blas=False, max_parts
     if block_bytes > 0 and xp is np:
         fn = _blocked(fn, max(1, L2_BLOCK_BYTES // block_bytes))
     parts = min(n, thread_count(), max_parts or n, elements // MIN_ELEMENTS) if xp is np else 1
-    if parts < 2 or uses_blas and not blas_threads.available():
+    # a part that splits again runs whole: a worker waiting on its own pool could wait forever
+    if parts < 2 or uses_blas and not blas_threads.available() or \
+            threading.current_thread().name.startswith(WORKER_PREFIX):
         fn(0, n)
         return
     with blas_threads.single_threaded() if uses_blas else contextlib.nullcontext():
@@ -81,7 +85,9 @@ def _split(fn, n, parts):
     futures = [_executor(parts - 1).submit(fn, bounds[i], bounds[i + 1]) for i in range(1, parts)]
     try:
         fn(bounds[0], bounds[1])
-    finally:  # wait for the workers even when this part raised, then surface their errors
+    finally:  # wait for every worker even when a part raised (none may still write, or run with BLAS
+        # lowered after its caller restored it), then surface their errors
+        wait(futures)
         for f in futures:
             f.result()
 
@@ -105,8 +111,8 @@ def map_over_batch(fn, x, *others, dtype=None):
     """
     shapes = [np.shape(o) for o in others]
     # a device array runs as one call (CuPy's are no np.ndarray, but a numpy-backed stand-in can be)
-    if not isinstance(x, np.ndarray) or backend.array_module(x, *others) is not np or x.ndim == 0 or x.size < 2 * MIN_ELEMENTS or \
-            np.broadcast_shapes(x.shape, *shapes) != x.shape:
+    if not isinstance(x, np.ndarray) or x.ndim == 0 or x.size < 2 * MIN_ELEMENTS or \
+            backend.array_module(x, *others) is not np or np.broadcast_shapes(x.shape, *shapes) != x.shape:
         return fn(x, *others) if dtype is None else fn(x, *others, dtype=dtype)
     batched = [len(s) == x.ndim and s[0] == len(x) and len(x) > 1 for s in shapes]
     out = np.empty(x.shape, dtype or x.dtype)

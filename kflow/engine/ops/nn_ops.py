@@ -290,10 +290,11 @@ def _bias_add_kernel(channels_first):
 
 def _bias_grad_kernel(channels_first):
     def kernel(g):
-        if channels_first:
-            return g.sum(axis=(0,) + tuple(range(2, g.ndim)))
+        if channels_first:  # dtype: integer sums would widen to int64
+            return g.sum(axis=(0,) + tuple(range(2, g.ndim)), dtype=g.dtype)
         c = g.shape[-1]
-        return sum_over_batch(lambda s, e: g[s:e].reshape(-1, c).sum(axis=0), len(g), g.size, backend.array_module(g))
+        return sum_over_batch(lambda s, e: g[s:e].reshape(-1, c).sum(axis=0, dtype=g.dtype), len(g), g.size,
+                              backend.array_module(g))
     return kernel
 
 

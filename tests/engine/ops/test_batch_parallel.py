@@ -119,3 +119,61 @@ def test_sum_over_batch_adds_every_part_in_order(threaded):
     total = batch_parallel.sum_over_batch(part, 7, x.size)
     assert sorted(parts) == [(0, 3), (3, 7)]
     np.testing.assert_allclose(total, x.sum(axis=0), rtol=1e-12)
+
+
+def test_a_failing_part_returns_only_after_every_other_part_finished(monkeypatch):
+    monkeypatch.setattr(batch_parallel, "thread_count", lambda: 3)
+    first_failed, finished = threading.Event(), []
+
+    def fn(start, stop):
+        if start == 2:  # the first worker's part fails at once
+            first_failed.set()
+            raise RuntimeError("part failed")
+        if start == 4:  # the second worker's part is still running then
+            first_failed.wait(5)
+            threading.Event().wait(0.05)
+        finished.append(start)
+
+    with pytest.raises(RuntimeError, match="part failed"):
+        batch_parallel.over_batch(fn, 6, 6 * batch_parallel.MIN_ELEMENTS)
+    assert sorted(finished) == [0, 4]  # no part still writes after the error reached the caller
+
+
+def test_map_over_batch_runs_a_device_array_subclass_whole(threaded, monkeypatch):
+    from kflow.engine import backend
+
+    class DeviceArray(np.ndarray):  # a numpy-backed stand-in for a CuPy array (tests/gpu/fake_device.py)
+        pass
+
+    monkeypatch.setattr(backend, "_device_array_types", [(DeviceArray, "device module")])
+    x = np.arange(-6.0, 6.0).reshape(4, 3).view(DeviceArray)
+    calls = []
+
+    def relu(a, b, out=None):
+        calls.append(out)
+        return np.maximum(a, b, out=out)
+
+    np.testing.assert_array_equal(batch_parallel.map_over_batch(relu, x, 0.0), np.maximum(x, 0.0))
+    assert calls == [None]  # one call, no host output buffer
+
+
+def test_a_part_that_splits_again_runs_whole_instead_of_waiting_on_its_own_pool(monkeypatch):
+    monkeypatch.setattr(batch_parallel, "thread_count", lambda: 2)
+    monkeypatch.setattr(batch_parallel, "_workers", [])  # a one-worker pool: nested waits would deadlock
+    inner = []
+    lock = threading.Lock()
+
+    def outer(start, stop):
+        def record(s, e):
+            with lock:
+                inner.append((start + s, start + e, threading.current_thread().name))
+        batch_parallel.over_batch(record, stop - start, (stop - start) * batch_parallel.MIN_ELEMENTS)
+
+    runner = threading.Thread(target=batch_parallel.over_batch, args=(outer, 8, 8 * batch_parallel.MIN_ELEMENTS),
+                              daemon=True)
+    runner.start()
+    runner.join(10)
+    assert not runner.is_alive(), "nested over_batch deadlocked"
+    assert (_covered([(s, e, None) for s, e, _ in inner], 8) == 1).all()
+    worker_parts = [p for p in inner if p[2].startswith(batch_parallel.WORKER_PREFIX)]
+    assert (4, 8) in [(s, e) for s, e, _ in worker_parts]  # the worker ran its half whole, no nested split

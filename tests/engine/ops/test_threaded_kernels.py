@@ -70,3 +70,13 @@ def test_dropout_split_draws_the_same_mask_as_one_thread(threaded):
     np.testing.assert_allclose(split[kept], x[kept] / np.float32(0.6), rtol=1e-6)
     threaded.serial()
     np.testing.assert_array_equal(split, run())
+
+
+@pytest.mark.parametrize("channels_first", [False, True])
+def test_integer_bias_gradient_kernel_keeps_the_dtype(threaded, channels_first):
+    from kflow.engine.ops import nn_ops
+
+    g = RNG.integers(-3, 3, (4, 3, 2, 5)).astype(np.int32)  # (graphs do not differentiate integers: kernel only)
+    got = nn_ops._bias_grad_kernel(channels_first)(g)
+    assert got.dtype == np.int32  # numpy's sum would widen to int64
+    np.testing.assert_array_equal(got, g.sum(axis=(0, 2, 3)) if channels_first else g.reshape(-1, 5).sum(axis=0))
