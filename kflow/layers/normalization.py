@@ -8,6 +8,11 @@ inference the moving statistics are used. ``training`` may be a bool tensor: bot
 statistics are computed and a select picks one; the update then moves by exactly zero
 when ``training`` is False.
 
+``moving_variance`` follows TF1: where TF runs its fused kernel (``fused`` None or True, a 4-D float16/32
+input normalized over axis 1 or 3) it moves towards the unbiased batch variance ``var * n / (n - 1)``, ``n``
+the values per channel; elsewhere (``fused=False``, other ranks, float64) towards the biased one. The
+output is normalized with the biased variance either way.
+
 Example:
     >>> bn = BatchNormalization()
     >>> y = bn(x, training=is_training)     # weights gamma, beta, moving_mean, moving_variance
@@ -32,6 +37,8 @@ class BatchNormalization(Layer):
         epsilon: added to the variance.
         center / scale: whether to learn ``beta`` / ``gamma``.
         *_initializer, *_regularizer: for beta, gamma and the moving statistics.
+        fused: TF1's kernel switch; here it only decides whether ``moving_variance`` tracks the unbiased batch
+            variance (see the module docstring): the computation is the same.
     """
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
@@ -113,16 +120,30 @@ class BatchNormalization(Layer):
         else:
             reduce_axes = [i for i in range(ndims) if i not in self._feature_axes]
             batch_mean, batch_var = _nn().moments(x, reduce_axes, keep_dims=False)
+            update_var = self._unbiased(batch_var, x) if self._tf_fused(x) else batch_var
             if not isinstance(training, bool):
                 # a select, not a cond: both are cheap and the update below moves by exactly 0 at inference
+                unbiased = update_var is not batch_var
                 batch_mean = array_ops.where(training, batch_mean, self.moving_mean.value())
                 batch_var = array_ops.where(training, batch_var, self.moving_variance.value())
+                update_var = array_ops.where(training, update_var, self.moving_variance.value()) if unbiased \
+                    else batch_var
             self.add_update([self._moving_average(self.moving_mean, batch_mean),
-                             self._moving_average(self.moving_variance, batch_var)])
+                             self._moving_average(self.moving_variance, update_var)])
             mean, variance = self._broadcast(batch_mean, ndims), self._broadcast(batch_var, ndims)
         if mean.dtype is not x.dtype:
             mean, variance = math_ops.cast(mean, x.dtype), math_ops.cast(variance, x.dtype)
         return _nn().batch_normalization(x, mean, variance, beta, gamma, self.epsilon)
+
+    def _tf_fused(self, x):
+        """Whether TF1 would run this layer through its fused kernel (see the module docstring)."""
+        return self.fused is not False and x.shape.ndims == 4 and self._feature_axes in ([1], [3]) and \
+            x.dtype.name in ("float16", "float32")
+
+    def _unbiased(self, batch_var, x):
+        """``batch_var * n / (n - 1)``, ``n`` the values per channel (``n - 1`` taken as 1 when n is 1, as TF)."""
+        n = math_ops.cast(array_ops.size(x), batch_var.dtype) / float(self._input_dims[self._feature_axes[0]])
+        return batch_var * n / math_ops.maximum(n - 1.0, 1.0)
 
     def _moving_average(self, variable, value):
         g = graph_mod.get_default_graph()

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 import kflow as kf
 from kflow.engine.gradient_check import check_gradients
@@ -103,3 +104,31 @@ def test_channels_first_axis_and_gradient():
             return kf.layers.batch_normalization(x, training=True)
 
     check_gradients(fn, [rng.randn(5, 3), rng.randn(3) + 1.0, rng.randn(3)], rtol=1e-5)
+
+
+@pytest.mark.parametrize("shape,axis,dtype,fused,unbiased", [
+    ((4, 3, 2, 5), -1, np.float32, None, True),     # TF1's fused kernel: NHWC float32
+    ((4, 5, 3, 2), 1, np.float32, True, True),      # ... and NCHW
+    ((4, 3, 2, 5), -1, np.float32, False, False),   # fused=False: TF's composed ops, biased
+    ((4, 3, 2, 5), -1, np.float64, None, False),    # no fused float64 kernel in TF1
+    ((24, 5), -1, np.float32, None, False),         # rank 2: never fused
+])
+def test_moving_variance_follows_tf1_bessel_correction(shape, axis, dtype, fused, unbiased):
+    xv = np.random.RandomState(4).randn(*shape).astype(dtype) * 3 + 1
+    x = kf.placeholder(dtype, [None] + list(shape[1:]))  # n per channel is computed at run time
+    training = kf.placeholder_with_default(True, [])
+    bn = BatchNormalization(axis=axis, momentum=0.0, fused=fused)
+    y = bn(x, training=training)
+    axes = tuple(i for i in range(len(shape)) if i != axis % len(shape))
+    with kf.Session() as sess:
+        sess.run(kf.global_variables_initializer())
+        out, _ = sess.run([y, bn.updates], {x: xv})
+        expected = xv.var(axis=axes, ddof=1 if unbiased else 0)
+        np.testing.assert_allclose(sess.run(bn.moving_variance), expected, rtol=1e-5)
+        # the output is normalized with the biased variance either way
+        keep = [1] * len(shape)
+        keep[axis % len(shape)] = shape[axis % len(shape)]
+        m, v = xv.mean(axis=axes).reshape(keep), xv.var(axis=axes).reshape(keep)
+        np.testing.assert_allclose(out, (xv - m) / np.sqrt(v + 1e-3), rtol=1e-4, atol=1e-4)
+        sess.run(bn.updates, {x: xv, training: False})  # not training: no move
+        np.testing.assert_allclose(sess.run(bn.moving_variance), expected, rtol=1e-5)
