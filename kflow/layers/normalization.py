@@ -21,6 +21,7 @@ Example:
 from kflow.engine import graph as graph_mod, shapes
 from kflow.engine.ops import array_ops, math_ops
 from kflow.engine.ops.constant_op import convert_to_tensor
+from kflow.engine.ops.normalization_ops import bessel_corrected
 from kflow import initializers
 from kflow.layers import regularizers, training_flag
 from kflow.layers.base import Layer
@@ -120,7 +121,7 @@ class BatchNormalization(Layer):
         else:
             reduce_axes = [i for i in range(ndims) if i not in self._feature_axes]
             batch_mean, batch_var = _nn().moments(x, reduce_axes, keep_dims=False)
-            update_var = self._unbiased(batch_var, x) if self._tf_fused(x) else batch_var
+            update_var = bessel_corrected(batch_var, x) if self._tf_fused(x) else batch_var
             if not isinstance(training, bool):
                 # a select, not a cond: both are cheap and the update below moves by exactly 0 at inference
                 unbiased = update_var is not batch_var
@@ -139,11 +140,6 @@ class BatchNormalization(Layer):
         """Whether TF1 would run this layer through its fused kernel (see the module docstring)."""
         return self.fused is not False and x.shape.ndims == 4 and self._feature_axes in ([1], [3]) and \
             x.dtype.name in ("float16", "float32")
-
-    def _unbiased(self, batch_var, x):
-        """``batch_var * n / (n - 1)``, ``n`` the values per channel (``n - 1`` taken as 1 when n is 1, as TF)."""
-        n = math_ops.cast(array_ops.size(x), batch_var.dtype) / float(self._input_dims[self._feature_axes[0]])
-        return batch_var * n / math_ops.maximum(n - 1.0, 1.0)
 
     def _moving_average(self, variable, value):
         g = graph_mod.get_default_graph()

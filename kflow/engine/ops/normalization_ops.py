@@ -89,15 +89,16 @@ def fused_batch_norm(x, scale, offset, mean=None, variance=None, epsilon=0.001, 
             raise ValueError("fused_batch_norm: mean and variance must be None when is_training=True")
         batch_mean, batch_var = moments(x, axes)
         y = _normalize(x, batch_mean, batch_var, offset, scale, epsilon, data_format)
-        n = math_ops.cast(math_ops.divide(_size(x), _size(batch_mean)), x.dtype)
-        unbiased = batch_var * n / math_ops.maximum(n - 1.0, 1.0)
-        return y, batch_mean, unbiased
+        return y, batch_mean, bessel_corrected(batch_var, x)
 
 
-def _size(t):
+def bessel_corrected(variance, x):
+    """``variance * n / (n - 1)`` for per-channel ``variance`` of ``x``, ``n`` the values per channel (known at run
+    time); ``n - 1`` is taken as 1 when ``n`` is 1, as TF's fused kernel does."""
     from kflow.engine.ops.array_ops import size
 
-    return size(t)
+    n = math_ops.cast(math_ops.divide(size(x), size(variance)), variance.dtype)
+    return variance * n / math_ops.maximum(n - 1.0, 1.0)
 
 
 def _normalize(x, mean, variance, offset, scale, epsilon, data_format):
