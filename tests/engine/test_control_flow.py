@@ -46,6 +46,80 @@ def test_cond_gradient_numeric():
                         [np.random.RandomState(0).randn(3), np.random.RandomState(1).randn(3)])
 
 
+def _counted(x, calls, key):
+    """``x``, plus a py_func (no gradient: held constant) that counts its runs in ``calls[key]``."""
+    def count(v):
+        calls[key] = calls.get(key, 0) + 1
+        return np.zeros_like(v)
+    return x + kf.stop_gradient(kf.py_func(count, [x], x.dtype))
+
+
+def test_cond_gradient_reads_the_forward_branch_values_instead_of_recomputing_them():
+    """The classic ``cond(training, dropout, identity)``: the gradient must use the mask the forward drew."""
+    x = kf.Variable(np.ones((4, 16)))
+    training = kf.placeholder_with_default(True, [])
+    calls = {}
+    y = kf.cond(training, lambda: kf.nn.dropout(_counted(x.value(), calls, "true"), keep_prob=0.5),
+                lambda: _counted(x.value(), calls, "false") * 3.0)
+    g = kf.gradients(kf.reduce_sum(y * y), x)[0]
+    with kf.Session() as sess:
+        sess.run(x.initializer)
+        for _ in range(3):
+            yv, gv = sess.run([y, g])
+            np.testing.assert_array_equal(gv, 2 * yv * np.where(yv != 0, 2.0, 0.0))  # dy/dx = mask / keep
+        assert calls == {"true": 3}  # once per step, and the untaken branch never ran
+        yv, gv = sess.run([y, g], {training: False})
+        np.testing.assert_array_equal(gv, 2 * yv * 3.0)
+        assert calls == {"true": 3, "false": 1}
+
+
+def test_cond_gradient_never_runs_the_untaken_branch():
+    x = kf.placeholder(kf.float64, [None])
+    p = kf.placeholder(kf.bool, [])
+    # the false branch would fail (reshape of 3 elements to 2) and so would its gradient
+    y = kf.cond(p, lambda: kf.sqrt(x) * 2.0, lambda: kf.reshape(kf.sqrt(x), [2]))
+    g = kf.gradients(kf.reduce_sum(y), x)[0]
+    with kf.Session() as sess:
+        xv = np.array([1.0, 4.0, 9.0])
+        np.testing.assert_allclose(sess.run(g, {x: xv, p: True}), 1.0 / np.sqrt(xv))
+        with pytest.raises(kf.errors.InvalidArgumentError, match="Reshape"):
+            sess.run(g, {x: xv, p: False})
+
+
+def test_nested_cond_gradient_uses_the_inner_forward_values():
+    x = kf.Variable(np.ones(32))
+    outer, inner = kf.placeholder_with_default(True, []), kf.placeholder_with_default(True, [])
+    y = kf.cond(outer, lambda: kf.cond(inner, lambda: kf.nn.dropout(x.value() * 2.0, rate=0.5), lambda: x * 5.0),
+                lambda: x * 7.0)
+    g = kf.gradients(kf.reduce_sum(y), x)[0]
+    with kf.Session() as sess:
+        sess.run(x.initializer)
+        yv, gv = sess.run([y, g])
+        np.testing.assert_array_equal(gv, np.where(yv != 0, 4.0, 0.0))
+        assert 0 < (yv != 0).sum() < 32
+        np.testing.assert_array_equal(sess.run(g, {inner: False}), np.full(32, 5.0))
+        np.testing.assert_array_equal(sess.run(g, {outer: False}), np.full(32, 7.0))
+
+
+def test_a_plan_built_before_the_gradient_keeps_working():
+    x = kf.constant([1.0, 4.0])
+    p = kf.placeholder_with_default(True, [])
+    y = kf.cond(p, lambda: kf.sqrt(x), lambda: x)
+    with kf.Session() as sess:
+        np.testing.assert_allclose(sess.run(y), [1.0, 2.0])  # compiled while the Cond op had one output
+        g = kf.gradients(y, x)[0]  # exports sqrt's output: the Cond op gains an output
+        np.testing.assert_allclose(sess.run(y), [1.0, 2.0])
+        np.testing.assert_allclose(sess.run([y, g])[1], [0.5, 0.25])
+        np.testing.assert_allclose(sess.run(g, {p: False}), [1.0, 1.0])
+
+
+def test_cond_second_order_gradient_numeric():
+    for pred in (True, False):
+        check_gradients(lambda a: kf.gradients(kf.reduce_sum(kf.cond(kf.constant(pred), lambda: kf.sin(a) * a,
+                                                                        lambda: a * a * a)), a)[0],
+                        [np.random.RandomState(2).randn(4)])
+
+
 def test_control_dependencies_order_updates():
     v = kf.Variable(1.0)
     with kf.control_dependencies([v.assign(5.0)]):

@@ -4,6 +4,11 @@
 the outer plan but are compiled into sub-plans that the "Cond" kernel runs, so
 only the taken branch executes.
 
+A cond's gradient is a cond on the same predicate whose branches differentiate the forward branches.
+Those gradients read forward-branch values (a dropout mask, a sqrt's output): the forward Cond op exports
+each such value as an extra output, filled by the branch that ran, rather than letting the gradient
+recompute it (which would redraw random ops and run the untaken branch's ops outside any cond).
+
 Example:
     >>> y = kf.cond(x > 0, lambda: x * 2.0, lambda: -x)
 """
@@ -81,11 +86,24 @@ not_differentiable("StopGradient", "NoOp")
 
 # ---- cond -----------------------------------------------------------------
 class CondContext:
-    """Marks the ops built by one branch of a ``cond``; records outer tensors the branch captures."""
+    """Marks the ops built by one branch of a ``cond``; records outer tensors the branch captures.
+
+    ``cond_op`` and ``branch`` (0 true, 1 false) are set once the Cond op exists.
+    """
 
     def __init__(self, outer):
         self.outer = outer
         self.ops = []
+        self.cond_op = None
+        self.branch = None
+
+    def encloses(self, ctx):
+        """Whether ``ctx`` is this context or nested inside it."""
+        while ctx is not None:
+            if ctx is self:
+                return True
+            ctx = ctx.outer
+        return False
 
     def external_inputs(self):
         inside = set(self.ops)
@@ -146,11 +164,38 @@ def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, f
                                   % (a.dtype.name, b.dtype.name), TypeError)
         externals = _unique(tctx.external_inputs() + fctx.external_inputs())
         specs = [(a.dtype, _merge_shapes(a.shape, b.shape)) for a, b in zip(t_flat, f_flat)]
-        op = make_op("Cond", [pred] + externals, None, specs, "Merge",
-                     attrs={"branches": (tctx, fctx), "outputs": (t_flat, f_flat), "externals": externals})
+        # the branch plans are fed ``externals``; the op reads them as seen from here (exported if need be)
+        inputs = [pred] + [_visible(t, g._cond_context) for t in externals]
+        op = make_op("Cond", inputs, None, specs, "Merge",
+                     attrs={"branches": (tctx, fctx), "outputs": (t_flat, f_flat), "externals": externals,
+                            "intermediates": []})
+        tctx.cond_op, tctx.branch, fctx.cond_op, fctx.branch = op, 0, op, 1
         op._bind = _cond_kernel(op)
     outs = list(op.outputs)
     return structure(outs)
+
+
+def _visible(t, here):
+    """``t`` as the context ``here`` can read it: a tensor computed inside a branch of another cond (a
+    gradient cond reading forward values) comes out through that cond, one level at a time."""
+    ctx = t.op._cond_context
+    while ctx is not None and not ctx.encloses(here):
+        t = _export(ctx, t)
+        ctx = t.op._cond_context
+    return t
+
+
+def _export(ctx, t):
+    """The output of ``ctx``'s Cond op that carries ``t`` (a tensor of branch ``ctx``) when that branch ran;
+    it holds None when the other branch ran, which only a cond on the same predicate may read."""
+    op = ctx.cond_op
+    for (branch, source), out in zip(op.attrs["intermediates"], op.outputs[len(op.attrs["outputs"][0]):]):
+        if source is t:
+            return out
+    op.attrs["intermediates"].append((ctx.branch, t))
+    out = Tensor(op, len(op.outputs), t.dtype, t.shape)
+    op.outputs.append(out)
+    return out
 
 
 def _own_outputs(g, ctx, flat, label):
@@ -205,17 +250,26 @@ def _cond_kernel(op):
         from kflow.engine.plan import Plan
 
         plans = {}
+        # the outputs as the plan binding this kernel knows them (gradients may export more later)
+        exported = list(op.attrs["intermediates"])
+        n_out = len(t_flat) + len(exported)
 
         def branch_plan(taken):
             if taken not in plans:
-                outs = t_flat if taken else f_flat
+                branch = 0 if taken else 1
+                outs = (t_flat if taken else f_flat) + [t for b, t in exported if b == branch]
                 # the branch takes and returns values on the cond's own device, not the host
                 plans[taken] = Plan(session, outs, externals, home=session.placer.place(op))
             return plans[taken]
 
         def run(pred, *ext):
-            values = branch_plan(bool(pred)).run(list(ext))
-            return builtins.tuple(values) if len(op.outputs) > 1 else values[0]
+            taken = bool(pred)
+            values = branch_plan(taken).run(list(ext))
+            if exported:
+                own = iter(values[len(t_flat):])
+                values = values[:len(t_flat)] + [next(own) if b == (0 if taken else 1) else None
+                                                 for b, _ in exported]
+            return builtins.tuple(values) if n_out > 1 else values[0]
 
         return run
 
@@ -231,16 +285,21 @@ def _cond_grad(op, *grads):
     diff = [x for x in externals if x.dtype.is_floating]
     if not diff:
         return [None] * len(op.inputs)
-    grads = [g if g is not None else _zeros_like(o) for g, o in zip(grads, op.outputs)]
+    main = [g if g is not None else _zeros_like(o) for g, o in zip(grads, op.outputs[:len(t_flat)])]
+    # gradients arriving at exported values (second order: a gradient cond's gradient) flow into their branch
+    exported = [(b, t, g) for (b, t), g in zip(op.attrs["intermediates"], grads[len(t_flat):]) if g is not None]
 
-    def branch_grads(outs):
+    def branch_grads(outs, branch):
         def fn():
-            gs = gradients(outs, diff, grad_ys=grads)
+            extra = [(t, g) for b, t, g in exported if b == branch]
+            # externals are the branch's leaves (fed values): partial derivatives, no path through their producers
+            gs = gradients(list(outs) + [t for t, _ in extra], diff, grad_ys=main + [g for _, g in extra],
+                           stop_gradients=diff)
             return [g if g is not None else _zeros_like(x) for g, x in zip(gs, diff)]
         return fn
 
     pred = op.inputs[0]
-    res = cond(pred, branch_grads(t_flat), branch_grads(f_flat))
+    res = cond(pred, branch_grads(t_flat, 0), branch_grads(f_flat, 1))
     res = res if isinstance(res, list) else [res]
     by_tensor = dict(zip(diff, res))
     return [None] + [by_tensor.get(x) for x in externals]
