@@ -84,7 +84,7 @@ string = DType("string", object)
 
 _ALL = [float16, float32, float64, int8, int16, int32, int64, uint8, uint16, bool, string]
 _BY_NAME = {d.name: d for d in _ALL}
-_BY_NAME.update({"half": float16, "double": float64, "bool_": bool})
+_BY_NAME.update({"half": float16, "float": float32, "double": float64, "bool_": bool})  # TF1: placeholder("float")
 _BY_NP = {d._np: d for d in _ALL if d is not string}
 
 

@@ -34,7 +34,8 @@ class ConfigProto:
         self.device_count = device_count or {}
         self.inter_op_parallelism_threads = inter_op_parallelism_threads
         self.intra_op_parallelism_threads = intra_op_parallelism_threads
-        self.gpu_options = gpu_options
+        # TF1 code sets fields on the default: ``config.gpu_options.allow_growth = True``
+        self.gpu_options = gpu_options if gpu_options is not None else GPUOptions()
         self.extra = kwargs
 
 

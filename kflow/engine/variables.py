@@ -99,6 +99,21 @@ class Variable:
     def initial_value(self):
         return self._initial_value
 
+    def initialized_value(self):
+        """The value, or the initial value while uninitialized (TF1's way to initialize one variable from
+        another: ``w2 = kf.Variable(w1.initialized_value() * 2)`` works whatever order initializers run in)."""
+        var_op = self._variable
+
+        def bind(session):
+            store = session.variable_values  # read at run time: no op reads the (maybe missing) buffer
+            return lambda initial: store[var_op] if var_op in store else initial
+
+        with self.graph.as_default(), self.graph.control_dependencies(None):
+            op = make_op("InitializedValue", [self._initial_value], None, [(self.dtype, self.shape)],
+                         var_op.name + "/initialized_value", bind=bind)
+        op._output_is_state = True  # may be the variable's own buffer: fetches get a copy
+        return op.outputs[0]
+
     def value(self):
         return self._snapshot
 

@@ -93,3 +93,7 @@ def batch_get_value(xs):
 def batch_set_value(pairs):
     for x, value in pairs:
         set_value(x, value)
+
+
+# The tensor functions (K.mean, K.square, ...) live beside, in backend_ops.
+from kflow.keras.backend_ops import *  # noqa: E402,F401,F403

@@ -13,4 +13,6 @@ from kflow.layers.pooling import (MaxPooling2D, AveragePooling2D, MaxPool2D, Avg
 from kflow.layers.normalization import BatchNormalization
 from kflow.layers.embeddings import Embedding
 from kflow.layers.recurrent import SimpleRNN, LSTM, GRU
+from kflow.layers.merge import (Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, add,
+                                subtract, multiply, average, maximum, minimum, concatenate)
 from kflow.keras.engine.input_layer import Input, InputLayer

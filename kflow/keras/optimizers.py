@@ -4,6 +4,7 @@ A Keras optimizer is bound to one model: when the model builds its train step, t
 optimizer creates ``lr`` and ``iterations`` variables in the model's graph and a
 ``kf.train`` optimizer that reads ``lr`` (so LR callbacks change it by a session
 write, with no new ops). ``decay`` scales the rate by ``1 / (1 + decay * iterations)``.
+RMSprop and Adagrad use Keras's update rules (``update_rules``), which differ from TF1's.
 
 Example:
     >>> model.compile(optimizer=kf.keras.optimizers.Adam(lr=1e-3), loss="mse")
@@ -17,6 +18,7 @@ from kflow.engine.ops import math_ops as M
 from kflow.engine.ops.reduction_ops import reduce_sum
 from kflow.engine.variables import Variable
 from kflow.keras import backend as K
+from kflow.keras import update_rules
 
 
 class Optimizer:
@@ -50,13 +52,16 @@ class Optimizer:
     def get_updates(self, loss, params):
         """Builds (once) and returns the op applying one update of ``params`` to reduce ``loss``."""
         g = loss.graph
-        if self._optimizer is not None:
-            raise RuntimeError("This %s is already used by another model: create one optimizer per model."
-                               % type(self).__name__)
+        if self._optimizer is not None and self.iterations.graph is not g:
+            raise RuntimeError("This %s is already used by a model in another graph: create one optimizer per "
+                               "model." % type(self).__name__)
         before = set(map(id, g.get_collection(GraphKeys.GLOBAL_VARIABLES)))
         with g.as_default(), graph_mod.name_scope(type(self).__name__):
-            self.iterations = Variable(0, dtype=dtypes.int64, name="iterations", trainable=False)
-            self.lr = Variable(self.lr, dtype=dtypes.float32, name="lr", trainable=False)
+            if self._optimizer is None:
+                self.iterations = Variable(0, dtype=dtypes.int64, name="iterations", trainable=False)
+                self.lr = Variable(self.lr, dtype=dtypes.float32, name="lr", trainable=False)
+            # else: a recompile (e.g. after freezing layers) with this optimizer, as Keras allows: the step
+            # count and learning rate carry on, the new update gets its own slots.
             rate = self.lr
             if self.initial_decay > 0:
                 rate = rate / (1.0 + self.initial_decay * M.cast(self.iterations, dtypes.float32))
@@ -67,8 +72,8 @@ class Optimizer:
                 raise ValueError("No gradients provided for any variable: the loss does not depend on the "
                                  "model's trainable weights %s." % [v.name for v in params])
             op = self._optimizer.apply_gradients(grads_and_vars, global_step=self.iterations)
-        self.weights = [v for v in g.get_collection(GraphKeys.GLOBAL_VARIABLES)
-                        if id(v) not in before and v is not self.lr]
+        self.weights = [self.iterations] + [v for v in g.get_collection(GraphKeys.GLOBAL_VARIABLES)
+                                            if id(v) not in before and v is not self.lr and v is not self.iterations]
         return op
 
     def _clip(self, grad):
@@ -134,7 +139,7 @@ class RMSprop(Optimizer):
 
     def _make(self, lr):
         eps = self.config["epsilon"] if self.config["epsilon"] is not None else K.epsilon()
-        return train.RMSPropOptimizer(lr, decay=self.config["rho"], epsilon=eps)
+        return update_rules.KerasRMSprop(lr, rho=self.config["rho"], epsilon=eps)  # Keras's form, not TF1's
 
 
 class Adagrad(Optimizer):
@@ -142,7 +147,8 @@ class Adagrad(Optimizer):
     _default_lr = 0.01
 
     def _make(self, lr):
-        return train.AdagradOptimizer(lr)
+        eps = self.config["epsilon"] if self.config["epsilon"] is not None else K.epsilon()
+        return update_rules.KerasAdagrad(lr, epsilon=eps)  # Keras's form (zero start, epsilon), not TF1's
 
 
 class TFOptimizer(Optimizer):

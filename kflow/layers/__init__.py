@@ -16,3 +16,5 @@ from kflow.layers.embeddings import Embedding
 from kflow.layers.functional import (dense, dropout, flatten, conv2d, conv2d_transpose, max_pooling2d,
                                      average_pooling2d, batch_normalization)
 from kflow.layers.recurrent import SimpleRNN, LSTM, GRU
+from kflow.layers.merge import (Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, add,
+                                subtract, multiply, average, maximum, minimum, concatenate)

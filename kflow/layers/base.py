@@ -104,6 +104,10 @@ class Layer:
         """The computation (override). The base layer is the identity."""
         return inputs
 
+    def compute_mask(self, inputs, mask=None):
+        """The mask of the outputs: layers that support masking pass the input mask on; others drop it."""
+        return mask if self.supports_masking else None
+
     def compute_output_shape(self, input_shape):
         """The output shape for ``input_shape`` (override in layers that change shapes)."""
         raise NotImplementedError("%s does not implement compute_output_shape" % type(self).__name__)
@@ -164,6 +168,10 @@ class Layer:
             if key in kwargs and key not in call_params and "**" not in call_params:
                 kwargs.pop(key)
         inputs = _map(inputs, lambda x: x if is_tensor_like(x) else convert_to_tensor(x))
+        # Keras masking: a mask made upstream (Embedding(mask_zero=True)) rides on the tensor as _keras_mask.
+        previous_mask = _collect_mask(inputs)
+        if previous_mask is not None and "mask" not in kwargs and "mask" in call_params:
+            kwargs["mask"] = previous_mask
         first = _first_tensor(inputs)
         g = first.graph if first is not None else graph_mod.get_default_graph()
         with g.as_default():
@@ -182,7 +190,13 @@ class Layer:
                 if self._activity_regularizer is not None:
                     with g.name_scope("ActivityRegularizer"):
                         self.add_loss(self._activity_regularizer(outputs))
+                output_mask = self.compute_mask(inputs, kwargs.get("mask", previous_mask))
         self._record_node(inputs, outputs)
+        if output_mask is not None and not isinstance(outputs, (list, tuple, dict)):
+            try:
+                outputs._keras_mask = output_mask
+            except AttributeError:
+                pass
         return outputs
 
     def apply(self, inputs, *args, **kwargs):
@@ -374,6 +388,14 @@ def _map(x, fn):
     if isinstance(x, dict):
         return {k: _map(v, fn) for k, v in x.items()}
     return fn(x) if x is not None else None
+
+
+def _collect_mask(inputs):
+    """The ``_keras_mask`` of the input (a list for several inputs), or None when no input has one."""
+    if isinstance(inputs, (list, tuple)):
+        masks = [getattr(t, "_keras_mask", None) for t in inputs]
+        return None if all(m is None for m in masks) else masks
+    return getattr(inputs, "_keras_mask", None)
 
 
 def _first_tensor(x):

@@ -54,6 +54,7 @@ class Dense(KernelBias, Layer):
         self._set_kernel_bias(activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
                               bias_regularizer, kernel_constraint, bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
+        self.supports_masking = True  # per-timestep on 3-D inputs: a time mask still applies (as Keras)
 
     def build(self, input_shape):
         self._add_kernel_bias([last_dim(input_shape, "Dense"), self.units], self.units)

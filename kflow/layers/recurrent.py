@@ -103,6 +103,10 @@ class _RNN(Layer):
         result = stack(outputs, axis=1) if self.return_sequences else output
         return [result] + list(states) if self.return_state else result
 
+    def compute_mask(self, inputs, mask=None):
+        # the time mask still applies to a returned sequence; a last output has no time axis left
+        return mask if self.return_sequences else None
+
     def compute_output_shape(self, input_shape):
         dims = shapes.as_shape(input_shape).dims
         out = shapes.TensorShape([dims[0], dims[1], self.units] if self.return_sequences else [dims[0], self.units])

@@ -40,6 +40,39 @@ def test_cond_branch_dtype_mismatch():
         kf.cond(x > 0.0, lambda: x, lambda: kf.constant(1))
 
 
+def test_cond_nested_structures_with_dicts():
+    """``cond(training, lambda: train_it.get_next(), lambda: val_it.get_next())`` with dict features."""
+    p = kf.placeholder(kf.bool, [])
+    out = kf.cond(p, lambda: ({"b": kf.constant(1.0), "a": kf.constant([1, 2])}, [kf.constant(3.0)]),
+                  lambda: ({"a": kf.constant([5, 6]), "b": kf.constant(2.0)}, [kf.constant(4.0)]))
+    assert list(out[0]) == ["b", "a"] and isinstance(out[1], list)
+    with kf.Session() as sess:
+        feats, rest = sess.run(out, {p: False})
+        assert feats["b"] == 2.0 and rest == [4.0]
+        np.testing.assert_array_equal(feats["a"], [5, 6])
+        assert sess.run(out[0]["b"], {p: True}) == 1.0
+
+
+def test_cond_structure_mismatch_and_singleton_unpacking():
+    p = kf.placeholder(kf.bool, [])
+    with pytest.raises(ValueError, match="same structure"):
+        kf.cond(p, lambda: {"a": kf.constant(1.0)}, lambda: {"b": kf.constant(1.0)})
+    single = kf.cond(p, lambda: [kf.constant(1.0)], lambda: [kf.constant(2.0)])  # TF1 unpacks (strict=False)
+    strict = kf.cond(p, lambda: [kf.constant(1.0)], lambda: [kf.constant(2.0)], strict=True)
+    assert isinstance(single, kf.Tensor) and isinstance(strict, list)
+
+
+def test_cond_branches_returning_operations():
+    """TF1 idiom ``cond(do_train, lambda: kf.group(update), kf.no_op)``: the result is the predicate."""
+    p = kf.placeholder(kf.bool, [])
+    v = kf.Variable(0.0)
+    r = kf.cond(p, lambda: kf.group(kf.assign_add(v, 1.0)), lambda: kf.no_op())
+    with kf.Session() as sess:
+        sess.run(v.initializer)
+        assert sess.run(r, {p: True}) and not sess.run(r, {p: False})
+        assert sess.run(v) == 1.0
+
+
 def test_cond_gradient_numeric():
     for pred in (True, False):
         check_gradients(lambda a, b: kf.cond(kf.constant(pred), lambda: a * b, lambda: kf.sin(a) + b * b),

@@ -190,6 +190,16 @@ def test_log_device_placement(capsys):
     assert "a: (Const): /job:localhost/replica:0/task:0/device:CPU:0" in capsys.readouterr().out
 
 
+def test_config_proto_default_gpu_options_can_be_set():
+    """The TF1 idiom ``config = ConfigProto(); config.gpu_options.allow_growth = True``."""
+    config = kf.ConfigProto()
+    config.gpu_options.allow_growth = True
+    config.gpu_options.per_process_gpu_memory_fraction = 0.5
+    assert kf.ConfigProto().gpu_options.allow_growth is False  # each config has its own options
+    with kf.Session(config=config) as sess:
+        assert sess.run(kf.constant(2.0) * 3.0) == 6.0
+
+
 def test_string_constants_fetch_as_bytes_like_tf():
     text, words, raw = kf.constant("ab"), kf.constant(["a", "δ"]), kf.constant([b"x\x00"])
     with kf.Session() as sess:

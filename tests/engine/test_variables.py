@@ -105,3 +105,16 @@ def test_variable_dtype_argument_and_operators():
         np.testing.assert_array_equal(sess.run(y), [3.0, 5.0])
         np.testing.assert_array_equal(sess.run(z), [-1.0, -2.0])
         np.testing.assert_array_equal(sess.run(v[1:]), [2.0])
+
+
+def test_initialized_value_initializes_one_variable_from_another():
+    w1 = kf.Variable(kf.random_normal([3], seed=1), name="w1")
+    w2 = kf.Variable(w1.initialized_value() * 2.0, name="w2")
+    with kf.Session() as sess:
+        sess.run(w2.initializer)  # w1 uninitialized: its initial value is used
+        assert w2.eval().shape == (3,)
+        sess.run(kf.global_variables_initializer())  # one run: both see the same random draw
+        np.testing.assert_allclose(sess.run(w2), 2.0 * sess.run(w1))
+        sess.run(w1.assign([1.0, 2.0, 3.0]))
+        sess.run(w2.initializer)  # w1 initialized: its current value is used
+        np.testing.assert_allclose(sess.run(w2), [2.0, 4.0, 6.0])

@@ -1,5 +1,6 @@
 import csv
 import os
+import warnings
 
 import numpy as np
 import pytest
@@ -216,3 +217,21 @@ def test_callbacks_usable_outside_fit(blobs, tmp_path):
     stop.on_epoch_end(0, {"loss": 1.0})
     stop.on_epoch_end(1, {"loss": 2.0})
     assert model.stop_training
+
+
+@pytest.mark.parametrize("metric,monitor", [("accuracy", "val_acc"), ("acc", "val_accuracy")])
+def test_monitors_accept_both_accuracy_spellings(blobs, tmp_path, metric, monitor):
+    # TF 1.x code compiles metrics=["accuracy"] and monitors "val_acc" (and TF 2 code the reverse).
+    (x, y), (xv, yv) = blobs
+    model = mlp(metrics=(metric,))
+    best = cb.ModelCheckpoint(str(tmp_path / "best.h5"), monitor=monitor, save_best_only=True)
+    every = cb.ModelCheckpoint(str(tmp_path / ("w.{epoch:02d}-{%s:.3f}.h5" % monitor)), save_weights_only=True)
+    stop = cb.EarlyStopping(monitor=monitor, patience=5)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        h = model.fit(x, y, epochs=2, validation_data=(xv, yv), callbacks=[best, every, stop], verbose=0)
+    assert not [w for w in caught if "not available" in str(w.message)]
+    assert best.best == max(h.history["val_" + metric]) and os.path.exists(tmp_path / "best.h5")
+    assert stop.best == best.best
+    assert sorted(f for f in os.listdir(tmp_path) if f.startswith("w.")) == [
+        "w.%02d-%.3f.h5" % (e + 1, v) for e, v in enumerate(h.history["val_" + metric])]

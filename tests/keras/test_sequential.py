@@ -20,6 +20,16 @@ def test_built_from_input_shape_with_summary():
     assert model.count_params() == 8 * 16 + 16 + 16 * 3 + 3
 
 
+def test_input_tensor_as_first_layer():
+    # tf.keras: Sequential([Input(shape=...), Dense(...)]) takes the Input's layer as the model input.
+    model = kf.keras.Sequential([kf.keras.Input(shape=(6,), dtype="float32"), layers.Dense(2)])
+    assert model.built and model.input_shape == (None, 6) and model.output_shape == (None, 2)
+    assert [type(l).__name__ for l in model.layers] == ["Dense"]
+    x = np.ones((3, 6), np.float32)
+    kernel, bias = model.get_weights()
+    np.testing.assert_allclose(model.predict(x), x @ kernel + bias, rtol=1e-6)
+
+
 def test_deferred_build_from_data(blobs):
     (x, y), _ = blobs
     model = kf.keras.Sequential([layers.Dense(4, activation="relu"), layers.Dense(3, activation="softmax")])
@@ -135,6 +145,24 @@ def test_optimizer_bound_to_one_model():
         b.train_on_batch(np.zeros((2, 8)), np.zeros(2))
 
 
+def test_recompile_with_the_same_optimizer_after_freezing(blobs):
+    # Keras fine-tuning: freeze a layer, compile again with model.optimizer, keep training.
+    (x, y), _ = blobs
+    model = mlp()
+    model.fit(x, y, epochs=1, verbose=0)
+    steps = int(kf.keras.backend.get_value(model.optimizer.iterations))
+    kf.keras.backend.set_value(model.optimizer.lr, 0.05)
+    model.layers[0].trainable = False
+    model.compile(model.optimizer, "sparse_categorical_crossentropy", metrics=["acc"])
+    frozen, head = model.layers[0].get_weights(), model.layers[1].get_weights()
+    model.fit(x, y, epochs=1, batch_size=32, verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(frozen, model.layers[0].get_weights()))
+    assert not np.allclose(head[0], model.layers[1].get_weights()[0])
+    assert int(kf.keras.backend.get_value(model.optimizer.iterations)) == steps + 10
+    assert np.isclose(kf.keras.backend.get_value(model.optimizer.lr), 0.05)
+    assert model.optimizer.weights[0] is model.optimizer.iterations
+
+
 def test_unknown_names_are_clear():
     with pytest.raises(ValueError, match="Unknown optimizer"):
         mlp(optimizer="adamx")
@@ -196,6 +224,25 @@ def test_callable_loss_and_metric(blobs):
     assert np.isclose(model.evaluate(x, y)[0], 2 * model2.evaluate(x, y)[0], rtol=1e-5)
 
 
+def test_loss_returning_a_scalar_is_broadcast_over_the_batch():
+    # Keras accepts a custom loss that already averaged (K.mean(K.square(...))): same training as "mse".
+    rng = np.random.RandomState(0)
+    x, y = rng.randn(20, 4).astype(np.float32), rng.randn(20, 2).astype(np.float32)
+
+    def scalar_mse(y_true, y_pred):
+        return kf.reduce_mean(kf.square(y_true - y_pred))
+
+    models = [kf.keras.Sequential([layers.Dense(2, input_shape=(4,))]) for _ in range(2)]
+    models[1].set_weights(models[0].get_weights())
+    for model, loss in zip(models, (scalar_mse, "mse")):
+        model.compile(kf.keras.optimizers.SGD(lr=0.1), loss)
+        model.fit(x, y, batch_size=5, epochs=2, shuffle=False, verbose=0, sample_weight=np.ones(20))
+    for a, b in zip(models[0].get_weights(), models[1].get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    expected = ((models[0].predict(x) - y) ** 2).mean()
+    assert np.isclose(models[0].evaluate(x, y, batch_size=20), expected, rtol=1e-5)
+
+
 def test_validation_split_takes_the_tail(blobs):
     (x, y), _ = blobs
     model = mlp()
@@ -216,6 +263,23 @@ def test_class_and_sample_weights(blobs):
     assert not np.isclose(loss_all, loss_weighted)
     h = model.fit(x, y, epochs=1, class_weight={0: 0.0, 1: 1.0, 2: 1.0}, verbose=0, shuffle=False)
     assert np.isfinite(h.history["loss"][0])
+
+
+def test_weighted_metrics_use_the_sample_weights(blobs, tmp_path):
+    (x, y), _ = blobs
+    model = mlp(metrics=("acc",))
+    model.compile(kf.keras.optimizers.SGD(lr=0.1), "sparse_categorical_crossentropy", metrics=["acc"],
+                  weighted_metrics=["acc"])
+    w = np.random.RandomState(0).rand(len(y)).astype(np.float32)
+    w[:40] = 0.0
+    assert model.metrics_names == ["loss", "acc", "weighted_acc"]
+    _, acc, weighted = model.evaluate(x, y, sample_weight=w, batch_size=len(x))
+    hit = (model.predict(x).argmax(1) == y).astype(np.float32)
+    assert np.isclose(acc, hit.mean()) and np.isclose(weighted, (hit * w).mean() / (w != 0).mean(), rtol=1e-5)
+    h = model.fit(x, y, sample_weight=w, epochs=1, verbose=0, validation_data=(x, y, w))
+    assert set(h.history) == {"loss", "acc", "weighted_acc", "val_loss", "val_acc", "val_weighted_acc"}
+    model.save(str(tmp_path / "m.h5"))
+    assert kf.keras.models.load_model(str(tmp_path / "m.h5")).metrics_names == model.metrics_names
 
 
 def test_verbose_progress_line(blobs, capsys):

@@ -67,3 +67,24 @@ def test_recurrent_layer_config_and_errors():
         GRU(2)(kf.placeholder(kf.float32, [None, None, 3]))
     with pytest.raises(NotImplementedError):
         LSTM(2, dropout=0.5)
+
+
+@pytest.mark.parametrize("rnn", [LSTM, GRU, SimpleRNN])
+def test_keras_models_carry_the_embedding_mask_to_recurrent_layers(rnn):
+    # Embedding(mask_zero=True) -> Dropout -> RNN(return_sequences) -> Dense -> RNN: post-padded ids must give the
+    # same output as the unpadded sequence (the mask travels on the tensors, as in Keras).
+    L = kf.keras.layers
+    padded = kf.keras.Sequential([L.Embedding(10, 4, mask_zero=True, input_length=5), L.Dropout(0.3),
+                                  rnn(3, return_sequences=True), L.Dense(3), rnn(2)])
+    short = kf.keras.Sequential([L.Embedding(10, 4, input_length=2), L.Dropout(0.3),
+                                 rnn(3, return_sequences=True), L.Dense(3), rnn(2)])
+    short.set_weights(padded.get_weights())
+    np.testing.assert_allclose(padded.predict(np.array([[5, 3, 0, 0, 0], [7, 1, 0, 0, 0]])),
+                               short.predict(np.array([[5, 3], [7, 1]])), rtol=1e-5, atol=1e-7)
+    inp = kf.keras.Input(shape=(5,))
+    emb = L.Embedding(10, 4, mask_zero=True)(inp)
+    seq = rnn(3, return_sequences=True)(emb)
+    last = rnn(3)(seq)
+    assert emb._keras_mask is not None and seq._keras_mask is emb._keras_mask
+    assert getattr(last, "_keras_mask", None) is None and L.Dense(2)(seq)._keras_mask is emb._keras_mask
+    assert getattr(L.Flatten()(seq), "_keras_mask", None) is None

@@ -37,6 +37,10 @@ def _to_array(value, dtype=None):
                                 % (value, dtype.name))
         return arr.astype(dtype.as_numpy_dtype)
     arr = np.asarray(value)
+    if arr.dtype.kind == "O" and not all(isinstance(v, (bytes, str)) for v in arr.reshape(-1)):
+        # only strings make object tensors; None, dicts, ops... would otherwise pass as "string" constants
+        raise TypeError("Failed to convert object of type %s to Tensor. Contents: %.200r. Consider casting "
+                        "elements to a supported type." % (type(value), value))
     if arr.dtype.kind == "S" and not isinstance(value, np.ndarray):
         return _string_array(value)  # numpy's fixed-width bytes would drop trailing NUL bytes
     if arr.dtype.kind in "SU":

@@ -15,8 +15,8 @@ Example:
 import builtins
 
 from kflow.engine import dtypes, graph as graph_mod
-from kflow.engine.operation import make_op, register_gradient, not_differentiable, build_error
-from kflow.engine.ops.constant_op import convert_to_tensor
+from kflow.engine.operation import Operation, make_op, register_gradient, not_differentiable, build_error
+from kflow.engine.ops.constant_op import constant, convert_to_tensor
 from kflow.engine.tensor import Tensor
 
 
@@ -150,11 +150,11 @@ def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, f
     with g.as_default(), g.name_scope(name or "cond"):
         tctx, tout = _build_branch(g, true_fn, "cond_true")
         fctx, fout = _build_branch(g, false_fn, "cond_false")
-        t_flat, structure = _flatten_outputs(tout)
-        f_flat, _ = _flatten_outputs(fout)
-        if len(t_flat) != len(f_flat):
-            raise ValueError("cond: true_fn and false_fn returned different numbers of outputs (%d vs %d)"
-                             % (len(t_flat), len(f_flat)))
+        t_flat, structure, t_sig = _flatten_outputs(tout)
+        f_flat, _, f_sig = _flatten_outputs(fout)
+        if t_sig != f_sig:
+            raise ValueError("cond: true_fn and false_fn must return the same structure, got %d outputs %s and "
+                             "%d outputs %s" % (len(t_flat), t_sig, len(f_flat), f_sig))
         with g.control_dependencies(None):
             t_flat = _own_outputs(g, tctx, t_flat, "cond_true")
             f_flat = _own_outputs(g, fctx, f_flat, "cond_false")
@@ -171,8 +171,10 @@ def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, f
                             "intermediates": []})
         tctx.cond_op, tctx.branch, fctx.cond_op, fctx.branch = op, 0, op, 1
         op._bind = _cond_kernel(op)
-    outs = list(op.outputs)
-    return structure(outs)
+    out = structure(op.outputs[:len(t_flat)])
+    if not strict and isinstance(out, (list, builtins.tuple)) and len(out) == 1:
+        return out[0]  # TF1 unpacks singleton lists and tuples unless strict=True
+    return out
 
 
 def _visible(t, here):
@@ -199,14 +201,21 @@ def _export(ctx, t):
 
 
 def _own_outputs(g, ctx, flat, label):
-    """Branch outputs must be ops of the branch; wrap captured outer tensors in an Identity inside it."""
+    """Branch outputs must be ops of the branch; wrap captured outer tensors in an Identity inside it.
+
+    An operation becomes the branch's predicate value (True or False) computed after it, as in TF1.
+    """
     out = []
     for t in flat:
-        if t.op._cond_context is not ctx:
+        if isinstance(t, Operation) or t.op._cond_context is not ctx:
             saved = g._cond_context
             g._cond_context = ctx
             try:
-                t = identity(t)
+                if isinstance(t, Operation):
+                    with g.control_dependencies([t]):
+                        t = constant(label == "cond_true")
+                else:
+                    t = identity(t)
             finally:
                 g._cond_context = saved
             ctx.ops.append(t.op)
@@ -230,15 +239,39 @@ def _merge_shapes(a, b):
 
 
 def _flatten_outputs(out):
-    if isinstance(out, (list, builtins.tuple)):
-        flat = [convert_to_tensor(o) for o in out]
-        cls = type(out)
-        return flat, (lambda xs: cls(xs))
-    if out is None:
-        raise ValueError("cond: a branch function returned None; it must return a tensor or a list of tensors")
-    if not isinstance(out, Tensor) and hasattr(out, "outputs") and not out.outputs:
-        raise ValueError("cond: branches must return tensors, got operation %s" % out.name)
-    return [convert_to_tensor(out)], (lambda xs: xs[0])
+    """The leaves of a branch's result and a function packing values back into its structure.
+
+    Results nest lists, tuples, namedtuples and dicts as ``tf.nest`` does (dict entries flatten in sorted key
+    order, packing keeps the branch's key order). Leaves are tensors, values ``convert_to_tensor`` accepts, or
+    operations (TF1 returns the branch predicate gated on them). Returns ``(leaves, pack, signature)``; the
+    signature compares the two branches' structures.
+    """
+    leaves = []
+
+    def walk(x):
+        if x is None:
+            raise ValueError("cond: a branch function returned None; it must return a tensor or a "
+                             "(nested) list of tensors")
+        if isinstance(x, dict):
+            keys = sorted(x)
+            parts = [walk(x[k]) for k in keys]
+            cls = type(x)
+
+            def pack_dict(it):
+                d = dict(zip(keys, [p(it) for p, _ in parts]))
+                return cls((k, d[k]) for k in x)
+            return pack_dict, ("dict", builtins.tuple(zip(keys, [sig for _, sig in parts])))
+        if isinstance(x, (list, builtins.tuple)):
+            parts = [walk(v) for v in x]
+            cls = type(x)
+            make = (lambda vs: cls(*vs)) if hasattr(x, "_fields") else cls
+            return (lambda it: make([p(it) for p, _ in parts]),
+                    (cls.__name__, builtins.tuple(sig for _, sig in parts)))
+        leaves.append(x if isinstance(x, Operation) else convert_to_tensor(x))
+        return next, "leaf"
+
+    pack, signature = walk(out)
+    return leaves, (lambda values: pack(iter(values))), signature
 
 
 def _cond_kernel(op):

@@ -8,7 +8,7 @@ Example:
 import os
 
 from kflow.keras.callbacks.base import Callback
-from kflow.keras.callbacks.monitor import Monitor
+from kflow.keras.callbacks.monitor import Monitor, accuracy_alias
 
 
 class ModelCheckpoint(Callback):
@@ -46,7 +46,9 @@ class ModelCheckpoint(Callback):
         if self.epochs_since_last_save < self.period:
             return
         self.epochs_since_last_save = 0
-        filepath = self.filepath.format(epoch=epoch + 1, **logs)
+        # both accuracy spellings fill the template: "{val_acc:.2f}" (TF 1.x) after metrics=["accuracy"]
+        names = dict({accuracy_alias(k): v for k, v in logs.items()}, **logs)
+        filepath = self.filepath.format(epoch=epoch + 1, **names)
         if self.save_best_only:
             current = self._monitor.value(logs)
             if current is None:

@@ -38,8 +38,24 @@ class Monitor:
 
     def value(self, logs):
         """The monitored value in ``logs``, or None (with a warning naming the available keys)."""
-        current = (logs or {}).get(self.monitor)
+        logs = logs or {}
+        current = logs.get(self.monitor)
+        if current is None:  # tf.keras 1.x logs metrics=["accuracy"] as "acc", kflow keeps the name given
+            current = logs.get(accuracy_alias(self.monitor))
         if current is None:
             warnings.warn("%s is conditioned on metric `%s` which is not available. Available metrics are: %s"
                           % (self.owner, self.monitor, ",".join(sorted(logs or {}))), RuntimeWarning)
         return current
+
+
+def accuracy_alias(name):
+    """The other spelling of an accuracy log key: "val_acc" <-> "val_accuracy" (else ``name`` itself).
+
+    A TF 1.x program compiled with ``metrics=["accuracy"]`` monitors "val_acc"; a TF 2 one compiled
+    with ``["acc"]`` may monitor "val_accuracy". Either finds the value kflow logged.
+    """
+    if name.endswith("_accuracy") or name == "accuracy":
+        return name[:-len("accuracy")] + "acc"
+    if name.endswith("_acc") or name == "acc":
+        return name + "uracy"
+    return name

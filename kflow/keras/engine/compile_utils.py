@@ -13,7 +13,7 @@ Example:
 """
 from kflow.engine import dtypes
 from kflow.engine.ops import math_ops as M
-from kflow.engine.ops.array_ops import ones_like
+from kflow.engine.ops.array_ops import fill, ones_like, shape
 from kflow.engine.ops.comparison_ops import not_equal
 from kflow.engine.ops.constant_op import placeholder, placeholder_with_default
 from kflow.engine.ops.reduction_ops import reduce_mean
@@ -52,36 +52,43 @@ class CompiledLoss:
         metrics_tensors: tensors matching ``metrics_names[1:]``.
     """
 
-    def __init__(self, model, loss, metrics=None, loss_weights=None, custom_objects=None):
+    def __init__(self, model, loss, metrics=None, loss_weights=None, custom_objects=None, weighted_metrics=None):
         names = model.output_names
         self.loss_functions = [losses_mod.get(l, custom_objects) for l in per_output(loss, names, "loss")]
         if any(fn is None for fn in self.loss_functions):
             raise ValueError("Each model output needs a loss; got loss=%r for outputs %s." % (loss, names))
         weights = per_output(loss_weights if loss_weights is not None else 1.0, names, "loss_weights", 1.0)
         metric_lists = per_output(metrics or [], names, "metrics", [])
+        weighted_lists = per_output(weighted_metrics or [], names, "metrics", [])
         self.targets, self.sample_weights = [], []
         self.metrics_names, self.metrics_tensors = ["loss"], []
         output_losses, metric_entries = [], []
         g = model.graph
         with g.as_default():
-            for out, name, fn, w, mlist in zip(model.outputs, names, self.loss_functions, weights, metric_lists):
+            for out, name, fn, w, mlist, wlist in zip(model.outputs, names, self.loss_functions, weights,
+                                                      metric_lists, weighted_lists):
                 target = self._target_for(out, name, fn)
                 self.targets.append(target)
                 with g.name_scope(name + "_loss"):
                     per_sample = fn(target, out)
                     if per_sample.shape.ndims and per_sample.shape.ndims > 1:  # e.g. temporal outputs
                         per_sample = reduce_mean(per_sample, axis=list(range(1, per_sample.shape.ndims)))
+                    elif per_sample.shape.ndims == 0:  # a loss that already averaged: Keras broadcasts it
+                        per_sample = fill(shape(out)[:1], per_sample)
                     sw = placeholder_with_default(ones_like(per_sample), [None], name=name + "_sample_weights")
                     self.sample_weights.append(sw)
-                    weighted = reduce_mean(per_sample * sw) / M.maximum(
-                        reduce_mean(M.cast(not_equal(sw, 0.0), per_sample.dtype)), 1e-7)
+                    weighted = _weighted_mean(per_sample, sw)
                 output_losses.append((name, w, weighted))
-                for ident in (mlist if isinstance(mlist, (list, tuple)) else [mlist]):
+                # weighted_metrics average like the loss (sample/class weights), logged "weighted_<name>" as TF1
+                entries = [(i, False) for i in _as_list(mlist)] + [(i, True) for i in _as_list(wlist)]
+                for ident, use_weights in entries:
                     mname, mfn = metrics_mod.resolve(ident, fn, out.shape.as_list() if out.shape.ndims else None,
                                                      custom_objects)
+                    mname = "weighted_" + mname if use_weights else mname
                     with g.name_scope(name + "_" + _scope_name(mname)):
-                        metric_entries.append((name + "_" + mname if len(names) > 1 else mname,
-                                               reduce_mean(mfn(target, out))))
+                        value = mfn(target, out)
+                        value = _weighted_mean(value, sw) if use_weights else reduce_mean(value)
+                        metric_entries.append((name + "_" + mname if len(names) > 1 else mname, value))
             total = None
             for _, w, l in output_losses:
                 term = l if w == 1.0 else l * float(w)
@@ -106,6 +113,15 @@ class CompiledLoss:
 
     def is_sparse(self, index):
         return self.loss_functions[index] in _SPARSE_LOSSES
+
+
+def _as_list(x):
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def _weighted_mean(per_sample, sw):
+    """Keras's weighted mean: ``mean(x * w) / mean(w != 0)`` (zero weights drop samples)."""
+    return reduce_mean(per_sample * sw) / M.maximum(reduce_mean(M.cast(not_equal(sw, 0.0), per_sample.dtype)), 1e-7)
 
 
 def _scope_name(name):

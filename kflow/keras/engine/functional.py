@@ -11,6 +11,8 @@ Example:
     >>> model = kf.keras.Model(x, kf.keras.layers.Dense(10, activation="softmax")(h))
     >>> clone = kf.keras.Model.from_config(model.get_config())
 """
+import inspect
+
 from kflow.engine.graph import Graph
 from kflow.keras.engine.input_layer import InputLayer
 from kflow.keras.engine.network import Network
@@ -146,7 +148,11 @@ def layer_class(class_name, custom_objects=None):
 
 
 def deserialize_layer(entry, custom_objects=None):
-    return layer_class(entry["class_name"], custom_objects).from_config(entry["config"])
+    cls = layer_class(entry["class_name"], custom_objects)
+    # As Keras does: layers whose from_config takes custom_objects (Lambda looks up its function there) get them.
+    if "custom_objects" in inspect.signature(cls.from_config).parameters:
+        return cls.from_config(entry["config"], custom_objects=custom_objects)
+    return cls.from_config(entry["config"])
 
 
 def from_config(cls, config, custom_objects=None):

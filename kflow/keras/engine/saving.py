@@ -159,6 +159,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
             "optimizer_config": optimizers_mod.serialize(model.optimizer),
             "loss": _serialize_fns(args["loss"], losses_mod.serialize),
             "metrics": _serialize_fns(args["metrics"], metrics_mod.serialize),
+            "weighted_metrics": _serialize_fns(args.get("weighted_metrics"), metrics_mod.serialize),
             "loss_weights": args["loss_weights"]}, default=_json_default)
         weights = model.optimizer.weights
         if weights:
@@ -199,15 +200,19 @@ def load_model(filepath, custom_objects=None, compile=True):
         tc = json.loads(training_config)
         model.compile(optimizer=optimizers_mod.deserialize(tc["optimizer_config"], custom_objects),
                       loss=tc["loss"], metrics=tc["metrics"], loss_weights=tc["loss_weights"],
+                      weighted_metrics=tc.get("weighted_metrics"),
                       custom_objects=custom_objects)
         if "optimizer_weights" in f:
             g = f["optimizer_weights"]
             names = _get_attr(g, "weight_names")
             model._function("train")  # creates the optimizer's slots
-            own = [w.name for w in model.optimizer.weights]
-            if own != names:
+            # Matched by order and shape, as Keras does: names differ when the saved model was recompiled
+            # (its slots were then uniquified, "dense/kernel/Adam_2").
+            values = [g[str(i)][()] for i in range(len(names))]
+            own = model.optimizer.weights
+            if [v.shape for v in values] != [tuple(w.shape.as_list()) for w in own]:
                 warnings.warn("Optimizer weights in %s (%s) do not match the model's (%s); optimizer state not "
-                              "restored." % (filepath, names, own), RuntimeWarning)
+                              "restored." % (filepath, names, [w.name for w in own]), RuntimeWarning)
             else:
-                model.optimizer.set_weights([g[str(i)][()] for i in range(len(names))])
+                model.optimizer.set_weights(values)
     return model

@@ -30,6 +30,9 @@ class Sequential(Model):
 
     def add(self, layer):
         """Appends a layer; builds the model when the input shape becomes known."""
+        origin = getattr(layer, "_keras_history", None)
+        if origin is not None and isinstance(origin[0], InputLayer):  # a kf.keras.Input(...) tensor: its layer
+            layer = origin[0]
         if isinstance(layer, InputLayer):  # model.add(InputLayer(input_shape=...)) fixes the input
             if self._layers or self.built:
                 raise ValueError("An InputLayer can only be the first layer of a Sequential model.")

@@ -86,13 +86,15 @@ class Model(Network):
                 list/dict of those, one per output.
             metrics: e.g. ["accuracy"] or ["acc", "mae", my_fn]; a dict by output name for several outputs.
             loss_weights: a list/dict of per-output loss weights.
+            weighted_metrics: metrics averaged with the sample/class weights, as the loss is (logged as
+                "weighted_<name>", as in tf.keras 1.x).
         """
         if target_tensors is not None or sample_weight_mode is not None:
             raise NotImplementedError("target_tensors and sample_weight_mode are not supported by kflow.")
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
         self._compile_args = dict(loss=loss, metrics=metrics, loss_weights=loss_weights,
-                                  custom_objects=kwargs.pop("custom_objects", None))
+                                  weighted_metrics=weighted_metrics, custom_objects=kwargs.pop("custom_objects", None))
         self._compiled = None
         self._functions = {}
 

@@ -102,6 +102,14 @@ def test_argument_errors_without_inputs(fn, fragment):
         fn()
 
 
+@pytest.mark.parametrize("value", [None, {"a": 1.0}, [1.0, None], object()], ids=["none", "dict", "list", "object"])
+def test_non_tensor_objects_do_not_convert_to_string_constants(value):
+    # TF raises "Failed to convert object of type ... to Tensor"; these once became scalar string constants
+    with pytest.raises(TypeError, match="Failed to convert object of type"):
+        kf.convert_to_tensor(value)
+    assert kf.constant(np.array([b"a", "b"], dtype=object)).dtype is kf.string  # object arrays of strings do
+
+
 def test_clip_by_global_norm_rejects_a_tensor():
     with pytest.raises(TypeError, match="sequence"):
         kf.clip_by_global_norm(kf.constant([1.0]), 1.0)

@@ -1,0 +1,54 @@
+"""``kf.keras.utils``: to_categorical, normalize and Sequence, as in Keras.
+
+Example:
+    >>> y_train = kf.keras.utils.to_categorical(y_train, 10)     # one-hot rows, float32
+    >>> class Batches(kf.keras.utils.Sequence):
+    ...     def __len__(self): return 10
+    ...     def __getitem__(self, i): return x[i * 32:(i + 1) * 32], y[i * 32:(i + 1) * 32]
+    >>> model.fit(Batches(), epochs=2)
+"""
+import numpy as np
+
+
+def to_categorical(y, num_classes=None, dtype="float32"):
+    """One-hot encodes class ids ``y`` (any shape; a trailing axis of size 1 is dropped, as Keras does)."""
+    y = np.array(y, dtype="int")
+    shape = y.shape
+    if shape and shape[-1] == 1 and len(shape) > 1:
+        shape = shape[:-1]
+    y = y.ravel()
+    if num_classes is None:
+        num_classes = int(np.max(y)) + 1 if y.size else 0
+    if y.size and (y.min() < 0 or y.max() >= num_classes):
+        raise ValueError("to_categorical: class ids must be in [0, %d); got min %d, max %d."
+                         % (num_classes, y.min(), y.max()))
+    out = np.zeros((y.shape[0], num_classes), dtype=dtype)
+    out[np.arange(y.shape[0]), y] = 1
+    return out.reshape(shape + (num_classes,))
+
+
+def normalize(x, axis=-1, order=2):
+    """``x`` divided by its ``order``-norm along ``axis`` (zero norms left as they are)."""
+    norm = np.atleast_1d(np.linalg.norm(x, order, axis))
+    norm[norm == 0] = 1
+    return x / np.expand_dims(norm, axis)
+
+
+class Sequence:
+    """A dataset of batches: override ``__len__`` (batches per epoch) and ``__getitem__(index)`` -> ``(x, y)``
+    (or ``(x, y, sample_weight)``). ``fit`` runs one pass per epoch; ``on_epoch_end`` runs after each pass.
+    """
+
+    def __getitem__(self, index):
+        raise NotImplementedError
+
+    def __len__(self):
+        raise NotImplementedError
+
+    def on_epoch_end(self):
+        """Called after each full pass (e.g. to reshuffle)."""
+
+    def __iter__(self):
+        for index in range(len(self)):
+            yield self[index]
+        self.on_epoch_end()

@@ -1,0 +1,136 @@
+"""Merge layers: combine a list of tensors into one (Add, Subtract, Multiply, Average, Maximum, Minimum,
+Concatenate), plus Keras's lowercase functional forms (``add([a, b])``, ``concatenate([a, b])``).
+
+Element-wise merges need inputs of one shape (broadcasting as the ops do); Concatenate joins along
+``axis`` (default the last). They have no weights, so they only combine kflow ops, whose gradients
+are registered with them.
+
+Example:
+    >>> a, b = kf.keras.Input(shape=(8,)), kf.keras.Input(shape=(8,))
+    >>> h = kf.keras.layers.Concatenate()([a, b])     # [None, 16]
+    >>> s = kf.keras.layers.Add()([a, b])             # [None, 8]
+"""
+import functools
+
+from kflow.engine import shapes
+from kflow.engine.ops import math_ops
+from kflow.engine.ops.concat_ops import concat
+from kflow.engine.ops.constant_op import convert_to_tensor
+from kflow.layers.base import Layer
+
+
+class _Merge(Layer):
+    """Checks the input list, then folds ``_merge(a, b)`` over it."""
+
+    _min_inputs = 2
+    _max_inputs = None
+
+    def _check(self, inputs):
+        """Raises unless ``inputs`` (tensors or shapes) is a list of an allowed length."""
+        if not isinstance(inputs, (list, tuple)):
+            raise ValueError("A merge layer (%s) should be called on a list of inputs; got %r."
+                             % (type(self).__name__, inputs))
+        n = len(inputs)
+        if n < self._min_inputs or (self._max_inputs is not None and n > self._max_inputs):
+            raise ValueError("%s expects %s inputs; got %d." % (
+                type(self).__name__, self._min_inputs if self._max_inputs == self._min_inputs
+                else "at least %d" % self._min_inputs, n))
+        return inputs
+
+    def build(self, input_shape):
+        self._check(input_shape)
+        super().build(input_shape)
+
+    def call(self, inputs):
+        return functools.reduce(self._merge, [convert_to_tensor(x) for x in self._check(inputs)])
+
+    def _merge(self, a, b):
+        raise NotImplementedError
+
+    def compute_output_shape(self, input_shape):
+        return shapes.as_shape(self._check(input_shape)[0])
+
+
+class Add(_Merge):
+    """The element-wise sum of the inputs."""
+
+    def _merge(self, a, b):
+        return math_ops.add(a, b)
+
+
+class Subtract(_Merge):
+    """``inputs[0] - inputs[1]`` (exactly two inputs)."""
+
+    _max_inputs = 2
+
+    def _merge(self, a, b):
+        return math_ops.subtract(a, b)
+
+
+class Multiply(_Merge):
+    """The element-wise product of the inputs."""
+
+    def _merge(self, a, b):
+        return math_ops.multiply(a, b)
+
+
+class Maximum(_Merge):
+    """The element-wise maximum of the inputs."""
+
+    def _merge(self, a, b):
+        return math_ops.maximum(a, b)
+
+
+class Minimum(_Merge):
+    """The element-wise minimum of the inputs."""
+
+    def _merge(self, a, b):
+        return math_ops.minimum(a, b)
+
+
+class Average(_Merge):
+    """The element-wise mean of the inputs."""
+
+    def call(self, inputs):
+        tensors = [convert_to_tensor(x) for x in self._check(inputs)]
+        return functools.reduce(math_ops.add, tensors) / float(len(tensors))
+
+
+class Concatenate(_Merge):
+    """Joins the inputs along ``axis`` (default -1, the features)."""
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis
+
+    def call(self, inputs):
+        return concat([convert_to_tensor(x) for x in self._check(inputs)], axis=self.axis)
+
+    def compute_output_shape(self, input_shape):
+        dims = [list(shapes.as_shape(s).dims) for s in self._check(input_shape)]
+        out = list(dims[0])
+        axis = self.axis % len(out)
+        sizes = [d[axis] for d in dims]
+        out[axis] = None if any(s is None for s in sizes) else sum(sizes)
+        return shapes.TensorShape(out)
+
+    def get_config(self):
+        return dict(super().get_config(), axis=self.axis)
+
+
+def _functional(cls):
+    def merge(inputs, **kwargs):
+        return cls(**kwargs)(inputs)
+
+    merge.__name__ = cls.__name__.lower()
+    merge.__doc__ = "Functional form of ``%s``: ``%s(inputs, **kwargs)``." % (cls.__name__, merge.__name__)
+    return merge
+
+
+add = _functional(Add)
+subtract = _functional(Subtract)
+multiply = _functional(Multiply)
+maximum = _functional(Maximum)
+minimum = _functional(Minimum)
+average = _functional(Average)
+concatenate = _functional(Concatenate)
