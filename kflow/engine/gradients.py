@@ -47,12 +47,12 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
             if all(gr is None for gr in out_grads):
                 continue
             try:
-                fn = gradient_function(op.type)
+                fn = gradient_function(op._gradient_type)
             except KeyError:
                 raise LookupError(
                     "No gradient defined for operation '%s' (op type: %s), created at %s. Register one with "
                     "@kf.RegisterGradient(%r) or wrap the input in kf.stop_gradient." % (
-                        op.name, op.type, op.created_at, op.type)) from None
+                        op.name, op._gradient_type, op.created_at, op._gradient_type)) from None
             if fn is None:
                 continue
             with g.name_scope(op.name + "_grad"):

@@ -47,6 +47,7 @@ class Graph:
         self._collections = {}
         self._finalized = False
         self._cond_context = None
+        self._gradient_override_map = {}  # op type -> registered gradient name
         self._lock = threading.RLock()
         self.seed = None
 
@@ -153,6 +154,17 @@ class Graph:
             yield
         finally:
             self._device_stack.pop()
+
+    @contextlib.contextmanager
+    def gradient_override_map(self, op_type_map):
+        """Ops of the mapped types created inside use another registered gradient (TF1's straight-through
+        trick: ``with g.gradient_override_map({"Sign": "Identity"}): y = kf.sign(x)``)."""
+        saved = self._gradient_override_map
+        self._gradient_override_map = dict(saved, **op_type_map)
+        try:
+            yield
+        finally:
+            self._gradient_override_map = saved
 
     def _current_device(self):
         for d in reversed(self._device_stack):

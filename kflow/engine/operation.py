@@ -40,6 +40,7 @@ class Operation:
         self._bind = bind
         self.device = graph._current_device()
         self._cond_context = graph._cond_context
+        self._gradient_type = graph._gradient_override_map.get(op_type, op_type)  # the gradient to use
         self._traceback = _user_frame()
         self._id = -1
         # True when an output is (or may alias) persistent session state, e.g. a variable's buffer:

@@ -76,6 +76,8 @@ class Session:
         if self._closed:
             raise RuntimeError("Attempted to use a closed Session.")
         feed_dict = feed_dict or {}
+        if any(isinstance(k, tuple) for k in feed_dict):
+            feed_dict = _flatten_feed(feed_dict)
         structure = self._fetch_structure(fetches)
         feed_keys = tuple(feed_dict)
         key = (structure.key, feed_keys)
@@ -224,6 +226,21 @@ def _session_for(session, element):
 class FeedError(errors.InvalidArgumentError, ValueError):
     """A value that cannot be fed (shape, dtype): kf.errors.InvalidArgumentError, and also the ValueError
     TF 1.x's Session.run raises, so either ``except`` clause of user code catches it."""
+
+
+def _flatten_feed(feed_dict):
+    """Feeds keyed by nested tuples of tensors (an RNN state: ``{cell.zero_state(...): state}``) become one
+    feed per tensor, as TF1's Session.run allows; the value must have the key's structure."""
+    out = {}
+    for k, v in feed_dict.items():
+        if not isinstance(k, tuple):
+            out[k] = v
+            continue
+        if not isinstance(v, (tuple, list)) or len(v) != len(k):
+            raise ValueError("The feed for the nested key %r must be a tuple or list of %d values (its structure), "
+                             "got %s" % (k, len(k), type(v).__name__))
+        out.update(_flatten_feed(dict(zip(k, v))))
+    return out
 
 
 def _feed_checker(t):

@@ -110,7 +110,7 @@ class Variable:
 
         with self.graph.as_default(), self.graph.control_dependencies(None):
             op = make_op("InitializedValue", [self._initial_value], None, [(self.dtype, self.shape)],
-                         var_op.name + "/initialized_value", bind=bind)
+                         var_op.name + "/initialized_value", attrs={"var": var_op}, bind=bind)  # runs by its buffer
         op._output_is_state = True  # may be the variable's own buffer: fetches get a copy
         return op.outputs[0]
 

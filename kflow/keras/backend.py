@@ -38,6 +38,11 @@ def set_epsilon(value):
     _EPSILON = float(value)
 
 
+def image_data_format():
+    """Always "channels_last" (NHWC): kflow's image layers default to it (Keras programs branch on this)."""
+    return "channels_last"
+
+
 def get_session(graph=None):
     """The Keras session of ``graph`` (default: the default graph), created on first use."""
     graph = graph if graph is not None else graph_mod.get_default_graph()
@@ -93,6 +98,43 @@ def batch_get_value(xs):
 def batch_set_value(pairs):
     for x, value in pairs:
         set_value(x, value)
+
+
+class Function:
+    """``K.function(inputs, outputs, updates)``: ``f(values) -> [output values]``, one run in the Keras session.
+
+    Example (Keras FAQ: a layer's output; 0 feeds the learning phase for test mode):
+        >>> f = K.function([model.layers[0].input, K.learning_phase()], [model.layers[3].output])
+        >>> layer_output = f([x, 0])[0]
+    """
+
+    def __init__(self, inputs, outputs, updates=None, name=None):
+        self.outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+        graph = (self.outputs + list(inputs))[0].graph
+        # K.learning_phase() is the default graph's flag; a Sequential model has its own graph: use its flag
+        self.inputs = [learning_phase(graph) if t.graph is not graph and _LEARNING_PHASES.get(t.graph) is t else t
+                       for t in inputs]
+        self._session = get_session(graph)
+        fetches = tuple(self.outputs)
+        if updates:
+            from kflow.engine.ops.control_flow_ops import group
+
+            with graph.as_default():
+                fetches += (group(*updates),)
+        self._fetches = fetches
+
+    def __call__(self, values):
+        if len(values) != len(self.inputs):
+            raise ValueError("This function takes %d input values (%s); got %d."
+                             % (len(self.inputs), [t.name for t in self.inputs], len(values)))
+        # values take the placeholders' dtypes, as Keras converts them (0/1 for the learning phase flag)
+        feed = {t: np.asarray(v, dtype=t.dtype.as_numpy_dtype) for t, v in zip(self.inputs, values)}
+        out = self._session.run(self._fetches, feed)
+        return list(out[:len(self.outputs)])
+
+
+def function(inputs, outputs, updates=None, **kwargs):
+    return Function(inputs, outputs, updates=updates, name=kwargs.get("name"))
 
 
 # The tensor functions (K.mean, K.square, ...) live beside, in backend_ops.

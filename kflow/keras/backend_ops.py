@@ -11,7 +11,7 @@ Example:
 from kflow.engine import dtypes
 from kflow.engine.ops import array_ops, clip_ops, comparison_ops, concat_ops, math_ops, nn_ops, xent_ops
 from kflow.engine.ops import reduction_ops as R
-from kflow.engine.ops import gather_ops, shape_ops, unary_math_ops as U
+from kflow.engine.ops import gather_ops, random_ops, shape_ops, unary_math_ops as U
 from kflow.engine.ops.constant_op import constant as _constant, convert_to_tensor, placeholder as _placeholder
 from kflow.engine.ops.control_flow_ops import stop_gradient
 from kflow.engine.variables import Variable
@@ -28,8 +28,8 @@ def _reduce(op):
     return reduce
 
 
-mean, sum, max, min, prod = (_reduce(op) for op in (R.reduce_mean, R.reduce_sum, R.reduce_max, R.reduce_min,  # noqa: A001
-                                                    R.reduce_prod))
+mean, sum, max, min, prod = (_reduce(op) for op in (  # noqa: A001 - Keras's names
+    R.reduce_mean, R.reduce_sum, R.reduce_max, R.reduce_min, R.reduce_prod))
 any, all = (_reduce(op) for op in (R.reduce_any, R.reduce_all))  # noqa: A001
 
 square, sqrt, abs, exp, log, sign, round = (U.square, U.sqrt, U.abs, U.exp, U.log, U.sign, U.round)  # noqa: A001
@@ -128,6 +128,15 @@ def placeholder(shape=None, ndim=None, dtype=None, name=None):
     return _placeholder(dtype or dtypes.float32, shape, name=name)
 
 
+def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    """Normal draws (new each run), e.g. the sampling layer of a variational autoencoder."""
+    return random_ops.random_normal(shape, mean=mean, stddev=stddev, dtype=dtype or dtypes.float32, seed=seed)
+
+
+def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+    return random_ops.random_uniform(shape, minval=minval, maxval=maxval, dtype=dtype or dtypes.float32, seed=seed)
+
+
 def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     """Keras's backend form (``target`` first); ``output`` holds probabilities unless ``from_logits``."""
     from kflow.keras import losses
@@ -156,5 +165,6 @@ __all__ = ["mean", "sum", "max", "min", "prod", "any", "all", "square", "sqrt", 
            "greater_equal", "less", "less_equal", "ones_like", "zeros_like", "reshape", "one_hot", "gather",
            "transpose", "tile", "expand_dims", "stack", "relu", "elu", "softplus", "pow", "clip", "argmax",
            "argmin", "squeeze", "concatenate", "flatten", "batch_flatten", "dot", "softmax", "shape", "int_shape",
-           "ndim", "dtype", "constant", "variable", "placeholder", "stop_gradient", "categorical_crossentropy",
+           "ndim", "dtype", "constant", "variable", "placeholder", "stop_gradient", "random_normal", "random_uniform",
+           "categorical_crossentropy",
            "sparse_categorical_crossentropy", "binary_crossentropy"]

@@ -151,6 +151,31 @@ class Adagrad(Optimizer):
         return update_rules.KerasAdagrad(lr, epsilon=eps)  # Keras's form (zero start, epsilon), not TF1's
 
 
+class Adadelta(Optimizer):
+    """Keras's Adadelta (default ``lr=1.0``, ``rho=0.95``), as in the Keras MNIST CNN example."""
+
+    _defaults = {"rho": 0.95, "epsilon": None}
+    _default_lr = 1.0
+
+    def _make(self, lr):
+        eps = self.config["epsilon"] if self.config["epsilon"] is not None else K.epsilon()
+        return update_rules.KerasAdadelta(lr, rho=self.config["rho"], epsilon=eps)
+
+
+class Adamax(Optimizer):
+    """Keras's Adamax (Adam with the infinity norm; default ``lr=0.002``)."""
+
+    _defaults = {"beta_1": 0.9, "beta_2": 0.999, "epsilon": None}
+    _default_lr = 0.002
+
+    def _make(self, lr):
+        c = self.config
+        eps = c["epsilon"] if c["epsilon"] is not None else K.epsilon()
+        # bias correction of the step about to run: iterations counts the steps done so far
+        lr_t = lr / (1.0 - M.pow(float(c["beta_1"]), M.cast(self.iterations, dtypes.float32) + 1.0))
+        return update_rules.KerasAdamax(lr_t, beta_1=c["beta_1"], beta_2=c["beta_2"], epsilon=eps)
+
+
 class TFOptimizer(Optimizer):
     """Wraps a ``kf.train`` optimizer given directly to ``compile`` (its learning rate stays its own)."""
 
@@ -174,15 +199,15 @@ class TFOptimizer(Optimizer):
                                   "use kf.keras.optimizers.* or save with include_optimizer=False.")
 
 
-sgd, adam, rmsprop, adagrad = SGD, Adam, RMSprop, Adagrad
+sgd, adam, rmsprop, adagrad, adadelta, adamax = SGD, Adam, RMSprop, Adagrad, Adadelta, Adamax
 
-_BY_NAME = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adagrad": Adagrad,
+_BY_NAME = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adagrad": Adagrad, "adadelta": Adadelta, "adamax": Adamax,
             "momentum": lambda: SGD(lr=0.01, momentum=0.9)}
 
 
 def get(identifier):
-    """An optimizer from a name ("adam", "sgd", "rmsprop", "adagrad", "momentum"), a Keras optimizer,
-    or a ``kf.train`` optimizer (wrapped)."""
+    """An optimizer from a name ("adam", "sgd", "rmsprop", "adagrad", "adadelta", "adamax", "momentum"), a Keras
+    optimizer, or a ``kf.train`` optimizer (wrapped)."""
     if isinstance(identifier, Optimizer):
         return identifier
     if isinstance(identifier, str):
@@ -202,7 +227,7 @@ def serialize(optimizer):
 
 
 def deserialize(config, custom_objects=None):
-    classes = {c.__name__: c for c in (SGD, Adam, RMSprop, Adagrad)}
+    classes = {c.__name__: c for c in (SGD, Adam, RMSprop, Adagrad, Adadelta, Adamax)}
     classes.update(custom_objects or {})
     cls = classes.get(config["class_name"])
     if cls is None:

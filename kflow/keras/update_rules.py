@@ -1,4 +1,5 @@
-"""Keras's own RMSprop and Adagrad updates, which differ from TF1's ``tf.train`` forms.
+"""Keras's own RMSprop and Adagrad updates, which differ from TF1's ``tf.train`` forms, and Keras's
+Adadelta and Adamax (which ``kf.train`` does not have).
 
 Keras (and tf.keras 1.x ``tf.keras.optimizers``) starts the accumulators at zero and adds
 epsilon outside the square root: ``a = rho*a + (1-rho)*g*g; p -= lr * g / (sqrt(a) + eps)``.
@@ -16,42 +17,100 @@ from kflow.train.fused_update import fused_update
 from kflow.train.optimizer import Optimizer
 
 
-class KerasRMSprop(Optimizer):
+class _KerasRule(Optimizer):
+    """One fused op per variable running ``_rule`` over the variable, its zero-started slots and the
+    hyperparameters (given to ``__init__`` in ``_hyper_names`` order, after the learning rate)."""
+
+    _hyper_names, _slot_names, _op_type, _scratch = (), (), None, 1
+
+    def __init__(self, learning_rate, **hypers):
+        super().__init__(False, type(self).__name__.replace("Keras", ""))
+        self._values = [learning_rate] + [hypers[n] for n in self._hyper_names]
+
+    def _create_slots(self, var_list):
+        for v in var_list:
+            for slot in self._slot_names:
+                self._zeros_slot(v, slot, self._name)
+
+    def _prepare(self):
+        self._hypers = [self._hyper(h) for h in self._values]
+
+    def _apply_dense(self, grad, var):
+        slots = [self.get_slot(var, n) for n in self._slot_names]
+        return fused_update(self._op_type, var, grad, slots, self._hypers, type(self)._rule, scratch=self._scratch)
+
+
+class KerasRMSprop(_KerasRule):
     """``a = rho*a + (1-rho)*g*g; p -= lr * g / (sqrt(a) + epsilon)``; slot "rms" starts at zero."""
 
-    def __init__(self, learning_rate, rho=0.9, epsilon=1e-7, name="RMSprop"):
-        super().__init__(False, name)
-        self._learning_rate, self._rho, self._epsilon = learning_rate, rho, epsilon
+    _hyper_names, _slot_names, _op_type = ("rho", "epsilon"), ("rms",), "KerasApplyRMSprop"
 
-    def _create_slots(self, var_list):
-        for v in var_list:
-            self._zeros_slot(v, "rms", self._name)
-
-    def _prepare(self):
-        self._hypers = [self._hyper(h) for h in (self._learning_rate, self._rho, self._epsilon)]
-
-    def _apply_dense(self, grad, var):
-        return fused_update("KerasApplyRMSprop", var, grad, [self.get_slot(var, "rms")], self._hypers,
-                            _rmsprop_rule, scratch=1)
+    @staticmethod
+    def _rule(var, acc, grad, lr, rho, epsilon, tmp):
+        acc *= rho
+        np.multiply(grad, grad, out=tmp)
+        tmp *= 1.0 - rho
+        acc += tmp
+        _scaled_step(var, acc, grad, lr, epsilon, tmp)
 
 
-class KerasAdagrad(Optimizer):
+class KerasAdagrad(_KerasRule):
     """``a += g*g; p -= lr * g / (sqrt(a) + epsilon)``; slot "accumulator" starts at zero."""
 
-    def __init__(self, learning_rate, epsilon=1e-7, name="Adagrad"):
-        super().__init__(False, name)
-        self._learning_rate, self._epsilon = learning_rate, epsilon
+    _hyper_names, _slot_names, _op_type = ("epsilon",), ("accumulator",), "KerasApplyAdagrad"
 
-    def _create_slots(self, var_list):
-        for v in var_list:
-            self._zeros_slot(v, "accumulator", self._name)
+    @staticmethod
+    def _rule(var, acc, grad, lr, epsilon, tmp):
+        np.multiply(grad, grad, out=tmp)
+        acc += tmp
+        _scaled_step(var, acc, grad, lr, epsilon, tmp)
 
-    def _prepare(self):
-        self._hypers = [self._hyper(h) for h in (self._learning_rate, self._epsilon)]
 
-    def _apply_dense(self, grad, var):
-        return fused_update("KerasApplyAdagrad", var, grad, [self.get_slot(var, "accumulator")], self._hypers,
-                            _adagrad_rule, scratch=1)
+class KerasAdadelta(_KerasRule):
+    """``a = rho*a + (1-rho)*g*g; u = g*sqrt(d + eps)/sqrt(a + eps); p -= lr*u; d = rho*d + (1-rho)*u*u``."""
+
+    _hyper_names, _slot_names, _op_type = ("rho", "epsilon"), ("accumulator", "delta_accumulator"), \
+        "KerasApplyAdadelta"
+    _scratch = 2
+
+    @staticmethod
+    def _rule(var, acc, delta, grad, lr, rho, epsilon, update, tmp):
+        acc *= rho
+        np.multiply(grad, grad, out=tmp)
+        tmp *= 1.0 - rho
+        acc += tmp
+        np.add(delta, epsilon, out=update)
+        np.sqrt(update, out=update)
+        update *= grad
+        np.add(acc, epsilon, out=tmp)
+        np.sqrt(tmp, out=tmp)
+        update /= tmp
+        np.multiply(update, lr, out=tmp)
+        var -= tmp
+        delta *= rho
+        np.multiply(update, update, out=tmp)
+        tmp *= 1.0 - rho
+        delta += tmp
+
+
+class KerasAdamax(_KerasRule):
+    """``m = b1*m + (1-b1)*g; u = max(b2*u, |g|); p -= lr_t * m / (u + eps)``; the learning rate given is the
+    bias-corrected ``lr / (1 - b1**t)`` (a tensor the Keras wrapper computes from its step count)."""
+
+    _hyper_names, _slot_names, _op_type = ("beta_1", "beta_2", "epsilon"), ("m", "u"), "KerasApplyAdamax"
+
+    @staticmethod
+    def _rule(var, m, u, grad, lr_t, beta_1, beta_2, epsilon, tmp):
+        m *= beta_1
+        np.multiply(grad, 1.0 - beta_1, out=tmp)
+        m += tmp
+        u *= beta_2
+        np.abs(grad, out=tmp)
+        np.maximum(u, tmp, out=u)
+        np.add(u, epsilon, out=tmp)
+        np.divide(m, tmp, out=tmp)
+        tmp *= lr_t
+        var -= tmp
 
 
 def _scaled_step(var, acc, grad, lr, epsilon, tmp):
@@ -61,17 +120,3 @@ def _scaled_step(var, acc, grad, lr, epsilon, tmp):
     np.divide(grad, tmp, out=tmp)
     tmp *= lr
     var -= tmp
-
-
-def _rmsprop_rule(var, acc, grad, lr, rho, epsilon, tmp):
-    acc *= rho
-    np.multiply(grad, grad, out=tmp)
-    tmp *= 1.0 - rho
-    acc += tmp
-    _scaled_step(var, acc, grad, lr, epsilon, tmp)
-
-
-def _adagrad_rule(var, acc, grad, lr, epsilon, tmp):
-    np.multiply(grad, grad, out=tmp)
-    acc += tmp
-    _scaled_step(var, acc, grad, lr, epsilon, tmp)

@@ -237,6 +237,20 @@ class Layer:
         """The outputs of the first call (Keras ``layer.output``)."""
         return self._first_node()[1]
 
+    def get_input_at(self, node_index):
+        """The inputs of call number ``node_index`` (a shared layer has one node per call)."""
+        return self._node(node_index)[0]
+
+    def get_output_at(self, node_index):
+        """The outputs of call number ``node_index``."""
+        return self._node(node_index)[1]
+
+    def _node(self, node_index):
+        if not -len(self._inbound_nodes) <= node_index < len(self._inbound_nodes):
+            raise ValueError("Asked to get a node at index %d of layer %s, but the layer has only %d inbound "
+                             "nodes." % (node_index, self._name, len(self._inbound_nodes)))
+        return self._inbound_nodes[node_index]
+
     def _first_node(self):
         if not self._inbound_nodes:
             raise AttributeError("Layer %s is not connected: it has not been called yet." % self._name)

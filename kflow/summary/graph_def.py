@@ -7,7 +7,7 @@ TF's ``Assign(ref, value)`` does), device, and attributes: ``T`` (the output
 dtype), ``dtype``/``shape`` of placeholders and variables, small constants'
 values, the op's simple attrs, and ``_output_shapes`` when asked.
 
-Importing this module installs ``Graph.as_graph_def`` (the engine does not
+Importing this module installs ``Graph.as_graph_def`` and ``Session.graph_def`` (the engine does not
 depend on this layer).
 
 Example:
@@ -27,6 +27,7 @@ import numpy as np
 from kflow.engine import dtypes, shapes
 from kflow.engine.graph import Graph
 from kflow.engine.operation import Operation
+from kflow.engine.session import Session
 from kflow.summary.proto_message import Field, Message
 from kflow.summary.tensor_proto import (DATA_TYPE_NAMES, TensorProto, TensorShapeProto, data_type_enum,
                                         make_tensor_proto, shape_proto)
@@ -162,6 +163,8 @@ def _as_graph_def(self, from_version=None, add_shapes=False):
 
 
 Graph.as_graph_def = _as_graph_def
+# TF1's ``sess.graph_def``, as in ``kf.train.write_graph(sess.graph_def, ...)`` and ``FileWriter(logdir, sess.graph_def)``
+Session.graph_def = property(lambda self: self.graph.as_graph_def(), doc="The session graph's GraphDef.")
 
 
 def write_graph(graph_or_graph_def, logdir, name, as_text=True):

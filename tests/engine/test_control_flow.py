@@ -51,6 +51,14 @@ def test_cond_nested_structures_with_dicts():
         assert feats["b"] == 2.0 and rest == [4.0]
         np.testing.assert_array_equal(feats["a"], [5, 6])
         assert sess.run(out[0]["b"], {p: True}) == 1.0
+    for pred in (True, False):
+        check_gradients(lambda a: _nested_cond_sum(kf.constant(pred), a), [np.array([0.3, -0.7])])
+
+
+def _nested_cond_sum(pred, a):
+    out = kf.cond(pred, lambda: {"s": a * 2.0, "t": (kf.sin(a), a * a)},
+                  lambda: {"t": (a * 3.0, kf.exp(a)), "s": a})
+    return out["s"] + out["t"][0] * out["t"][1]
 
 
 def test_cond_structure_mismatch_and_singleton_unpacking():

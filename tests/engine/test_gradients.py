@@ -88,3 +88,27 @@ def test_tensors_from_another_graph_are_rejected():
     x = kf.constant(2.0)
     with pytest.raises(ValueError, match="'foreign:0' must be from the same graph"):
         kf.gradients(x * x, [foreign])
+
+
+def test_gradient_override_map_straight_through_and_custom_gradients():
+    """TF1 idioms: ``{"Sign": "Identity"}`` (straight-through estimator) and a registered custom gradient."""
+    @kf.RegisterGradient("TestDoubledIdentityGrad")
+    def _doubled(op, grad):
+        return [2.0 * grad]
+
+    x = kf.constant([-1.5, 0.5, 2.0])
+    g = kf.get_default_graph()
+    with g.gradient_override_map({"Sign": "Identity", "Round": "TestDoubledIdentityGrad"}):
+        s = kf.sign(x)
+        r = kf.round(x)
+    plain = kf.sign(x)  # created outside the map: Sign's own gradient (zero)
+    w = kf.constant([1.0, -2.0, 3.0])
+    gs, gr, gp = _run([kf.gradients(kf.reduce_sum(s * w), x)[0], kf.gradients(kf.reduce_sum(r * w), x)[0],
+                       kf.gradients(kf.reduce_sum(plain * w), x)[0]])
+    np.testing.assert_array_equal(gs, [1.0, -2.0, 3.0])
+    np.testing.assert_array_equal(gr, [2.0, -4.0, 6.0])
+    np.testing.assert_array_equal(gp, [0.0, 0.0, 0.0])
+    with g.gradient_override_map({"Square": "NoSuchGradient"}):
+        y = kf.square(x)
+    with pytest.raises(LookupError, match="NoSuchGradient"):
+        kf.gradients(y, x)

@@ -207,3 +207,16 @@ def test_string_constants_fetch_as_bytes_like_tf():
     assert got_text == b"ab"
     assert got_words.tolist() == [b"a", "δ".encode("utf-8")]
     assert got_raw.tolist() == [b"x\x00"]  # trailing NUL bytes survive
+
+
+def test_feed_keyed_by_a_nested_tuple_of_tensors():
+    """TF1 feeds an RNN state by its structure: ``{model.initial_state: state}``."""
+    import collections
+    Pair = collections.namedtuple("Pair", ["c", "h"])
+    a, b, c = kf.placeholder(kf.float32, [2]), kf.placeholder(kf.float32, [2]), kf.placeholder(kf.float32, [])
+    state = (Pair(a, b), c)
+    total = kf.reduce_sum(a) + 10.0 * kf.reduce_sum(b) + 100.0 * c
+    with kf.Session() as sess:
+        assert sess.run(total, {state: (Pair([1.0, 2.0], [3.0, 4.0]), 5.0)}) == 3.0 + 70.0 + 500.0
+        with pytest.raises(ValueError, match="structure"):
+            sess.run(total, {state: np.zeros(2)})

@@ -95,6 +95,26 @@ def test_hooks(regression, tmp_path):
     assert est.get_variable_value("global_step") == 5
 
 
+def test_hooks_under_their_tf1_names(regression, tmp_path):
+    """TF1 code builds hooks as ``tf.train.LoggingTensorHook``, ``tf.train.StopAtStepHook``, ..."""
+    x, y = regression
+
+    class Steps(kf.train.SessionRunHook):
+        def begin(self):
+            self.seen = 0
+
+        def before_run(self, run_context):
+            return kf.train.SessionRunArgs(kf.train.get_global_step())
+
+        def after_run(self, run_context, run_values):
+            self.seen += 1
+
+    steps = Steps()
+    _est(tmp_path).train(input_fn(x, y), hooks=[steps, kf.train.StopAtStepHook(last_step=3)])
+    assert steps.seen == 3
+    assert kf.train.LoggingTensorHook is LoggingTensorHook and kf.train.NanTensorHook is kf.estimator.NanTensorHook
+
+
 def test_predict_keeps_a_warm_session(regression, tmp_path, monkeypatch):
     x, y = regression
     est = _est(tmp_path)

@@ -20,6 +20,7 @@ def test_reductions_and_elementwise_match_numpy():
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-6)
     assert K.int_shape(K.placeholder(shape=(None, 4))) == (None, 4) and K.ndim(x) == 2
+    assert K.image_data_format() == "channels_last"
 
 
 def test_dot_and_binary_crossentropy_values_and_gradients():

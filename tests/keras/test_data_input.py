@@ -116,3 +116,12 @@ def test_epoch_timing_splits_input_wait_from_compute(blobs):
     # fit peeks at the first batch (to learn its structure) before the epoch starts: 9 waits fall inside.
     assert timing["input_seconds"] >= 0.09 and timing["input_fraction"] > 0.5
     assert timing["compute_seconds"] > 0 and timing["seconds"] >= timing["input_seconds"] + timing["compute_seconds"]
+
+
+def test_single_input_and_target_given_in_one_element_lists(blobs):
+    # Keras reads [x] / [y] as the list of one array per input / output.
+    (x, y), (xv, yv) = blobs
+    model = mlp()
+    assert np.array_equal(model.predict([xv]), model.predict(xv))
+    assert np.allclose(model.evaluate([xv], [yv]), model.evaluate(xv, yv))
+    assert len(model.fit([x], [y], epochs=1, verbose=0).history["loss"]) == 1

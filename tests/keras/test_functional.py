@@ -32,6 +32,14 @@ def test_functional_layers_and_summary():
     lines = []
     model.summary(print_fn=lines.append)
     assert any(line.startswith("shared (Dense)") for line in lines)
+    # A branching model gets Keras's "Connected to" column, one line per inbound tensor
+    assert lines[2].split() == ["Layer", "(type)", "Output", "Shape", "Param", "#", "Connected", "to"]
+    shared_at = [i for i, line in enumerate(lines) if line.startswith("shared (Dense)")][0]
+    assert lines[shared_at].endswith("a[0][0]") and lines[shared_at + 1].strip() == "proj[0][0]"
+    assert any(line.startswith("reg (Dense)") and line.endswith("shared[1][0]") for line in lines)
+    chain, inp = [], kf.keras.Input(shape=(4,))
+    kf.keras.Model(inp, layers.Dense(2)(layers.Dense(3)(inp))).summary(print_fn=chain.append)
+    assert "Connected to" not in chain[2] and len(chain[1]) == 65
 
 
 def test_multi_input_multi_output_fit():
@@ -113,3 +121,39 @@ def test_learning_phase_switches_dropout():
     model.compile(kf.keras.optimizers.SGD(lr=0.0), "mse")  # a step that changes nothing
     train_losses = {round(model.train_on_batch(x, y), 6) for _ in range(4)}
     assert len(train_losses) > 1 and round(test_loss, 6) not in train_losses
+
+
+def test_model_add_loss_trains_without_targets():
+    # The Keras VAE pattern: the loss is built from the model's tensors, compile(optimizer) and fit(x).
+    rng = np.random.RandomState(0)
+    x = rng.rand(40, 6).astype(np.float32)
+    inp = kf.keras.Input(shape=(6,))
+    out = layers.Dense(6, activation="sigmoid")(layers.Dense(3, activation="relu")(inp))
+    model = kf.keras.Model(inp, out)
+    model.add_loss(kf.keras.backend.mean(kf.keras.backend.sum(kf.keras.backend.square(out - inp), axis=-1)))
+    model.compile(kf.keras.optimizers.Adam(lr=0.01))
+    assert model.metrics_names == ["loss"]
+    expected = np.square(model.predict(x) - x).sum(-1).mean()
+    assert np.isclose(model.evaluate(x, batch_size=40), expected, rtol=1e-5)
+    h = model.fit(x, epochs=5, batch_size=8, validation_data=(x, None), verbose=0)
+    assert set(h.history) == {"loss", "val_loss"} and h.history["loss"][-1] < h.history["loss"][0]
+    h = model.fit(kf.data.Dataset.from_tensor_slices(x).batch(8), epochs=1, verbose=0, validation_split=0.0)
+    assert np.isfinite(h.history["loss"][0])
+    assert np.isfinite(model.fit(x, epochs=1, validation_split=0.25, verbose=0).history["val_loss"][0])
+    with pytest.raises(ValueError, match="needs a loss"):
+        bare = kf.keras.Model(inp, out)
+        bare.compile("sgd")
+        bare.fit(x, verbose=0)
+
+
+def test_output_without_loss_takes_no_targets():
+    rng = np.random.RandomState(1)
+    x, y = rng.rand(20, 4).astype(np.float32), rng.rand(20, 1).astype(np.float32)
+    inp = kf.keras.Input(shape=(4,))
+    hidden = layers.Dense(3, name="hidden")(inp)
+    model = kf.keras.Model(inp, [hidden, layers.Dense(1, name="head")(hidden)])
+    model.compile("sgd", loss={"head": "mse"})
+    assert model.metrics_names == ["loss", "head_loss"]
+    _, pred = model.predict(x)
+    assert np.allclose(model.evaluate(x, {"head": y}, batch_size=20), [((pred - y) ** 2).mean()] * 2, rtol=1e-5)
+    assert np.isfinite(model.fit(x, [y], epochs=1, verbose=0).history["head_loss"][0])

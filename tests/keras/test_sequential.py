@@ -110,6 +110,39 @@ def test_get_set_weights_round_trip(blobs):
         a.set_weights([w.T if w.ndim == 2 else w for w in a.get_weights()])
 
 
+def test_get_weights_is_ordered_layer_by_layer_whatever_is_frozen():
+    # Keras: [dense kernel, bias, bn gamma, beta, moving mean, moving var, dense_1 kernel, bias]; freezing a
+    # layer must not reorder the list (a list saved before freezing loads after it).
+    model = kf.keras.Sequential([layers.Dense(3, input_shape=(2,)), layers.BatchNormalization(), layers.Dense(1)])
+    expected = [w for layer in model.layers for w in layer.get_weights()]
+    values = model.get_weights()
+    assert [v.shape for v in values] == [(2, 3), (3,), (3,), (3,), (3,), (3,), (3, 1), (1,)]
+    assert all(np.array_equal(a, b) for a, b in zip(values, expected))
+    model.layers[0].trainable = False
+    assert [v.shape for v in model.get_weights()] == [v.shape for v in values]
+    model.set_weights([v + 1.0 for v in values])
+    assert all(np.array_equal(a, b + 1.0) for a, b in zip(model.layers[2].get_weights(), values[6:]))
+
+
+def test_set_random_seed_makes_keras_runs_repeatable(blobs):
+    # TF1: np.random.seed + tf.set_random_seed repeat a run (init, dropout, shuffling), while models built
+    # one after the other still start from different weights.
+    (x, y), _ = blobs
+
+    def run():
+        kf.reset_default_graph()
+        np.random.seed(1)
+        kf.set_random_seed(2)
+        models = [kf.keras.Sequential([layers.Dense(8, activation="relu", input_shape=(8,)), layers.Dropout(0.5),
+                                       layers.Dense(3, activation="softmax")]) for _ in range(2)]
+        models[0].compile("adam", "sparse_categorical_crossentropy")
+        return models[0].fit(x, y, epochs=2, verbose=0).history["loss"], [m.get_weights()[0] for m in models]
+
+    (loss_a, (first_a, second_a)), (loss_b, (first_b, second_b)) = run(), run()
+    assert loss_a == loss_b and np.array_equal(first_a, first_b) and np.array_equal(second_a, second_b)
+    assert not np.allclose(first_a, second_a)
+
+
 def test_models_coexist(blobs):
     (x, y), _ = blobs
     a, b = mlp(), mlp()

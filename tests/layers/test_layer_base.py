@@ -64,6 +64,9 @@ def test_custom_layer_called_twice_shares_weights():
     other = Scale()
     other(x1)
     assert other.name == "scale_1" and other.w.name == "scale_1/w:0"
+    assert layer.get_input_at(0) is x1 and layer.get_output_at(1) is y2 and layer.get_output_at(-1) is y2
+    with pytest.raises(ValueError, match="only 2 inbound nodes"):
+        layer.get_output_at(2)
 
 
 def test_training_kwarg_only_passed_when_accepted():

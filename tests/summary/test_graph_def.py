@@ -77,6 +77,15 @@ def test_write_graph_text_and_binary(tmp_path):
         kf.train.write_graph("nope", str(tmp_path), "x.pbtxt")
 
 
+def test_session_graph_def_as_in_tf1(tmp_path):
+    """``kf.train.write_graph(sess.graph_def, ...)``: the session's graph as a GraphDef."""
+    _build()
+    with kf.Session() as sess:
+        assert sess.graph_def == kf.get_default_graph().as_graph_def()
+        path = kf.train.write_graph(sess.graph_def, str(tmp_path), "graph.pb", as_text=False)
+    assert kf.GraphDef.FromString(open(path, "rb").read()) == kf.get_default_graph().as_graph_def()
+
+
 def test_text_format_parses_with_protobuf(tmp_path):
     graph_pb2 = pytest.importorskip("tensorboard.compat.proto.graph_pb2")
     text_format = pytest.importorskip("google.protobuf.text_format")

@@ -45,8 +45,8 @@ class CompiledLoss:
     """Targets, weights, total loss and metrics of a model, built in the model's graph.
 
     Attributes:
-        targets: target placeholders, one per output.
-        sample_weights: per-sample weight tensors (placeholders defaulting to ones), one per output.
+        targets: target placeholders, one per output that has a loss (``target_names``, ``active`` indices).
+        sample_weights: per-sample weight tensors (placeholders defaulting to ones), one per target.
         total_loss: scalar tensor minimized by ``fit``.
         metrics_names: "loss", then per-output losses (several outputs), then the metrics.
         metrics_tensors: tensors matching ``metrics_names[1:]``.
@@ -55,8 +55,12 @@ class CompiledLoss:
     def __init__(self, model, loss, metrics=None, loss_weights=None, custom_objects=None, weighted_metrics=None):
         names = model.output_names
         self.loss_functions = [losses_mod.get(l, custom_objects) for l in per_output(loss, names, "loss")]
-        if any(fn is None for fn in self.loss_functions):
-            raise ValueError("Each model output needs a loss; got loss=%r for outputs %s." % (loss, names))
+        # Outputs without a loss take no targets (Keras: a model whose loss comes from model.add_loss)
+        self.active = [i for i, fn in enumerate(self.loss_functions) if fn is not None]
+        self.target_names = [names[i] for i in self.active]
+        if not self.active and not model.losses:
+            raise ValueError("Each model output needs a loss (or the model needs losses from model.add_loss); got "
+                             "loss=%r for outputs %s." % (loss, names))
         weights = per_output(loss_weights if loss_weights is not None else 1.0, names, "loss_weights", 1.0)
         metric_lists = per_output(metrics or [], names, "metrics", [])
         weighted_lists = per_output(weighted_metrics or [], names, "metrics", [])
@@ -67,6 +71,8 @@ class CompiledLoss:
         with g.as_default():
             for out, name, fn, w, mlist, wlist in zip(model.outputs, names, self.loss_functions, weights,
                                                       metric_lists, weighted_lists):
+                if fn is None:
+                    continue
                 target = self._target_for(out, name, fn)
                 self.targets.append(target)
                 with g.name_scope(name + "_loss"):
@@ -94,7 +100,7 @@ class CompiledLoss:
                 term = l if w == 1.0 else l * float(w)
                 total = term if total is None else total + term
             for reg in model.losses:
-                total = total + reg
+                total = reg if total is None else total + reg
             self.total_loss = total
         if len(names) > 1:
             for name, _, l in output_losses:

@@ -38,6 +38,8 @@ def flatten_to(names, data, what="input"):
     if len(names) != 1:
         raise ValueError("The model expects %d %s arrays (%s) but got a single array; pass a list or a dict."
                          % (len(names), what, names))
+    if isinstance(data, (list, tuple)) and len(data) == 1 and isinstance(data[0], np.ndarray):
+        return [data[0]]  # [x] for a one-input (or one-output) model, as Keras reads it
     return [np.asarray(data)]
 
 

@@ -20,6 +20,7 @@ import itertools
 import numpy as np
 
 from kflow.engine import dtypes
+from kflow.engine import graph as graph_mod
 from kflow.engine.graph import Graph, GraphKeys
 from kflow.engine.ops.constant_op import placeholder
 from kflow.keras import backend as K
@@ -62,7 +63,7 @@ class Network:
     def __init__(self, name=None, graph=None):
         object.__setattr__(self, "_layers", [])  # before __setattr__ tracking can run
         self.name = name or _default_name(type(self).__name__)
-        self._graph = graph if graph is not None else Graph()
+        self._graph = graph if graph is not None else _own_graph()
         self.inputs, self.outputs = [], []
         self.input_names, self.output_names = [], []
         self.built = False
@@ -145,22 +146,37 @@ class Network:
 
     @property
     def losses(self):
-        return _unique(loss for l in self._layers for loss in getattr(l, "losses", []))
+        return _unique([loss for l in self._layers for loss in getattr(l, "losses", [])] +
+                       self.__dict__.get("_model_losses", []))
+
+    def add_loss(self, losses, inputs=None):
+        """Adds loss tensors of the whole model (e.g. a VAE's loss built from its inputs and outputs) to the
+        loss ``fit`` minimizes; then ``compile(optimizer)`` needs no ``loss`` and ``fit`` no ``y``."""
+        own = self.__dict__.setdefault("_model_losses", [])
+        for loss in (losses if isinstance(losses, (list, tuple)) else [losses]):
+            if loss is not None:
+                own.append(loss)
+        self._compiled, self._functions = None, {}
 
     @property
     def updates(self):
         return _unique(u for l in self._layers for u in getattr(l, "updates", []))
 
+    def _weights_by_layer(self):
+        # Keras orders get/set_weights layer by layer (each layer's own order), whatever is frozen: a list
+        # taken before `layer.trainable = False` still loads after it.
+        return _unique(w for l in self._layers for w in getattr(l, "weights", []))
+
     def get_weights(self):
-        """The values of ``model.weights`` as numpy arrays (copies)."""
-        weights = self.weights
+        """The weight values (numpy copies), layer by layer as Keras orders them."""
+        weights = self._weights_by_layer()
         if not weights:
             return []
         return list(self.session.run(tuple(weights)))
 
     def set_weights(self, weights):
         """Loads values (same order and shapes as ``get_weights()``) without adding ops."""
-        own = self.weights
+        own = self._weights_by_layer()
         if len(weights) != len(own):
             raise ValueError("You called `set_weights(weights)` on model %s with a weight list of length %d, but "
                              "the model has %d weights." % (self.name, len(weights), len(own)))
@@ -204,6 +220,23 @@ class Network:
 
     def __repr__(self):
         return "<kflow.keras %s '%s' with %d layers>" % (type(self).__name__, self.name, len(self._layers))
+
+
+def _own_graph():
+    """A new graph for a model, seeded from ``kf.set_random_seed`` on the default graph.
+
+    In TF1 a Keras model lives in the default graph, so the graph seed makes runs repeatable while
+    models built one after the other still draw different weights. A model's own graph gets the same:
+    the user's seed, mixed with how many models have taken one from this default graph so far.
+    """
+    graph = Graph()
+    default = graph_mod.get_default_graph()
+    if default.seed is not None:
+        seed, count = getattr(default, "_keras_seed_count", (None, 0))
+        count = count + 1 if seed == default.seed else 0
+        default._keras_seed_count = (default.seed, count)
+        graph.seed = (int(default.seed) * 1000003 + count) % (2 ** 31) if count else default.seed
+    return graph
 
 
 def _is_layer(v):

@@ -30,14 +30,41 @@ def _shape_text(shape):
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (",)" if len(shape) == 1 else ")")
 
 
+def connections(model):
+    """``{id(layer): ["src[node][tensor]", ...]}`` for a branching functional model; None when it is a chain.
+
+    Keras adds a "Connected to" column for models that are not a plain chain: several inputs or
+    outputs, a layer called more than once, or a layer taking several tensors.
+    """
+    nodes = getattr(model, "_nodes", None)
+    if nodes is None:
+        return None
+    from kflow.keras.engine.input_layer import InputLayer
+    from kflow.layers.base import _flatten
+
+    local, links = {}, {}
+    for layer, node_index in nodes:  # node numbers within this model, as get_config writes them
+        local[(id(layer), node_index)] = sum(1 for k in local if k[0] == id(layer))
+    chain = len(model.inputs) == 1 and len(model.outputs) == 1
+    for layer, node_index in nodes:
+        if isinstance(layer, InputLayer):
+            continue
+        sources = [t._keras_history for t in _flatten(layer._inbound_nodes[node_index][0])]
+        chain = chain and len(sources) == 1 and id(layer) not in links
+        links.setdefault(id(layer), []).extend(
+            "%s[%d][%d]" % (src.name, local[(id(src), n)], i) for src, n, i in sources)
+    return None if chain else links
+
+
 def print_summary(model, line_length=None, positions=None, print_fn=None):
     """Prints ``model``'s table with ``print_fn`` (default ``print``)."""
     print_fn = print_fn or print
-    line_length = line_length or 65
-    positions = positions or [0.45, 0.85, 1.0]
+    links = connections(model)
+    line_length = line_length or (65 if links is None else 98)
+    positions = positions or ([0.45, 0.85, 1.0] if links is None else [0.33, 0.55, 0.67, 1.0])
     if positions[-1] <= 1:
         positions = [int(line_length * p) for p in positions]
-    columns = ["Layer (type)", "Output Shape", "Param #"]
+    columns = ["Layer (type)", "Output Shape", "Param #"] + ([] if links is None else ["Connected to"])
 
     def row(fields):
         line = ""
@@ -57,8 +84,11 @@ def print_summary(model, line_length=None, positions=None, print_fn=None):
     for i, layer in enumerate(layers):
         params = layer.count_params() if getattr(layer, "built", True) and hasattr(layer, "count_params") \
             else _count(getattr(layer, "weights", []))
+        inbound = [] if links is None else links.get(id(layer), [])
         row(["%s (%s)" % (layer.name, type(layer).__name__), _shape_text(model._layer_output_shape(layer)),
-             params])
+             params] + ([] if links is None else [inbound[0] if inbound else ""]))
+        for extra in inbound[1:]:
+            row(["", "", "", extra])
         print_fn(("=" if i == len(layers) - 1 else "_") * line_length)
     trainable = _count(model.trainable_weights)
     total = _count(model.weights)

@@ -148,28 +148,29 @@ class Model(Network):
         self._ensure_built(x_arrays)
         arrays = x_arrays
         if with_targets:
-            if y is None:
+            if y is None and self._compile_graph().targets:
                 raise ValueError("Training and evaluation need targets `y` (or a Dataset yielding (x, y)).")
             arrays = arrays + self._target_arrays(y) + self._weight_arrays(y, sample_weight, class_weight)
         return data.ArrayBatches(arrays, batch_size or 32, shuffle, steps)
 
     def _target_arrays(self, y):
         c = self._compile_graph()
-        ys = data.flatten_to(self.output_names, y, "target")
-        for i, (t, out) in enumerate(zip(ys, self.outputs)):
-            if t.ndim == 1 and out.shape.ndims == 2 and not c.is_sparse(i):
+        ys = data.flatten_to(c.target_names, y, "target") if c.targets else []
+        for i, (t, index) in enumerate(zip(ys, c.active)):
+            if t.ndim == 1 and self.outputs[index].shape.ndims == 2 and not c.is_sparse(index):
                 ys[i] = t.reshape(-1, 1)  # Keras accepts (N,) targets for (N, 1) outputs
         return ys
 
     def _weight_arrays(self, y, sample_weight, class_weight):
-        n_out = len(self.outputs)
-        if sample_weight is not None:
+        names = self._compile_graph().target_names
+        n_out = len(names)
+        if sample_weight is not None and n_out:
             return [None if w is None else np.asarray(w, np.float32)
-                    for w in data.flatten_to(self.output_names, sample_weight, "sample_weight")]
-        if class_weight is not None:
-            ys = data.flatten_to(self.output_names, y, "target")
-            cws = [class_weight.get(n) for n in self.output_names] if any(
-                n in class_weight for n in self.output_names) else [class_weight] * n_out
+                    for w in data.flatten_to(names, sample_weight, "sample_weight")]
+        if class_weight is not None and n_out:
+            ys = data.flatten_to(names, y, "target")
+            cws = [class_weight.get(n) for n in names] if any(
+                n in class_weight for n in names) else [class_weight] * n_out
             return [None if cw is None else data.class_weights_for(t, cw) for t, cw in zip(ys, cws)]
         return [None] * n_out
 
@@ -183,11 +184,12 @@ class Model(Network):
         x_arrays = data.flatten_to(self.input_names or _names_for(x), x, "input")
         if build or not with_targets:
             return x_arrays
-        if not rest:
+        if not rest and self._compile_graph().targets:
             raise ValueError("Training/evaluating on a Dataset or generator needs elements (x, y) or (x, y, "
                              "sample_weight); got a single value.")
+        y = rest[0] if rest else None
         weights = rest[1] if len(rest) > 1 else None
-        return x_arrays + self._target_arrays(rest[0]) + self._weight_arrays(rest[0], weights, class_weight)
+        return x_arrays + self._target_arrays(y) + self._weight_arrays(y, weights, class_weight)
 
     # ---- training and inference --------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose=1, callbacks=None, validation_split=0.0,
@@ -226,12 +228,12 @@ class Model(Network):
 
     def _split(self, x, y, sample_weight, fraction):
         x_arrays = data.flatten_to(self.input_names or _names_for(x), x, "input")
-        y_arrays = data.flatten_to(self.output_names or _names_for(y), y, "target")
+        y_arrays = data.flatten_to(self.output_names or _names_for(y), y, "target") if y is not None else []
         n_x, n_y = len(x_arrays), len(y_arrays)
         sw = [] if sample_weight is None else data.flatten_to(self.output_names or _names_for(y), sample_weight,
                                                               "sample_weight")
         train, val = data.split_validation(x_arrays + y_arrays + sw, fraction)
-        pack = lambda a: a[0] if len(a) == 1 else a  # noqa: E731
+        pack = lambda a: (a[0] if len(a) == 1 else a) if a else None  # noqa: E731
         val_data = (pack(val[:n_x]), pack(val[n_x:n_x + n_y])) + ((pack(val[n_x + n_y:]),) if sw else ())
         return pack(train[:n_x]), pack(train[n_x:n_x + n_y]), (pack(train[n_x + n_y:]) if sw else None), val_data
 
