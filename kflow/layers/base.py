@@ -237,6 +237,27 @@ class Layer:
         """The outputs of the first call (Keras ``layer.output``)."""
         return self._first_node()[1]
 
+    @property
+    def input_shape(self):
+        """The input shape of the layer's calls, e.g. ``(None, 784)`` (a list of them for several inputs)."""
+        return self._shape_of_nodes(0, "input")
+
+    @property
+    def output_shape(self):
+        """The output shape of the layer's calls, e.g. ``(None, 10)`` (Keras ``layer.output_shape``)."""
+        return self._shape_of_nodes(1, "output")
+
+    def _shape_of_nodes(self, which, what):
+        if not self._inbound_nodes:
+            raise AttributeError("The layer %s has never been called and thus has no defined %s shape."
+                                 % (self._name, what))
+        found = [_static_shapes(node[which]) for node in self._inbound_nodes]
+        if any(f != found[0] for f in found[1:]):
+            raise AttributeError("The layer %s has multiple inbound nodes with different %s shapes (%s), so its %s "
+                                 "shape is ill-defined; use get_%s_at(node_index).shape instead"
+                                 % (self._name, what, found, what, what))
+        return found[0]
+
     def get_input_at(self, node_index):
         """The inputs of call number ``node_index`` (a shared layer has one node per call)."""
         return self._node(node_index)[0]
@@ -402,6 +423,13 @@ def _map(x, fn):
     if isinstance(x, dict):
         return {k: _map(v, fn) for k, v in x.items()}
     return fn(x) if x is not None else None
+
+
+def _static_shapes(x):
+    """``x``'s static shape as a tuple (None for unknown dims), or a list of them for several tensors."""
+    shapes = [tuple(convert_to_tensor(t).shape.as_list()) if convert_to_tensor(t).shape.ndims is not None else None
+              for t in _flatten(x)]
+    return shapes[0] if len(shapes) == 1 and not isinstance(x, (list, tuple)) else shapes
 
 
 def _collect_mask(inputs):

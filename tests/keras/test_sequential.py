@@ -360,6 +360,24 @@ def test_batch_norm_moving_stats_update_only_in_fit(blobs):
     assert not np.array_equal(start, kf.keras.backend.get_value(moving[0]))
 
 
+def test_frozen_batch_norm_keeps_its_moving_statistics(blobs):
+    # Keras fine-tuning: layer.trainable = False (then compile) freezes gamma/beta *and* the moving averages.
+    (x, y), _ = blobs
+    model = kf.keras.Sequential([layers.Dense(8, input_shape=(8,)), layers.BatchNormalization(),
+                                 layers.Dense(3, activation="softmax")])
+    model.layers[1].trainable = False
+    model.compile("adam", "sparse_categorical_crossentropy")
+    frozen = model.layers[1].get_weights()
+    model.fit(x, y, epochs=1, verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(frozen, model.layers[1].get_weights()))
+    model.layers[1].trainable = True
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=1, verbose=0)
+    assert not np.array_equal(frozen[2], model.layers[1].get_weights()[2])
+    model.trainable = False
+    assert model.updates == []
+
+
 def test_add_after_build_pop_and_clone(blobs):
     (x, y), _ = blobs
     model = kf.keras.Sequential([layers.Dense(4, input_shape=(8,))])

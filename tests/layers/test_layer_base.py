@@ -156,3 +156,25 @@ def test_functional_name_and_reuse():
         kf.layers.dense(x, 2, name="fc")
     with pytest.raises(ValueError, match="does not exist"):
         kf.layers.dense(x, 2, name="missing", reuse=True)
+
+
+def test_input_and_output_shape_properties():
+    # Keras code reads layer.input_shape / layer.output_shape (e.g. walking model.layers).
+    model = kf.keras.Sequential([kf.keras.layers.Conv2D(2, 3, input_shape=(8, 8, 1)), kf.keras.layers.Flatten(),
+                                 Dense(3)])
+    assert [(l.input_shape, l.output_shape) for l in model.layers] == [
+        ((None, 8, 8, 1), (None, 6, 6, 2)), ((None, 6, 6, 2), (None, 72)), ((None, 72), (None, 3))]
+    a, b = kf.keras.Input(shape=(4,)), kf.keras.Input(shape=(2,))
+    cat = kf.keras.layers.Concatenate()
+    cat([a, b])
+    assert cat.input_shape == [(None, 4), (None, 2)] and cat.output_shape == (None, 6)
+    assert a._keras_history[0].output_shape == (None, 4)
+    shared = Dense(2)
+    shared(a)
+    shared(kf.keras.Input(shape=(4,)))
+    assert shared.output_shape == (None, 2)
+    shared(kf.keras.Input(shape=(3, 4)))
+    with pytest.raises(AttributeError, match="different output shapes"):
+        shared.output_shape
+    with pytest.raises(AttributeError, match="never been called"):
+        Dense(3).input_shape

@@ -13,9 +13,8 @@ Example:
 """
 import inspect
 
-from kflow.engine.graph import Graph
 from kflow.keras.engine.input_layer import InputLayer
-from kflow.keras.engine.network import Network
+from kflow.keras.engine.network import Network, new_model_graph
 # The same flattening Layer.__call__ uses when it numbers a node's tensors, so indices agree.
 from kflow.layers.base import _flatten
 
@@ -157,7 +156,7 @@ def deserialize_layer(entry, custom_objects=None):
 
 def from_config(cls, config, custom_objects=None):
     """Rebuilds a functional model in a new graph by replaying the saved nodes in order."""
-    graph = Graph()
+    graph = new_model_graph()  # seeded like any model's own graph (kf.set_random_seed)
     with graph.as_default():
         layers = {entry["name"]: deserialize_layer(entry, custom_objects) for entry in config["layers"]}
         produced = {}  # (layer name, node index) -> flat output tensors

@@ -48,6 +48,9 @@ class InputLayer:
         self.trainable = False
 
     weights = trainable_weights = non_trainable_weights = losses = updates = property(lambda self: [])
+    input = property(lambda self: self.output)
+    # Keras's layer.input_shape / output_shape: both the placeholder's shape, e.g. (None, 784)
+    input_shape = output_shape = property(lambda self: tuple(self.output.shape.as_list()))
 
     def count_params(self):
         return 0

@@ -63,7 +63,7 @@ class Network:
     def __init__(self, name=None, graph=None):
         object.__setattr__(self, "_layers", [])  # before __setattr__ tracking can run
         self.name = name or _default_name(type(self).__name__)
-        self._graph = graph if graph is not None else _own_graph()
+        self._graph = graph if graph is not None else new_model_graph()
         self.inputs, self.outputs = [], []
         self.input_names, self.output_names = [], []
         self.built = False
@@ -160,7 +160,11 @@ class Network:
 
     @property
     def updates(self):
-        return _unique(u for l in self._layers for u in getattr(l, "updates", []))
+        # As Keras: a frozen layer (or model) runs no updates, so a frozen BatchNormalization keeps its moving
+        # statistics while the rest is fine-tuned (recompile after changing `trainable`, as for the weights).
+        if not self.trainable:
+            return []
+        return _unique(u for l in self._layers if getattr(l, "trainable", True) for u in getattr(l, "updates", []))
 
     def _weights_by_layer(self):
         # Keras orders get/set_weights layer by layer (each layer's own order), whatever is frozen: a list
@@ -222,7 +226,7 @@ class Network:
         return "<kflow.keras %s '%s' with %d layers>" % (type(self).__name__, self.name, len(self._layers))
 
 
-def _own_graph():
+def new_model_graph():
     """A new graph for a model, seeded from ``kf.set_random_seed`` on the default graph.
 
     In TF1 a Keras model lives in the default graph, so the graph seed makes runs repeatable while
