@@ -208,7 +208,8 @@ def torch_available():
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--batch", type=int, nargs="+", default=[100, 32])
-    parser.add_argument("--repeat", type=int, default=1, help="epochs per implementation (interleaved); the fastest is reported")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="epochs per implementation (interleaved); the fastest is reported")
     parser.add_argument("--threads", type=int, default=THREADS,
                         help="threads for BLAS, PyTorch and kflow's optimizer (default: the machine's cores)")
     parser.add_argument("--profile", action="store_true", help="cProfile kflow's epoch (top functions)")

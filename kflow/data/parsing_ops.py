@@ -115,7 +115,8 @@ def parse_example(serialized, features, name=None, example_names=None):
     return _parse_op("ParseExample", serialized, fields, example_parse.parse_example_batch, [batch], name)
 
 
-def decode_raw(input_bytes=None, out_type=None, little_endian=True, fixed_length=None, name=None, bytes=None):  # noqa: A002
+def decode_raw(input_bytes=None, out_type=None, little_endian=True, fixed_length=None, name=None,
+               bytes=None):  # noqa: A002 - TF's argument name
     """Reinterprets the bytes of each string as a vector of ``out_type`` (shape ``input.shape + [n]``)."""
     data = input_bytes if input_bytes is not None else bytes
     if data is None or out_type is None:

@@ -67,7 +67,8 @@ def mean_squared_error(labels, predictions, weights=1.0, scope=None, loss_collec
 
 def huber_loss(labels, predictions, weights=1.0, delta=1.0, scope=None, loss_collection=GraphKeys.LOSSES,
                reduction=_DEFAULT):
-    """``0.5 * e**2`` for ``|e| <= delta``, ``delta * (|e| - 0.5 * delta)`` beyond, with ``e = predictions - labels``."""
+    """``0.5 * e**2`` for ``|e| <= delta``, ``delta * (|e| - 0.5 * delta)`` beyond, with
+    ``e = predictions - labels``."""
     with _scope(scope, "huber_loss"):
         l, p = _pair("huber_loss", labels, predictions)
         abs_error = math_ops.abs(math_ops.subtract(p, l))

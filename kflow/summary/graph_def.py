@@ -163,7 +163,8 @@ def _as_graph_def(self, from_version=None, add_shapes=False):
 
 
 Graph.as_graph_def = _as_graph_def
-# TF1's ``sess.graph_def``, as in ``kf.train.write_graph(sess.graph_def, ...)`` and ``FileWriter(logdir, sess.graph_def)``
+# TF1's ``sess.graph_def``, as in ``kf.train.write_graph(sess.graph_def, ...)`` and
+# ``FileWriter(logdir, sess.graph_def)``
 Session.graph_def = property(lambda self: self.graph.as_graph_def(), doc="The session graph's GraphDef.")
 
 

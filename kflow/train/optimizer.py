@@ -203,8 +203,8 @@ class Optimizer:
             g = var.graph
             with g.as_default(), g.name_scope(""), graph_mod.device(var.device):
                 # a callable: built inside the Variable, away from minimize's control dependencies
-                slot = Variable(lambda: _filled_like(var, fill_value), trainable=False, name=var.op.name + "/" + op_name,
-                                dtype=var.dtype)
+                slot = Variable(lambda: _filled_like(var, fill_value), trainable=False,
+                                name=var.op.name + "/" + op_name, dtype=var.dtype)
             slots[var.op] = slot
         return slot
 

@@ -62,7 +62,8 @@ def test_wrong_feed_shape_and_dtype():
     with kf.Session() as sess:
         with pytest.raises(kf.errors.InvalidArgumentError, match=r"Cannot feed value of shape \(3,\) for Tensor 'x:0'"):
             sess.run(x, {x: np.zeros(3)})
-        with pytest.raises(kf.errors.InvalidArgumentError, match="dtype float64 for Tensor 'i:0', which has dtype int32"):
+        with pytest.raises(kf.errors.InvalidArgumentError,
+                           match="dtype float64 for Tensor 'i:0', which has dtype int32"):
             sess.run(i, {i: np.array([1.5, 2.5])})
         with pytest.raises(kf.errors.InvalidArgumentError, match="dtype"):
             sess.run(x, {x: np.array([["a", "b"]])})
