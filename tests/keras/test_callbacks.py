@@ -235,3 +235,15 @@ def test_monitors_accept_both_accuracy_spellings(blobs, tmp_path, metric, monito
     assert stop.best == best.best
     assert sorted(f for f in os.listdir(tmp_path) if f.startswith("w.")) == [
         "w.%02d-%.3f.h5" % (e + 1, v) for e, v in enumerate(h.history["val_" + metric])]
+
+
+@pytest.mark.parametrize("metric,other", [("accuracy", "acc"), ("acc", "accuracy")])
+def test_history_finds_either_accuracy_spelling(blobs, metric, other):
+    # TF 1.x plotting code reads history.history["acc"] / ["val_acc"] after metrics=["accuracy"]
+    (x, y), (xv, yv) = blobs
+    h = mlp(metrics=(metric,)).fit(x, y, epochs=2, validation_data=(xv, yv), verbose=0)
+    assert sorted(h.history) == sorted(["loss", metric, "val_loss", "val_" + metric])  # logged as given
+    assert h.history[other] == h.history[metric] and len(h.history[other]) == 2
+    assert "val_" + other in h.history and h.history.get("val_" + other) == h.history["val_" + metric]
+    with pytest.raises(KeyError, match="'mae' was not logged"):
+        h.history["mae"]
