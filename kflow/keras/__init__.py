@@ -7,8 +7,8 @@ Example:
     >>> model.fit(x_train, y_train, epochs=2, validation_split=0.1)
 """
 from kflow.keras import (activations, backend, callbacks, datasets, initializers, layers, losses, metrics, models,
-                         optimizers, regularizers, utils)
+                         optimizers, preprocessing, regularizers, utils)
 from kflow.keras.engine import Input, InputLayer, Model, Sequential
 
 __all__ = ["Sequential", "Model", "Input", "InputLayer", "layers", "optimizers", "losses", "metrics", "callbacks",
-           "models", "datasets", "backend", "activations", "initializers", "regularizers", "utils"]
+           "models", "datasets", "backend", "activations", "initializers", "regularizers", "utils", "preprocessing"]

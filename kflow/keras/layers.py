@@ -13,6 +13,12 @@ from kflow.layers.pooling import (MaxPooling2D, AveragePooling2D, MaxPool2D, Avg
 from kflow.layers.normalization import BatchNormalization
 from kflow.layers.embeddings import Embedding
 from kflow.layers.recurrent import SimpleRNN, LSTM, GRU
+from kflow.layers.advanced_activations import LeakyReLU, PReLU, ELU, ReLU, Softmax
+from kflow.layers.resizing import (ZeroPadding1D, ZeroPadding2D, Cropping1D, Cropping2D, UpSampling1D,
+                                    UpSampling2D)
+from kflow.layers.convolutional1d import Conv1D, Convolution1D
+from kflow.layers.pooling1d import (MaxPooling1D, AveragePooling1D, MaxPool1D, AvgPool1D, GlobalAveragePooling1D,
+                                    GlobalMaxPooling1D, GlobalAvgPool1D, GlobalMaxPool1D)
 from kflow.layers.merge import (Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, add,
                                 subtract, multiply, average, maximum, minimum, concatenate)
 from kflow.keras.engine.input_layer import Input, InputLayer

@@ -21,10 +21,22 @@ def normalize_tuple(value, n, name):
     return out
 
 
-def normalize_padding(value):
-    padding = value.lower()
+def positive_tuple(value, n, name, layer):
+    """``normalize_tuple`` for sizes that must be positive (kernel, pool, strides, dilation); errors name ``layer``."""
+    try:
+        out = normalize_tuple(value, n, name)
+    except ValueError as e:
+        raise ValueError("%s: %s" % (layer, e)) from None
+    if any(v < 1 for v in out) or isinstance(value, bool):
+        raise ValueError("%s: The `%s` argument must be positive, got %r" % (layer, name, value))
+    return out
+
+
+def normalize_padding(value, layer=None):
+    padding = value.lower() if isinstance(value, str) else value
     if padding not in ("valid", "same"):
-        raise ValueError("The `padding` argument must be 'valid' or 'same', got %r" % (value,))
+        raise ValueError("%sThe `padding` argument must be 'valid' or 'same', got %r"
+                         % (layer + ": " if layer else "", value))
     return padding
 
 

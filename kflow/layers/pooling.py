@@ -8,23 +8,23 @@ from kflow.engine import shapes
 from kflow.engine.ops import reduction_ops
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.shape_ops import transpose
-from kflow.layers.base import Layer, InputSpec
-from kflow.layers.conv_utils import normalize_tuple, normalize_padding, normalize_data_format, conv_output_length
+from kflow.layers.conv_utils import positive_tuple, normalize_padding, conv_output_length
 from kflow.layers.core import _nn
+from kflow.layers.spatial import SpatialLayer
 
 
-class _Pooling2D(Layer):
+class _Pooling2D(SpatialLayer):
     """Shared by max and average pooling; ``_pool_fn`` names the ``kf.nn`` function."""
 
     _pool_fn = None
 
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
-        super().__init__(**kwargs)
-        self.pool_size = normalize_tuple(pool_size, 2, "pool_size")
-        self.strides = normalize_tuple(strides if strides is not None else self.pool_size, 2, "strides")
-        self.padding = normalize_padding(padding)
-        self.data_format = normalize_data_format(data_format)
-        self.input_spec = InputSpec(ndim=4)
+        super().__init__(data_format=data_format, **kwargs)
+        layer = type(self).__name__
+        self.pool_size = positive_tuple(pool_size, self._rank, "pool_size", layer)
+        self.strides = positive_tuple(strides if strides is not None else self.pool_size, self._rank, "strides",
+                                      layer)
+        self.padding = normalize_padding(padding, layer)
 
     def call(self, inputs):
         x = convert_to_tensor(inputs)
@@ -37,15 +37,13 @@ class _Pooling2D(Layer):
 
     def compute_output_shape(self, input_shape):
         dims = shapes.as_shape(input_shape).with_rank(4).dims
-        hw_axes = (2, 3) if self.data_format == "channels_first" else (1, 2)
         out = list(dims)
-        for axis, k, s in zip(hw_axes, self.pool_size, self.strides):
+        for axis, k, s in zip(self.spatial_axes, self.pool_size, self.strides):
             out[axis] = conv_output_length(dims[axis], k, self.padding, s)
         return shapes.TensorShape(out)
 
     def get_config(self):
-        return dict(super().get_config(), pool_size=self.pool_size, strides=self.strides, padding=self.padding,
-                    data_format=self.data_format)
+        return dict(super().get_config(), pool_size=self.pool_size, strides=self.strides, padding=self.padding)
 
 
 class MaxPooling2D(_Pooling2D):
@@ -60,24 +58,15 @@ class AveragePooling2D(_Pooling2D):
     _pool_fn = "avg_pool"
 
 
-class _GlobalPooling2D(Layer):
+class _GlobalPooling2D(SpatialLayer):
     _reduce = None
 
-    def __init__(self, data_format=None, **kwargs):
-        super().__init__(**kwargs)
-        self.data_format = normalize_data_format(data_format)
-        self.input_spec = InputSpec(ndim=4)
-
     def call(self, inputs):
-        axes = [2, 3] if self.data_format == "channels_first" else [1, 2]
-        return getattr(reduction_ops, self._reduce)(inputs, axis=axes)
+        return getattr(reduction_ops, self._reduce)(inputs, axis=list(self.spatial_axes))
 
     def compute_output_shape(self, input_shape):
-        dims = shapes.as_shape(input_shape).with_rank(4).dims
-        return shapes.TensorShape([dims[0], dims[1] if self.data_format == "channels_first" else dims[3]])
-
-    def get_config(self):
-        return dict(super().get_config(), data_format=self.data_format)
+        dims = shapes.as_shape(input_shape).with_rank(self._rank + 2).dims
+        return shapes.TensorShape([dims[0], dims[1] if self.data_format == "channels_first" else dims[-1]])
 
 
 class GlobalAveragePooling2D(_GlobalPooling2D):
