@@ -11,8 +11,11 @@ from kflow.layers.convolutional import (Conv2D, Conv2DTranspose, Convolution2D, 
 from kflow.layers.pooling import (MaxPooling2D, AveragePooling2D, MaxPool2D, AvgPool2D, GlobalAveragePooling2D,
                                   GlobalMaxPooling2D, GlobalAvgPool2D, GlobalMaxPool2D)
 from kflow.layers.normalization import BatchNormalization
+from kflow.layers.layer_normalization import LayerNormalization
 from kflow.layers.embeddings import Embedding
 from kflow.layers.recurrent import SimpleRNN, LSTM, GRU
+from kflow.layers.wrappers import Wrapper, TimeDistributed
+from kflow.layers.bidirectional import Bidirectional
 from kflow.layers.advanced_activations import LeakyReLU, PReLU, ELU, ReLU, Softmax
 from kflow.layers.resizing import (ZeroPadding1D, ZeroPadding2D, Cropping1D, Cropping2D, UpSampling1D,
                                     UpSampling2D)

@@ -23,13 +23,14 @@ from kflow.engine.ops import array_ops, math_ops
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.normalization_ops import bessel_corrected
 from kflow import initializers
-from kflow.layers import regularizers, training_flag
+from kflow.layers import training_flag
 from kflow.layers.base import Layer
 from kflow.layers.core import _nn
+from kflow.layers.gamma_beta import GammaBeta
 from kflow.layers.kernel_bias import serialize
 
 
-class BatchNormalization(Layer):
+class BatchNormalization(GammaBeta, Layer):
     """Normalizes each feature (``axis``) over the batch and the other axes, then scales and shifts.
 
     Args:
@@ -54,59 +55,20 @@ class BatchNormalization(Layer):
         self.axis = list(axis) if isinstance(axis, (list, tuple)) else axis
         self.momentum = momentum
         self.epsilon = epsilon
-        self.center = center
-        self.scale = scale
-        self.beta_initializer = initializers.get(beta_initializer or "zeros")
-        self.gamma_initializer = initializers.get(gamma_initializer or "ones")
+        self._set_gamma_beta(center, scale, beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer,
+                             beta_constraint, gamma_constraint)
         self.moving_mean_initializer = initializers.get(moving_mean_initializer or "zeros")
         self.moving_variance_initializer = initializers.get(moving_variance_initializer or "ones")
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = beta_constraint
-        self.gamma_constraint = gamma_constraint
         self.fused = fused
         self.supports_masking = True
 
-    def _axes(self, ndims):
-        axes = self.axis if isinstance(self.axis, list) else [self.axis]
-        out = []
-        for a in axes:
-            if not -ndims <= a < ndims:
-                raise ValueError("BatchNormalization: invalid axis %d for an input of rank %d" % (a, ndims))
-            out.append(a % ndims)
-        return sorted(set(out))
-
     def build(self, input_shape):
-        input_shape = shapes.as_shape(input_shape)
-        if input_shape.ndims is None:
-            raise ValueError("Input has undefined rank: %s" % input_shape)
-        self._feature_axes = self._axes(input_shape.ndims)
-        param_shape = [input_shape.dims[a] for a in self._feature_axes]
-        if any(d is None for d in param_shape):
-            raise ValueError("BatchNormalization: the normalized axis %s of the input must have a known size, got "
-                             "input shape %s" % (self.axis, input_shape))
-        self._input_dims = input_shape.dims
-        self.gamma = self.beta = None
-        if self.scale:
-            self.gamma = self.add_weight("gamma", param_shape, initializer=self.gamma_initializer,
-                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
-        if self.center:
-            self.beta = self.add_weight("beta", param_shape, initializer=self.beta_initializer,
-                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint)
+        self._feature_axes, param_shape = self._build_gamma_beta(input_shape)
         self.moving_mean = self.add_weight("moving_mean", param_shape, initializer=self.moving_mean_initializer,
                                            trainable=False)
         self.moving_variance = self.add_weight("moving_variance", param_shape,
                                                initializer=self.moving_variance_initializer, trainable=False)
         self.built = True
-
-    def _broadcast(self, t, ndims):
-        """Reshapes a parameter to broadcast against the input (needed unless the only axis is the last)."""
-        if t is None or self._feature_axes == [ndims - 1]:
-            return t
-        shape = [1] * ndims
-        for a in self._feature_axes:
-            shape[a] = self._input_dims[a]
-        return array_ops.reshape(t, shape)
 
     def call(self, inputs, training=None):
         x = convert_to_tensor(inputs)
@@ -152,14 +114,10 @@ class BatchNormalization(Layer):
         return shapes.as_shape(input_shape)
 
     def get_config(self):
-        config = {"axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon, "center": self.center,
-                  "scale": self.scale}
-        for key in ("beta_initializer", "gamma_initializer", "moving_mean_initializer",
-                    "moving_variance_initializer"):
+        config = {"axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon}
+        for key in ("moving_mean_initializer", "moving_variance_initializer"):
             config[key] = serialize(initializers, getattr(self, key))
-        for key in ("beta_regularizer", "gamma_regularizer"):
-            config[key] = serialize(regularizers, getattr(self, key))
-        return dict(super().get_config(), **config)
+        return dict(super().get_config(), **config, **self._gamma_beta_config())
 
 
 BatchNorm = BatchNormalization
