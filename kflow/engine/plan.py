@@ -9,8 +9,6 @@ Example:
     >>> plan = Plan(session, [y], [x])
     >>> plan.run([x_value])  # -> [y_value]
 """
-import contextlib
-
 from kflow import errors
 from kflow.engine import blas_threads
 
@@ -135,7 +133,10 @@ class Plan:
     def run(self, feed_values):
         """Runs the plan; returns the values of tensor targets, in order."""
         try:
-            with blas_threads.single_threaded() if self.lowers_blas else contextlib.nullcontext():
+            if self.lowers_blas:
+                with blas_threads.single_threaded():
+                    outs = self._fn(feed_values)
+            else:  # the common path stays a bare call
                 outs = self._fn(feed_values)
         except Exception as e:  # map the failing generated line back to its op
             raise self._op_error(e) from e

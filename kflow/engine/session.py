@@ -76,18 +76,20 @@ class Session:
         if self._closed:
             raise RuntimeError("Attempted to use a closed Session.")
         feed_dict = feed_dict or {}
-        if any(isinstance(k, tuple) for k in feed_dict):
-            feed_dict = _flatten_feed(feed_dict)
         structure = self._fetch_structure(fetches)
-        feed_keys = tuple(feed_dict)
-        key = (structure.key, feed_keys)
+        key = (structure.key, tuple(feed_dict))
         entry = self._plans.get(key)
         if entry is None:
-            entry = self._compile(structure, feed_keys)
+            # nested-tuple keys (an RNN state) are looked for here, once per plan, not on every run
+            nested = any(isinstance(k, tuple) for k in feed_dict)
+            feed_keys = tuple(_flatten_feed(feed_dict)) if nested else key[1]
+            entry = self._compile(structure, feed_keys) + (feed_keys, nested)
             self._plans[key] = entry
         else:
             self._note_graph_version(False)
-        plan, feed_checks = entry
+        plan, feed_checks, feed_keys, nested = entry
+        if nested:
+            feed_dict = _flatten_feed(feed_dict)
         feed_values = [check(feed_dict[k]) for k, check in zip(feed_keys, feed_checks)]
         return structure.pack(plan.run(feed_values))
 

@@ -109,11 +109,18 @@ def map_over_batch(fn, x, *others, dtype=None):
     Example:
         >>> y = map_over_batch(np.maximum, x, 0)     # relu on both cores
     """
-    shapes = [np.shape(o) for o in others]
-    # a device array runs as one call (CuPy's are no np.ndarray, but a numpy-backed stand-in can be)
-    if not isinstance(x, np.ndarray) or x.ndim == 0 or x.size < 2 * MIN_ELEMENTS or \
-            backend.array_module(x, *others) is not np or np.broadcast_shapes(x.shape, *shapes) != x.shape:
-        return fn(x, *others) if dtype is None else fn(x, *others, dtype=dtype)
+    # small arrays (most calls) take the plain call after the cheap tests; a device array runs as one call
+    # too (CuPy's are no np.ndarray, but a numpy-backed stand-in can be)
+    if isinstance(x, np.ndarray) and x.ndim and x.size >= 2 * MIN_ELEMENTS and \
+            backend.array_module(x, *others) is np:
+        shapes = [np.shape(o) for o in others]
+        if np.broadcast_shapes(x.shape, *shapes) == x.shape:
+            return _map_parts(fn, x, others, shapes, dtype)
+    return fn(x, *others) if dtype is None else fn(x, *others, dtype=dtype)
+
+
+def _map_parts(fn, x, others, shapes, dtype):
+    """``map_over_batch``'s threaded path: batch-shaped ``others`` are sliced with ``x``, the rest passed whole."""
     batched = [len(s) == x.ndim and s[0] == len(x) and len(x) > 1 for s in shapes]
     out = np.empty(x.shape, dtype or x.dtype)
 
