@@ -8,7 +8,7 @@ Example:
     ...         self.axis = axis
     ...         self._set_gamma_beta(False, True, None, "ones", None, None, None, None)
     ...     def build(self, input_shape):
-    ...         self._axes_of, _ = self._build_gamma_beta(input_shape)
+    ...         self._build_gamma_beta(input_shape)       # sets self._param_axes
     ...     def call(self, x):
     ...         return x * self._broadcast(self.gamma, x.shape.ndims)
 """
@@ -52,10 +52,11 @@ class GammaBeta:
         return sorted(set(out))
 
     def _build_gamma_beta(self, input_shape):
-        """Creates ``gamma`` (if ``scale``) and ``beta`` (if ``center``) shaped like the input's ``axis`` sizes.
+        """Creates ``gamma`` (if ``scale``) and ``beta`` (if ``center``) shaped like the input's ``axis`` sizes;
+        ``self._param_axes`` holds those axes (sorted, non-negative).
 
         Returns:
-            (axes, param_shape): the sorted non-negative axes and the weights' shape.
+            the weights' shape.
         """
         input_shape = shapes.as_shape(input_shape)
         if input_shape.ndims is None:
@@ -74,7 +75,7 @@ class GammaBeta:
         if self.center:
             self.beta = self.add_weight("beta", param_shape, initializer=self.beta_initializer,
                                         regularizer=self.beta_regularizer, constraint=self.beta_constraint)
-        return axes, param_shape
+        return param_shape
 
     def _broadcast(self, t, ndims):
         """Reshapes a parameter to broadcast against the input (needed unless its axes are the trailing ones)."""

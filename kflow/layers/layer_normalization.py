@@ -57,13 +57,13 @@ class LayerNormalization(GammaBeta, Layer):
         return axes
 
     def build(self, input_shape):
-        self._norm_axes, _ = self._build_gamma_beta(input_shape)
+        self._build_gamma_beta(input_shape)
         self.built = True
 
     def call(self, inputs):
         x = convert_to_tensor(inputs)
         ndims = x.shape.ndims
-        mean, variance = _nn().moments(x, self._norm_axes, keep_dims=True)
+        mean, variance = _nn().moments(x, self._param_axes, keep_dims=True)
         gamma, beta = self._broadcast(self.gamma, ndims), self._broadcast(self.beta, ndims)
         return _nn().batch_normalization(x, mean, variance, beta, gamma, self.epsilon)
 

@@ -24,6 +24,7 @@ class _Merge(Layer):
 
     _min_inputs = 2
     _max_inputs = None
+    _merge = None  # the binary op folded over the inputs, e.g. ``staticmethod(math_ops.add)``
 
     def _check(self, inputs):
         """Raises unless ``inputs`` (tensors or shapes) is a list of an allowed length."""
@@ -44,9 +45,6 @@ class _Merge(Layer):
     def call(self, inputs):
         return functools.reduce(self._merge, [convert_to_tensor(x) for x in self._check(inputs)])
 
-    def _merge(self, a, b):
-        raise NotImplementedError
-
     def compute_output_shape(self, input_shape):
         return shapes.as_shape(self._check(input_shape)[0])
 
@@ -54,46 +52,41 @@ class _Merge(Layer):
 class Add(_Merge):
     """The element-wise sum of the inputs."""
 
-    def _merge(self, a, b):
-        return math_ops.add(a, b)
+    _merge = staticmethod(math_ops.add)
 
 
 class Subtract(_Merge):
     """``inputs[0] - inputs[1]`` (exactly two inputs)."""
 
     _max_inputs = 2
-
-    def _merge(self, a, b):
-        return math_ops.subtract(a, b)
+    _merge = staticmethod(math_ops.subtract)
 
 
 class Multiply(_Merge):
     """The element-wise product of the inputs."""
 
-    def _merge(self, a, b):
-        return math_ops.multiply(a, b)
+    _merge = staticmethod(math_ops.multiply)
 
 
 class Maximum(_Merge):
     """The element-wise maximum of the inputs."""
 
-    def _merge(self, a, b):
-        return math_ops.maximum(a, b)
+    _merge = staticmethod(math_ops.maximum)
 
 
 class Minimum(_Merge):
     """The element-wise minimum of the inputs."""
 
-    def _merge(self, a, b):
-        return math_ops.minimum(a, b)
+    _merge = staticmethod(math_ops.minimum)
 
 
 class Average(_Merge):
     """The element-wise mean of the inputs."""
 
+    _merge = staticmethod(math_ops.add)
+
     def call(self, inputs):
-        tensors = [convert_to_tensor(x) for x in self._check(inputs)]
-        return functools.reduce(math_ops.add, tensors) / float(len(tensors))
+        return super().call(inputs) / float(len(inputs))
 
 
 class Concatenate(_Merge):

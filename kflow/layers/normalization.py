@@ -63,7 +63,7 @@ class BatchNormalization(GammaBeta, Layer):
         self.supports_masking = True
 
     def build(self, input_shape):
-        self._feature_axes, param_shape = self._build_gamma_beta(input_shape)
+        param_shape = self._build_gamma_beta(input_shape)
         self.moving_mean = self.add_weight("moving_mean", param_shape, initializer=self.moving_mean_initializer,
                                            trainable=False)
         self.moving_variance = self.add_weight("moving_variance", param_shape,
@@ -81,7 +81,7 @@ class BatchNormalization(GammaBeta, Layer):
         if training is False:
             mean, variance = moving_mean, moving_var
         else:
-            reduce_axes = [i for i in range(ndims) if i not in self._feature_axes]
+            reduce_axes = [i for i in range(ndims) if i not in self._param_axes]
             batch_mean, batch_var = _nn().moments(x, reduce_axes, keep_dims=False)
             update_var = bessel_corrected(batch_var, x) if self._tf_fused(x) else batch_var
             if not isinstance(training, bool):
@@ -100,7 +100,7 @@ class BatchNormalization(GammaBeta, Layer):
 
     def _tf_fused(self, x):
         """Whether TF1 would run this layer through its fused kernel (see the module docstring)."""
-        return self.fused is not False and x.shape.ndims == 4 and self._feature_axes in ([1], [3]) and \
+        return self.fused is not False and x.shape.ndims == 4 and self._param_axes in ([1], [3]) and \
             x.dtype.name in ("float16", "float32")
 
     def _moving_average(self, variable, value):

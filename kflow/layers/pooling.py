@@ -35,12 +35,8 @@ class _Pooling2D(SpatialLayer):
                                             padding=self.padding.upper())
         return transpose(out, [0, 3, 1, 2]) if self.data_format == "channels_first" else out
 
-    def compute_output_shape(self, input_shape):
-        dims = shapes.as_shape(input_shape).with_rank(4).dims
-        out = list(dims)
-        for axis, k, s in zip(self.spatial_axes, self.pool_size, self.strides):
-            out[axis] = conv_output_length(dims[axis], k, self.padding, s)
-        return shapes.TensorShape(out)
+    def _new_size(self, axis_index, size):
+        return conv_output_length(size, self.pool_size[axis_index], self.padding, self.strides[axis_index])
 
     def get_config(self):
         return dict(super().get_config(), pool_size=self.pool_size, strides=self.strides, padding=self.padding)

@@ -8,10 +8,8 @@ Example:
     >>> h = MaxPooling1D(2)(conv)                  # halves the steps
     >>> v = GlobalAveragePooling1D()(h)            # [batch, channels]
 """
-from kflow.engine import shapes
 from kflow.engine.ops import math_ops, reduction_ops, shape_ops
 from kflow.engine.ops.constant_op import convert_to_tensor
-from kflow.layers.conv_utils import conv_output_length
 from kflow.layers.convolutional1d import channels_last
 from kflow.layers.core import _nn
 from kflow.layers.pooling import _GlobalPooling2D, _Pooling2D
@@ -30,12 +28,6 @@ class _Pooling1D(_Pooling2D):
         out = getattr(_nn(), self._pool_fn)(x, ksize=[1, 1, self.pool_size[0], 1], strides=[1, 1, self.strides[0], 1],
                                             padding=self.padding.upper())
         return channels_last(shape_ops.squeeze(out, [1]), self.data_format)
-
-    def compute_output_shape(self, input_shape):
-        dims = list(shapes.as_shape(input_shape).with_rank(3).dims)
-        axis = 2 if self.data_format == "channels_first" else 1
-        dims[axis] = conv_output_length(dims[axis], self.pool_size[0], self.padding, self.strides[0])
-        return shapes.TensorShape(dims)
 
 
 class MaxPooling1D(_Pooling1D):

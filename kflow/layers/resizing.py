@@ -10,7 +10,6 @@ Example:
     >>> h = Cropping2D(((2, 2), (4, 4)))(h)           # [N, H - 2, W - 6, C]
     >>> h = UpSampling2D(2)(h)                        # [N, 2 (H - 2), 2 (W - 6), C]
 """
-from kflow.engine import shapes
 from kflow.engine.ops import array_ops, shape_ops
 from kflow.engine.ops.concat_ops import stack
 from kflow.engine.ops.constant_op import convert_to_tensor
@@ -45,20 +44,7 @@ def normalize_pairs(value, layer, name, rank=2):
     return pairs
 
 
-class _Spatial2D(SpatialLayer):
-    """Shared by the layers: output sizes from ``_new_size`` for each spatial axis."""
-
-    def _new_size(self, axis_index, size):
-        raise NotImplementedError
-
-    def compute_output_shape(self, input_shape):
-        dims = list(shapes.as_shape(input_shape).with_rank(self._rank + 2).dims)
-        for i, axis in enumerate(self.spatial_axes):
-            dims[axis] = None if dims[axis] is None else self._new_size(i, dims[axis])
-        return shapes.TensorShape(dims)
-
-
-class ZeroPadding2D(_Spatial2D):
+class ZeroPadding2D(SpatialLayer):
     """Adds rows and columns of zeros at the top, bottom, left and right of each image.
 
     Example:
@@ -82,7 +68,7 @@ class ZeroPadding2D(_Spatial2D):
         return dict(super().get_config(), padding=self.padding)
 
 
-class Cropping2D(_Spatial2D):
+class Cropping2D(SpatialLayer):
     """Removes rows and columns from the top, bottom, left and right of each image.
 
     Example:
@@ -130,7 +116,7 @@ def repeat_elements(x, axis, times):
     return out
 
 
-class UpSampling2D(_Spatial2D):
+class UpSampling2D(SpatialLayer):
     """Repeats each row ``size[0]`` times and each column ``size[1]`` times (nearest-neighbour upsampling).
 
     Example:

@@ -2,12 +2,13 @@
 upsampling): the data format, the input rank and which axes are spatial.
 
 Example:
-    >>> class Identity2D(SpatialLayer):
-    ...     def compute_output_shape(self, input_shape):
-    ...         return input_shape
-    >>> Identity2D(data_format="channels_first").spatial_axes
+    >>> class Doubling2D(SpatialLayer):
+    ...     def _new_size(self, axis_index, size):
+    ...         return 2 * size
+    >>> Doubling2D(data_format="channels_first").spatial_axes
     (2, 3)
 """
+from kflow.engine import shapes
 from kflow.layers.base import Layer, InputSpec
 from kflow.layers.conv_utils import normalize_data_format
 
@@ -15,7 +16,8 @@ from kflow.layers.conv_utils import normalize_data_format
 class SpatialLayer(Layer):
     """Inputs ``[batch, spatial..., channels]`` ("channels_last", default) or ``[batch, channels, spatial...]``.
 
-    Subclasses set ``_rank``, the number of spatial axes (2 for images, 1 for sequences).
+    Subclasses set ``_rank``, the number of spatial axes (2 for images, 1 for sequences), and give each
+    spatial axis's output size in ``_new_size`` (or override ``compute_output_shape``).
     """
 
     _rank = 2
@@ -29,6 +31,16 @@ class SpatialLayer(Layer):
     def spatial_axes(self):
         first = 2 if self.data_format == "channels_first" else 1
         return tuple(range(first, first + self._rank))
+
+    def _new_size(self, axis_index, size):
+        """The known output size of spatial axis number ``axis_index`` for an input size ``size``."""
+        raise NotImplementedError
+
+    def compute_output_shape(self, input_shape):
+        dims = list(shapes.as_shape(input_shape).with_rank(self._rank + 2).dims)
+        for i, axis in enumerate(self.spatial_axes):
+            dims[axis] = None if dims[axis] is None else self._new_size(i, dims[axis])
+        return shapes.TensorShape(dims)
 
     def get_config(self):
         return dict(super().get_config(), data_format=self.data_format)
