@@ -9,14 +9,12 @@ Example:
     ...     return K.sqrt(K.mean(K.square(y_pred - y_true), axis=-1))
 """
 from kflow.engine import dtypes
-from kflow.engine.ops import array_ops, clip_ops, comparison_ops, concat_ops, math_ops, nn_ops, xent_ops
+from kflow.engine.ops import array_ops, clip_ops, comparison_ops, concat_ops, math_ops, nn_ops
 from kflow.engine.ops import reduction_ops as R
 from kflow.engine.ops import gather_ops, random_ops, shape_ops, unary_math_ops as U
 from kflow.engine.ops.constant_op import constant as _constant, convert_to_tensor, placeholder as _placeholder
 from kflow.engine.ops.control_flow_ops import stop_gradient
 from kflow.engine.variables import Variable
-
-_EPSILON = 1e-7  # Keras's default fuzz factor (kept equal to backend.epsilon()'s default)
 
 
 def _reduce(op):
@@ -152,12 +150,9 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
 
 def binary_crossentropy(target, output, from_logits=False):
     """Element-wise (not averaged over the last axis, unlike the loss of the same name)."""
-    output = convert_to_tensor(output)
-    target = math_ops.cast(convert_to_tensor(target), output.dtype)
-    if not from_logits:
-        output = clip(output, _EPSILON, 1.0 - _EPSILON)
-        output = U.log(output / (1.0 - output))
-    return xent_ops.sigmoid_cross_entropy_with_logits(labels=target, logits=output)
+    from kflow.keras import losses
+
+    return losses.binary_crossentropy_elements(target, output, from_logits=from_logits)
 
 
 __all__ = ["mean", "sum", "max", "min", "prod", "any", "all", "square", "sqrt", "abs", "exp", "log", "sign",

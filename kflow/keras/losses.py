@@ -99,12 +99,19 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False):
 
 
 def binary_crossentropy(y_true, y_pred, from_logits=False):
+    return reduce_mean(binary_crossentropy_elements(y_true, y_pred, from_logits), axis=-1)
+
+
+def binary_crossentropy_elements(y_true, y_pred, from_logits=False):
+    """Per-element binary cross-entropy (``K.binary_crossentropy``; the loss averages it over the last axis).
+    Probabilities are clipped to ``[eps, 1 - eps]`` unless they come straight from a sigmoid, whose logits
+    are used."""
     y_true, y_pred = _prepare(y_true, y_pred)
     logits = y_pred if from_logits else _logits_of(y_pred, "Sigmoid")
     if logits is None:
         p = _clip(y_pred, K.epsilon(), 1.0 - K.epsilon())
         logits = M.log(p / (1.0 - p))
-    return reduce_mean(nn.sigmoid_cross_entropy_with_logits(labels=y_true, logits=logits), axis=-1)
+    return nn.sigmoid_cross_entropy_with_logits(labels=y_true, logits=logits)
 
 
 def kullback_leibler_divergence(y_true, y_pred):

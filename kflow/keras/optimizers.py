@@ -110,6 +110,11 @@ class Optimizer:
     def from_config(cls, config):
         return cls(**config)
 
+    def _epsilon(self):
+        """The configured ``epsilon``, or Keras's fuzz factor (``K.epsilon()``) when it is None."""
+        eps = self.config.get("epsilon")
+        return eps if eps is not None else K.epsilon()
+
 
 class SGD(Optimizer):
     """Gradient descent, optionally with (Nesterov) momentum."""
@@ -130,16 +135,14 @@ class Adam(Optimizer):
         c = self.config
         if c["amsgrad"]:
             raise NotImplementedError("Adam(amsgrad=True) is not supported by kflow.")
-        eps = c["epsilon"] if c["epsilon"] is not None else K.epsilon()
-        return train.AdamOptimizer(lr, beta1=c["beta_1"], beta2=c["beta_2"], epsilon=eps)
+        return train.AdamOptimizer(lr, beta1=c["beta_1"], beta2=c["beta_2"], epsilon=self._epsilon())
 
 
 class RMSprop(Optimizer):
     _defaults = {"rho": 0.9, "epsilon": None}
 
     def _make(self, lr):
-        eps = self.config["epsilon"] if self.config["epsilon"] is not None else K.epsilon()
-        return update_rules.KerasRMSprop(lr, rho=self.config["rho"], epsilon=eps)  # Keras's form, not TF1's
+        return update_rules.KerasRMSprop(lr, rho=self.config["rho"], epsilon=self._epsilon())  # Keras's form, not TF1's
 
 
 class Adagrad(Optimizer):
@@ -147,8 +150,7 @@ class Adagrad(Optimizer):
     _default_lr = 0.01
 
     def _make(self, lr):
-        eps = self.config["epsilon"] if self.config["epsilon"] is not None else K.epsilon()
-        return update_rules.KerasAdagrad(lr, epsilon=eps)  # Keras's form (zero start, epsilon), not TF1's
+        return update_rules.KerasAdagrad(lr, epsilon=self._epsilon())  # Keras's form (zero start, epsilon), not TF1's
 
 
 class Adadelta(Optimizer):
@@ -158,8 +160,7 @@ class Adadelta(Optimizer):
     _default_lr = 1.0
 
     def _make(self, lr):
-        eps = self.config["epsilon"] if self.config["epsilon"] is not None else K.epsilon()
-        return update_rules.KerasAdadelta(lr, rho=self.config["rho"], epsilon=eps)
+        return update_rules.KerasAdadelta(lr, rho=self.config["rho"], epsilon=self._epsilon())
 
 
 class Adamax(Optimizer):
@@ -170,10 +171,9 @@ class Adamax(Optimizer):
 
     def _make(self, lr):
         c = self.config
-        eps = c["epsilon"] if c["epsilon"] is not None else K.epsilon()
         # bias correction of the step about to run: iterations counts the steps done so far
         lr_t = lr / (1.0 - M.pow(float(c["beta_1"]), M.cast(self.iterations, dtypes.float32) + 1.0))
-        return update_rules.KerasAdamax(lr_t, beta_1=c["beta_1"], beta_2=c["beta_2"], epsilon=eps)
+        return update_rules.KerasAdamax(lr_t, beta_1=c["beta_1"], beta_2=c["beta_2"], epsilon=self._epsilon())
 
 
 class TFOptimizer(Optimizer):

@@ -47,10 +47,7 @@ class KerasRMSprop(_KerasRule):
 
     @staticmethod
     def _rule(var, acc, grad, lr, rho, epsilon, tmp):
-        acc *= rho
-        np.multiply(grad, grad, out=tmp)
-        tmp *= 1.0 - rho
-        acc += tmp
+        _average_square(acc, grad, rho, tmp)
         _scaled_step(var, acc, grad, lr, epsilon, tmp)
 
 
@@ -75,10 +72,7 @@ class KerasAdadelta(_KerasRule):
 
     @staticmethod
     def _rule(var, acc, delta, grad, lr, rho, epsilon, update, tmp):
-        acc *= rho
-        np.multiply(grad, grad, out=tmp)
-        tmp *= 1.0 - rho
-        acc += tmp
+        _average_square(acc, grad, rho, tmp)
         np.add(delta, epsilon, out=update)
         np.sqrt(update, out=update)
         update *= grad
@@ -87,10 +81,7 @@ class KerasAdadelta(_KerasRule):
         update /= tmp
         np.multiply(update, lr, out=tmp)
         var -= tmp
-        delta *= rho
-        np.multiply(update, update, out=tmp)
-        tmp *= 1.0 - rho
-        delta += tmp
+        _average_square(delta, update, rho, tmp)
 
 
 class KerasAdamax(_KerasRule):
@@ -111,6 +102,14 @@ class KerasAdamax(_KerasRule):
         np.divide(m, tmp, out=tmp)
         tmp *= lr_t
         var -= tmp
+
+
+def _average_square(acc, x, rho, tmp):
+    """``acc = rho * acc + (1 - rho) * x * x`` in place, through the scratch buffer."""
+    acc *= rho
+    np.multiply(x, x, out=tmp)
+    tmp *= 1.0 - rho
+    acc += tmp
 
 
 def _scaled_step(var, acc, grad, lr, epsilon, tmp):

@@ -34,6 +34,16 @@ def test_dot_and_binary_crossentropy_values_and_gradients():
     check_gradients(lambda q: K.binary_crossentropy(K.constant(t, dtype=kf.float64), q), [p])
 
 
+def test_binary_crossentropy_clips_with_the_keras_fuzz_factor():
+    saved = K.epsilon()
+    K.set_epsilon(0.1)
+    try:  # certain predictions are clipped to [eps, 1 - eps], eps as set (not a fixed 1e-7)
+        got = _run(K.binary_crossentropy(K.constant([0.0, 1.0]), K.constant([1.0, 0.0])))
+    finally:
+        K.set_epsilon(saved)
+    np.testing.assert_allclose(got, [-np.log(0.1)] * 2, rtol=1e-5)
+
+
 def test_variable_is_initialized_in_the_keras_session():
     v = K.variable(np.ones(3))
     np.testing.assert_array_equal(K.get_value(v), np.ones(3))

@@ -19,6 +19,7 @@ from kflow.engine.ops.constant_op import placeholder, placeholder_with_default
 from kflow.engine.ops.reduction_ops import reduce_mean
 from kflow.keras import losses as losses_mod
 from kflow.keras import metrics as metrics_mod
+from kflow.keras.engine.functional import _as_list
 
 _SPARSE_LOSSES = (losses_mod.sparse_categorical_crossentropy,)
 
@@ -119,10 +120,6 @@ class CompiledLoss:
 
     def is_sparse(self, index):
         return self.loss_functions[index] in _SPARSE_LOSSES
-
-
-def _as_list(x):
-    return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
 def _weighted_mean(per_sample, sw):
