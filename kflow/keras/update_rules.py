@@ -15,6 +15,8 @@ import numpy as np
 
 from kflow.train.fused_update import fused_update
 from kflow.train.optimizer import Optimizer
+# ``ms = rho*ms + (1-rho)*x*x`` in place: TF1's RMSProp running average, the same in Keras's rules
+from kflow.train.rmsprop import _update_ms
 
 
 class _KerasRule(Optimizer):
@@ -47,7 +49,7 @@ class KerasRMSprop(_KerasRule):
 
     @staticmethod
     def _rule(var, acc, grad, lr, rho, epsilon, tmp):
-        _average_square(acc, grad, rho, tmp)
+        _update_ms(acc, grad, rho, tmp)
         _scaled_step(var, acc, grad, lr, epsilon, tmp)
 
 
@@ -72,7 +74,7 @@ class KerasAdadelta(_KerasRule):
 
     @staticmethod
     def _rule(var, acc, delta, grad, lr, rho, epsilon, update, tmp):
-        _average_square(acc, grad, rho, tmp)
+        _update_ms(acc, grad, rho, tmp)
         np.add(delta, epsilon, out=update)
         np.sqrt(update, out=update)
         update *= grad
@@ -81,7 +83,7 @@ class KerasAdadelta(_KerasRule):
         update /= tmp
         np.multiply(update, lr, out=tmp)
         var -= tmp
-        _average_square(delta, update, rho, tmp)
+        _update_ms(delta, update, rho, tmp)
 
 
 class KerasAdamax(_KerasRule):
@@ -102,14 +104,6 @@ class KerasAdamax(_KerasRule):
         np.divide(m, tmp, out=tmp)
         tmp *= lr_t
         var -= tmp
-
-
-def _average_square(acc, x, rho, tmp):
-    """``acc = rho * acc + (1 - rho) * x * x`` in place, through the scratch buffer."""
-    acc *= rho
-    np.multiply(x, x, out=tmp)
-    tmp *= 1.0 - rho
-    acc += tmp
 
 
 def _scaled_step(var, acc, grad, lr, epsilon, tmp):
