@@ -16,7 +16,8 @@ from kflow.engine.graph import (Graph, GraphKeys, get_default_graph, reset_defau
                                 control_dependencies, device, add_to_collection, add_to_collections,
                                 get_collection, get_collection_ref, set_random_seed)
 from kflow.engine.tensor import Tensor
-from kflow.engine.operation import Operation, RegisterGradient, NotDifferentiable
+from kflow.engine.operation import Operation
+from kflow.engine.op_def import OpDef, RegisterGradient, NotDifferentiable
 from kflow.engine.session import Session, InteractiveSession, ConfigProto, GPUOptions, get_default_session
 from kflow.engine.ops.constant_op import constant, convert_to_tensor, placeholder, placeholder_with_default
 from kflow.engine.variables import (Variable, assign, assign_add, assign_sub, global_variables, all_variables,

@@ -9,7 +9,7 @@ from 22.5 to 17.1 ms, its filter gradient from 23.6 to 17.4 ms and its input gra
 That only holds if no BLAS worker competes for the cores: OpenBLAS's idle workers spin for ~0.1 s after
 each multi-threaded call, and one small multi-threaded product per step (a dense layer) made the Keras
 MNIST CNN's step 1.5x slower than with no splitting at all. So a plan holding such kernels
-(``SPLITTING_OP_TYPES``) runs its whole step inside ``single_threaded()``, and matmul splits large products
+(ops declared ``splits=True``) runs its whole step inside ``single_threaded()``, and matmul splits large products
 itself meanwhile (``lowered()``): that step went from 49.7 to 32.3 ms (PyTorch: 26 ms).
 
 OpenBLAS's thread count is process-wide (``openblas_set_num_threads_local`` is global in the pthreads builds
@@ -37,10 +37,6 @@ _SYMBOLS = [("scipy_openblas_set_num_threads64_", "scipy_openblas_get_num_thread
 # numpy builds whose BLAS is not OpenBLAS (numpy's build configuration names it); generic names ("blas",
 # "cblas": a distribution's switchable BLAS) are probed
 _OTHER_BLAS = ("mkl", "accelerate", "blis", "atlas", "armpl", "nvpl", "essl")
-# Op types whose CPU kernels split their work over kflow's threads with single-threaded BLAS (registered by
-# their modules). A plan holding one runs entirely with BLAS single-threaded (see Plan.run): OpenBLAS's idle
-# workers spin for ~0.1 s after each multi-threaded call, on the very cores those kernels' threads need.
-SPLITTING_OP_TYPES = set()
 _lock = threading.Lock()
 _state = {"users": 0, "saved": None}
 _found = []  # memoized (set, get) functions, or None

@@ -7,7 +7,7 @@ sums the contributions of fan-out with ``add_n``.
 Example:
     >>> dy_dx, = kf.gradients(kf.reduce_sum(x * x), [x])   # 2 * x
 """
-from kflow.engine.operation import gradient_function
+from kflow.engine.op_def import gradient_function
 from kflow.engine.ops.constant_op import convert_to_tensor, is_tensor_like
 
 

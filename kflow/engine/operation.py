@@ -1,17 +1,10 @@
-"""Operations: graph nodes with a compute function, plus the gradient registry.
+"""Operations: graph nodes, each an instance of a declared op type (:class:`~kflow.engine.op_def.OpDef`).
 
-An op is created with :func:`make_op`, giving its kernel (``compute``: input
-arrays -> output array, or a tuple for several outputs) and its static output
-specs. Stateful ops pass ``bind`` instead: ``bind(session) -> kernel``, so each
-session keeps its own state. Gradients are registered by op type beside the op.
+An op is created with :func:`make_op` from its declaration, its input tensors and its static output specs;
+the declaration supplies the kernel, the gradient and the traits.
 
 Example:
-    >>> def tanh(x, name=None):
-    ...     x = convert_to_tensor(x)
-    ...     return make_op("Tanh", [x], np.tanh, [(x.dtype, x.shape)], name).outputs[0]
-    >>> @register_gradient("Tanh")
-    ... def _tanh_grad(op, grad):
-    ...     return grad * (1.0 - op.outputs[0] * op.outputs[0])
+    >>> y = make_op(TANH, [x], [(x.dtype, x.shape)], name).outputs[0]
 """
 import os
 import sys
@@ -19,37 +12,41 @@ import sys
 from kflow.engine import graph as graph_mod
 from kflow.engine import shapes
 from kflow.engine.tensor import Tensor
+from kflow.engine.default_session import session_for
 
 _KFLOW_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_GRADIENTS = {}
-_NOT_DIFFERENTIABLE = set()
 
 
 class Operation:
-    """A node of the graph. ``inputs`` and ``outputs`` are Tensors; ``type`` is the op kind."""
+    """A node of the graph: an instance of the op type declared by ``op_def``.
 
-    def __init__(self, graph, op_type, name, inputs, output_specs, compute, attrs, bind, control_inputs):
+    ``inputs`` and ``outputs`` are Tensors; ``attrs`` holds the instance's parameters (shown in GraphDef,
+    read by gradients); ``type`` is the declared op type.
+    """
+
+    def __init__(self, graph, op_def, name, inputs, output_specs, kernel, attrs, control_inputs):
         self.graph = graph
-        self.type = op_type
+        self.op_def = op_def
+        self.type = op_def.type
         self.name = name
         self.inputs = list(inputs)
         self.control_inputs = list(control_inputs)
         self.outputs = [Tensor(self, i, dt, shape) for i, (dt, shape) in enumerate(output_specs)]
-        self.attrs = attrs or {}
-        self._compute = compute
-        self._bind = bind
+        self.attrs = attrs
+        self._kernel = kernel
         self.device = graph._current_device()
         self._cond_context = graph._cond_context
-        self._gradient_type = graph._gradient_override_map.get(op_type, op_type)  # the gradient to use
+        self._gradient_type = graph._gradient_override_map.get(self.type, self.type)  # the gradient to use
         self._traceback = _user_frame()
         self._id = -1
-        # True when an output is (or may alias) persistent session state, e.g. a variable's buffer:
-        # fetches of such outputs are copied so users never hold a live buffer.
-        self._output_is_state = False
 
     def kernel(self, session):
         """Returns the callable that computes this op inside ``session``."""
-        return self._bind(session) if self._bind is not None else self._compute
+        override = self.__dict__.get("_kernel_override")  # TRANSITION
+        if override is not None:
+            return override(session)
+        bind = self.op_def.bind
+        return bind(self, session) if bind is not None else self._kernel
 
     @property
     def node_def(self):
@@ -63,9 +60,7 @@ class Operation:
 
     def run(self, feed_dict=None, session=None):
         """Runs this op in ``session`` (or the default session)."""
-        from kflow.engine.session import _session_for
-
-        _session_for(session, self).run(self, feed_dict)
+        session_for(session, self).run(self, feed_dict)
 
     def _add_control_input(self, op):
         if op not in self.control_inputs:
@@ -103,17 +98,24 @@ def _user_frame():
     return None
 
 
-def make_op(op_type, inputs, compute, output_specs, name=None, attrs=None, bind=None, graph=None):
-    """Creates an op in the inputs' graph (or the default graph) and returns it.
+def make_op(op_def, inputs, *args, **kwargs):  # TRANSITION dispatcher
+    if isinstance(op_def, str):
+        return _legacy_make_op(op_def, inputs, *args, **kwargs)
+    return _make_op(op_def, inputs, *args, **kwargs)
+
+
+def _make_op(op_def, inputs, output_specs, name=None, attrs=None, params=None, kernel=None, graph=None):
+    """Creates an op of the declared type ``op_def`` in the inputs' graph (or the default graph).
 
     Args:
-        op_type: the op kind, e.g. "MatMul"; also the key of its registered gradient.
+        op_def: the op's declaration (an :class:`~kflow.engine.op_def.OpDef`).
         inputs: input Tensors.
-        compute: kernel ``f(*input_arrays) -> array | tuple``; None when ``bind`` is given.
         output_specs: ``[(dtype, shape), ...]`` for each output.
-        name: op name (uniquified inside the current name scope); defaults to ``op_type``.
-        attrs: dict of attributes kept on the op (shown in GraphDef, used by gradients).
-        bind: ``f(session) -> kernel`` for stateful ops.
+        name: op name (uniquified inside the current name scope); defaults to the op type.
+        attrs: attributes kept on the op (shown in GraphDef, read by gradients), not passed to the kernel.
+        params: the kernel's keyword parameters for this instance; also kept in ``op.attrs``.
+        kernel: the declared kernel specialized for this instance when keyword parameters do not fit
+            (``params.make_param_op`` appends static values); defaults to ``op_def.kernel`` with ``params``.
     """
     if graph is None:
         # a function graph (Dataset.map tracing) replaces outer-graph inputs by its own copies
@@ -124,11 +126,24 @@ def make_op(op_type, inputs, compute, output_specs, name=None, attrs=None, bind=
     if name and name.endswith("/"):
         full = name[:-1]  # an exact scope name from name_scope(...)
     else:
-        full = g.unique_name(name or op_type)
+        full = g.unique_name(name or op_def.type)
     specs = [(dt, shapes.as_shape(s)) for dt, s in output_specs]
-    op = Operation(g, op_type, full, inputs, specs, compute, attrs, bind, g._current_control_inputs())
+    all_attrs = dict(attrs) if attrs else {}
+    if kernel is None:
+        kernel = op_def.kernel
+        if params:
+            kernel = _bind_params(kernel, params)
+    if params:
+        all_attrs.update(params)
+    op = Operation(g, op_def, full, inputs, specs, kernel, all_attrs, g._current_control_inputs())
     g._add_op(op)
     return op
+
+
+def _bind_params(kernel, params):
+    def bound(*arrays):
+        return kernel(*arrays, **params)
+    return bound
 
 
 def _graph_for(inputs):
@@ -143,42 +158,6 @@ def _graph_for(inputs):
     return found if found is not None else default
 
 
-def register_gradient(op_type):
-    """Decorator registering ``f(op, *output_grads) -> input grads`` for ``op_type``."""
-
-    def deco(fn):
-        _GRADIENTS[op_type] = fn
-        return fn
-
-    return deco
-
-
-class RegisterGradient:
-    """TF1 spelling: ``@kf.RegisterGradient("MyOp")``."""
-
-    def __init__(self, op_type):
-        self._op_type = op_type
-
-    def __call__(self, fn):
-        _GRADIENTS[self._op_type] = fn
-        return fn
-
-
-def not_differentiable(*op_types):
-    """Declares op types whose inputs get no gradient (None), e.g. Shape or ArgMax."""
-    _NOT_DIFFERENTIABLE.update(op_types)
-
-
-NotDifferentiable = not_differentiable
-
-
-def gradient_function(op_type):
-    """The registered gradient of ``op_type``; None for declared non-differentiable ops; KeyError otherwise."""
-    if op_type in _NOT_DIFFERENTIABLE:
-        return None
-    return _GRADIENTS[op_type]
-
-
 def build_error(op_type, name, inputs, message, exc_type=ValueError):
     """An error raised while building an op: names the op, its inputs' dtypes/shapes and the user's line."""
     frame = _user_frame()
@@ -186,3 +165,65 @@ def build_error(op_type, name, inputs, message, exc_type=ValueError):
     described = ", ".join("'%s' %s %s" % (t.name, t.dtype.name, t.shape) for t in inputs) or "none"
     return exc_type("%s\n  op: '%s' (%s), created at %s\n  inputs: %s" % (
         message, name or op_type, op_type, where, described))
+
+
+# ---- TRANSITION (deleted once every op is declared with an OpDef) ---------------------------------------
+_LEGACY_GRADIENTS = {}
+_LEGACY_NOT_DIFFERENTIABLE = set()
+_LEGACY_HOST_ONLY_PREFIXES = ("Iterator", "Parse", "Decode", "Summary", "Scalar", "Histogram", "Image", "Text",
+                              "Merge", "Report", "PyFunc", "Placeholder", "TFRecord", "Write", "Save", "Restore")
+LEGACY_SPLITTING_OP_TYPES = set()
+
+
+class _LegacyOpDef:
+    def __init__(self, op_type, bind):
+        self.type = op_type
+        self.kernel = None
+        self._legacy_bind = bind
+        self.state_output = False
+        self.view = op_type == "Identity"
+        self.host_only = op_type.startswith(_LEGACY_HOST_ONLY_PREFIXES)
+        self.splits = op_type in LEGACY_SPLITTING_OP_TYPES
+
+    @property
+    def bind(self):
+        if self._legacy_bind is None:
+            return None
+        return lambda op, session: self._legacy_bind(session)
+
+
+def _legacy_make_op(op_type, inputs, compute, output_specs, name=None, attrs=None, bind=None, graph=None):
+    op_def = _LegacyOpDef(op_type, bind)
+    op = _make_op(op_def, inputs, output_specs, name, attrs, kernel=compute or _unbound, graph=graph)
+    return op
+
+
+def _unbound(*args):
+    raise RuntimeError("legacy op without kernel")
+
+
+def register_gradient(op_type):
+    def deco(fn):
+        _LEGACY_GRADIENTS[op_type] = fn
+        return fn
+    return deco
+
+
+def not_differentiable(*op_types):
+    _LEGACY_NOT_DIFFERENTIABLE.update(op_types)
+
+
+def _legacy_set(attr):
+    def setter(self, value):
+        if attr == "_bind":
+            self.op_def._legacy_bind = None
+            self.op_def.__dict__["_direct_bind"] = value
+            self._kernel_override = value
+        else:
+            setattr(self.op_def, attr, value)
+    return setter
+
+
+Operation._output_is_state = property(lambda self: self.op_def.state_output, _legacy_set("state_output"))
+Operation._output_is_view = property(lambda self: self.op_def.view, _legacy_set("view"))
+Operation._bind = property(lambda self: None, _legacy_set("_bind"))

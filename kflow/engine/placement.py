@@ -3,7 +3,7 @@
 Rules, as in TF1 with soft placement:
   * an op's ``kf.device(...)`` request wins when that device exists;
   * a GPU request without a GPU falls back to the CPU (``allow_soft_placement``) or raises;
-  * ops without a GPU kernel (strings, Python iterators, file I/O) run on the CPU;
+  * ops declared ``host_only`` (strings, Python iterators, file I/O) and string outputs run on the CPU;
   * variable updates run where their variable lives;
   * unrequested ops go to the GPU when one is available, else the CPU.
 Values cross devices only at feeds, fetches and edges between differently placed ops.
@@ -18,9 +18,6 @@ from kflow import errors
 from kflow.engine import backend
 
 _DEVICE_RE = re.compile(r"(?:^|/)(?:device:)?(cpu|gpu)(?::(\d+))?$", re.IGNORECASE)
-# Op types whose kernels are host-only (Python objects, strings, files); a GPU request for them is soft-placed.
-HOST_ONLY_PREFIXES = ("Iterator", "Parse", "Decode", "Summary", "Scalar", "Histogram", "Image", "Text", "Merge",
-                      "Report", "PyFunc", "Placeholder", "TFRecord", "Write", "Save", "Restore")
 
 
 def parse_device(spec):
@@ -61,8 +58,7 @@ class Placer:
         if var is not None:
             return self.place(var)  # updates are colocated with their variable
         requested = parse_device(op.device)
-        host_only = op.type.startswith(HOST_ONLY_PREFIXES) or any(
-            t.dtype.name == "string" for t in op.outputs)
+        host_only = op.op_def.host_only or any(t.dtype.name == "string" for t in op.outputs)
         if requested is not None and requested[0] == "GPU":
             if self.gpu is None or host_only:
                 if not self.allow_soft_placement:

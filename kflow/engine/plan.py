@@ -9,8 +9,15 @@ Example:
     >>> plan = Plan(session, [y], [x])
     >>> plan.run([x_value])  # -> [y_value]
 """
+import itertools
+import linecache
+import weakref
+
 from kflow import errors
 from kflow.engine import blas_threads
+
+PLAN_FILENAME_PREFIX = "<kflow plan "
+_plan_numbers = itertools.count()
 
 
 class Plan:
@@ -34,8 +41,7 @@ class Plan:
         self._names = {}
         self.fetch_copies = []
         # kernels that run their own threads get the cores to themselves for the whole step
-        self.lowers_blas = any(op.type in blas_threads.SPLITTING_OP_TYPES and self.placements[op][0] == "CPU"
-                               for op in self.ops)
+        self.lowers_blas = any(op.op_def.splits and self.placements[op][0] == "CPU" for op in self.ops)
         self._compile(session, targets)
 
     def _check_feedable(self, session):
@@ -113,7 +119,9 @@ class Plan:
         lines.append("    return [%s]" % ", ".join(fetch_names))
         self.source = "\n".join(lines) + "\n"
         namespace = dict(kernels)
-        code = compile(self.source, "<kflow plan>", "exec")
+        filename = _register_source(self.source)
+        weakref.finalize(self, linecache.cache.pop, filename, None)
+        code = compile(self.source, filename, "exec")
         exec(code, namespace)
         self._fn = namespace["plan_run"]
 
@@ -149,7 +157,7 @@ class Plan:
         tb = exc.__traceback__
         frame_locals, lineno = None, None
         while tb is not None:
-            if tb.tb_frame.f_code.co_filename == "<kflow plan>":
+            if tb.tb_frame.f_code.co_filename.startswith(PLAN_FILENAME_PREFIX):
                 frame_locals, lineno = tb.tb_frame.f_locals, tb.tb_lineno
             tb = tb.tb_next
         op = self.line_ops.get(lineno)
@@ -205,10 +213,11 @@ def _is_target(t, targets):
 
 def _aliases_state(t):
     while True:
-        if t.op._output_is_state:
+        declared = t.op.op_def
+        if declared.state_output:
             return True
-        # identities and view ops (reshape, transpose, slices...) may return the input's own buffer
-        if (t.op.type == "Identity" or getattr(t.op, "_output_is_view", False)) and t.op.inputs:
+        # view ops (identity, reshape, transpose, slices...) may return the input's own buffer
+        if declared.view and t.op.inputs:
             t = t.op.inputs[0]
             continue
         return False
@@ -225,3 +234,12 @@ def _shape_str(shape):
         return "<unknown>"
     return "[%s]" % ",".join("?" if d is None else str(d) for d in shape.dims)
 
+
+
+def _register_source(source):
+    """A unique file name for a plan's generated source, registered with ``linecache`` so tracebacks
+    through ``Session.run`` show the generated line (``t7 = k3(t2, t5)``)."""
+    filename = "%s%d>" % (PLAN_FILENAME_PREFIX, next(_plan_numbers))
+    # mtime None: linecache.checkcache never drops an entry it cannot stat
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    return filename

@@ -14,12 +14,12 @@ import numpy as np
 
 from kflow import errors
 from kflow.engine import graph as graph_mod
+from kflow.engine.default_session import get_default_session, session_for, session_stack  # noqa: F401
 from kflow.engine.fetches import FetchStructure
 from kflow.engine.host_memory import keep_freed_buffers
 from kflow.engine.placement import Placer, device_name
 from kflow.engine.plan import Plan
 
-_default_session = threading.local()
 # Runs in a row that found the graph grown before the "graph grows in the loop" warning fires.
 GROWTH_WARN_RUNS = 5
 
@@ -192,37 +192,14 @@ class _SessionContext:
         self.session = session
 
     def __enter__(self):
-        stack = _stack()
+        stack = session_stack()
         stack.append(self.session)
         return self.session
 
     def __exit__(self, *exc):
-        stack = _stack()
+        stack = session_stack()
         if stack and stack[-1] is self.session:
             stack.pop()
-
-
-def _stack():
-    if not hasattr(_default_session, "stack"):
-        _default_session.stack = []
-    return _default_session.stack
-
-
-def get_default_session():
-    """The innermost session entered with ``with sess:`` / ``sess.as_default()`` (or None)."""
-    stack = _stack()
-    return stack[-1] if stack else None
-
-
-def _session_for(session, element):
-    sess = session if session is not None else get_default_session()
-    if sess is None:
-        raise ValueError("Cannot evaluate '%s': no default session is registered. Use `with sess.as_default()` "
-                         "or pass an explicit session, e.g. t.eval(session=sess)." % element.name)
-    if sess.graph is not element.graph:
-        raise ValueError("Cannot use the given session to evaluate '%s': its graph is not the session's graph."
-                         % element.name)
-    return sess
 
 
 class FeedError(errors.InvalidArgumentError, ValueError):

@@ -8,6 +8,7 @@ Example:
     Tensor("zeros:0", shape=(2, 2), dtype=float32)
 """
 from kflow.engine import shapes
+from kflow.engine.default_session import session_for
 
 
 class Tensor:
@@ -50,9 +51,7 @@ class Tensor:
 
     def eval(self, feed_dict=None, session=None):
         """Computes this tensor in ``session`` (or the default session) and returns a numpy value."""
-        from kflow.engine.session import _session_for
-
-        return _session_for(session, self).run(self, feed_dict)
+        return session_for(session, self).run(self, feed_dict)
 
     def __repr__(self):
         return 'Tensor("%s", shape=%s, dtype=%s)' % (self.name, self._shape, self.dtype.name)

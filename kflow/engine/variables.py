@@ -19,6 +19,7 @@ from kflow.engine.graph import GraphKeys
 from kflow.engine.operation import make_op, not_differentiable, register_gradient, build_error
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.tensor import Tensor
+from kflow.engine.default_session import session_for
 
 
 class Variable:
@@ -138,9 +139,7 @@ class Variable:
 
     def load(self, value, session=None):
         """Writes ``value`` into this variable in ``session`` without adding ops to the graph."""
-        from kflow.engine.session import _session_for
-
-        sess = _session_for(session, self._variable)
+        sess = session_for(session, self._variable)
         arr = np.array(backend.to_numpy(value), dtype=self.dtype.as_numpy_dtype)  # a copy: the session owns it
         if not self.shape.is_compatible_with(arr.shape):
             raise ValueError("Cannot load a value of shape %s into variable '%s' of shape %s"

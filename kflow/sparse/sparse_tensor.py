@@ -16,6 +16,7 @@ import numpy as np
 from kflow.engine import dtypes, shapes
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.params import constant_value
+from kflow.engine.default_session import session_for
 
 
 class SparseTensorValue(collections.namedtuple("SparseTensorValue", ["indices", "values", "dense_shape"])):
@@ -81,9 +82,7 @@ class SparseTensor:
         return [self.indices, self.values, self.dense_shape], lambda vals: SparseTensorValue(*vals)
 
     def eval(self, feed_dict=None, session=None):
-        from kflow.engine.session import _session_for
-
-        return _session_for(session, self.values).run(self, feed_dict)
+        return session_for(session, self.values).run(self, feed_dict)
 
     def __repr__(self):
         return "SparseTensor(indices=%s, values=%s, dense_shape=%s)" % (self.indices, self.values, self.dense_shape)

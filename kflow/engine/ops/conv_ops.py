@@ -14,14 +14,14 @@ Example:
 import numpy as np
 
 from kflow.engine import backend, blas_threads
-from kflow.engine.operation import make_op, register_gradient, build_error
+from kflow.engine.operation import make_op, register_gradient, build_error, LEGACY_SPLITTING_OP_TYPES
 from kflow.engine.ops import array_ops, shape_ops
 from kflow.engine.ops.batch_parallel import over_batch, sum_over_batch
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.params import make_param_op, data_grads, partial_shape, ints
 from kflow.engine.ops.window_geometry import Window, four_tuple, normalize_padding
 
-blas_threads.SPLITTING_OP_TYPES.update(("Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter"))
+LEGACY_SPLITTING_OP_TYPES.update(("Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter"))
 CHUNK_BYTES = 4 << 20  # patch-matrix bytes per chunk on the CPU (measured best between 2 and 8 MB)
 GPU_CHUNK_BYTES = 1 << 30  # on a GPU one big GEMM per call is best
 
