@@ -27,7 +27,10 @@ from kflow import errors
 from kflow.data.context import IteratorContext, evaluate_tensors
 from kflow.data.structure import as_feed, from_types_and_shapes
 from kflow.engine import dtypes
-from kflow.engine.operation import make_op, not_differentiable
+from kflow.engine.op_def import OpDef
+from kflow.engine.operation import make_op
+from kflow.engine.ops.constant_op import convert_to_tensor
+from kflow.engine.ops.control_flow_ops import identity
 from kflow.engine.ops.params import constant_value
 from kflow.sparse.sparse_tensor import SparseTensor
 
@@ -105,6 +108,56 @@ class IteratorState:
             self._close_iterator()
 
 
+def _bind_resource(op, session):
+    it = op.attrs["iterator"]
+    state = _registry(session).state(it._name)
+    if it._is_one_shot:
+        state.one_shot = it
+    value = np.empty((), object)
+    value[()] = it._name
+    return lambda: value
+
+
+def _bind_make_iterator(op, session):
+    dataset, captures = op.attrs["dataset"], op.attrs["captures"]
+    registry = _registry(session)
+
+    def kernel(handle, *values):
+        registry.state(handle.item()).reset(dataset, dict(zip(captures, values)), session)
+    return kernel
+
+
+def _bind_get_next(op, session):
+    it = op.attrs["iterator"]
+    spec, fixed_name = it._spec, getattr(it, "_name", None)
+    sparse = [s.sparse for s in spec.flat]
+    registry = _registry(session)
+
+    def kernel(handle):
+        key = fixed_name if fixed_name is not None else handle.item()
+        state = registry.states.get(key)
+        if state is None:
+            raise errors.NotFoundError(None, op, "No iterator named %r in this session" % (key,))
+        if fixed_name is None and state.dataset is not None and not state.dataset.element_spec.\
+                is_compatible_with(spec):
+            raise errors.InvalidArgumentError(None, op, "The iterator behind the handle produces %s, not %s"
+                                              % (state.dataset.element_spec.describe(), spec.describe()))
+        flat = state.next(session, op)
+        if not any(sparse):
+            return as_feed(flat[0]) if len(flat) == 1 else tuple([as_feed(v) for v in flat])
+        out = []
+        for v, sp in zip(flat, sparse):
+            out.extend([v.indices, v.values, v.dense_shape] if sp else [as_feed(v)])
+        return out[0] if len(out) == 1 else tuple(out)
+    return kernel
+
+
+ITERATOR = OpDef("IteratorV2", bind=_bind_resource, grad=None, host_only=True)
+ONE_SHOT_ITERATOR = OpDef("OneShotIterator", bind=_bind_resource, grad=None, host_only=True)
+MAKE_ITERATOR = OpDef("MakeIterator", bind=_bind_make_iterator, grad=None, host_only=True)
+ITERATOR_GET_NEXT = OpDef("IteratorGetNext", bind=_bind_get_next, grad=None, host_only=True)
+
+
 class Iterator:
     """Produces the elements of a dataset in a graph (``tf.data.Iterator``).
 
@@ -120,8 +173,8 @@ class Iterator:
         if handle is not None:
             self._handle, self._resource = handle, None
             return
-        op_type = "OneShotIterator" if one_shot is not None else "IteratorV2"
-        self._resource = make_op(op_type, [], None, [(dtypes.string, [])], name, bind=self._bind_resource)
+        op_def = ONE_SHOT_ITERATOR if one_shot is not None else ITERATOR
+        self._resource = make_op(op_def, [], [(dtypes.string, [])], name, attrs={"iterator": self})
         self._handle = self._resource.outputs[0]
         self._name = (shared_name or self._resource.name).encode("utf-8")
         if one_shot is not None:
@@ -147,8 +200,6 @@ class Iterator:
     @staticmethod
     def from_string_handle(string_handle, output_types, output_shapes=None, output_classes=None):
         """An iterator that switches between iterators by feeding ``string_handle`` their ``string_handle()``."""
-        from kflow.engine.ops.constant_op import convert_to_tensor
-
         handle = convert_to_tensor(string_handle)
         if handle.dtype is not dtypes.string:
             raise TypeError("string_handle must be a tf.string tensor, got %s" % handle)
@@ -172,14 +223,6 @@ class Iterator:
         return values
 
     # ---- ops ---------------------------------------------------------------------------
-    def _bind_resource(self, session):
-        state = _registry(session).state(self._name)
-        if self._is_one_shot:
-            state.one_shot = self
-        value = np.empty((), object)
-        value[()] = self._name
-        return lambda: value
-
     def make_initializer(self, dataset, name=None):
         """An op that (re)starts this iterator on ``dataset`` (captured tensors are computed by the op)."""
         if self._resource is None:
@@ -190,16 +233,9 @@ class Iterator:
                             % (self._spec.describe(), dataset.element_spec.describe()))
         graph = self._handle.graph
         inputs = [t for t in dataset._captures() if t.graph is graph]
-
-        def bind(session):
-            registry = _registry(session)
-
-            def kernel(handle, *values):
-                registry.state(handle.item()).reset(dataset, dict(zip(inputs, values)), session)
-            return kernel
-
         with graph.as_default():
-            op = make_op("MakeIterator", [self._handle] + inputs, None, [], name or "MakeIterator", bind=bind)
+            op = make_op(MAKE_ITERATOR, [self._handle] + inputs, [], name or "MakeIterator",
+                         attrs={"dataset": dataset, "captures": inputs})
         op.device = "/cpu:0"  # datasets take numpy values: never move the captured tensors to a GPU
         return op
 
@@ -219,31 +255,7 @@ class Iterator:
                 specs += [(dtypes.int64, [None, rank]), (s.dtype, [None]), (dtypes.int64, [rank])]
             else:
                 specs.append((s.dtype, s.shape))
-        sparse = [s.sparse for s in self._spec.flat]
-        spec, fixed_name = self._spec, getattr(self, "_name", None)
-
-        def bind(session):
-            registry = _registry(session)
-
-            def kernel(handle):
-                key = fixed_name if fixed_name is not None else handle.item()
-                state = registry.states.get(key)
-                if state is None:
-                    raise errors.NotFoundError(None, op, "No iterator named %r in this session" % (key,))
-                if fixed_name is None and state.dataset is not None and not state.dataset.element_spec.\
-                        is_compatible_with(spec):
-                    raise errors.InvalidArgumentError(None, op, "The iterator behind the handle produces %s, not %s"
-                                                      % (state.dataset.element_spec.describe(), spec.describe()))
-                flat = state.next(session, op)
-                if not any(sparse):
-                    return as_feed(flat[0]) if len(flat) == 1 else tuple([as_feed(v) for v in flat])
-                out = []
-                for v, sp in zip(flat, sparse):
-                    out.extend([v.indices, v.values, v.dense_shape] if sp else [as_feed(v)])
-                return out[0] if len(out) == 1 else tuple(out)
-            return kernel
-
-        op = make_op("IteratorGetNext", [self._handle], None, specs, name or "IteratorGetNext", bind=bind)
+        op = make_op(ITERATOR_GET_NEXT, [self._handle], specs, name or "IteratorGetNext", attrs={"iterator": self})
         outs, leaves = iter(op.outputs), []
         for s in self._spec.flat:
             if s.sparse:
@@ -256,8 +268,6 @@ class Iterator:
 
     def string_handle(self, name=None):
         """A scalar string tensor naming this iterator (feed it to a ``from_string_handle`` iterator)."""
-        from kflow.engine.ops.control_flow_ops import identity
-
         with self._handle.graph.as_default():
             return identity(self._handle, name=name or "IteratorToStringHandle")
 
@@ -313,6 +323,3 @@ def get_output_shapes(dataset_or_iterator):
 
 def get_output_classes(dataset_or_iterator):
     return dataset_or_iterator.output_classes
-
-
-not_differentiable("IteratorV2", "OneShotIterator", "MakeIterator", "IteratorGetNext")

@@ -15,7 +15,8 @@ import numpy as np
 
 from kflow.data import example_parse, raw_decode
 from kflow.engine import dtypes, shapes
-from kflow.engine.operation import build_error, make_op, not_differentiable
+from kflow.engine.op_def import OpDef
+from kflow.engine.operation import build_error, make_op
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.sparse.sparse_tensor import SparseTensor
 
@@ -49,23 +50,34 @@ def _output_specs(fields, batch_dims):
     return specs
 
 
-def _parse_op(op_type, serialized, fields, parse, batch_dims, name):
+def _flat_outputs(parsed, fields):
+    """The op's outputs: each field's value, or the indices, values and dense shape of a sparse field."""
+    out = []
+    for f in fields:
+        v = parsed[f.name]
+        out.extend((v.indices, v.values, v.dense_shape) if f.type == example_parse.VAR else (v,))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def _parse_single_kernel(x, fields):
+    return _flat_outputs(example_parse.parse_single_example(x, fields), fields)
+
+
+def _parse_batch_kernel(x, fields):
+    return _flat_outputs(example_parse.parse_example_batch(x, fields), fields)
+
+
+PARSE_SINGLE_EXAMPLE = OpDef("ParseSingleExample", _parse_single_kernel, grad=None, host_only=True)
+PARSE_EXAMPLE = OpDef("ParseExample", _parse_batch_kernel, grad=None, host_only=True)
+
+
+def _parse_op(op_def, serialized, fields, batch_dims, name):
     """One op computing every field; returns ``{feature name: Tensor | SparseTensor}``."""
     per_field = _output_specs(fields, batch_dims)
     flat_specs = [s for specs in per_field for s in specs]
     sparse = [f.type == example_parse.VAR for f in fields]
-    names = [f.name for f in fields]
-
-    def kernel(x):
-        parsed = parse(x, fields)
-        out = []
-        for key, sp in zip(names, sparse):
-            v = parsed[key]
-            out.extend((v.indices, v.values, v.dense_shape) if sp else (v,))
-        return out[0] if len(out) == 1 else tuple(out)
-
-    op = make_op(op_type, [serialized], kernel, flat_specs, name or op_type,
-                 attrs={"features": {f.name: f.describe() for f in fields}})
+    op = make_op(op_def, [serialized], flat_specs, name or op_def.type,
+                 attrs={"features": {f.name: f.describe() for f in fields}}, params={"fields": fields})
     outs, result = iter(op.outputs), {}
     for f, sp in zip(fields, sparse):
         if sp:
@@ -97,7 +109,7 @@ def parse_single_example(serialized, features, name=None, example_names=None):
                           "parse_single_example: `serialized` must be a scalar, got shape %s (use parse_example "
                           "for a batch)" % serialized.shape)
     fields = _compile("ParseSingleExample", name, serialized, features)
-    return _parse_op("ParseSingleExample", serialized, fields, example_parse.parse_single_example, [], name)
+    return _parse_op(PARSE_SINGLE_EXAMPLE, serialized, fields, [], name)
 
 
 def parse_example(serialized, features, name=None, example_names=None):
@@ -112,7 +124,14 @@ def parse_example(serialized, features, name=None, example_names=None):
                           "shape %s" % serialized.shape)
     fields = _compile("ParseExample", name, serialized, features)
     batch = serialized.shape.dims[0] if serialized.shape.dims is not None else None
-    return _parse_op("ParseExample", serialized, fields, example_parse.parse_example_batch, [batch], name)
+    return _parse_op(PARSE_EXAMPLE, serialized, fields, [batch], name)
+
+
+def _decode_raw_kernel(x, out_type, little_endian):
+    return raw_decode.decode_raw(x, np.dtype(out_type.as_numpy_dtype), little_endian)
+
+
+DECODE_RAW = OpDef("DecodeRaw", _decode_raw_kernel, grad=None, host_only=True)
 
 
 def decode_raw(input_bytes=None, out_type=None, little_endian=True, fixed_length=None, name=None,
@@ -126,14 +145,6 @@ def decode_raw(input_bytes=None, out_type=None, little_endian=True, fixed_length
     if out is dtypes.string or out is dtypes.bool:
         raise build_error("DecodeRaw", name, [data], "decode_raw: out_type must be numeric, got %s" % out.name,
                           TypeError)
-    np_type = np.dtype(out.as_numpy_dtype)
-
-    def kernel(x):
-        return raw_decode.decode_raw(x, np_type, little_endian)
-
     shape = data.shape.concatenate([None]) if data.shape.dims is not None else shapes.TensorShape(None)
-    return make_op("DecodeRaw", [data], kernel, [(out, shape)], name or "DecodeRaw",
-                   attrs={"out_type": out, "little_endian": little_endian}).outputs[0]
-
-
-not_differentiable("ParseSingleExample", "ParseExample", "DecodeRaw")
+    return make_op(DECODE_RAW, [data], [(out, shape)], name or "DecodeRaw",
+                   params={"out_type": out, "little_endian": little_endian}).outputs[0]

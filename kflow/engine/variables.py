@@ -11,15 +11,49 @@ Example:
     ...     sess.run(inc)
     10
 """
+import operator
+
 import numpy as np
 
 from kflow import errors
 from kflow.engine import backend, dtypes, graph as graph_mod, shapes
 from kflow.engine.graph import GraphKeys
-from kflow.engine.operation import make_op, not_differentiable, register_gradient, build_error
+from kflow.engine.op_def import OpDef
+from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops.constant_op import convert_to_tensor
+from kflow.engine.ops.identity_ops import group, identity
+from kflow.engine.ops.math_ops import cast
 from kflow.engine.tensor import Tensor
 from kflow.engine.default_session import session_for
+
+
+def _bind_variable(op, session):
+    store = session.variable_values
+
+    def read():
+        try:
+            return store[op]
+        except KeyError:
+            raise errors.FailedPreconditionError(
+                None, op, "Attempting to use uninitialized value %s (variable created at %s). Run "
+                "kf.global_variables_initializer() (or the variable's initializer) first." % (
+                    op.name, op.created_at)) from None
+
+    return read
+
+
+# the output is the session's buffer of the variable: fetches copy it
+VARIABLE = OpDef("VariableV2", bind=_bind_variable, grad=None, state_output=True)
+
+
+def _bind_initialized_value(op, session):
+    var_op = op.attrs["var"]
+    store = session.variable_values  # read at run time: no op reads the (maybe missing) buffer
+    return lambda initial: store[var_op] if var_op in store else initial
+
+
+# may be the variable's own buffer: fetches get a copy
+INITIALIZED_VALUE = OpDef("InitializedValue", bind=_bind_initialized_value, state_output=True)
 
 
 class Variable:
@@ -40,17 +74,15 @@ class Variable:
                     initial_value = initial_value()
                 init = convert_to_tensor(initial_value, dtype=dtype, name="initial_value")
                 if dtype is not None and init.dtype is not dtypes.as_dtype(dtype):
-                    init = _cast(init, dtype)
+                    init = cast(init, dtype)
                 var_shape = shapes.TensorShape(shape) if shape is not None else init.shape
                 if validate_shape and not var_shape.is_fully_defined():
                     raise ValueError("initial_value must have a shape specified: %s" % init)
-                self._variable = make_op("VariableV2", [], None, [(init.dtype, var_shape)], scope,
+                self._variable = make_op(VARIABLE, [], [(init.dtype, var_shape)], scope,
                                          attrs={"dtype": init.dtype, "shape": var_shape})
-                self._variable._bind = _variable_kernel(self._variable)
-                self._variable._output_is_state = True
                 self._variable._py_variable = self
                 self._initial_value = init
-                self._initializer_op = _assign_op(self, init, "Assign", "Assign", validate_shape).op
+                self._initializer_op = _assign_op(self, init, ASSIGN, "Assign", validate_shape).op
                 self._snapshot = identity_read(self._variable.outputs[0])
         self._trainable = trainable
         self.constraint = constraint
@@ -104,15 +136,9 @@ class Variable:
         """The value, or the initial value while uninitialized (TF1's way to initialize one variable from
         another: ``w2 = kf.Variable(w1.initialized_value() * 2)`` works whatever order initializers run in)."""
         var_op = self._variable
-
-        def bind(session):
-            store = session.variable_values  # read at run time: no op reads the (maybe missing) buffer
-            return lambda initial: store[var_op] if var_op in store else initial
-
         with self.graph.as_default(), self.graph.control_dependencies(None):
-            op = make_op("InitializedValue", [self._initial_value], None, [(self.dtype, self.shape)],
-                         var_op.name + "/initialized_value", attrs={"var": var_op}, bind=bind)  # runs by its buffer
-        op._output_is_state = True  # may be the variable's own buffer: fetches get a copy
+            op = make_op(INITIALIZED_VALUE, [self._initial_value], [(self.dtype, self.shape)],
+                         var_op.name + "/initialized_value", attrs={"var": var_op})  # runs by its buffer
         return op.outputs[0]
 
     def value(self):
@@ -151,13 +177,13 @@ class Variable:
 
     # ---- updates ---------------------------------------------------------
     def assign(self, value, use_locking=False, name=None, read_value=True):
-        return _assign_op(self, value, "Assign", name or "Assign", True)
+        return _assign_op(self, value, ASSIGN, name or "Assign", True)
 
     def assign_add(self, delta, use_locking=False, name=None, read_value=True):
-        return _assign_op(self, delta, "AssignAdd", name or "AssignAdd", True)
+        return _assign_op(self, delta, ASSIGN_ADD, name or "AssignAdd", True)
 
     def assign_sub(self, delta, use_locking=False, name=None, read_value=True):
-        return _assign_op(self, delta, "AssignSub", name or "AssignSub", True)
+        return _assign_op(self, delta, ASSIGN_SUB, name or "AssignSub", True)
 
     # Tensor-like behaviour: ops accept Variables wherever a Tensor is expected.
     def __getattr__(self, item):
@@ -179,61 +205,37 @@ class Variable:
         return self is not other
 
 
-def _cast(t, dtype):
-    from kflow.engine.ops.math_ops import cast
-
-    return cast(t, dtype)
-
-
 def identity_read(var_tensor):
     """The "read" snapshot op of a variable (an Identity of its buffer)."""
-    op = make_op("Identity", [var_tensor], _identity, [(var_tensor.dtype, var_tensor.shape)], "read")
-    return op.outputs[0]
+    return identity(var_tensor, name="read")
 
 
-def _identity(x):
-    return x
-
-
-def _variable_kernel(op):
-    def bind(session):
-        store = session.variable_values
-
-        def read():
-            try:
-                return store[op]
-            except KeyError:
-                raise errors.FailedPreconditionError(
-                    None, op, "Attempting to use uninitialized value %s (variable created at %s). Run "
-                    "kf.global_variables_initializer() (or the variable's initializer) first." % (
-                        op.name, op.created_at)) from None
-
-        return read
-
-    return bind
-
-
-def _assign_kernel(op, var_op, kind, validate_shape):
+def _bind_assign(op, session):
+    var_op, validate_shape = op.attrs["var"], op.attrs["validate_shape"]
     var_dtype = np.dtype(var_op.outputs[0].dtype.as_numpy_dtype)
+    store = session.variable_values
 
-    def bind(session):
+    def assign(value):
+        cur = store.get(var_op)
+        if cur is not None and cur.shape == np.shape(value):
+            cur[...] = value
+            return cur
+        if validate_shape and not var_op.outputs[0].shape.is_compatible_with(np.shape(value)):
+            raise errors.InvalidArgumentError(None, op, "Assign requires shapes of both tensors to match. "
+                                              "lhs '%s' shape= %s rhs shape= %s" % (
+                                                  var_op.name, var_op.outputs[0].shape, np.shape(value)))
+        new = value.astype(var_dtype, copy=True) if hasattr(value, "astype") else np.array(value, dtype=var_dtype)
+        store[var_op] = new
+        return new
+
+    return assign
+
+
+def _update_binder(inplace):
+    """``bind(op, session)`` of an op updating its variable's buffer with ``inplace(buffer, delta)``."""
+    def bind(op, session):
+        var_op = op.attrs["var"]
         store = session.variable_values
-
-        if kind == "Assign":
-            def assign(value):
-                cur = store.get(var_op)
-                if cur is not None and cur.shape == np.shape(value):
-                    cur[...] = value
-                    return cur
-                if validate_shape and not var_op.outputs[0].shape.is_compatible_with(np.shape(value)):
-                    raise errors.InvalidArgumentError(None, op, "Assign requires shapes of both tensors to match. "
-                                                      "lhs '%s' shape= %s rhs shape= %s" % (
-                                                          var_op.name, var_op.outputs[0].shape, np.shape(value)))
-                new = value.astype(var_dtype, copy=True) if hasattr(value, "astype") else \
-                    np.array(value, dtype=var_dtype)
-                store[var_op] = new
-                return new
-            return assign
 
         def update(delta):
             try:
@@ -241,18 +243,21 @@ def _assign_kernel(op, var_op, kind, validate_shape):
             except KeyError:
                 raise errors.FailedPreconditionError(
                     None, op, "Attempting to use uninitialized value %s in %s" % (var_op.name, op.name)) from None
-            if kind == "AssignAdd":
-                cur += delta
-            else:
-                cur -= delta
-            return cur
+            return inplace(cur, delta)
 
         return update
 
     return bind
 
 
-def _assign_op(var, value, kind, name, validate_shape):
+# updates return the variable's buffer itself
+ASSIGN = OpDef("Assign", bind=_bind_assign, grad=None, state_output=True)
+ASSIGN_ADD = OpDef("AssignAdd", bind=_update_binder(operator.iadd), grad=None, state_output=True)
+ASSIGN_SUB = OpDef("AssignSub", bind=_update_binder(operator.isub), grad=None, state_output=True)
+
+
+def _assign_op(var, value, op_def, name, validate_shape):
+    kind = op_def.type
     var_op = var._variable if isinstance(var, Variable) else var
     var_t = var_op.outputs[0]
     value = convert_to_tensor(value, dtype=var_t.dtype if not isinstance(value, Tensor) else None)
@@ -263,26 +268,21 @@ def _assign_op(var, value, kind, name, validate_shape):
         raise build_error(kind, name, [var_t, value], "%s: shapes %s (variable '%s') and %s are incompatible"
                           % (kind, var_t.shape, var_op.name, value.shape))
     with var_op.graph.as_default():
-        op = make_op(kind, [value], None, [(var_t.dtype, var_t.shape)], name,
+        op = make_op(op_def, [value], [(var_t.dtype, var_t.shape)], name,
                      attrs={"var": var_op, "validate_shape": validate_shape})
-    op._bind = _assign_kernel(op, var_op, kind, validate_shape)
-    op._output_is_state = True
     return op.outputs[0]
 
 
-not_differentiable("VariableV2", "Assign", "AssignAdd", "AssignSub")
-
-
 def assign(ref, value, validate_shape=True, use_locking=None, name=None):
-    return _assign_op(_as_variable(ref), value, "Assign", name or "Assign", validate_shape)
+    return _assign_op(_as_variable(ref), value, ASSIGN, name or "Assign", validate_shape)
 
 
 def assign_add(ref, value, use_locking=None, name=None):
-    return _assign_op(_as_variable(ref), value, "AssignAdd", name or "AssignAdd", True)
+    return _assign_op(_as_variable(ref), value, ASSIGN_ADD, name or "AssignAdd", True)
 
 
 def assign_sub(ref, value, use_locking=None, name=None):
-    return _assign_op(_as_variable(ref), value, "AssignSub", name or "AssignSub", True)
+    return _assign_op(_as_variable(ref), value, ASSIGN_SUB, name or "AssignSub", True)
 
 
 def _as_variable(ref):
@@ -318,8 +318,6 @@ def model_variables(scope=None):
 
 def variables_initializer(var_list, name="init"):
     """An op running the initializers of ``var_list``."""
-    from kflow.engine.ops.control_flow_ops import group
-
     return group(*[v.initializer for v in var_list], name=name)
 
 
@@ -334,35 +332,34 @@ def local_variables_initializer():
     return variables_initializer(local_variables(), name="init")
 
 
+def _bind_report_uninitialized(op, session):
+    var_ops = op.attrs["var_ops"]
+    store = session.variable_values
+    return lambda: np.array([v.name.encode() for v in var_ops if v not in store], dtype=object)
+
+
+REPORT_UNINITIALIZED_VARIABLES = OpDef("ReportUninitializedVariables", bind=_bind_report_uninitialized,
+                                       host_only=True)
+
+
 def report_uninitialized_variables(var_list=None, name="report_uninitialized_variables"):
     """A string tensor naming the variables (of ``var_list``, default all globals+locals) not yet initialized."""
     if var_list is None:
         var_list = global_variables() + local_variables()
     var_ops = [v._variable for v in var_list]
-
-    def bind(session):
-        store = session.variable_values
-
-        def report():
-            return np.array([op.name.encode() for op in var_ops if op not in store], dtype=object)
-
-        return report
-
-    op = make_op("ReportUninitializedVariables", [], None, [(dtypes.string, [None])], name, bind=bind)
+    op = make_op(REPORT_UNINITIALIZED_VARIABLES, [], [(dtypes.string, [None])], name, attrs={"var_ops": var_ops})
     return op.outputs[0]
 
 
+def _bind_is_initialized(op, session):
+    var_op = op.attrs["variable"]  # not "var": the check is not an update colocated with the variable
+    store = session.variable_values
+    return lambda: np.bool_(var_op in store)
+
+
+IS_VARIABLE_INITIALIZED = OpDef("IsVariableInitialized", bind=_bind_is_initialized, grad=None)
+
+
 def is_variable_initialized(variable):
-    var_op = variable._variable
-
-    def bind(session):
-        store = session.variable_values
-        return lambda: np.bool_(var_op in store)
-
-    return make_op("IsVariableInitialized", [], None, [(dtypes.bool, [])], "IsVariableInitialized",
-                   bind=bind).outputs[0]
-
-
-@register_gradient("Identity")
-def _identity_grad(op, grad):
-    return [grad]
+    return make_op(IS_VARIABLE_INITIALIZED, [], [(dtypes.bool, [])], "IsVariableInitialized",
+                   attrs={"variable": variable._variable}).outputs[0]

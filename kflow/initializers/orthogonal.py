@@ -9,7 +9,8 @@ Example:
 import numpy as np
 
 from kflow.engine import backend, dtypes
-from kflow.engine.operation import make_op, not_differentiable
+from kflow.engine.op_def import OpDef
+from kflow.engine.operation import make_op
 from kflow.initializers.base import Initializer, as_float_dtype
 from kflow.initializers.random import random_ops
 
@@ -21,6 +22,9 @@ def _orthogonalize(a, rows, cols, gain, shape):
     if rows < cols:
         q = q.T
     return (gain * q).reshape(shape).astype(a.dtype)
+
+
+ORTHOGONALIZE = OpDef("Orthogonalize", _orthogonalize, grad=None)
 
 
 class Orthogonal(Initializer):
@@ -38,13 +42,10 @@ class Orthogonal(Initializer):
             raise ValueError("The tensor to initialize must be at least two-dimensional, got shape %s" % shape)
         rows, cols = int(np.prod(shape[:-1])), shape[-1]
         flat = random_ops().random_normal([max(rows, cols), min(rows, cols)], dtype=dtype, seed=self.seed)
-        gain, out = self.gain, tuple(shape)
-        return make_op("Orthogonalize", [flat], lambda a: _orthogonalize(a, rows, cols, gain, out),
-                       [(dtype, shape)], "orthogonal").outputs[0]
+        return make_op(ORTHOGONALIZE, [flat], [(dtype, shape)], "orthogonal",
+                       params={"rows": rows, "cols": cols, "gain": self.gain, "shape": tuple(shape)}).outputs[0]
 
     def get_config(self):
         return {"gain": self.gain, "seed": self.seed}
 
-
-not_differentiable("Orthogonalize")
 orthogonal_initializer = Orthogonal

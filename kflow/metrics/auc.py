@@ -14,7 +14,8 @@ import numpy as np
 
 from kflow import errors
 from kflow.engine import backend, dtypes
-from kflow.engine.operation import make_op, not_differentiable
+from kflow.engine.op_def import OpDef
+from kflow.engine.operation import make_op
 from kflow.engine.ops import math_ops, reduction_ops
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.metrics.metric_utils import collect, metric_scope, metric_variable, prepare
@@ -29,34 +30,34 @@ def default_thresholds(num_thresholds):
     return np.array([0.0 - _KEPSILON] + inner + [1.0 + _KEPSILON], np.float32)
 
 
-def _confusion_kernel(thresholds):
-    def kernel(labels, predictions, weights):
-        xp = backend.array_module(predictions)
-        preds = predictions.reshape(-1)
-        if preds.size and (float(preds.min()) < 0 or float(preds.max()) > 1):
-            raise errors.InvalidArgumentError(None, None, "auc: predictions must be in [0, 1], got values in "
-                                              "[%g, %g]" % (float(preds.min()), float(preds.max())))
-        w = xp.broadcast_to(weights, predictions.shape).reshape(-1).astype(np.float64)
-        pos = labels.reshape(-1).astype(bool)
-        order = xp.argsort(preds)  # ties need no order: lookups land past all equal values
-        # Cumulative weights of positives/negatives up to each sorted prediction: a threshold's counts
-        # are then two lookups, O(N log N) in all instead of O(N * num_thresholds).
-        zero = xp.zeros(1, np.float64)
-        cum_pos = xp.concatenate([zero, xp.cumsum((w * pos)[order])])
-        cum_neg = xp.concatenate([zero, xp.cumsum((w * ~pos)[order])])
-        at_or_below = xp.searchsorted(preds[order], xp.asarray(thresholds), side="right")
-        fn, tn = cum_pos[at_or_below], cum_neg[at_or_below]
-        tp, fp = cum_pos[-1] - fn, cum_neg[-1] - tn
-        return tuple(x.astype(np.float32) for x in (tp, fn, tn, fp))
+def _confusion_kernel(labels, predictions, weights, thresholds):
+    xp = backend.array_module(predictions)
+    preds = predictions.reshape(-1)
+    if preds.size and (float(preds.min()) < 0 or float(preds.max()) > 1):
+        raise errors.InvalidArgumentError(None, None, "auc: predictions must be in [0, 1], got values in "
+                                          "[%g, %g]" % (float(preds.min()), float(preds.max())))
+    w = xp.broadcast_to(weights, predictions.shape).reshape(-1).astype(np.float64)
+    pos = labels.reshape(-1).astype(bool)
+    order = xp.argsort(preds)  # ties need no order: lookups land past all equal values
+    # Cumulative weights of positives/negatives up to each sorted prediction: a threshold's counts
+    # are then two lookups, O(N log N) in all instead of O(N * num_thresholds).
+    zero = xp.zeros(1, np.float64)
+    cum_pos = xp.concatenate([zero, xp.cumsum((w * pos)[order])])
+    cum_neg = xp.concatenate([zero, xp.cumsum((w * ~pos)[order])])
+    at_or_below = xp.searchsorted(preds[order], xp.asarray(thresholds), side="right")
+    fn, tn = cum_pos[at_or_below], cum_neg[at_or_below]
+    tp, fp = cum_pos[-1] - fn, cum_neg[-1] - tn
+    return tuple(x.astype(np.float32) for x in (tp, fn, tn, fp))
 
-    return kernel
+
+CONFUSION_AT_THRESHOLDS = OpDef("ConfusionAtThresholds", _confusion_kernel, grad=None)
 
 
 def confusion_at_thresholds(labels, predictions, weights, thresholds):
     """Per-threshold (weighted) ``tp, fn, tn, fp`` float32 vectors of one batch (prediction > threshold)."""
     n = len(thresholds)
-    op = make_op("ConfusionAtThresholds", [labels, predictions, weights], _confusion_kernel(thresholds),
-                 [(dtypes.float32, [n])] * 4, "confusion_at_thresholds", attrs={"num_thresholds": n})
+    op = make_op(CONFUSION_AT_THRESHOLDS, [labels, predictions, weights], [(dtypes.float32, [n])] * 4,
+                 "confusion_at_thresholds", attrs={"num_thresholds": n}, params={"thresholds": thresholds})
     return op.outputs
 
 
@@ -115,6 +116,3 @@ def auc(labels, predictions, weights=None, num_thresholds=200, metrics_collectio
         value = _area(*[v.value() for v in counts], curve, summation_method, "value")
         update_op = _area(*updates, curve, summation_method, "update_op")
     return collect(value, update_op, metrics_collections, updates_collections)
-
-
-not_differentiable("ConfusionAtThresholds")

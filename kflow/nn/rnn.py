@@ -17,7 +17,8 @@ Example:
 import numpy as np
 
 from kflow.engine import backend, dtypes
-from kflow.engine.operation import make_op, register_gradient, build_error
+from kflow.engine.op_def import OpDef
+from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops import array_ops, comparison_ops, math_ops
 from kflow.engine.ops.concat_ops import concat, stack, unstack
 from kflow.engine.ops.constant_op import convert_to_tensor
@@ -170,24 +171,28 @@ def static_bidirectional_rnn(cell_fw, cell_bw, inputs, initial_state_fw=None, in
 
 
 # ---- reverse_sequence ----------------------------------------------------------------------
-def _reverse_sequence_kernel(seq_axis, batch_axis):
-    def kernel(x, lengths):
-        xp = backend.array_module(x)
-        xm = xp.moveaxis(x, (batch_axis, seq_axis), (0, 1))
-        n_batch, n_time = xm.shape[:2]
-        lens = xp.asarray(lengths).astype(np.int64).reshape(-1, 1)
-        if lens.shape[0] != n_batch:
-            raise ValueError("reverse_sequence: len(seq_lengths) = %d does not match the batch size %d"
-                             % (lens.shape[0], n_batch))
-        if n_batch and (int(lens.max()) > n_time or int(lens.min()) < 0):
-            raise ValueError("reverse_sequence: seq_lengths must be in [0, %d], got %s"
-                             % (n_time, backend.to_numpy(lens).ravel().tolist()))
-        t = xp.arange(n_time).reshape(1, -1)
-        src = xp.where(t < lens, lens - 1 - t, t)
-        out = xm[xp.arange(n_batch).reshape(-1, 1), src]
-        return xp.moveaxis(out, (0, 1), (batch_axis, seq_axis))
+def _reverse_sequence_kernel(x, lengths, seq_axis, batch_axis):
+    xp = backend.array_module(x)
+    xm = xp.moveaxis(x, (batch_axis, seq_axis), (0, 1))
+    n_batch, n_time = xm.shape[:2]
+    lens = xp.asarray(lengths).astype(np.int64).reshape(-1, 1)
+    if lens.shape[0] != n_batch:
+        raise ValueError("reverse_sequence: len(seq_lengths) = %d does not match the batch size %d"
+                         % (lens.shape[0], n_batch))
+    if n_batch and (int(lens.max()) > n_time or int(lens.min()) < 0):
+        raise ValueError("reverse_sequence: seq_lengths must be in [0, %d], got %s"
+                         % (n_time, backend.to_numpy(lens).ravel().tolist()))
+    t = xp.arange(n_time).reshape(1, -1)
+    src = xp.where(t < lens, lens - 1 - t, t)
+    out = xm[xp.arange(n_batch).reshape(-1, 1), src]
+    return xp.moveaxis(out, (0, 1), (batch_axis, seq_axis))
 
-    return kernel
+
+def _reverse_sequence_grad(op, grad):
+    return [reverse_sequence(grad, op.inputs[1], op.attrs["seq_axis"], op.attrs["batch_axis"]), None]
+
+
+REVERSE_SEQUENCE = OpDef("ReverseSequence", _reverse_sequence_kernel, grad=_reverse_sequence_grad)
 
 
 def reverse_sequence(input, seq_lengths, seq_axis=None, batch_axis=None, name=None, seq_dim=None,  # noqa: A002
@@ -210,11 +215,5 @@ def reverse_sequence(input, seq_lengths, seq_axis=None, batch_axis=None, name=No
     if not lengths.dtype.is_integer or lengths.shape.ndims not in (None, 1):
         raise build_error("ReverseSequence", name, [x, lengths], "reverse_sequence: seq_lengths must be a vector "
                           "of integers", TypeError)
-    return make_op("ReverseSequence", [x, lengths], _reverse_sequence_kernel(seq_axis, batch_axis),
-                   [(x.dtype, x.shape)], name or "ReverseSequence",
-                   attrs={"seq_axis": seq_axis, "batch_axis": batch_axis}).outputs[0]
-
-
-@register_gradient("ReverseSequence")
-def _reverse_sequence_grad(op, grad):
-    return [reverse_sequence(grad, op.inputs[1], op.attrs["seq_axis"], op.attrs["batch_axis"]), None]
+    return make_op(REVERSE_SEQUENCE, [x, lengths], [(x.dtype, x.shape)], name or "ReverseSequence",
+                   params={"seq_axis": seq_axis, "batch_axis": batch_axis}).outputs[0]

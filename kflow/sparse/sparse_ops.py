@@ -6,7 +6,8 @@ Example:
 import numpy as np
 
 from kflow.engine import backend
-from kflow.engine.operation import build_error, make_op, register_gradient
+from kflow.engine.op_def import OpDef
+from kflow.engine.operation import build_error, make_op
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.errors import InvalidArgumentError
 from kflow.sparse.sparse_tensor import SparseTensor
@@ -29,6 +30,26 @@ def _to_dense_kernel(indices, values, dense_shape, default):
     return out
 
 
+def _gather_values_kernel(grad, indices):
+    if not len(indices):
+        return grad.reshape(-1)[:0]
+    xp = backend.array_module(grad)
+    return grad[tuple(xp.asarray(backend.to_numpy(indices)).T)]
+
+
+# no gradient defined: second derivatives through to_dense are not supported
+SPARSE_TO_DENSE_VALUES_GRAD = OpDef("SparseToDenseValuesGrad", _gather_values_kernel)
+
+
+def _to_dense_grad(op, grad):
+    indices, values = op.inputs[0], op.inputs[1]
+    values_grad = make_op(SPARSE_TO_DENSE_VALUES_GRAD, [grad, indices], [(values.dtype, values.shape)]).outputs[0]
+    return [None, values_grad, None, None]
+
+
+SPARSE_TO_DENSE = OpDef("SparseToDense", _to_dense_kernel, grad=_to_dense_grad)
+
+
 def to_dense(sp_input, default_value=None, validate_indices=True, name=None):
     """The dense tensor of ``sp_input`` with ``default_value`` (0 / b"") where no value is given."""
     if not isinstance(sp_input, SparseTensor):
@@ -41,23 +62,7 @@ def to_dense(sp_input, default_value=None, validate_indices=True, name=None):
         raise build_error("SparseToDense", name, [default], "default_value must be a scalar, got shape %s"
                           % default.shape)
     inputs = [sp_input.indices, sp_input.values, sp_input.dense_shape, default]
-    return make_op("SparseToDense", inputs, _to_dense_kernel, [(dtype, sp_input.shape)],
-                   name or "SparseToDense").outputs[0]
-
-
-def _gather_values_kernel(grad, indices):
-    if not len(indices):
-        return grad.reshape(-1)[:0]
-    xp = backend.array_module(grad)
-    return grad[tuple(xp.asarray(backend.to_numpy(indices)).T)]
-
-
-@register_gradient("SparseToDense")
-def _to_dense_grad(op, grad):
-    indices, values = op.inputs[0], op.inputs[1]
-    values_grad = make_op("SparseToDenseValuesGrad", [grad, indices], _gather_values_kernel,
-                          [(values.dtype, values.shape)]).outputs[0]
-    return [None, values_grad, None, None]
+    return make_op(SPARSE_TO_DENSE, inputs, [(dtype, sp_input.shape)], name or "SparseToDense").outputs[0]
 
 
 sparse_tensor_to_dense = to_dense

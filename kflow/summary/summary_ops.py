@@ -21,7 +21,8 @@ import numpy as np
 from kflow import errors
 from kflow.engine import backend, dtypes, graph as graph_mod
 from kflow.engine.graph import GraphKeys
-from kflow.engine.operation import build_error, make_op, not_differentiable
+from kflow.engine.op_def import OpDef
+from kflow.engine.operation import build_error, make_op
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.summary.event_proto import Summary, SummaryMetadata
 from kflow.summary.histogram import histogram_proto
@@ -60,8 +61,8 @@ def _as_bytes_array(data):
     return out
 
 
-def _summary_op(op_type, tensor, kernel, scope, collections):
-    op = make_op(op_type, [tensor], kernel, [(dtypes.string, [])], scope)
+def _summary_op(op_def, tensor, scope, collections, **params):
+    op = make_op(op_def, [tensor], [(dtypes.string, [])], scope, params=params)
     out = op.outputs[0]
     op.graph.add_to_collections(collections if collections is not None else [GraphKeys.SUMMARIES], out)
     return out
@@ -69,6 +70,17 @@ def _summary_op(op_type, tensor, kernel, scope, collections):
 
 def _to_host(x):
     return np.asarray(backend.to_numpy(x))
+
+
+def _scalar_kernel(x, tag):
+    x = _to_host(x)
+    if x.ndim != 0:
+        raise errors.InvalidArgumentError(None, None, "scalar summary '%s' got a value of shape %s, expected a scalar"
+                                          % (tag, x.shape))
+    return _as_bytes_array(Summary(value=[Summary.Value(tag=tag, simple_value=float(x))]).SerializeToString())
+
+
+SCALAR_SUMMARY = OpDef("ScalarSummary", _scalar_kernel, grad=None, host_only=True)
 
 
 def scalar(name, tensor, collections=None, family=None):
@@ -85,16 +97,18 @@ def scalar(name, tensor, collections=None, family=None):
         if tensor.shape.ndims not in (None, 0):
             raise build_error("ScalarSummary", scope[:-1], [tensor], "scalar summary '%s' needs a scalar "
                               "(shape []), got shape %s; reduce it first (e.g. kf.reduce_mean)" % (tag, tensor.shape))
+        return _summary_op(SCALAR_SUMMARY, tensor, scope, collections, tag=tag)
 
-        def kernel(x):
-            x = _to_host(x)
-            if x.ndim != 0:
-                raise errors.InvalidArgumentError(None, None, "scalar summary '%s' got a value of shape %s, "
-                                                  "expected a scalar" % (tag, x.shape))
-            return _as_bytes_array(Summary(value=[Summary.Value(tag=tag, simple_value=float(x))])
-                                   .SerializeToString())
 
-        return _summary_op("ScalarSummary", tensor, kernel, scope, collections)
+def _histogram_kernel(x, tag):
+    try:
+        histo = histogram_proto(_to_host(x))
+    except ValueError as e:
+        raise errors.InvalidArgumentError(None, None, "%s, for histogram summary '%s'" % (e, tag)) from None
+    return _as_bytes_array(Summary(value=[Summary.Value(tag=tag, histo=histo)]).SerializeToString())
+
+
+HISTOGRAM_SUMMARY = OpDef("HistogramSummary", _histogram_kernel, grad=None, host_only=True)
 
 
 def histogram(name, values, collections=None, family=None):
@@ -107,15 +121,24 @@ def histogram(name, values, collections=None, family=None):
         if not (values.dtype.is_floating or values.dtype.is_integer or values.dtype.is_bool):
             raise build_error("HistogramSummary", scope[:-1], [values], "histogram summary '%s' needs numbers, "
                               "got dtype %s" % (tag, values.dtype.name))
+        return _summary_op(HISTOGRAM_SUMMARY, values, scope, collections, tag=tag)
 
-        def kernel(x):
-            try:
-                histo = histogram_proto(_to_host(x))
-            except ValueError as e:
-                raise errors.InvalidArgumentError(None, None, "%s, for histogram summary '%s'" % (e, tag)) from None
-            return _as_bytes_array(Summary(value=[Summary.Value(tag=tag, histo=histo)]).SerializeToString())
 
-        return _summary_op("HistogramSummary", values, kernel, scope, collections)
+def _image_kernel(batch, tag, max_outputs):
+    batch = _to_host(batch)
+    if batch.ndim != 4 or batch.shape[3] not in (1, 3, 4):
+        raise errors.InvalidArgumentError(None, None, "image summary '%s' got shape %s, expected [batch, height, "
+                                          "width, 1|3|4]" % (tag, batch.shape))
+    summary = Summary()
+    for i in range(min(batch.shape[0], max_outputs)):
+        pixels = batch[i] if batch.dtype == np.uint8 else _normalize_float_image(batch[i])
+        h, w, c = pixels.shape
+        summary.value.add(tag="%s/image" % tag if max_outputs == 1 else "%s/image/%d" % (tag, i),
+                          image=Summary.Image(height=h, width=w, colorspace=c, encoded_image_string=encode_png(pixels)))
+    return _as_bytes_array(summary.SerializeToString())
+
+
+IMAGE_SUMMARY = OpDef("ImageSummary", _image_kernel, grad=None, host_only=True)
 
 
 def image(name, tensor, max_outputs=3, collections=None, family=None):
@@ -137,22 +160,7 @@ def image(name, tensor, max_outputs=3, collections=None, family=None):
                               "images, got dtype %s" % (tag, tensor.dtype.name))
         if max_outputs < 1:
             raise ValueError("image summary '%s': max_outputs must be >= 1, got %d" % (tag, max_outputs))
-
-        def kernel(batch):
-            batch = _to_host(batch)
-            if batch.ndim != 4 or batch.shape[3] not in (1, 3, 4):
-                raise errors.InvalidArgumentError(None, None, "image summary '%s' got shape %s, expected [batch, "
-                                                  "height, width, 1|3|4]" % (tag, batch.shape))
-            summary = Summary()
-            for i in range(min(batch.shape[0], max_outputs)):
-                pixels = batch[i] if batch.dtype == np.uint8 else _normalize_float_image(batch[i])
-                h, w, c = pixels.shape
-                summary.value.add(tag="%s/image" % tag if max_outputs == 1 else "%s/image/%d" % (tag, i),
-                                  image=Summary.Image(height=h, width=w, colorspace=c,
-                                                      encoded_image_string=encode_png(pixels)))
-            return _as_bytes_array(summary.SerializeToString())
-
-        return _summary_op("ImageSummary", tensor, kernel, scope, collections)
+        return _summary_op(IMAGE_SUMMARY, tensor, scope, collections, tag=tag, max_outputs=max_outputs)
 
 
 def _normalize_float_image(img):
@@ -173,6 +181,14 @@ def _normalize_float_image(img):
     return out
 
 
+def _tensor_summary_kernel(x, tag, metadata, T):  # noqa: N803 - TF's attr name
+    value = Summary.Value(tag=tag, metadata=metadata, tensor=make_tensor_proto(_to_host(x), T))
+    return _as_bytes_array(Summary(value=[value]).SerializeToString())
+
+
+TENSOR_SUMMARY = OpDef("TensorSummaryV2", _tensor_summary_kernel, grad=None, host_only=True)
+
+
 def tensor_summary(name, tensor, summary_description=None, collections=None, summary_metadata=None, family=None,
                    display_name=None):
     """A summary holding ``tensor``'s whole value as a ``TensorProto`` (TF1 ``tf.summary.tensor_summary``)."""
@@ -185,12 +201,7 @@ def tensor_summary(name, tensor, summary_description=None, collections=None, sum
         summary_metadata.display_name = display_name
     with summary_scope(name, family, [tensor]) as (tag, scope):
         metadata = SummaryMetadata.FromString(summary_metadata.SerializeToString())  # a private copy
-
-        def kernel(x):
-            value = Summary.Value(tag=tag, metadata=metadata, tensor=make_tensor_proto(_to_host(x), tensor.dtype))
-            return _as_bytes_array(Summary(value=[value]).SerializeToString())
-
-        return _summary_op("TensorSummaryV2", tensor, kernel, scope, collections)
+        return _summary_op(TENSOR_SUMMARY, tensor, scope, collections, tag=tag, metadata=metadata, T=tensor.dtype)
 
 
 def text(name, tensor, collections=None):
@@ -211,6 +222,20 @@ def _summary_bytes(x):
     return x[()] if isinstance(x, np.ndarray) else x
 
 
+def _merge_kernel(*parts):
+    parts = [_summary_bytes(p) for p in parts]
+    seen = set()
+    for part in parts:
+        for value in Summary.FromString(part).value:
+            if value.tag in seen:
+                raise errors.InvalidArgumentError(None, None, "Duplicate tag %s found in summary inputs" % value.tag)
+            seen.add(value.tag)
+    return _as_bytes_array(b"".join(parts))
+
+
+MERGE_SUMMARY = OpDef("MergeSummary", _merge_kernel, grad=None, host_only=True)
+
+
 def merge(inputs, collections=None, name=None):
     """Merges serialized Summary tensors into one; running it raises InvalidArgumentError on duplicate tags."""
     inputs = [convert_to_tensor(t) for t in inputs]
@@ -218,21 +243,9 @@ def merge(inputs, collections=None, name=None):
         if t.dtype is not dtypes.string:
             raise build_error("MergeSummary", name, inputs, "merge expects summary (kf.string) tensors, got %s "
                               "of dtype %s" % (t.name, t.dtype.name), TypeError)
-
-    def kernel(*parts):
-        parts = [_summary_bytes(p) for p in parts]
-        seen = set()
-        for part in parts:
-            for value in Summary.FromString(part).value:
-                if value.tag in seen:
-                    raise errors.InvalidArgumentError(None, None, "Duplicate tag %s found in summary inputs"
-                                                      % value.tag)
-                seen.add(value.tag)
-        return _as_bytes_array(b"".join(parts))
-
     g = graph_mod._graph_of(inputs) if inputs else graph_mod.get_default_graph()
     with g.as_default(), g.name_scope(name or "Merge"):
-        out = make_op("MergeSummary", inputs, kernel, [(dtypes.string, [])], "MergeSummary").outputs[0]
+        out = make_op(MERGE_SUMMARY, inputs, [(dtypes.string, [])], "MergeSummary").outputs[0]
     if collections:
         g.add_to_collections(collections, out)
     return out
@@ -244,6 +257,3 @@ def merge_all(key=GraphKeys.SUMMARIES, scope=None, name=None):
     if not summaries:
         return None
     return merge(summaries, name=name)
-
-
-not_differentiable("ScalarSummary", "HistogramSummary", "ImageSummary", "TensorSummaryV2", "MergeSummary")

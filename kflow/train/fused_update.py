@@ -13,14 +13,28 @@ Example:
     >>> op = fused_update("ApplyGradientDescent", w, grad, [], [lr], sgd_rule, scratch=1)
 """
 import numbers
+import threading
 
 import numpy as np
 
 from kflow import errors
 from kflow.engine import backend
+from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops.batch_parallel import over_batch
 from kflow.engine.ops.constant_op import convert_to_tensor
+
+
+_UPDATE_DEFS = {}  # op type -> its OpDef: optimizers name their update types, each declared on first use
+_UPDATE_DEFS_LOCK = threading.Lock()
+
+
+def _update_def(op_type):
+    with _UPDATE_DEFS_LOCK:
+        op_def = _UPDATE_DEFS.get(op_type)
+        if op_def is None:
+            op_def = _UPDATE_DEFS[op_type] = OpDef(op_type, bind=_bind_update)
+        return op_def
 
 
 def fused_update(op_type, var, grad, slots, hypers, rule, scratch=0, name=None):
@@ -53,11 +67,9 @@ def fused_update(op_type, var, grad, slots, hypers, rule, scratch=0, name=None):
         fixed.append(None)
         tensor_pos.append(i)
         inputs.append(t)
-    state_ops = [var_op] + [s.op for s in slots]
-    op = make_op(op_type, inputs, None, [], name or op_type,
-                 attrs={"var": var_op, "slots": [s.op for s in slots], "use_locking": False})
-    op._bind = _binder(op, state_ops, grad is not None, fixed, tensor_pos, rule, scratch)
-    return op
+    return make_op(_update_def(op_type), inputs, [], name or op_type,
+                   attrs={"var": var_op, "slots": [s.op for s in slots], "use_locking": False, "rule": rule,
+                          "hypers": tuple(fixed), "hyper_inputs": tensor_pos, "scratch": scratch})
 
 
 def _check_grad(op_type, name, var, grad):
@@ -71,46 +83,45 @@ def _check_grad(op_type, name, var, grad):
     return grad
 
 
-def _binder(op, state_ops, has_grad, fixed, tensor_pos, rule, n_scratch):
-    """``bind(session) -> kernel``; the kernel looks the arrays up each step (``Variable.load`` may replace them)."""
-    fixed = tuple(fixed)
+def _bind_update(op, session):
+    """The update's kernel in ``session``; it looks the arrays up each step (``Variable.load`` may replace them)."""
+    a = op.attrs
+    state_ops = [a["var"]] + a["slots"]
+    rule, fixed, tensor_pos, n_scratch = a["rule"], a["hypers"], a["hyper_inputs"], a["scratch"]
+    has_grad = len(op.inputs) > len(tensor_pos)
+    store = session.variable_values
+    resources = session.resources
+    threads = _thread_count(session)
 
-    def bind(session):
-        store = session.variable_values
-        resources = session.resources
-        threads = _thread_count(session)
+    def arrays():
+        try:
+            state = [store[o] for o in state_ops]
+        except KeyError:
+            missing = [o.name for o in state_ops if o not in store]
+            raise errors.FailedPreconditionError(
+                None, op, "Attempting to use uninitialized value %s in %s (run "
+                "kf.global_variables_initializer() after building the train op: optimizers create slot "
+                "variables)." % (", ".join(missing), op.name)) from None
+        buffers = resources.get(op)
+        if buffers is None:
+            xp = backend.array_module(state[0])
+            buffers = resources[op] = [xp.empty_like(state[0]) for _ in range(n_scratch)]
+        return state, buffers
 
-        def arrays():
-            try:
-                state = [store[o] for o in state_ops]
-            except KeyError:
-                missing = [o.name for o in state_ops if o not in store]
-                raise errors.FailedPreconditionError(
-                    None, op, "Attempting to use uninitialized value %s in %s (run "
-                    "kf.global_variables_initializer() after building the train op: optimizers create slot "
-                    "variables)." % (", ".join(missing), op.name)) from None
-            buffers = resources.get(op)
-            if buffers is None:
-                xp = backend.array_module(state[0])
-                buffers = resources[op] = [xp.empty_like(state[0]) for _ in range(n_scratch)]
-            return state, buffers
-
-        if not tensor_pos:
-            def kernel(*grad):
-                state, buffers = arrays()
-                _apply(rule, state, grad, fixed, buffers, threads)
-            return kernel
-
-        def kernel(*values):
+    if not tensor_pos:
+        def kernel(*grad):
             state, buffers = arrays()
-            h = list(fixed)
-            for i, v in zip(tensor_pos, values[has_grad:]):
-                h[i] = float(v)  # Python floats keep the arithmetic in the variable's dtype
-            _apply(rule, state, values[:has_grad], h, buffers, threads)
-
+            _apply(rule, state, grad, fixed, buffers, threads)
         return kernel
 
-    return bind
+    def kernel(*values):
+        state, buffers = arrays()
+        h = list(fixed)
+        for i, v in zip(tensor_pos, values[has_grad:]):
+            h[i] = float(v)  # Python floats keep the arithmetic in the variable's dtype
+        _apply(rule, state, values[:has_grad], h, buffers, threads)
+
+    return kernel
 
 
 # ---- splitting large updates across threads ------------------------------------------------------

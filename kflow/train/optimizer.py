@@ -227,7 +227,7 @@ def _filled_like(var, value):
     """A read-only view of ``value`` broadcast to ``var``'s shape: the initializer holds no full copy."""
     np_dtype = var.dtype.as_numpy_dtype
     arr = np.broadcast_to(np.asarray(value, dtype=np_dtype), var.shape.as_list())
-    return array_ops.static_op("Fill", arr, "zeros" if value == 0 else "Fill")
+    return array_ops.static_op(array_ops.FILL, arr, "zeros" if value == 0 else "Fill")
 
 
 def _loss_tensor(loss):

@@ -102,6 +102,21 @@ def test_conv_backprop_ops_have_gradients():
     check_gradients(lambda b, g: kf.nn.conv2d_backprop_input([1, 5, 5, 2], b, g, [1, 2, 2, 1], "SAME"), [w, dy])
 
 
+def test_convolution_plans_give_blas_a_single_thread():
+    """The three convolution ops split their batch over kflow's threads themselves (declared ``splits``),
+    so a plan holding any of them lowers BLAS to one thread; a plan of elementwise ops does not."""
+    from kflow.engine.plan import Plan
+
+    x = kf.constant(RNG.standard_normal((2, 5, 5, 2)))
+    w = kf.constant(RNG.standard_normal((3, 3, 2, 4)))
+    y = kf.nn.conv2d(x, w, 1, "SAME")
+    dx, dw = kf.gradients(kf.reduce_sum(y), [x, w])
+    assert [t.op.type for t in (y, dx, dw)] == ["Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter"]
+    with kf.Session() as sess:
+        assert all(Plan(sess, [t], []).lowers_blas for t in (y, dx, dw))
+        assert not Plan(sess, [kf.nn.relu(x)], []).lowers_blas
+
+
 def test_second_order_through_conv():
     x, w = RNG.standard_normal((1, 4, 4, 1)), RNG.standard_normal((2, 2, 1, 1))
 

@@ -7,7 +7,9 @@ Example:
 import numpy as np
 
 from kflow.engine import dtypes, shapes
-from kflow.engine.operation import make_op, register_gradient, build_error
+from kflow.engine.graph import name_scope
+from kflow.engine.op_def import OpDef
+from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops import array_ops, comparison_ops, math_ops, reduction_ops
 from kflow.engine.ops.concat_ops import stack
@@ -15,6 +17,19 @@ from kflow.engine.ops.concat_ops import stack
 
 def _clip_kernel(x, lo, hi):
     return np.clip(x, lo, hi)
+
+
+def _clip_by_value_grad(op, grad):
+    x, lo, hi = op.inputs
+    zeros = array_ops.zeros_like(grad)
+    below, above = comparison_ops.less(x, lo), comparison_ops.greater(x, hi)
+    inside = comparison_ops.logical_not(comparison_ops.logical_or(below, above))
+    return [array_ops.where(inside, grad, zeros),
+            math_ops.unbroadcast(array_ops.where(below, grad, zeros), lo),
+            math_ops.unbroadcast(array_ops.where(above, grad, zeros), hi)]
+
+
+CLIP_BY_VALUE = OpDef("ClipByValue", _clip_kernel, grad=_clip_by_value_grad)
 
 
 def clip_by_value(t, clip_value_min, clip_value_max, name=None):
@@ -41,18 +56,7 @@ def clip_by_value(t, clip_value_min, clip_value_max, name=None):
         if not ok:
             raise build_error("ClipByValue", name, inputs, "clip_by_value: bound of shape %s does not broadcast "
                               "to t's shape %s" % (bound.shape, t.shape))
-    return make_op("ClipByValue", inputs, _clip_kernel, [(t.dtype, t.shape)], name or "clip_by_value").outputs[0]
-
-
-@register_gradient("ClipByValue")
-def _clip_by_value_grad(op, grad):
-    x, lo, hi = op.inputs
-    zeros = array_ops.zeros_like(grad)
-    below, above = comparison_ops.less(x, lo), comparison_ops.greater(x, hi)
-    inside = comparison_ops.logical_not(comparison_ops.logical_or(below, above))
-    return [array_ops.where(inside, grad, zeros),
-            math_ops.unbroadcast(array_ops.where(below, grad, zeros), lo),
-            math_ops.unbroadcast(array_ops.where(above, grad, zeros), hi)]
+    return make_op(CLIP_BY_VALUE, inputs, [(t.dtype, t.shape)], name or "clip_by_value").outputs[0]
 
 
 def clip_by_norm(t, clip_norm, axes=None, name=None):
@@ -61,7 +65,7 @@ def clip_by_norm(t, clip_norm, axes=None, name=None):
     Example:
         >>> kf.clip_by_norm([3.0, 4.0], 1.0)   # [0.6, 0.8]
     """
-    with _scope(name, "clip_by_norm", [t]):
+    with name_scope(name, "clip_by_norm", [t]):
         t = convert_to_tensor(t)
         if not t.dtype.is_floating:
             raise build_error("ClipByNorm", name, [t], "clip_by_norm: t must be floating point, got %s"
@@ -87,7 +91,7 @@ def global_norm(t_list, name=None):
     if not values:
         raise ValueError("global_norm: t_list has no tensors (only None entries)")
     dt = values[0].dtype if values[0].dtype.is_floating else dtypes.float32
-    with _scope(name, "global_norm", values):
+    with name_scope(name, "global_norm", values):
         sums = [reduction_ops.reduce_sum(math_ops.square(math_ops.cast(v, dt))) for v in values]
         return math_ops.sqrt(reduction_ops.reduce_sum(stack(sums)), name="global_norm")
 
@@ -106,7 +110,7 @@ def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
         raise TypeError("t_list should be a sequence of tensors, got %r" % (t_list,))
     t_list = list(t_list)
     norm = global_norm(t_list) if use_norm is None else convert_to_tensor(use_norm)
-    with _scope(name, "clip_by_global_norm", [t for t in t_list if t is not None]):
+    with name_scope(name, "clip_by_global_norm", [t for t in t_list if t is not None]):
         clip_norm = math_ops.cast(clip_norm, norm.dtype)
         # clip / max(norm, clip) == clip * min(1/norm, 1/clip) (TF's form) without dividing by a zero norm
         scale = clip_norm / math_ops.maximum(norm, clip_norm)
@@ -120,9 +124,3 @@ def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
             t = convert_to_tensor(t)
             clipped.append(math_ops.multiply(t, math_ops.cast(scale, t.dtype), name="clipped_%d" % i))
     return clipped, norm
-
-
-def _scope(name, default, values):
-    from kflow.engine.graph import name_scope
-
-    return name_scope(name, default, values)

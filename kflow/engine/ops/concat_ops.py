@@ -7,10 +7,12 @@ Example:
 """
 import numpy as np
 
-from kflow.engine.operation import make_op, register_gradient, build_error
-from kflow.engine.ops.constant_op import convert_to_tensor, is_tensor_like
-from kflow.engine.ops import array_ops
-from kflow.engine.ops.params import make_param_op, constant_value, ints, canonical_axis, mark_view
+from kflow.engine.op_def import OpDef
+from kflow.engine.operation import make_op, build_error
+from kflow.engine.ops.constant_op import convert_to_tensor, is_tensor_like, pack, unpack, zeros_like
+from kflow.engine.ops.identity_ops import identity
+from kflow.engine.ops.params import make_param_op, constant_value, ints, canonical_axis
+from kflow.engine.ops.reshape_ops import shape
 
 
 def _same_dtype(op_type, name, values):
@@ -54,8 +56,6 @@ def concat(values, axis, name="concat"):
         raise build_error("ConcatV2", name, values, "concat: cannot concatenate scalars; use kf.stack")
     a = canonical_axis("ConcatV2", name, values, axis, rank)
     if len(values) == 1:
-        from kflow.engine.ops.control_flow_ops import identity
-
         return identity(values[0], name=name)
     out = None
     if rank is not None:
@@ -71,36 +71,45 @@ def concat(values, axis, name="concat"):
                                   "(concatenating along axis %d), got shapes %s"
                                   % (i, a, ", ".join(str(t.shape) for t in values)))
             out.append(known.pop() if known else None)
-    return make_op("ConcatV2", values, lambda *xs: np.concatenate(xs, axis=a), [(values[0].dtype, out)], name,
-                   attrs={"axis": a}).outputs[0]
+    return make_op(CONCAT, values, [(values[0].dtype, out)], name, params={"axis": a}).outputs[0]
 
 
-@register_gradient("ConcatV2")
+def _concat_kernel(*xs, axis):
+    return np.concatenate(xs, axis=axis)
+
+
 def _concat_grad(op, grad):
     a = op.attrs["axis"]
     sizes = [t.shape.dims[a] if t.shape.dims is not None else None for t in op.inputs]
     if None in sizes:  # sizes known only at run time
-        from kflow.engine.ops.array_ops import shape
-
         sizes = stack([shape(t)[a] for t in op.inputs])
     return split(grad, sizes, axis=a, num=len(op.inputs))
 
 
+CONCAT = OpDef("ConcatV2", _concat_kernel, grad=_concat_grad)
+
+
 # ---- split ----------------------------------------------------------------------------------
-def _split_kernel(axis, n, equal):
-    def kernel(x, sizes):
-        if equal:
-            parts = np.split(x, n, axis=axis)
-        else:
-            s = ints(sizes)
-            rest = sum(d for d in s if d != -1)
-            s = [x.shape[axis] - rest if d == -1 else d for d in s]
-            if sum(s) != x.shape[axis] or min(s) < 0:
-                raise ValueError("split sizes %s do not add up to dimension %d of size %d"
-                                 % (list(s), axis, x.shape[axis]))
-            parts = np.split(x, np.cumsum(s[:-1]).tolist(), axis=axis)
-        return tuple(parts) if n > 1 else parts[0]
-    return kernel
+def _split_kernel(x, sizes, axis, num, equal):
+    if equal:
+        parts = np.split(x, num, axis=axis)
+    else:
+        s = ints(sizes)
+        rest = sum(d for d in s if d != -1)
+        s = [x.shape[axis] - rest if d == -1 else d for d in s]
+        if sum(s) != x.shape[axis] or min(s) < 0:
+            raise ValueError("split sizes %s do not add up to dimension %d of size %d"
+                             % (list(s), axis, x.shape[axis]))
+        parts = np.split(x, np.cumsum(s[:-1]).tolist(), axis=axis)
+    return tuple(parts) if num > 1 else parts[0]
+
+
+def _split_grad(op, *grads):
+    grads = [g if g is not None else zeros_like(o) for g, o in zip(grads, op.outputs)]
+    return [concat(grads, op.attrs["axis"])] + [None] * (len(op.inputs) - 1)
+
+
+SPLIT = OpDef("Split", _split_kernel, grad=_split_grad, view=True)
 
 
 def split(value, num_or_size_splits, axis=0, num=None, name="split"):
@@ -146,14 +155,8 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
         param = sz
     specs = [(x.dtype, None if dims is None else list(dims[:a]) + [s] + list(dims[a + 1:])) for s in sizes]
     equal = known is not None and np.ndim(known) == 0
-    op = mark_view(make_param_op("Split", [x], [param], _split_kernel(a, n, equal), specs, name, attrs={"axis": a}))
+    op = make_param_op(SPLIT, [x], [param], specs, name, kernel_params={"axis": a, "num": n, "equal": equal})
     return list(op.outputs)
-
-
-@register_gradient("Split")
-def _split_grad(op, *grads):
-    grads = [g if g is not None else array_ops.zeros_like(o) for g, o in zip(grads, op.outputs)]
-    return [concat(grads, op.attrs["axis"])] + [None] * (len(op.inputs) - 1)
 
 
 # ---- stack / unstack ----------------------------------------------------------------------
@@ -164,33 +167,14 @@ def stack(values, axis=0, name="stack"):
         >>> kf.stack([x, y], axis=1)   # [N] and [N] -> [N, 2]
     """
     values = _same_dtype("Pack", name, values)
-    shape = values[0].shape
+    merged = values[0].shape
     for t in values[1:]:
-        if not shape.is_compatible_with(t.shape):
+        if not merged.is_compatible_with(t.shape):
             raise build_error("Pack", name, values, "stack: all inputs must have the same shape, got %s"
                               % [str(v.shape) for v in values])
-        shape = shape.merge_with(t.shape)
-    rank = shape.ndims
-    a = canonical_axis("Pack", name, values, axis, rank, extra=1)
-    out = None if rank is None else list(shape.dims[:a]) + [len(values)] + list(shape.dims[a:])
-    return make_op("Pack", values, lambda *xs: np.stack(xs, axis=a), [(values[0].dtype, out)], name,
-                   attrs={"axis": a}).outputs[0]
-
-
-@register_gradient("Pack")
-def _stack_grad(op, grad):
-    return unstack(grad, num=len(op.inputs), axis=op.attrs["axis"])
-
-
-def _unstack_kernel(axis, num):
-    lead = (slice(None),) * axis
-
-    def kernel(x):
-        if x.shape[axis] != num:
-            raise ValueError("unstack: expected dimension %d to have size %d, got %d" % (axis, num, x.shape[axis]))
-        parts = tuple(x[lead + (i,)] for i in range(num))
-        return parts if num != 1 else parts[0]
-    return kernel
+        merged = merged.merge_with(t.shape)
+    a = canonical_axis("Pack", name, values, axis, merged.ndims, extra=1)
+    return pack(values, a, name)
 
 
 def unstack(value, num=None, axis=0, name="unstack"):
@@ -209,16 +193,7 @@ def unstack(value, num=None, axis=0, name="unstack"):
     elif dims is not None and dims[a] is not None and dims[a] != num:
         raise build_error("Unpack", name, [x], "unstack: num=%d does not match dimension %d of size %d"
                           % (num, a, dims[a]))
-    out = None if dims is None else list(dims[:a]) + list(dims[a + 1:])
-    op = mark_view(make_op("Unpack", [x], _unstack_kernel(a, num), [(x.dtype, out)] * num, name,
-                           attrs={"axis": a, "num": num}))
-    return list(op.outputs)
-
-
-@register_gradient("Unpack")
-def _unstack_grad(op, *grads):
-    grads = [g if g is not None else array_ops.zeros_like(o) for g, o in zip(grads, op.outputs)]
-    return [stack(grads, axis=op.attrs["axis"])]
+    return unpack(x, num, a, name)
 
 
 def parallel_stack(values, name="parallel_stack"):

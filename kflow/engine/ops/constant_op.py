@@ -1,4 +1,7 @@
-"""Constants, placeholders and conversion of Python/numpy values to tensors.
+"""Constants, placeholders, zeros_like / ones_like, and conversion of Python/numpy values to tensors.
+
+The bottom of the op library. ``convert_to_tensor`` packs lists holding tensors into one tensor (as TF does:
+``kf.reduce_sum([a, b])``, ``[kf.shape(x)[0], 3]``), so the Pack / Unpack ops are declared here too.
 
 Example:
     >>> c = kf.constant([[1, 2], [3, 4]], dtype=kf.float32)
@@ -8,7 +11,8 @@ import numpy as np
 
 from kflow import errors
 from kflow.engine import dtypes, shapes
-from kflow.engine.operation import make_op, register_gradient, not_differentiable
+from kflow.engine.op_def import OpDef
+from kflow.engine.operation import make_op
 from kflow.engine.tensor import Tensor
 
 
@@ -69,12 +73,15 @@ def constant(value, dtype=None, shape=None, name="Const", verify_shape=False):
             raise TypeError("Expected Tensor's shape: %s, got %s." % (tuple(shape), arr.shape))
     arr.setflags(write=False)  # kernels may return it as is; nobody may write into it
     dt = dtypes.as_dtype(arr.dtype)
-    op = make_op("Const", [], lambda: arr, [(dt, arr.shape)], name, attrs={"value": arr, "dtype": dt})
-    op._output_is_state = True  # fetches get a writable copy, never the shared read-only array
-    return op.outputs[0]
+    return make_op(CONST, [], [(dt, arr.shape)], name, params={"value": arr}, attrs={"dtype": dt}).outputs[0]
 
 
-not_differentiable("Const")
+def _const_kernel(value):
+    return value
+
+
+# state_output: fetches get a writable copy, never the shared read-only array
+CONST = OpDef("Const", _const_kernel, grad=None, state_output=True)
 
 
 def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None):
@@ -107,10 +114,83 @@ def _holds_tensor(value):
 
 
 def _autopack(value, name):
-    from kflow.engine.ops.concat_ops import stack
-
     parts = [_autopack(v, None) if isinstance(v, (list, tuple)) and _holds_tensor(v) else v for v in value]
-    return stack(parts, name=name or "packed")
+    first = next(convert_to_tensor(v) for v in parts if is_tensor_like(v))
+    tensors = [convert_to_tensor(v) if is_tensor_like(v) else convert_to_tensor(v, dtype=first.dtype) for v in parts]
+    for t in tensors:
+        if t.dtype is not first.dtype:
+            raise TypeError("Cannot pack a list of tensors of dtypes %s into one tensor"
+                            % ", ".join(t.dtype.name for t in tensors))
+    return pack(tensors, 0, name or "packed")
+
+
+# ---- pack / unpack ------------------------------------------------------------------------------------------
+def pack(values, axis, name):
+    """Stacks tensors of one dtype along a new ``axis`` (a non-negative int); ``kf.stack`` validates first."""
+    shape = values[0].shape
+    for t in values[1:]:
+        if not shape.is_compatible_with(t.shape):
+            raise ValueError("stack: all inputs must have the same shape, got %s" % [str(v.shape) for v in values])
+        shape = shape.merge_with(t.shape)
+    out = None if shape.ndims is None else list(shape.dims[:axis]) + [len(values)] + list(shape.dims[axis:])
+    return make_op(PACK, values, [(values[0].dtype, out)], name, params={"axis": axis}).outputs[0]
+
+
+def unpack(x, num, axis, name):
+    """The ``num`` slices of ``x`` along ``axis`` (a non-negative int); ``kf.unstack`` validates first."""
+    dims = x.shape.dims
+    out = None if dims is None else list(dims[:axis]) + list(dims[axis + 1:])
+    return list(make_op(UNPACK, [x], [(x.dtype, out)] * num, name, params={"axis": axis, "num": num}).outputs)
+
+
+def _pack_kernel(*xs, axis):
+    return np.stack(xs, axis=axis)
+
+
+def _unpack_kernel(x, axis, num):
+    if x.shape[axis] != num:
+        raise ValueError("unstack: expected dimension %d to have size %d, got %d" % (axis, num, x.shape[axis]))
+    lead = (slice(None),) * axis
+    parts = tuple(x[lead + (i,)] for i in range(num))
+    return parts if num != 1 else parts[0]
+
+
+def _unpack_grad(op, *grads):
+    grads = [g if g is not None else zeros_like(o) for g, o in zip(grads, op.outputs)]
+    return [pack(grads, op.attrs["axis"], "stack")]
+
+
+PACK = OpDef("Pack", _pack_kernel, grad=lambda op, grad: unpack(grad, len(op.inputs), op.attrs["axis"], "unstack"))
+UNPACK = OpDef("Unpack", _unpack_kernel, grad=_unpack_grad, view=True)
+
+
+# ---- zeros_like / ones_like ---------------------------------------------------------------------------------
+def _zeros_like(x, dtype):
+    return np.zeros_like(x, dtype=dtype.as_numpy_dtype)  # dispatches to CuPy for device arrays (np.zeros would not)
+
+
+def _ones_like(x, dtype):
+    return np.ones_like(x, dtype=dtype.as_numpy_dtype)
+
+
+ZEROS_LIKE = OpDef("ZerosLike", _zeros_like, grad=None)
+ONES_LIKE = OpDef("OnesLike", _ones_like, grad=None)
+
+
+def zeros_like(tensor, dtype=None, name=None, optimize=True):
+    """Zeros with the shape of ``tensor`` (its dtype unless ``dtype`` is given)."""
+    return _like(ZEROS_LIKE, tensor, dtype, name or "zeros_like")
+
+
+def ones_like(tensor, dtype=None, name=None, optimize=True):
+    """Ones with the shape of ``tensor`` (its dtype unless ``dtype`` is given)."""
+    return _like(ONES_LIKE, tensor, dtype, name or "ones_like")
+
+
+def _like(op_def, tensor, dtype, name):
+    tensor = convert_to_tensor(tensor)
+    dt = dtypes.as_dtype(dtype) if dtype is not None else tensor.dtype
+    return make_op(op_def, [tensor], [(dt, tensor.shape)], name, params={"dtype": dt}).outputs[0]
 
 
 def is_tensor_like(value):
@@ -122,12 +202,17 @@ def placeholder(dtype, shape=None, name=None):
     dtype = dtypes.as_dtype(dtype)
     shape = shapes.TensorShape(shape)
 
+    return make_op(PLACEHOLDER, [], [(dtype, shape)], name or "Placeholder",
+                   attrs={"dtype": dtype, "shape": shape}).outputs[0]
+
+
+def _bind_unfed(op, session):
     def unfed():  # Plan rejects unfed placeholders at compile time; kept as a safety net.
         raise errors.InvalidArgumentError(None, op, "You must feed a value for placeholder tensor '%s'" % op.name)
+    return unfed
 
-    op = make_op("Placeholder", [], unfed, [(dtype, shape)], name or "Placeholder",
-                 attrs={"dtype": dtype, "shape": shape})
-    return op.outputs[0]
+
+PLACEHOLDER = OpDef("Placeholder", bind=_bind_unfed, grad=None, host_only=True)
 
 
 def placeholder_with_default(input, shape, name=None):  # noqa: A002 - TF's argument name
@@ -137,18 +222,13 @@ def placeholder_with_default(input, shape, name=None):  # noqa: A002 - TF's argu
     if not shape.is_compatible_with(input.shape):
         raise ValueError("placeholder_with_default: default value of shape %s is not compatible with shape %s"
                          % (input.shape, shape))
-    op = make_op("PlaceholderWithDefault", [input], _identity, [(input.dtype, shape)],
-                 name or "PlaceholderWithDefault", attrs={"shape": shape})
-    return op.outputs[0]
+    return make_op(PLACEHOLDER_WITH_DEFAULT, [input], [(input.dtype, shape)], name or "PlaceholderWithDefault",
+                   attrs={"shape": shape}).outputs[0]
 
 
 def _identity(x):
     return x
 
 
-@register_gradient("PlaceholderWithDefault")
-def _placeholder_with_default_grad(op, grad):
-    return [grad]
-
-
-not_differentiable("Placeholder")
+PLACEHOLDER_WITH_DEFAULT = OpDef("PlaceholderWithDefault", _identity, grad=lambda op, grad: [grad], view=True,
+                                 host_only=True)

@@ -1,4 +1,4 @@
-"""Control flow: identity, no_op, group, tuple, stop_gradient and cond.
+"""Control flow: cond (identity, no_op, group, tuple and stop_gradient live in ``identity_ops``).
 
 ``cond`` builds each branch in its own context; the branch ops are not part of
 the outer plan but are compiled into sub-plans that the "Cond" kernel runs, so
@@ -15,73 +15,14 @@ Example:
 import builtins
 
 from kflow.engine import dtypes, graph as graph_mod
-from kflow.engine.operation import Operation, make_op, register_gradient, not_differentiable, build_error
+from kflow.engine.gradients import gradients
+from kflow.engine.op_def import OpDef
+from kflow.engine.operation import Operation, make_op, build_error
+from kflow.engine.ops.array_ops import zeros_like
 from kflow.engine.ops.constant_op import constant, convert_to_tensor
+from kflow.engine.ops.identity_ops import identity, no_op, group, tuple, stop_gradient, _identity  # noqa: F401
+from kflow.engine.plan import Plan
 from kflow.engine.tensor import Tensor
-
-
-def _identity(x):
-    return x
-
-
-def identity(input, name=None):  # noqa: A002
-    """Returns a tensor with the same value (a new node; useful to name or to attach control deps)."""
-    input = convert_to_tensor(input)
-    return make_op("Identity", [input], _identity, [(input.dtype, input.shape)], name or "Identity").outputs[0]
-
-
-def _noop():
-    return None
-
-
-def no_op(name=None):
-    """An op that does nothing; a target for control dependencies."""
-    return make_op("NoOp", [], _noop, [], name or "NoOp")
-
-
-def group(*inputs, **kwargs):
-    """An op that runs all ``inputs`` (ops or tensors; nested lists allowed)."""
-    name = kwargs.pop("name", None)
-    if kwargs:
-        raise TypeError("group got unexpected keyword arguments: %s" % ", ".join(kwargs))
-    deps = []
-    for x in _flatten(inputs):
-        if x is None:
-            continue
-        x = graph_mod._as_operation(x)
-        if x not in deps:
-            deps.append(x)
-    g = deps[0].graph if deps else graph_mod.get_default_graph()
-    with g.as_default(), g.control_dependencies(deps):
-        return no_op(name=name or "group_deps")
-
-
-def _flatten(xs):
-    for x in xs:
-        if isinstance(x, (list, builtins.tuple)):
-            yield from _flatten(x)
-        elif isinstance(x, dict):
-            yield from _flatten(list(x.values()))
-        else:
-            yield x
-
-
-def tuple(tensors, name=None, control_inputs=None):  # noqa: A001 - TF's public name
-    """Identities of ``tensors`` that are only available once all of them (and ``control_inputs``) are."""
-    tensors = [convert_to_tensor(t) if t is not None else None for t in tensors]
-    gate = group(*[t for t in tensors if t is not None], *(control_inputs or []))
-    with graph_mod.get_default_graph().control_dependencies([gate]):
-        return [identity(t) if t is not None else None for t in tensors]
-
-
-def stop_gradient(input, name=None):  # noqa: A002
-    """Identity in the forward pass; blocks gradients."""
-    input = convert_to_tensor(input)
-    return make_op("StopGradient", [input], _identity, [(input.dtype, input.shape)],
-                   name or "StopGradient").outputs[0]
-
-
-not_differentiable("StopGradient", "NoOp")
 
 
 # ---- cond -----------------------------------------------------------------
@@ -166,11 +107,10 @@ def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, f
         specs = [(a.dtype, _merge_shapes(a.shape, b.shape)) for a, b in zip(t_flat, f_flat)]
         # the branch plans are fed ``externals``; the op reads them as seen from here (exported if need be)
         inputs = [pred] + [_visible(t, g._cond_context) for t in externals]
-        op = make_op("Cond", inputs, None, specs, "Merge",
+        op = make_op(COND, inputs, specs, "Merge",
                      attrs={"branches": (tctx, fctx), "outputs": (t_flat, f_flat), "externals": externals,
                             "intermediates": []})
         tctx.cond_op, tctx.branch, fctx.cond_op, fctx.branch = op, 0, op, 1
-        op._bind = _cond_kernel(op)
     out = structure(op.outputs[:len(t_flat)])
     if not strict and isinstance(out, (list, builtins.tuple)) and len(out) == 1:
         return out[0]  # TF1 unpacks singleton lists and tuples unless strict=True
@@ -274,51 +214,42 @@ def _flatten_outputs(out):
     return leaves, (lambda values: pack(iter(values))), signature
 
 
-def _cond_kernel(op):
-    tctx, fctx = op.attrs["branches"]
+def _bind_cond(op, session):
+    """The Cond kernel of ``session``: runs the taken branch's sub-plan (built on first use)."""
     t_flat, f_flat = op.attrs["outputs"]
     externals = op.attrs["externals"]
+    plans = {}
+    # the outputs as the plan binding this kernel knows them (gradients may export more later)
+    exported = list(op.attrs["intermediates"])
+    n_out = len(t_flat) + len(exported)
 
-    def bind(session):
-        from kflow.engine.plan import Plan
+    def branch_plan(taken):
+        if taken not in plans:
+            branch = 0 if taken else 1
+            outs = (t_flat if taken else f_flat) + [t for b, t in exported if b == branch]
+            # the branch takes and returns values on the cond's own device, not the host
+            plans[taken] = Plan(session, outs, externals, home=session.placer.place(op))
+        return plans[taken]
 
-        plans = {}
-        # the outputs as the plan binding this kernel knows them (gradients may export more later)
-        exported = list(op.attrs["intermediates"])
-        n_out = len(t_flat) + len(exported)
+    def run(pred, *ext):
+        taken = bool(pred)
+        values = branch_plan(taken).run(list(ext))
+        if exported:
+            own = iter(values[len(t_flat):])
+            values = values[:len(t_flat)] + [next(own) if b == (0 if taken else 1) else None
+                                             for b, _ in exported]
+        return builtins.tuple(values) if n_out > 1 else values[0]
 
-        def branch_plan(taken):
-            if taken not in plans:
-                branch = 0 if taken else 1
-                outs = (t_flat if taken else f_flat) + [t for b, t in exported if b == branch]
-                # the branch takes and returns values on the cond's own device, not the host
-                plans[taken] = Plan(session, outs, externals, home=session.placer.place(op))
-            return plans[taken]
-
-        def run(pred, *ext):
-            taken = bool(pred)
-            values = branch_plan(taken).run(list(ext))
-            if exported:
-                own = iter(values[len(t_flat):])
-                values = values[:len(t_flat)] + [next(own) if b == (0 if taken else 1) else None
-                                                 for b, _ in exported]
-            return builtins.tuple(values) if n_out > 1 else values[0]
-
-        return run
-
-    return bind
+    return run
 
 
-@register_gradient("Cond")
 def _cond_grad(op, *grads):
-    from kflow.engine.gradients import gradients
-
     t_flat, f_flat = op.attrs["outputs"]
     externals = op.attrs["externals"]
     diff = [x for x in externals if x.dtype.is_floating]
     if not diff:
         return [None] * len(op.inputs)
-    main = [g if g is not None else _zeros_like(o) for g, o in zip(grads, op.outputs[:len(t_flat)])]
+    main = [g if g is not None else zeros_like(o) for g, o in zip(grads, op.outputs[:len(t_flat)])]
     # gradients arriving at exported values (second order: a gradient cond's gradient) flow into their branch
     exported = [(b, t, g) for (b, t), g in zip(op.attrs["intermediates"], grads[len(t_flat):]) if g is not None]
 
@@ -328,7 +259,7 @@ def _cond_grad(op, *grads):
             # externals are the branch's leaves (fed values): partial derivatives, no path through their producers
             gs = gradients(list(outs) + [t for t, _ in extra], diff, grad_ys=main + [g for _, g in extra],
                            stop_gradients=diff)
-            return [g if g is not None else _zeros_like(x) for g, x in zip(gs, diff)]
+            return [g if g is not None else zeros_like(x) for g, x in zip(gs, diff)]
         return fn
 
     pred = op.inputs[0]
@@ -338,7 +269,4 @@ def _cond_grad(op, *grads):
     return [None] + [by_tensor.get(x) for x in externals]
 
 
-def _zeros_like(t):
-    from kflow.engine.ops.array_ops import zeros_like
-
-    return zeros_like(t)
+COND = OpDef("Cond", bind=_bind_cond, grad=_cond_grad)

@@ -13,15 +13,16 @@ Example:
 """
 import numpy as np
 
-from kflow.engine import backend, blas_threads
-from kflow.engine.operation import make_op, register_gradient, build_error, LEGACY_SPLITTING_OP_TYPES
+from kflow.engine import backend
+from kflow.engine.op_def import OpDef
+from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops import array_ops, shape_ops
 from kflow.engine.ops.batch_parallel import over_batch, sum_over_batch
 from kflow.engine.ops.constant_op import convert_to_tensor
+from kflow.engine.ops.gather_ops import gather
 from kflow.engine.ops.params import make_param_op, data_grads, partial_shape, ints
 from kflow.engine.ops.window_geometry import Window, four_tuple, normalize_padding
 
-LEGACY_SPLITTING_OP_TYPES.update(("Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter"))
 CHUNK_BYTES = 4 << 20  # patch-matrix bytes per chunk on the CPU (measured best between 2 and 8 MB)
 GPU_CHUNK_BYTES = 1 << 30  # on a GPU one big GEMM per call is best
 
@@ -87,46 +88,53 @@ def _check_depth(op_type, x_shape, w_shape, what="input"):
                          "%s)" % (op_type, what, x_shape[3], w_shape[2], what, tuple(x_shape), tuple(w_shape)))
 
 
-def _conv_kernel(conf):
-    def kernel(x, w):
-        if x.ndim != 4 or w.ndim != 4:
-            raise ValueError("Conv2D: input and filter must be 4-D, got shapes %s and %s" % (x.shape, w.shape))
-        _check_depth("Conv2D", x.shape, w.shape)
-        n, h, wd, c = x.shape
-        kh, kw, _, oc = w.shape
-        win = _window(conf, kh, kw)
-        oh, ow = win.plan(h, wd)[:2]
-        err = _geometry_error("Conv2D", win, x.shape, oh, ow)
-        if err is not None:
-            raise err
-        xp = backend.array_module(x, w)
-        out = xp.empty((n, oh, ow, oc), dtype=x.dtype)
-        wm = w.reshape(kh * kw * c, oc)
+def _conv2d_kernel(x, w, conf):
+    """``conf``: the op's normalized NHWC (strides, padding, dilations)."""
+    if x.ndim != 4 or w.ndim != 4:
+        raise ValueError("Conv2D: input and filter must be 4-D, got shapes %s and %s" % (x.shape, w.shape))
+    _check_depth("Conv2D", x.shape, w.shape)
+    n, h, wd, c = x.shape
+    kh, kw, _, oc = w.shape
+    win = _window(conf, kh, kw)
+    oh, ow = win.plan(h, wd)[:2]
+    err = _geometry_error("Conv2D", win, x.shape, oh, ow)
+    if err is not None:
+        raise err
+    xp = backend.array_module(x, w)
+    out = xp.empty((n, oh, ow, oc), dtype=x.dtype)
+    wm = w.reshape(kh * kw * c, oc)
 
-        def images(start, stop):
-            for s, e, cols in _im2col_chunks(x[start:stop], win):
-                xp.matmul(cols, wm, out=out[start + s:start + e].reshape(-1, oc))
+    def images(start, stop):
+        for s, e, cols in _im2col_chunks(x[start:stop], win):
+            xp.matmul(cols, wm, out=out[start + s:start + e].reshape(-1, oc))
 
-        over_batch(images, n, n * oh * ow * kh * kw * c, xp, uses_blas=True)
-        return out
-    return kernel
+    over_batch(images, n, n * oh * ow * kh * kw * c, xp, uses_blas=True)
+    return out
 
 
-def _filter_grad_kernel(conf):
-    def kernel(x, dy, sizes):
-        kh, kw, c, oc = ints(sizes)
-        win = _window(conf, kh, kw)
-        _check_dy("Conv2DBackpropFilter", win, x.shape, dy.shape, oc)
-        xp = backend.array_module(x, dy)
+def _conv2d_grad(op, grad):
+    x, w = op.inputs
+    conf = op.attrs["conf"]
+    return [_backprop_input(array_ops.shape(x), w, grad, conf, None),
+            _backprop_filter(x, array_ops.shape(w), grad, conf, None)]
 
-        def images(start, stop):
-            acc = xp.zeros((kh * kw * c, oc), dtype=dy.dtype)
-            for s, e, cols in _im2col_chunks(x[start:stop], win):
-                acc += cols.T @ dy[start + s:start + e].reshape(-1, oc)
-            return acc
 
-        return sum_over_batch(images, len(x), dy.size * kh * kw * c, xp, uses_blas=True).reshape(kh, kw, c, oc)
-    return kernel
+CONV2D = OpDef("Conv2D", _conv2d_kernel, grad=_conv2d_grad, splits=True)
+
+
+def _filter_grad_kernel(x, dy, sizes, conf):
+    kh, kw, c, oc = ints(sizes)
+    win = _window(conf, kh, kw)
+    _check_dy("Conv2DBackpropFilter", win, x.shape, dy.shape, oc)
+    xp = backend.array_module(x, dy)
+
+    def images(start, stop):
+        acc = xp.zeros((kh * kw * c, oc), dtype=dy.dtype)
+        for s, e, cols in _im2col_chunks(x[start:stop], win):
+            acc += cols.T @ dy[start + s:start + e].reshape(-1, oc)
+        return acc
+
+    return sum_over_batch(images, len(x), dy.size * kh * kw * c, xp, uses_blas=True).reshape(kh, kw, c, oc)
 
 
 def _check_dy(op_type, win, x_shape, dy_shape, oc):
@@ -139,39 +147,57 @@ def _check_dy(op_type, win, x_shape, dy_shape, oc):
                              expected))
 
 
-def _input_grad_kernel(conf):
-    def kernel(w, dy, sizes):
-        n, h, wd, c = ints(sizes)
-        kh, kw, _, oc = w.shape
-        _check_depth("Conv2DBackpropInput", (n, h, wd, c), w.shape, "input_sizes")
-        win = _window(conf, kh, kw)
-        _check_dy("Conv2DBackpropInput", win, (n, h, wd, c), dy.shape, oc)
-        xp = backend.array_module(w, dy)
-        oh, ow = dy.shape[1:3]
-        taps = win.taps(h, wd, oh, ow)
-        if not taps or n * oh * ow == 0:
-            return xp.zeros((n, h, wd, c), dtype=dy.dtype)
-        dx = xp.empty((n, h, wd, c), dtype=dy.dtype)  # each chunk is zeroed just before its adds, while cached
-        # (T, OC, C): one matrix per kernel position that touches the input (others read only padding)
-        wk = w.reshape(kh * kw, c, oc)[[i * kw + j for i, j, *_ in taps]].transpose(0, 2, 1)
-        b = _chunk(xp, n, len(taps) * oh * ow * c * dy.itemsize)
+def _conv2d_backprop_filter_grad(op, grad):
+    x, dy = op.inputs[:2]
+    conf = op.attrs["conf"]
+    return data_grads(op, [_backprop_input(array_ops.shape(x), grad, dy, conf, None), _conv(x, grad, conf, None)])
 
-        def images(start, stop):
-            flat = xp.empty(len(taps) * min(b, stop - start) * oh * ow * c, dtype=dy.dtype)
-            for s in range(start, stop, b):
-                e = min(stop, s + b)
-                rows = (e - s) * oh * ow
-                d = flat[:len(taps) * rows * c].reshape(len(taps), rows, c)
-                xp.matmul(dy[s:e].reshape(1, rows, oc), wk, out=d)
-                d = d.reshape(len(taps), e - s, oh, ow, c)
-                part = dx[s:e]
-                part.fill(0)
-                for t, (_, _, orow, irow, ocol, icol) in enumerate(taps):
-                    part[:, irow, icol] += d[t][:, orow, ocol]
 
-        over_batch(images, n, len(taps) * n * oh * ow * c, xp, uses_blas=True)
-        return dx
-    return kernel
+CONV2D_BACKPROP_FILTER = OpDef("Conv2DBackpropFilter", _filter_grad_kernel, grad=_conv2d_backprop_filter_grad,
+                               splits=True)
+
+
+def _input_grad_kernel(w, dy, sizes, conf):
+    n, h, wd, c = ints(sizes)
+    kh, kw, _, oc = w.shape
+    _check_depth("Conv2DBackpropInput", (n, h, wd, c), w.shape, "input_sizes")
+    win = _window(conf, kh, kw)
+    _check_dy("Conv2DBackpropInput", win, (n, h, wd, c), dy.shape, oc)
+    xp = backend.array_module(w, dy)
+    oh, ow = dy.shape[1:3]
+    taps = win.taps(h, wd, oh, ow)
+    if not taps or n * oh * ow == 0:
+        return xp.zeros((n, h, wd, c), dtype=dy.dtype)
+    dx = xp.empty((n, h, wd, c), dtype=dy.dtype)  # each chunk is zeroed just before its adds, while cached
+    # (T, OC, C): one matrix per kernel position that touches the input (others read only padding)
+    wk = w.reshape(kh * kw, c, oc)[[i * kw + j for i, j, *_ in taps]].transpose(0, 2, 1)
+    b = _chunk(xp, n, len(taps) * oh * ow * c * dy.itemsize)
+
+    def images(start, stop):
+        flat = xp.empty(len(taps) * min(b, stop - start) * oh * ow * c, dtype=dy.dtype)
+        for s in range(start, stop, b):
+            e = min(stop, s + b)
+            rows = (e - s) * oh * ow
+            d = flat[:len(taps) * rows * c].reshape(len(taps), rows, c)
+            xp.matmul(dy[s:e].reshape(1, rows, oc), wk, out=d)
+            d = d.reshape(len(taps), e - s, oh, ow, c)
+            part = dx[s:e]
+            part.fill(0)
+            for t, (_, _, orow, irow, ocol, icol) in enumerate(taps):
+                part[:, irow, icol] += d[t][:, orow, ocol]
+
+    over_batch(images, n, len(taps) * n * oh * ow * c, xp, uses_blas=True)
+    return dx
+
+
+def _conv2d_backprop_input_grad(op, grad):
+    w, dy = op.inputs[:2]
+    conf = op.attrs["conf"]
+    return data_grads(op, [_backprop_filter(grad, array_ops.shape(w), dy, conf, None), _conv(grad, w, conf, None)])
+
+
+CONV2D_BACKPROP_INPUT = OpDef("Conv2DBackpropInput", _input_grad_kernel, grad=_conv2d_backprop_input_grad,
+                              splits=True)
 
 
 # ---- graph builders (NHWC, normalized configuration) ------------------------------------------------------
@@ -194,44 +220,20 @@ def _conv(x, w, conf, name):
     if any(d is not None and d <= 0 for d in out[1:3]):
         raise build_error("Conv2D", name, [x, w], "Conv2D: negative dimension size: the %sx%s filter (dilations %s) "
                           "does not fit in the input %s with padding %r" % (wd[0], wd[1], conf[2], x.shape, conf[1]))
-    return make_op("Conv2D", [x, w], _conv_kernel(conf), [(x.dtype, out)], name or "Conv2D",
-                   attrs={"conf": conf}).outputs[0]
+    return make_op(CONV2D, [x, w], [(x.dtype, out)], name or "Conv2D", params={"conf": conf}).outputs[0]
 
 
 def _backprop_input(sizes, w, dy, conf, name):
     out = partial_shape(sizes)
     if out is not None and len(out) != 4:
         raise build_error("Conv2DBackpropInput", name, [w, dy], "input_sizes must have 4 entries, got %s" % (out,))
-    return make_param_op("Conv2DBackpropInput", [w, dy], [sizes], _input_grad_kernel(conf), [(dy.dtype, out)],
-                         name or "Conv2DBackpropInput", attrs={"conf": conf}).outputs[0]
+    return make_param_op(CONV2D_BACKPROP_INPUT, [w, dy], [sizes], [(dy.dtype, out)], name or "Conv2DBackpropInput",
+                         kernel_params={"conf": conf}).outputs[0]
 
 
 def _backprop_filter(x, sizes, dy, conf, name):
-    return make_param_op("Conv2DBackpropFilter", [x, dy], [sizes], _filter_grad_kernel(conf),
-                         [(dy.dtype, partial_shape(sizes))], name or "Conv2DBackpropFilter",
-                         attrs={"conf": conf}).outputs[0]
-
-
-@register_gradient("Conv2D")
-def _conv2d_grad(op, grad):
-    x, w = op.inputs
-    conf = op.attrs["conf"]
-    return [_backprop_input(array_ops.shape(x), w, grad, conf, None),
-            _backprop_filter(x, array_ops.shape(w), grad, conf, None)]
-
-
-@register_gradient("Conv2DBackpropInput")
-def _conv2d_backprop_input_grad(op, grad):
-    w, dy = op.inputs[:2]
-    conf = op.attrs["conf"]
-    return data_grads(op, [_backprop_filter(grad, array_ops.shape(w), dy, conf, None), _conv(grad, w, conf, None)])
-
-
-@register_gradient("Conv2DBackpropFilter")
-def _conv2d_backprop_filter_grad(op, grad):
-    x, dy = op.inputs[:2]
-    conf = op.attrs["conf"]
-    return data_grads(op, [_backprop_input(array_ops.shape(x), grad, dy, conf, None), _conv(x, grad, conf, None)])
+    return make_param_op(CONV2D_BACKPROP_FILTER, [x, dy], [sizes], [(dy.dtype, partial_shape(sizes))],
+                         name or "Conv2DBackpropFilter", kernel_params={"conf": conf}).outputs[0]
 
 
 # ---- public API (TF1 signatures) ----------------------------------------------------------------------------
@@ -277,8 +279,6 @@ def _sizes_to_nhwc(sizes, fmt):
     known = partial_shape(sizes)
     if known is not None and None not in known:
         return [known[0], known[2], known[3], known[1]]
-    from kflow.engine.ops.gather_ops import gather
-
     return gather(convert_to_tensor(sizes), [0, 2, 3, 1])
 
 

@@ -15,11 +15,12 @@ import numbers
 import numpy as np
 
 from kflow.engine import backend
-from kflow.engine.operation import register_gradient, build_error
-from kflow.engine.ops import math_ops
+from kflow.engine.op_def import OpDef
+from kflow.engine.operation import build_error
+from kflow.engine.ops import array_ops, math_ops
 from kflow.engine.ops.batch_parallel import map_over_batch
 from kflow.engine.ops.constant_op import convert_to_tensor, is_tensor_like
-from kflow.engine.ops.params import make_param_op, constant_value, partial_shape, ints
+from kflow.engine.ops.params import make_param_op, with_params, constant_value, partial_shape, ints
 from kflow.engine.ops.random_ops import _seeds
 
 
@@ -49,28 +50,37 @@ def _keep_mask(rng, xp, shape, keep_prob):
     return bits < np.uint32(threshold)
 
 
-def _bind(op):
-    def bind(session):
-        def kernel(x, keep, noise_shape=None):
-            xp = backend.array_module(x)
-            kp = float(backend.to_numpy(keep))
-            if not 0.0 < kp <= 1.0:
-                raise ValueError("dropout: keep_prob must be a scalar in (0, 1], got %r" % kp)
-            shape = x.shape if noise_shape is None else ints(noise_shape)
-            if noise_shape is not None:
-                try:
-                    np.broadcast_shapes(shape, x.shape)
-                except ValueError:
-                    raise ValueError("dropout: noise_shape %s does not broadcast to the input shape %s"
-                                     % (list(shape), x.shape)) from None
-            if kp == 1.0:  # e.g. keep_prob fed as 1.0 for evaluation: nothing to draw
-                return x, xp.ones(shape, dtype=x.dtype)
-            kept = _keep_mask(_generator(session, op, xp), xp, shape, kp)
-            # the scaled mask in one pass: 1/keep_prob where kept, 0 where dropped
-            mask = map_over_batch(xp.multiply, kept, x.dtype.type(1.0 / kp), dtype=x.dtype)
-            return map_over_batch(xp.multiply, x, mask), mask
-        return kernel
-    return bind
+def _dropout_bind(op, session):
+    """The op's kernel in ``session``: draws masks from the session's generator for the op."""
+    def kernel(x, keep, noise_shape=None):
+        xp = backend.array_module(x)
+        kp = float(backend.to_numpy(keep))
+        if not 0.0 < kp <= 1.0:
+            raise ValueError("dropout: keep_prob must be a scalar in (0, 1], got %r" % kp)
+        shape = x.shape if noise_shape is None else ints(noise_shape)
+        if noise_shape is not None:
+            try:
+                np.broadcast_shapes(shape, x.shape)
+            except ValueError:
+                raise ValueError("dropout: noise_shape %s does not broadcast to the input shape %s"
+                                 % (list(shape), x.shape)) from None
+        if kp == 1.0:  # e.g. keep_prob fed as 1.0 for evaluation: nothing to draw
+            return x, xp.ones(shape, dtype=x.dtype)
+        kept = _keep_mask(_generator(session, op, xp), xp, shape, kp)
+        # the scaled mask in one pass: 1/keep_prob where kept, 0 where dropped
+        mask = map_over_batch(xp.multiply, kept, x.dtype.type(1.0 / kp), dtype=x.dtype)
+        return map_over_batch(xp.multiply, x, mask), mask
+    return with_params(op, kernel)
+
+
+def _dropout_grad(op, grad, grad_mask=None):
+    out = [None] * len(op.inputs)
+    if grad is not None:
+        out[0] = grad * op.outputs[1]
+    return out
+
+
+DROPOUT = OpDef("Dropout", bind=_dropout_bind, grad=_dropout_grad)
 
 
 def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None):
@@ -100,8 +110,7 @@ def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None
     if noise_shape is not None:
         params = [_noise_shape(x, noise_shape, name)]
         mask_shape = partial_shape(params[0])
-    op = make_param_op("Dropout", [x, keep], params, None, [(x.dtype, x.shape), (x.dtype, mask_shape)],
-                       name or "dropout", bind=lambda session: _bind(op)(session))
+    op = make_param_op(DROPOUT, [x, keep], params, [(x.dtype, x.shape), (x.dtype, mask_shape)], name or "dropout")
     op.attrs["seeds"] = _seeds(op.graph, seed, op)
     return op.outputs[0]
 
@@ -126,8 +135,6 @@ def _keep_tensor(x, keep_prob, rate, name):
 
 def _noise_shape(x, noise_shape, name):
     """noise_shape with None entries taken from ``x`` (statically when known, else from kf.shape(x))."""
-    from kflow.engine.ops import array_ops
-
     if is_tensor_like(noise_shape):
         return noise_shape
     dims = list(noise_shape)
@@ -146,10 +153,3 @@ def _noise_shape(x, noise_shape, name):
                                   % (known, x.shape))
     return dims
 
-
-@register_gradient("Dropout")
-def _dropout_grad(op, grad, grad_mask=None):
-    out = [None] * len(op.inputs)
-    if grad is not None:
-        out[0] = grad * op.outputs[1]
-    return out

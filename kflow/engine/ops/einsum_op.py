@@ -10,8 +10,11 @@ Example:
 """
 import numpy as np
 
-from kflow.engine.operation import make_op, register_gradient, build_error
+from kflow.engine.op_def import OpDef
+from kflow.engine.operation import make_op, build_error
+from kflow.engine.ops.array_ops import ones_like
 from kflow.engine.ops.constant_op import convert_to_tensor
+from kflow.engine.ops.math_ops import unbroadcast
 
 
 def _parse(equation, n):
@@ -52,6 +55,29 @@ def _static_shape(ins, out, tensors):
     return [sizes.get(c) for c in out]
 
 
+def _einsum(*operands, equation):
+    return np.einsum(equation, *operands, optimize=True)
+
+
+def _einsum_grad(op, grad):
+    lhs, out = op.attrs["equation"].split("->")
+    ins = lhs.split(",")
+    grads = []
+    for k, (sub, x) in enumerate(zip(ins, op.inputs)):
+        letters = sub.replace(".", "")
+        if len(set(letters)) != len(letters):
+            raise LookupError("einsum gradient: operand %d of '%s' (%r) repeats a subscript (a trace or diagonal), "
+                              "which has no gradient in kflow" % (k, op.name, op.attrs["equation"]))
+        others = [s for j, s in enumerate(ins) if j != k]
+        eq = ",".join([out] + others + [sub]) + "->" + sub
+        operands = [grad] + [t for j, t in enumerate(op.inputs) if j != k] + [ones_like(x)]
+        grads.append(unbroadcast(einsum(eq, *operands), x) if "." in sub else einsum(eq, *operands))
+    return grads
+
+
+EINSUM = OpDef("Einsum", _einsum, grad=_einsum_grad)
+
+
 def einsum(equation, *inputs, **kwargs):
     """Einstein summation, e.g. ``"ij,jk->ik"`` (matmul), ``"i,i->"`` (dot), ``"bij->bji"``.
 
@@ -71,25 +97,4 @@ def einsum(equation, *inputs, **kwargs):
     except ValueError as e:
         raise build_error("Einsum", name, tensors, "einsum %r: %s" % (equation, e)) from None
     eq = ",".join(ins) + "->" + out
-    return make_op("Einsum", tensors, lambda *xs: np.einsum(eq, *xs, optimize=True), [(tensors[0].dtype, shape)],
-                   name or "Einsum", attrs={"equation": eq}).outputs[0]
-
-
-@register_gradient("Einsum")
-def _einsum_grad(op, grad):
-    from kflow.engine.ops.array_ops import ones_like
-    from kflow.engine.ops.math_ops import unbroadcast
-
-    lhs, out = op.attrs["equation"].split("->")
-    ins = lhs.split(",")
-    grads = []
-    for k, (sub, x) in enumerate(zip(ins, op.inputs)):
-        letters = sub.replace(".", "")
-        if len(set(letters)) != len(letters):
-            raise LookupError("einsum gradient: operand %d of '%s' (%r) repeats a subscript (a trace or diagonal), "
-                              "which has no gradient in kflow" % (k, op.name, op.attrs["equation"]))
-        others = [s for j, s in enumerate(ins) if j != k]
-        eq = ",".join([out] + others + [sub]) + "->" + sub
-        operands = [grad] + [t for j, t in enumerate(op.inputs) if j != k] + [ones_like(x)]
-        grads.append(unbroadcast(einsum(eq, *operands), x) if "." in sub else einsum(eq, *operands))
-    return grads
+    return make_op(EINSUM, tensors, [(tensors[0].dtype, shape)], name or "Einsum", params={"equation": eq}).outputs[0]

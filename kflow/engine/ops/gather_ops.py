@@ -13,10 +13,11 @@ import builtins
 import numpy as np
 
 from kflow.engine import backend
-from kflow.engine.operation import make_op, register_gradient, build_error
+from kflow.engine.op_def import OpDef
+from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.params import (make_param_op, op_params, data_grads, constant_value, partial_shape, ints,
-                                     canonical_axis, mark_view)
+                                     canonical_axis)
 
 _slice = builtins.slice  # this module defines kf.slice
 
@@ -32,16 +33,37 @@ def scatter_add(out, key, values):
     return out
 
 
+
 # ---- gather -------------------------------------------------------------------------------------
-def _gather_kernel(axis):
-    def kernel(p, idx):
-        n = p.shape[axis]
-        if backend.array_module(idx) is np and idx.size and (idx.min() < 0 or idx.max() >= n):
-            bad = idx[(idx < 0) | (idx >= n)].ravel()[0]
-            raise IndexError("gather: index %d is not in [0, %d) (axis %d of params with shape %s)"
-                             % (bad, n, axis, p.shape))
-        return np.take(p, idx, axis=axis)
-    return kernel
+def _gather_kernel(p, idx, axis):
+    n = p.shape[axis]
+    if backend.array_module(idx) is np and idx.size and (idx.min() < 0 or idx.max() >= n):
+        bad = idx[(idx < 0) | (idx >= n)].ravel()[0]
+        raise IndexError("gather: index %d is not in [0, %d) (axis %d of params with shape %s)"
+                         % (bad, n, axis, p.shape))
+    return np.take(p, idx, axis=axis)
+
+
+def _gather_grad_kernel(g, idx, p, axis):
+    out = np.zeros_like(p, dtype=g.dtype)
+    return scatter_add(out, (_slice(None),) * axis + (idx,), g)
+
+
+def _gather_grad_grad(op, grad):
+    return [gather(grad, op.inputs[1], axis=op.attrs["axis"]), None, None]
+
+
+GATHER_GRAD = OpDef("GatherGrad", _gather_grad_kernel, grad=_gather_grad_grad)
+
+
+def _gather_grad(op, grad):
+    p, idx = op.inputs
+    g = make_op(GATHER_GRAD, [grad, idx, p], [(grad.dtype, p.shape)], "GatherGrad",
+                params={"axis": op.attrs["axis"]}).outputs[0]
+    return [g, None]
+
+
+GATHER = OpDef("GatherV2", _gather_kernel, grad=_gather_grad)
 
 
 def gather(params, indices, validate_indices=None, name=None, axis=0, batch_dims=0):
@@ -65,31 +87,7 @@ def gather(params, indices, validate_indices=None, name=None, axis=0, batch_dims
             raise build_error("GatherV2", name, [p, idx], "gather: indices %s are out of range [0, %d) for axis %d"
                               % (known.tolist(), pd[a], a))
     out = None if pd is None or idx.shape.dims is None else list(pd[:a]) + list(idx.shape.dims) + list(pd[a + 1:])
-    return make_op("GatherV2", [p, idx], _gather_kernel(a), [(p.dtype, out)], name or "GatherV2",
-                   attrs={"axis": a}).outputs[0]
-
-
-def _gather_grad_kernel(axis):
-    lead = (_slice(None),) * axis
-
-    def kernel(g, idx, p):
-        out = np.zeros_like(p, dtype=g.dtype)
-        return scatter_add(out, lead + (idx,), g)
-    return kernel
-
-
-@register_gradient("GatherV2")
-def _gather_grad(op, grad):
-    p, idx = op.inputs
-    a = op.attrs["axis"]
-    g = make_op("GatherGrad", [grad, idx, p], _gather_grad_kernel(a), [(grad.dtype, p.shape)], "GatherGrad",
-                attrs={"axis": a}).outputs[0]
-    return [g, None]
-
-
-@register_gradient("GatherGrad")
-def _gather_grad_grad(op, grad):
-    return [gather(grad, op.inputs[1], axis=op.attrs["axis"]), None, None]
+    return make_op(GATHER, [p, idx], [(p.dtype, out)], name or "GatherV2", params={"axis": a}).outputs[0]
 
 
 # ---- slice --------------------------------------------------------------------------------------
@@ -110,6 +108,30 @@ def _slice_key(begin, size, shape):
 
 def _slice_kernel(x, begin, size):
     return x[_slice_key(begin, size, x.shape)]
+
+
+def _slice_grad_kernel(x, g, begin, size):
+    out = np.zeros_like(x, dtype=g.dtype)
+    out[_slice_key(begin, size, x.shape)] = g
+    return out
+
+
+def _slice_grad_grad(op, grad):
+    begin, size = op_params(op)
+    return data_grads(op, [None, slice(grad, begin, size)])
+
+
+SLICE_GRAD = OpDef("SliceGrad", _slice_grad_kernel, grad=_slice_grad_grad)
+
+
+def _slice_grad(op, grad):
+    x = op.inputs[0]
+    g = make_param_op(SLICE_GRAD, [x, grad], op_params(op), [(grad.dtype, x.shape)], "SliceGrad").outputs[0]
+    return data_grads(op, [g])
+
+
+# basic slicing returns a view of the input
+SLICE = OpDef("Slice", _slice_kernel, grad=_slice_grad, view=True)
 
 
 def slice(input_, begin, size, name=None):  # noqa: A001 - TF's public name
@@ -139,31 +161,37 @@ def slice(input_, begin, size, name=None):  # noqa: A001 - TF's public name
                 out.append(n)
     elif b is not None or s is not None:
         out = [None] * len(b if b is not None else s)
-    return mark_view(make_param_op("Slice", [x], [begin, size], _slice_kernel, [(x.dtype, out)],
-                                   name or "Slice")).outputs[0]
-
-
-def _slice_grad_kernel(x, g, begin, size):
-    out = np.zeros_like(x, dtype=g.dtype)
-    out[_slice_key(begin, size, x.shape)] = g
-    return out
-
-
-@register_gradient("Slice")
-def _slice_grad(op, grad):
-    x = op.inputs[0]
-    g = make_param_op("SliceGrad", [x, grad], op_params(op), _slice_grad_kernel, [(grad.dtype, x.shape)],
-                      "SliceGrad").outputs[0]
-    return data_grads(op, [g])
-
-
-@register_gradient("SliceGrad")
-def _slice_grad_grad(op, grad):
-    begin, size = op_params(op)
-    return data_grads(op, [None, slice(grad, begin, size)])
+    return make_param_op(SLICE, [x], [begin, size], [(x.dtype, out)], name or "Slice").outputs[0]
 
 
 # ---- boolean_mask ---------------------------------------------------------------------------------
+def _boolean_mask_kernel(v, c, axis):
+    return v[(_slice(None),) * axis + (c,)]
+
+
+def _boolean_mask_grad_kernel(g, c, x, axis):
+    out = np.zeros_like(x, dtype=g.dtype)
+    out[(_slice(None),) * axis + (c,)] = g
+    return out
+
+
+def _boolean_mask_grad_grad(op, grad):
+    return [boolean_mask(grad, op.inputs[1], axis=op.attrs["axis"]), None, None]
+
+
+BOOLEAN_MASK_GRAD = OpDef("BooleanMaskGrad", _boolean_mask_grad_kernel, grad=_boolean_mask_grad_grad)
+
+
+def _boolean_mask_grad(op, grad):
+    x, m = op.inputs
+    g = make_op(BOOLEAN_MASK_GRAD, [grad, m, x], [(grad.dtype, x.shape)], "BooleanMaskGrad",
+                params={"axis": op.attrs["axis"]}).outputs[0]
+    return [g, None]
+
+
+BOOLEAN_MASK = OpDef("BooleanMask", _boolean_mask_kernel, grad=_boolean_mask_grad)
+
+
 def boolean_mask(tensor, mask, name="boolean_mask", axis=None):
     """The entries of ``tensor`` where the k-D bool ``mask`` (matching dims ``axis..axis+k``) is True.
 
@@ -189,28 +217,4 @@ def boolean_mask(tensor, mask, name="boolean_mask", axis=None):
             raise build_error("BooleanMask", name, [x, m], "boolean_mask: mask shape %s must match dimensions %d.."
                               "%d of the tensor shape %s" % (m.shape, a, a + k - 1, x.shape))
         out = list(dims[:a]) + [None] + list(dims[a + k:])
-    lead = (_slice(None),) * a
-    return make_op("BooleanMask", [x, m], lambda v, c: v[lead + (c,)], [(x.dtype, out)], name,
-                   attrs={"axis": a}).outputs[0]
-
-
-def _boolean_mask_grad_kernel(lead):
-    def kernel(g, c, x):
-        out = np.zeros_like(x, dtype=g.dtype)
-        out[lead + (c,)] = g
-        return out
-    return kernel
-
-
-@register_gradient("BooleanMask")
-def _boolean_mask_grad(op, grad):
-    x, m = op.inputs
-    lead = (_slice(None),) * op.attrs["axis"]
-    g = make_op("BooleanMaskGrad", [grad, m, x], _boolean_mask_grad_kernel(lead), [(grad.dtype, x.shape)],
-                "BooleanMaskGrad", attrs={"axis": op.attrs["axis"]}).outputs[0]
-    return [g, None]
-
-
-@register_gradient("BooleanMaskGrad")
-def _boolean_mask_grad_grad(op, grad):
-    return [boolean_mask(grad, op.inputs[1], axis=op.attrs["axis"]), None, None]
+    return make_op(BOOLEAN_MASK, [x, m], [(x.dtype, out)], name, params={"axis": a}).outputs[0]

@@ -12,9 +12,11 @@ Example:
 import numpy as np
 
 from kflow.engine import backend
-from kflow.engine.operation import make_op, register_gradient, build_error
+from kflow.engine.op_def import OpDef
+from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops import math_ops, array_ops
 from kflow.engine.ops.batch_parallel import map_over_batch, sum_over_batch
+from kflow.engine.ops.concat_ops import concat
 from kflow.engine.ops.constant_op import convert_to_tensor, is_tensor_like
 from kflow.engine.ops.params import canonical_axis
 from kflow.engine.ops.reduction_ops import reduce_sum
@@ -23,10 +25,10 @@ SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def _float_op(op_type, kernel, inputs, name, attrs=None):
+def _float_op(op_def, inputs, name, params=None):
     """An elementwise op over ``inputs`` (first one gives dtype and shape) whose kernel keeps the dtype."""
     x = inputs[0]
-    return make_op(op_type, inputs, kernel, [(x.dtype, x.shape)], name or op_type, attrs=attrs).outputs[0]
+    return make_op(op_def, inputs, [(x.dtype, x.shape)], name or op_def.type, params=params).outputs[0]
 
 
 def _features(op_type, features, name, require_float=True):
@@ -42,9 +44,23 @@ def _relu(x):
     return map_over_batch(np.maximum, x, x.dtype.type(0))
 
 
+def _relu_grad_fn(op, grad):
+    return [_float_op(RELU_GRAD, [grad, op.outputs[0]], None)]
+
+
+RELU = OpDef("Relu", _relu, grad=_relu_grad_fn)
+
+
 def _relu_grad(g, y):
     # g * (y > 0): measured 6x faster than np.where(y > 0, g, 0)
     return map_over_batch(lambda g, y, out=None: np.multiply(g, y > 0, out=out), g, y)
+
+
+def _relu_grad_grad_fn(op, grad):
+    return [_float_op(RELU_GRAD, [grad, op.inputs[1]], None), None]
+
+
+RELU_GRAD = OpDef("ReluGrad", _relu_grad, grad=_relu_grad_grad_fn)
 
 
 def relu(features, name=None):
@@ -53,49 +69,56 @@ def relu(features, name=None):
     Example:
         >>> kf.nn.relu([-1.0, 2.0])   # [0., 2.]
     """
-    return _float_op("Relu", _relu, [_features("Relu", features, name, require_float=False)], name)
-
-
-@register_gradient("Relu")
-def _relu_grad_fn(op, grad):
-    return [_float_op("ReluGrad", _relu_grad, [grad, op.outputs[0]], None)]
-
-
-@register_gradient("ReluGrad")
-def _relu_grad_grad_fn(op, grad):
-    return [_float_op("ReluGrad", _relu_grad, [grad, op.inputs[1]], None), None]
+    return _float_op(RELU, [_features("Relu", features, name, require_float=False)], name)
 
 
 def _relu6(x):
     return np.minimum(np.maximum(x, 0), 6)
 
 
+def _relu6_grad_fn(op, grad):
+    return [_float_op(RELU6_GRAD, [grad, op.inputs[0]], None)]
+
+
+RELU6 = OpDef("Relu6", _relu6, grad=_relu6_grad_fn)
+
+
 def _relu6_grad(g, x):
     return np.multiply(g, (x > 0) & (x < 6))
 
 
+def _relu6_grad_grad_fn(op, grad):
+    return [_float_op(RELU6_GRAD, [grad, op.inputs[1]], None), None]
+
+
+RELU6_GRAD = OpDef("Relu6Grad", _relu6_grad, grad=_relu6_grad_grad_fn)
+
+
 def relu6(features, name=None):
     """``min(max(features, 0), 6)``."""
-    return _float_op("Relu6", _relu6, [_features("Relu6", features, name, require_float=False)], name)
+    return _float_op(RELU6, [_features("Relu6", features, name, require_float=False)], name)
 
 
-@register_gradient("Relu6")
-def _relu6_grad_fn(op, grad):
-    return [_float_op("Relu6Grad", _relu6_grad, [grad, op.inputs[0]], None)]
+def _leaky_relu(x, alpha):
+    return np.where(x > 0, x, x * alpha) if alpha > 1 else np.maximum(x, x * alpha)
 
 
-@register_gradient("Relu6Grad")
-def _relu6_grad_grad_fn(op, grad):
-    return [_float_op("Relu6Grad", _relu6_grad, [grad, op.inputs[1]], None), None]
+def _leaky_relu_grad_fn(op, grad):
+    return [_float_op(LEAKY_RELU_GRAD, [grad, op.inputs[0]], None, params={"alpha": op.attrs["alpha"]})]
 
 
-def _leaky_kernels(alpha):
-    def forward(x):
-        return np.where(x > 0, x, x * alpha) if alpha > 1 else np.maximum(x, x * alpha)
+LEAKY_RELU = OpDef("LeakyRelu", _leaky_relu, grad=_leaky_relu_grad_fn)
 
-    def backward(g, x):
-        return np.where(x > 0, g, g * alpha)
-    return forward, backward
+
+def _leaky_relu_grad(g, x, alpha):
+    return np.where(x > 0, g, g * alpha)
+
+
+def _leaky_relu_grad_grad_fn(op, grad):
+    return [_float_op(LEAKY_RELU_GRAD, [grad, op.inputs[1]], None, params={"alpha": op.attrs["alpha"]}), None]
+
+
+LEAKY_RELU_GRAD = OpDef("LeakyReluGrad", _leaky_relu_grad, grad=_leaky_relu_grad_grad_fn)
 
 
 def leaky_relu(features, alpha=0.2, name=None):
@@ -105,22 +128,7 @@ def leaky_relu(features, alpha=0.2, name=None):
         >>> kf.nn.leaky_relu([-1.0, 2.0], alpha=0.1)   # [-0.1, 2.]
     """
     x = _features("LeakyRelu", features, name)
-    alpha = float(alpha)
-    return _float_op("LeakyRelu", _leaky_kernels(alpha)[0], [x], name, attrs={"alpha": alpha})
-
-
-@register_gradient("LeakyRelu")
-def _leaky_relu_grad_fn(op, grad):
-    alpha = op.attrs["alpha"]
-    return [_float_op("LeakyReluGrad", _leaky_kernels(alpha)[1], [grad, op.inputs[0]], None,
-                      attrs={"alpha": alpha})]
-
-
-@register_gradient("LeakyReluGrad")
-def _leaky_relu_grad_grad_fn(op, grad):
-    alpha = op.attrs["alpha"]
-    return [_float_op("LeakyReluGrad", _leaky_kernels(alpha)[1], [grad, op.inputs[1]], None,
-                      attrs={"alpha": alpha}), None]
+    return _float_op(LEAKY_RELU, [x], name, params={"alpha": float(alpha)})
 
 
 # ---- exponential units --------------------------------------------------------------------------------
@@ -128,25 +136,29 @@ def _elu(x):
     return np.where(x > 0, x, np.expm1(np.minimum(x, 0)))
 
 
+def _elu_grad_fn(op, grad):
+    return [_float_op(ELU_GRAD, [grad, op.outputs[0]], None)]
+
+
+ELU = OpDef("Elu", _elu, grad=_elu_grad_fn)
+
+
 def _elu_grad(g, y):
     return np.where(y > 0, g, g * (y + 1))
 
 
-def elu(features, name=None):
-    """``features`` where positive, ``exp(features) - 1`` elsewhere."""
-    return _float_op("Elu", _elu, [_features("Elu", features, name)], name)
-
-
-@register_gradient("Elu")
-def _elu_grad_fn(op, grad):
-    return [_float_op("EluGrad", _elu_grad, [grad, op.outputs[0]], None)]
-
-
-@register_gradient("EluGrad")
 def _elu_grad_grad_fn(op, grad):
     g, y = op.inputs
     neg = math_ops.cast(y < 0, grad.dtype)
-    return [_float_op("EluGrad", _elu_grad, [grad, y], None), grad * g * neg]
+    return [_float_op(ELU_GRAD, [grad, y], None), grad * g * neg]
+
+
+ELU_GRAD = OpDef("EluGrad", _elu_grad, grad=_elu_grad_grad_fn)
+
+
+def elu(features, name=None):
+    """``features`` where positive, ``exp(features) - 1`` elsewhere."""
+    return _float_op(ELU, [_features("Elu", features, name)], name)
 
 
 def _selu(x):
@@ -154,25 +166,29 @@ def _selu(x):
         x.dtype, copy=False)
 
 
+def _selu_grad_fn(op, grad):
+    return [_float_op(SELU_GRAD, [grad, op.outputs[0]], None)]
+
+
+SELU = OpDef("Selu", _selu, grad=_selu_grad_fn)
+
+
 def _selu_grad(g, y):
     return np.where(y > 0, g * SELU_SCALE, g * (y + SELU_SCALE * SELU_ALPHA)).astype(g.dtype, copy=False)
 
 
-def selu(features, name=None):
-    """Scaled ELU: ``scale * (features if > 0 else alpha * (exp(features) - 1))`` (Klambauer et al.)."""
-    return _float_op("Selu", _selu, [_features("Selu", features, name)], name)
-
-
-@register_gradient("Selu")
-def _selu_grad_fn(op, grad):
-    return [_float_op("SeluGrad", _selu_grad, [grad, op.outputs[0]], None)]
-
-
-@register_gradient("SeluGrad")
 def _selu_grad_grad_fn(op, grad):
     g, y = op.inputs
     neg = math_ops.cast(y < 0, grad.dtype)
-    return [_float_op("SeluGrad", _selu_grad, [grad, y], None), grad * g * neg]
+    return [_float_op(SELU_GRAD, [grad, y], None), grad * g * neg]
+
+
+SELU_GRAD = OpDef("SeluGrad", _selu_grad, grad=_selu_grad_grad_fn)
+
+
+def selu(features, name=None):
+    """Scaled ELU: ``scale * (features if > 0 else alpha * (exp(features) - 1))`` (Klambauer et al.)."""
+    return _float_op(SELU, [_features("Selu", features, name)], name)
 
 
 # ---- smooth activations (composed gradients) ----------------------------------------------------------
@@ -181,29 +197,33 @@ def _softplus(x):
     return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
 
 
-def softplus(features, name=None):
-    """``log(exp(features) + 1)``, computed without overflow."""
-    return _float_op("Softplus", _softplus, [_features("Softplus", features, name)], name)
-
-
-@register_gradient("Softplus")
 def _softplus_grad_fn(op, grad):
     return [grad * math_ops.sigmoid(op.inputs[0])]
+
+
+SOFTPLUS = OpDef("Softplus", _softplus, grad=_softplus_grad_fn)
+
+
+def softplus(features, name=None):
+    """``log(exp(features) + 1)``, computed without overflow."""
+    return _float_op(SOFTPLUS, [_features("Softplus", features, name)], name)
 
 
 def _softsign(x):
     return x / (1 + np.abs(x))
 
 
-def softsign(features, name=None):
-    """``features / (abs(features) + 1)``."""
-    return _float_op("Softsign", _softsign, [_features("Softsign", features, name)], name)
-
-
-@register_gradient("Softsign")
 def _softsign_grad_fn(op, grad):
     d = 1.0 + math_ops.abs(op.inputs[0])
     return [grad / (d * d)]
+
+
+SOFTSIGN = OpDef("Softsign", _softsign, grad=_softsign_grad_fn)
+
+
+def softsign(features, name=None):
+    """``features / (abs(features) + 1)``."""
+    return _float_op(SOFTSIGN, [_features("Softsign", features, name)], name)
 
 
 def swish(features, name=None):
@@ -214,31 +234,42 @@ def swish(features, name=None):
 
 def crelu(features, name=None, axis=-1):
     """Concatenated ReLU: ``[relu(features), relu(-features)]`` along ``axis`` (doubles the depth)."""
-    from kflow.engine.ops.concat_ops import concat
-
     x = convert_to_tensor(features)
     return relu(concat([x, math_ops.negative(x)], axis), name=name or "CRelu")
 
 
 # ---- softmax -------------------------------------------------------------------------------------------
-def _softmax_kernel(axis):
-    def kernel(x):
-        e = x - x.max(axis=axis, keepdims=True)
-        np.exp(e, out=e)
-        e /= e.sum(axis=axis, keepdims=True)
-        return e
-    return kernel
+def _softmax(x, axis):
+    e = x - x.max(axis=axis, keepdims=True)
+    np.exp(e, out=e)
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
 
 
-def _log_softmax_kernel(axis):
-    def kernel(x):
-        s = x - x.max(axis=axis, keepdims=True)
-        s -= np.log(np.exp(s).sum(axis=axis, keepdims=True))
-        return s
-    return kernel
+def _softmax_grad_fn(op, grad):
+    y = op.outputs[0]
+    return [(grad - reduce_sum(grad * y, op.attrs["axis"], keepdims=True)) * y]
 
 
-def _softmax_op(op_type, kernel_fn, logits, axis, name, dim):
+SOFTMAX = OpDef("Softmax", _softmax, grad=_softmax_grad_fn)
+
+
+def _log_softmax(x, axis):
+    s = x - x.max(axis=axis, keepdims=True)
+    s -= np.log(np.exp(s).sum(axis=axis, keepdims=True))
+    return s
+
+
+def _log_softmax_grad_fn(op, grad):
+    y = op.outputs[0]
+    return [grad - math_ops.exp(y) * reduce_sum(grad, op.attrs["axis"], keepdims=True)]
+
+
+LOG_SOFTMAX = OpDef("LogSoftmax", _log_softmax, grad=_log_softmax_grad_fn)
+
+
+def _softmax_op(op_def, logits, axis, name, dim):
+    op_type = op_def.type
     x = convert_to_tensor(logits)
     if not x.dtype.is_floating:
         raise build_error(op_type, name, [x], "%s: logits must be floating point, got %s" % (op_type, x.dtype.name),
@@ -249,7 +280,7 @@ def _softmax_op(op_type, kernel_fn, logits, axis, name, dim):
         raise build_error(op_type, name, [x], "%s: logits must have rank >= 1" % op_type)
     # a negative axis (the default -1) works for inputs of any, even unknown, rank
     a = int(axis) if rank is None else canonical_axis(op_type, name, [x], axis, rank) - rank
-    return _float_op(op_type, kernel_fn(a), [x], name, attrs={"axis": a})
+    return _float_op(op_def, [x], name, params={"axis": a})
 
 
 def softmax(logits, axis=None, name=None, dim=None):
@@ -258,44 +289,48 @@ def softmax(logits, axis=None, name=None, dim=None):
     Example:
         >>> kf.nn.softmax([[1.0, 1.0]])   # [[0.5, 0.5]]
     """
-    return _softmax_op("Softmax", _softmax_kernel, logits, axis, name, dim)
+    return _softmax_op(SOFTMAX, logits, axis, name, dim)
 
 
 def log_softmax(logits, axis=None, name=None, dim=None):
     """``logits - log(reduce_sum(exp(logits), axis))``, computed stably (axis defaults to -1)."""
-    return _softmax_op("LogSoftmax", _log_softmax_kernel, logits, axis, name, dim)
-
-
-@register_gradient("Softmax")
-def _softmax_grad_fn(op, grad):
-    y = op.outputs[0]
-    return [(grad - reduce_sum(grad * y, op.attrs["axis"], keepdims=True)) * y]
-
-
-@register_gradient("LogSoftmax")
-def _log_softmax_grad_fn(op, grad):
-    y = op.outputs[0]
-    return [grad - math_ops.exp(y) * reduce_sum(grad, op.attrs["axis"], keepdims=True)]
+    return _softmax_op(LOG_SOFTMAX, logits, axis, name, dim)
 
 
 # ---- bias_add / l2_loss --------------------------------------------------------------------------------
-def _bias_add_kernel(channels_first):
+def _bias_add(x, b, channels_first):
     if not channels_first:
-        return lambda x, b: map_over_batch(np.add, x, b)
-
-    def kernel(x, b):
-        return x + b.reshape((-1,) + (1,) * (x.ndim - 2))
-    return kernel
+        return map_over_batch(np.add, x, b)
+    return x + b.reshape((-1,) + (1,) * (x.ndim - 2))
 
 
-def _bias_grad_kernel(channels_first):
-    def kernel(g):
-        if channels_first:  # dtype: integer sums would widen to int64
-            return g.sum(axis=(0,) + tuple(range(2, g.ndim)), dtype=g.dtype)
-        c = g.shape[-1]
-        return sum_over_batch(lambda s, e: g[s:e].reshape(-1, c).sum(axis=0, dtype=g.dtype), len(g), g.size,
-                              backend.array_module(g))
-    return kernel
+def _bias_add_grad_fn(op, grad):
+    b = op.inputs[1]
+    gb = make_op(BIAS_ADD_GRAD, [grad], [(grad.dtype, b.shape)], "BiasAddGrad",
+                 params={"channels_first": op.attrs["channels_first"]}).outputs[0]
+    return [grad, gb]
+
+
+BIAS_ADD = OpDef("BiasAdd", _bias_add, grad=_bias_add_grad_fn)
+
+
+def _bias_grad_kernel(g, channels_first):
+    if channels_first:  # dtype: integer sums would widen to int64
+        return g.sum(axis=(0,) + tuple(range(2, g.ndim)), dtype=g.dtype)
+    c = g.shape[-1]
+    return sum_over_batch(lambda s, e: g[s:e].reshape(-1, c).sum(axis=0, dtype=g.dtype), len(g), g.size,
+                          backend.array_module(g))
+
+
+def _bias_add_grad_grad_fn(op, grad):
+    g = op.inputs[0]
+    if op.attrs["channels_first"]:
+        rank = g.shape.ndims
+        grad = array_ops.reshape(grad, [-1] + [1] * (rank - 2)) if rank is not None else grad
+    return [math_ops.broadcast_like(grad, g)]
+
+
+BIAS_ADD_GRAD = OpDef("BiasAddGrad", _bias_grad_kernel, grad=_bias_add_grad_grad_fn)
 
 
 def bias_add(value, bias, data_format=None, name=None):
@@ -320,32 +355,21 @@ def bias_add(value, bias, data_format=None, name=None):
     if c is not None and bc is not None and c != bc:
         raise build_error("BiasAdd", name, [x, b], "bias_add: dimensions must be equal, but are %d (channels of "
                           "value %s) and %d (bias)" % (c, x.shape, bc))
-    return make_op("BiasAdd", [x, b], _bias_add_kernel(channels_first), [(x.dtype, x.shape)], name or "BiasAdd",
-                   attrs={"channels_first": channels_first}).outputs[0]
-
-
-@register_gradient("BiasAdd")
-def _bias_add_grad_fn(op, grad):
-    cf = op.attrs["channels_first"]
-    b = op.inputs[1]
-    gb = make_op("BiasAddGrad", [grad], _bias_grad_kernel(cf), [(grad.dtype, b.shape)], "BiasAddGrad",
-                 attrs={"channels_first": cf}).outputs[0]
-    return [grad, gb]
-
-
-@register_gradient("BiasAddGrad")
-def _bias_add_grad_grad_fn(op, grad):
-    g = op.inputs[0]
-    if op.attrs["channels_first"]:
-        rank = g.shape.ndims
-        grad = array_ops.reshape(grad, [-1] + [1] * (rank - 2)) if rank is not None else grad
-    return [math_ops.broadcast_like(grad, g)]
+    return make_op(BIAS_ADD, [x, b], [(x.dtype, x.shape)], name or "BiasAdd",
+                   params={"channels_first": channels_first}).outputs[0]
 
 
 def _l2_loss(x):
     xp = backend.array_module(x)
     flat = x.reshape(-1)
     return xp.asarray(xp.dot(flat, flat) * 0.5, dtype=x.dtype)
+
+
+def _l2_loss_grad_fn(op, grad):
+    return [op.inputs[0] * grad]
+
+
+L2_LOSS = OpDef("L2Loss", _l2_loss, grad=_l2_loss_grad_fn)
 
 
 def l2_loss(t, name=None):
@@ -358,9 +382,4 @@ def l2_loss(t, name=None):
     if not x.dtype.is_floating:
         raise build_error("L2Loss", name, [x], "l2_loss: t must be floating point, got %s" % x.dtype.name,
                           TypeError)
-    return make_op("L2Loss", [x], _l2_loss, [(x.dtype, [])], name or "L2Loss").outputs[0]
-
-
-@register_gradient("L2Loss")
-def _l2_loss_grad_fn(op, grad):
-    return [op.inputs[0] * grad]
+    return make_op(L2_LOSS, [x], [(x.dtype, [])], name or "L2Loss").outputs[0]

@@ -9,6 +9,7 @@ from kflow.engine import dtypes
 from kflow.engine.graph import get_default_graph
 from kflow.engine.operation import build_error
 from kflow.engine.ops import math_ops, shape_ops
+from kflow.engine.ops.array_ops import size
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.control_flow_ops import stop_gradient
 from kflow.engine.ops.reduction_ops import reduce_mean, reduce_sum
@@ -95,8 +96,6 @@ def fused_batch_norm(x, scale, offset, mean=None, variance=None, epsilon=0.001, 
 def bessel_corrected(variance, x):
     """``variance * n / (n - 1)`` for per-channel ``variance`` of ``x``, ``n`` the values per channel (known at run
     time); ``n - 1`` is taken as 1 when ``n`` is 1, as TF's fused kernel does."""
-    from kflow.engine.ops.array_ops import size
-
     n = math_ops.cast(math_ops.divide(size(x), size(variance)), variance.dtype)
     return variance * n / math_ops.maximum(n - 1.0, 1.0)
 

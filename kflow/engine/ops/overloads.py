@@ -7,6 +7,7 @@ Example:
     >>> row = x[0, ::2]      # StridedSlice
 """
 from kflow.engine.ops import comparison_ops, math_ops
+from kflow.engine.ops.slicing import strided_slice_from_key
 from kflow.engine.tensor import Tensor
 
 
@@ -28,12 +29,6 @@ _BINARY = {
 _LOGICAL = {"and": comparison_ops.logical_and, "or": comparison_ops.logical_or, "xor": comparison_ops.logical_xor}
 
 
-def _getitem(self, key):
-    from kflow.engine.ops.slicing import strided_slice_from_key
-
-    return strided_slice_from_key(self, key)
-
-
 def install(cls):
     """Attaches the operators to ``cls`` (Tensor; Variable delegates through its value)."""
     for name, fn in list(_BINARY.items()) + list(_LOGICAL.items()):
@@ -50,7 +45,7 @@ def install(cls):
     cls.__abs__ = lambda self: math_ops.abs(self)
     cls.__invert__ = lambda self: comparison_ops.logical_not(self)
     cls.__pos__ = lambda self: self
-    cls.__getitem__ = _getitem
+    cls.__getitem__ = strided_slice_from_key
 
 
 install(Tensor)

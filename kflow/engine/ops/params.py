@@ -6,14 +6,14 @@ are baked into the kernel when known at build time and otherwise become extra op
 (``[kf.shape(x)[0], -1]``) are stacked into one int tensor.
 
 Example:
-    >>> op = make_param_op("Tile", [x], [multiples], lambda v, m: np.tile(v, tuple(int(i) for i in m)),
-    ...                    [(x.dtype, out_shape)], name)
+    >>> TILE = OpDef("Tile", lambda v, m: np.tile(v, ints(m)), grad=_tile_grad)
+    >>> op = make_param_op(TILE, [x], [multiples], [(x.dtype, out_shape)], name)
     >>> op_params(op)   # [array([2, 1])] when static, [<the multiples tensor>] when dynamic
 """
 import numpy as np
 
 from kflow.engine import backend, dtypes, shapes
-from kflow.engine.operation import make_op
+from kflow.engine.operation import build_error, make_op
 from kflow.engine.ops.constant_op import convert_to_tensor, is_tensor_like
 
 _DYNAMIC = object()  # marks a parameter passed as an op input
@@ -105,17 +105,48 @@ def as_param_tensor(value, dtype=dtypes.int32):
     return convert_to_tensor(value, dtype=dtype)
 
 
-def make_param_op(op_type, inputs, params, kernel, output_specs, name=None, attrs=None, bind=None):
-    """``make_op`` for ``kernel(*input_arrays, *param_values)``; static params are baked into the kernel.
+def make_param_op(op_def, inputs, params, output_specs, name=None, attrs=None, kernel_params=None, *legacy,
+                  **legacy_kw):
+    """``make_op`` for ops whose kernel is ``op_def.kernel(*input_arrays, *param_values, **kernel_params)``.
+
+    Static parameters are appended to the kernel's arguments at build time; dynamic ones become extra
+    op inputs. A stateful op (``op_def.bind``) wraps its per-session kernel with :func:`with_params`.
 
     Args:
+        op_def: the op's declaration.
         inputs: the data input Tensors (the ones that may get gradients).
         params: parameter values; each a Python/numpy value, a tensor, or a list mixing ints and tensors.
-        bind: optional ``f(session) -> kernel`` for stateful ops (same signature as ``kernel``).
+        kernel_params: keyword parameters of the kernel (kept in ``op.attrs``).
 
     Returns:
         The Operation; ``op_params(op)`` recovers the parameters for gradient builders.
     """
+    if isinstance(op_def, str):  # TRANSITION: (op_type, inputs, params, kernel, output_specs, name, attrs, bind)
+        return _legacy_make_param_op(op_def, inputs, params, output_specs, name, attrs, kernel_params, *legacy,
+                                     **legacy_kw)
+    fixed, dyn = _split_params(params)
+    attrs = dict(attrs or {}, params=fixed, n_data=len(inputs))
+    kernel = None
+    if op_def.bind is None:
+        kernel = op_def.kernel
+        if kernel_params:
+            kernel = _with_keywords(kernel, kernel_params)
+        kernel = _wrap(fixed, len(inputs))(kernel)
+    return make_op(op_def, list(inputs) + dyn, output_specs, name, attrs, params=kernel_params, kernel=kernel)
+
+
+def with_params(op, kernel):
+    """``kernel(*input_arrays, *param_values)`` of a stateful param op as a kernel of the op's inputs."""
+    return _wrap(op.attrs["params"], op.attrs["n_data"])(kernel)
+
+
+def _with_keywords(kernel, keywords):
+    def bound(*arrays):
+        return kernel(*arrays, **keywords)
+    return bound
+
+
+def _split_params(params):
     fixed, dyn = [], []
     for p in params:
         v = constant_value(p)
@@ -124,6 +155,11 @@ def make_param_op(op_type, inputs, params, kernel, output_specs, name=None, attr
             dyn.append(as_param_tensor(p))
         else:
             fixed.append(v)
+    return fixed, dyn
+
+
+def _legacy_make_param_op(op_type, inputs, params, kernel, output_specs, name=None, attrs=None, bind=None):
+    fixed, dyn = _split_params(params)
     attrs = dict(attrs or {})
     attrs["params"] = fixed
     attrs["n_data"] = len(inputs)
@@ -169,8 +205,6 @@ def canonical_axis(op_type, name, inputs, axis, rank, extra=0):
 
     Raises a build error naming the op and its inputs when ``axis`` is out of range or not static.
     """
-    from kflow.engine.operation import build_error
-
     value = constant_value(axis)
     if value is None or np.ndim(value) != 0 or np.asarray(value).dtype.kind not in "iu":
         raise build_error(op_type, name, inputs, "%s: axis must be a Python int (or a constant int tensor), got %r"
@@ -188,7 +222,6 @@ def canonical_axis(op_type, name, inputs, axis, rank, extra=0):
     return a % n
 
 
-def mark_view(op):
-    """Flags an op whose output may be a view of its first input (fetches of views of state are copied)."""
+def mark_view(op):  # TRANSITION: ops declare ``view=True`` in their OpDef
     op._output_is_view = True
     return op

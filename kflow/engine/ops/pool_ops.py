@@ -16,7 +16,8 @@ Example:
 import numpy as np
 
 from kflow.engine import backend
-from kflow.engine.operation import make_op, register_gradient, build_error
+from kflow.engine.op_def import OpDef
+from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops import shape_ops
 from kflow.engine.ops.batch_parallel import over_batch
 from kflow.engine.ops.constant_op import convert_to_tensor
@@ -57,14 +58,24 @@ def _max_pool_into(x, out, taps):
         xp.maximum(dst, src, out=dst)
 
 
-def _max_pool_kernel(win):
-    def kernel(x):
-        xp = backend.array_module(x)
-        shape, taps = _layout(x, win)
-        out = xp.empty(shape, dtype=x.dtype)
-        over_batch(lambda s, e: _max_pool_into(x[s:e], out[s:e], taps), len(x), x.size, xp, _image_bytes(x))
-        return out
-    return kernel
+def _max_pool_kernel(x, window):
+    xp = backend.array_module(x)
+    shape, taps = _layout(x, window)
+    out = xp.empty(shape, dtype=x.dtype)
+    over_batch(lambda s, e: _max_pool_into(x[s:e], out[s:e], taps), len(x), x.size, xp, _image_bytes(x))
+    return out
+
+
+def _max_pool_grad_fn(op, grad):
+    return [_max_pool_grad(op.inputs[0], op.outputs[0], grad, op.attrs["window"])]
+
+
+MAX_POOL = OpDef("MaxPool", _max_pool_kernel, grad=_max_pool_grad_fn)
+
+
+def _max_pool_grad(x, y, dy, window):
+    return make_op(MAX_POOL_GRAD, [x, y, dy], [(dy.dtype, x.shape)], "MaxPoolGrad",
+                   params={"window": window}).outputs[0]
 
 
 def _first_max_hits(x, y, taps):
@@ -88,20 +99,18 @@ def _first_max_hits(x, y, taps):
         yield tap, hit
 
 
-def _max_pool_grad_kernel(win):
-    def kernel(x, y, dy):
-        xp = backend.array_module(x, dy)
-        _, taps = _layout(x, win)
-        # windows that do not overlap and cover every input (e.g. 2x2 stride 2 on an even size) let each
-        # kernel position write its slice once, with no zero fill and no accumulation
-        disjoint = win.strides[0] >= win.ksize[0] and win.strides[1] >= win.ksize[1]
-        covered = sum((t[2].stop - t[2].start) * (t[4].stop - t[4].start) for t in taps)
-        write = disjoint and covered == x.shape[1] * x.shape[2]
-        dx = (xp.empty if write else xp.zeros)(x.shape, dtype=dy.dtype)
-        over_batch(lambda s, e: _route_max_grad(x[s:e], y[s:e], dy[s:e], dx[s:e], taps, write), len(x),
-                   x.size, xp, _image_bytes(x))
-        return dx
-    return kernel
+def _max_pool_grad_kernel(x, y, dy, window):
+    xp = backend.array_module(x, dy)
+    _, taps = _layout(x, window)
+    # windows that do not overlap and cover every input (e.g. 2x2 stride 2 on an even size) let each
+    # kernel position write its slice once, with no zero fill and no accumulation
+    disjoint = window.strides[0] >= window.ksize[0] and window.strides[1] >= window.ksize[1]
+    covered = sum((t[2].stop - t[2].start) * (t[4].stop - t[4].start) for t in taps)
+    write = disjoint and covered == x.shape[1] * x.shape[2]
+    dx = (xp.empty if write else xp.zeros)(x.shape, dtype=dy.dtype)
+    over_batch(lambda s, e: _route_max_grad(x[s:e], y[s:e], dy[s:e], dx[s:e], taps, write), len(x),
+               x.size, xp, _image_bytes(x))
+    return dx
 
 
 def _route_max_grad(x, y, dy, dx, taps, write):
@@ -115,19 +124,35 @@ def _route_max_grad(x, y, dy, dx, taps, write):
             dst += dy[:, orow, ocol] * hit
 
 
-def _max_pool_grad_grad_kernel(win):
-    def kernel(x, y, ggx):
-        xp = backend.array_module(x, ggx)
-        out = xp.zeros(y.shape, dtype=ggx.dtype)
-        taps = _layout(x, win)[1]
+def _max_pool_grad_grad_fn(op, grad):
+    x, y, _ = op.inputs
+    gg = make_op(MAX_POOL_GRAD_GRAD, [x, y, grad], [(grad.dtype, y.shape)], "MaxPoolGradGrad",
+                 params={"window": op.attrs["window"]}).outputs[0]
+    return [None, None, gg]
 
-        def part(s, e):
-            for (_, _, orow, irow, ocol, icol), hit in _first_max_hits(x[s:e], y[s:e], taps):
-                dst = out[s:e, orow, ocol]
-                dst += ggx[s:e, irow, icol] * hit
-        over_batch(part, len(x), x.size, xp, _image_bytes(x))
-        return out
-    return kernel
+
+MAX_POOL_GRAD = OpDef("MaxPoolGrad", _max_pool_grad_kernel, grad=_max_pool_grad_grad_fn)
+
+
+def _max_pool_grad_grad_kernel(x, y, ggx, window):
+    xp = backend.array_module(x, ggx)
+    out = xp.zeros(y.shape, dtype=ggx.dtype)
+    taps = _layout(x, window)[1]
+
+    def part(s, e):
+        for (_, _, orow, irow, ocol, icol), hit in _first_max_hits(x[s:e], y[s:e], taps):
+            dst = out[s:e, orow, ocol]
+            dst += ggx[s:e, irow, icol] * hit
+    over_batch(part, len(x), x.size, xp, _image_bytes(x))
+    return out
+
+
+def _max_pool_grad_grad_grad_fn(op, grad):
+    x, y, _ = op.inputs
+    return [None, None, _max_pool_grad(x, y, grad, op.attrs["window"])]
+
+
+MAX_POOL_GRAD_GRAD = OpDef("MaxPoolGradGrad", _max_pool_grad_grad_kernel, grad=_max_pool_grad_grad_grad_fn)
 
 
 def _counts(xp, win, h, w, oh, ow, dtype):
@@ -141,34 +166,50 @@ def _counts(xp, win, h, w, oh, ow, dtype):
     return xp.asarray(np.outer(axis(0, h, oh), axis(1, w, ow)).astype(dtype)[None, :, :, None])
 
 
-def _avg_pool_kernel(win):
-    def kernel(x):
-        xp = backend.array_module(x)
-        shape, taps = _layout(x, win)
-        out = xp.zeros(shape, dtype=x.dtype)
-        for _, _, orow, irow, ocol, icol in taps:
-            dst = out[:, orow, ocol]
-            dst += x[:, irow, icol]
-        out /= _counts(xp, win, x.shape[1], x.shape[2], shape[1], shape[2], x.dtype)
-        return out
-    return kernel
+def _avg_pool_kernel(x, window):
+    xp = backend.array_module(x)
+    shape, taps = _layout(x, window)
+    out = xp.zeros(shape, dtype=x.dtype)
+    for _, _, orow, irow, ocol, icol in taps:
+        dst = out[:, orow, ocol]
+        dst += x[:, irow, icol]
+    out /= _counts(xp, window, x.shape[1], x.shape[2], shape[1], shape[2], x.dtype)
+    return out
 
 
-def _avg_pool_grad_kernel(win):
-    def kernel(dy, x):
-        xp = backend.array_module(dy)
-        shape, taps = _layout(x, win)
-        g = dy / _counts(xp, win, x.shape[1], x.shape[2], shape[1], shape[2], dy.dtype)
-        dx = xp.zeros(x.shape, dtype=dy.dtype)
-        for _, _, orow, irow, ocol, icol in taps:
-            dst = dx[:, irow, icol]
-            dst += g[:, orow, ocol]
-        return dx
-    return kernel
+def _avg_pool_grad_fn(op, grad):
+    x = op.inputs[0]
+    dx = make_op(AVG_POOL_GRAD, [grad, x], [(grad.dtype, x.shape)], "AvgPoolGrad",
+                 params={"window": op.attrs["window"]}).outputs[0]
+    return [dx]
+
+
+AVG_POOL = OpDef("AvgPool", _avg_pool_kernel, grad=_avg_pool_grad_fn)
+
+
+def _avg_pool_grad_kernel(dy, x, window):
+    xp = backend.array_module(dy)
+    shape, taps = _layout(x, window)
+    g = dy / _counts(xp, window, x.shape[1], x.shape[2], shape[1], shape[2], dy.dtype)
+    dx = xp.zeros(x.shape, dtype=dy.dtype)
+    for _, _, orow, irow, ocol, icol in taps:
+        dst = dx[:, irow, icol]
+        dst += g[:, orow, ocol]
+    return dx
+
+
+def _avg_pool_grad_grad_fn(op, grad):
+    y = make_op(AVG_POOL, [grad], [(grad.dtype, op.inputs[0].shape)], "AvgPool",
+                params={"window": op.attrs["window"]}).outputs[0]
+    return [y, None]
+
+
+AVG_POOL_GRAD = OpDef("AvgPoolGrad", _avg_pool_grad_kernel, grad=_avg_pool_grad_grad_fn)
 
 
 # ---- graph builders ---------------------------------------------------------------------------------------
-def _pool(op_type, kernel_fn, value, ksize, strides, padding, data_format, name):
+def _pool(op_def, value, ksize, strides, padding, data_format, name):
+    op_type = op_def.type
     x = convert_to_tensor(value)
     if x.shape.ndims is not None and x.shape.ndims != 4:
         raise build_error(op_type, name, [x], "%s: input must be 4-D [batch, height, width, channels], got shape "
@@ -193,7 +234,7 @@ def _pool(op_type, kernel_fn, value, ksize, strides, padding, data_format, name)
         if any(v is not None and v <= 0 for v in out[1:3]):
             raise build_error(op_type, name, [x], "%s: negative dimension size: the %s window does not fit in the "
                               "input %s with padding %r" % (op_type, win.ksize, x.shape, padding))
-    y = make_op(op_type, [x], kernel_fn(win), [(x.dtype, out)], name or op_type, attrs={"window": win}).outputs[0]
+    y = make_op(op_def, [x], [(x.dtype, out)], name or op_type, params={"window": win}).outputs[0]
     return y if fmt == "NHWC" else shape_ops.transpose(y, [0, 3, 1, 2])
 
 
@@ -204,8 +245,7 @@ def max_pool(value=None, ksize=None, strides=None, padding=None, data_format="NH
     Example:
         >>> kf.nn.max_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")   # [8, 28, 28, 32] -> [8, 14, 14, 32]
     """
-    return _pool("MaxPool", _max_pool_kernel, input if value is None else value, ksize, strides, padding,
-                 data_format, name)
+    return _pool(MAX_POOL, input if value is None else value, ksize, strides, padding, data_format, name)
 
 
 def avg_pool(value=None, ksize=None, strides=None, padding=None, data_format="NHWC", name=None,
@@ -215,47 +255,4 @@ def avg_pool(value=None, ksize=None, strides=None, padding=None, data_format="NH
     Example:
         >>> kf.nn.avg_pool(x, 2, 2, "SAME")
     """
-    return _pool("AvgPool", _avg_pool_kernel, input if value is None else value, ksize, strides, padding,
-                 data_format, name)
-
-
-def _max_pool_grad(x, y, dy, win):
-    return make_op("MaxPoolGrad", [x, y, dy], _max_pool_grad_kernel(win), [(dy.dtype, x.shape)], "MaxPoolGrad",
-                   attrs={"window": win}).outputs[0]
-
-
-@register_gradient("MaxPool")
-def _max_pool_grad_fn(op, grad):
-    return [_max_pool_grad(op.inputs[0], op.outputs[0], grad, op.attrs["window"])]
-
-
-@register_gradient("MaxPoolGrad")
-def _max_pool_grad_grad_fn(op, grad):
-    x, y, _ = op.inputs
-    win = op.attrs["window"]
-    gg = make_op("MaxPoolGradGrad", [x, y, grad], _max_pool_grad_grad_kernel(win), [(grad.dtype, y.shape)],
-                 "MaxPoolGradGrad", attrs={"window": win}).outputs[0]
-    return [None, None, gg]
-
-
-@register_gradient("MaxPoolGradGrad")
-def _max_pool_grad_grad_grad_fn(op, grad):
-    x, y, _ = op.inputs
-    return [None, None, _max_pool_grad(x, y, grad, op.attrs["window"])]
-
-
-@register_gradient("AvgPool")
-def _avg_pool_grad_fn(op, grad):
-    win = op.attrs["window"]
-    x = op.inputs[0]
-    dx = make_op("AvgPoolGrad", [grad, x], _avg_pool_grad_kernel(win), [(grad.dtype, x.shape)], "AvgPoolGrad",
-                 attrs={"window": win}).outputs[0]
-    return [dx]
-
-
-@register_gradient("AvgPoolGrad")
-def _avg_pool_grad_grad_fn(op, grad):
-    win = op.attrs["window"]
-    y = make_op("AvgPool", [grad], _avg_pool_kernel(win), [(grad.dtype, op.inputs[0].shape)], "AvgPool",
-                attrs={"window": win}).outputs[0]
-    return [y, None]
+    return _pool(AVG_POOL, input if value is None else value, ksize, strides, padding, data_format, name)

@@ -12,10 +12,11 @@ Example:
 import numpy as np
 
 from kflow.engine import backend, dtypes
-from kflow.engine.operation import not_differentiable, build_error
+from kflow.engine.op_def import OpDef
+from kflow.engine.operation import build_error
 from kflow.engine.ops.constant_op import convert_to_tensor, is_tensor_like
 from kflow.engine.ops import math_ops
-from kflow.engine.ops.params import make_param_op, constant_value, partial_shape, ints
+from kflow.engine.ops.params import make_param_op, with_params, constant_value, partial_shape, ints
 
 DEFAULT_GRAPH_SEED = 87654321
 _SEED_MASK = (1 << 63) - 1
@@ -30,21 +31,29 @@ def _seeds(graph, op_seed, op):
     return None
 
 
-def _random_op(op_type, inputs, params, sample, spec, seed, name, attrs=None):
-    """An op drawing ``sample(rng, *input_arrays, *param_values)`` with a per-session, per-op generator."""
-    def bind(session):
+def _random_bind(sample, *param_names):
+    """``bind(op, session)`` of an op drawing ``sample(rng, *input_arrays, *param_values, **params)``.
+
+    Each session keeps one generator per op; ``param_names`` name the op's keyword parameters in ``op.attrs``.
+    """
+    def bind(op, session):
         rng = session.resources.get(op)
         if rng is None:
             seeds = op.attrs["seeds"]
             rng = session.resources.setdefault(op, np.random.default_rng(list(seeds) if seeds else None))
         to_device = session.placer.backend_for(session.placer.place(op)).to_device
+        params = {k: op.attrs[k] for k in param_names}
 
         def kernel(*args):
-            return to_device(sample(rng, *args))
-        return kernel
+            return to_device(sample(rng, *args, **params))
+        return with_params(op, kernel)
+    return bind
 
-    op = make_param_op(op_type, inputs, params, None, [spec], name, attrs=attrs, bind=bind)
-    op.attrs["seeds"] = _seeds(op.graph, seed, op)
+
+def _random_op(op_def, inputs, params, spec, seed, name, kernel_params=None):
+    """An op of the random type ``op_def`` with a per-session, per-op generator seeded by TF1's rule."""
+    op = make_param_op(op_def, inputs, params, [spec], name, kernel_params=kernel_params)
+    op.attrs["seeds"] = _seeds(op.graph, seed, op)  # needs the op's creation index
     return op.outputs[0]
 
 
@@ -75,31 +84,43 @@ def _affine(raw, scale, offset):
     return out if not is_tensor_like(offset) and float(offset) == 0.0 else math_ops.add(out, offset)
 
 
-def _normal_sampler(dtype, mean, stddev, truncated):
+# ---- normal -------------------------------------------------------------------------------------
+def _draw_normal(rng, shape, dtype, mean, stddev, truncated):
     gen_dt, np_dt = _host_dtype(dtype)
-
-    def sample(rng, shape):
-        z = rng.standard_normal(ints(shape), dtype=gen_dt)
-        if truncated:  # redraw values more than 2 standard deviations out, as TF does
+    z = rng.standard_normal(ints(shape), dtype=gen_dt)
+    if truncated:  # redraw values more than 2 standard deviations out, as TF does
+        bad = np.abs(z) > 2.0
+        while bad.any():
+            z[bad] = rng.standard_normal(int(bad.sum()), dtype=gen_dt)
             bad = np.abs(z) > 2.0
-            while bad.any():
-                z[bad] = rng.standard_normal(int(bad.sum()), dtype=gen_dt)
-                bad = np.abs(z) > 2.0
-        if stddev != 1.0:
-            z *= stddev
-        if mean != 0.0:
-            z += mean
-        return z.astype(np_dt, copy=False)
-    return sample
+    if stddev != 1.0:
+        z *= stddev
+    if mean != 0.0:
+        z += mean
+    return z.astype(np_dt, copy=False)
 
 
-def _normal(op_type, shape, mean, stddev, dtype, seed, name, truncated):
-    dtype = _float_dtype(op_type, dtype, name)
-    dims = _shape_spec(op_type, shape, name)
+def _sample_normal(rng, shape, dtype, mean, stddev):
+    return _draw_normal(rng, shape, dtype, mean, stddev, False)
+
+
+def _sample_truncated_normal(rng, shape, dtype, mean, stddev):
+    return _draw_normal(rng, shape, dtype, mean, stddev, True)
+
+
+_NORMAL_PARAMS = ("dtype", "mean", "stddev")
+RANDOM_STANDARD_NORMAL = OpDef("RandomStandardNormal", bind=_random_bind(_sample_normal, *_NORMAL_PARAMS), grad=None)
+TRUNCATED_NORMAL = OpDef("TruncatedNormal", bind=_random_bind(_sample_truncated_normal, *_NORMAL_PARAMS), grad=None)
+
+
+def _normal(op_def, shape, mean, stddev, dtype, seed, name):
+    dtype = _float_dtype(op_def.type, dtype, name)
+    dims = _shape_spec(op_def.type, shape, name)
     static = not is_tensor_like(mean) and not is_tensor_like(stddev)
     # Python-number mean/stddev are folded into the kernel; tensors are applied with ops (differentiable)
     m, s = (float(mean), float(stddev)) if static else (0.0, 1.0)
-    raw = _random_op(op_type, [], [shape], _normal_sampler(dtype, m, s, truncated), (dtype, dims), seed, name)
+    raw = _random_op(op_def, [], [shape], (dtype, dims), seed, name,
+                     kernel_params={"dtype": dtype, "mean": m, "stddev": s})
     return raw if static else _affine(raw, stddev, mean)
 
 
@@ -109,7 +130,7 @@ def random_normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=None, 
     Example:
         >>> kf.random_normal([2, 3], stddev=0.1, seed=1)
     """
-    return _normal("RandomStandardNormal", shape, mean, stddev, dtype, seed, name or "random_normal", False)
+    return _normal(RANDOM_STANDARD_NORMAL, shape, mean, stddev, dtype, seed, name or "random_normal")
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=None, name=None):
@@ -118,28 +139,28 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=Non
     Example:
         >>> kf.truncated_normal([784, 10], stddev=0.1)
     """
-    return _normal("TruncatedNormal", shape, mean, stddev, dtype, seed, name or "truncated_normal", True)
+    return _normal(TRUNCATED_NORMAL, shape, mean, stddev, dtype, seed, name or "truncated_normal")
 
 
-def _uniform_sampler(dtype):
-    if dtype.is_integer:
-        np_dt = dtype.as_numpy_dtype
+# ---- uniform ------------------------------------------------------------------------------------
+def _sample_uniform_int(rng, shape, lo, hi, dtype):
+    lo, hi = backend.to_numpy(lo).item(), backend.to_numpy(hi).item()
+    if lo >= hi:
+        raise ValueError("random_uniform: need minval < maxval, got minval=%d, maxval=%d" % (lo, hi))
+    return rng.integers(lo, hi, size=ints(shape), dtype=dtype.as_numpy_dtype)
 
-        def sample_int(rng, shape, lo, hi):
-            lo, hi = backend.to_numpy(lo).item(), backend.to_numpy(hi).item()
-            if lo >= hi:
-                raise ValueError("random_uniform: need minval < maxval, got minval=%d, maxval=%d" % (lo, hi))
-            return rng.integers(lo, hi, size=ints(shape), dtype=np_dt)
-        return sample_int
+
+def _sample_uniform(rng, shape, lo, hi, dtype):
     gen_dt, np_dt = _host_dtype(dtype)
+    u = rng.random(ints(shape), dtype=gen_dt)
+    if hi != 1.0 or lo != 0.0:
+        u *= hi - lo
+        u += lo
+    return u.astype(np_dt, copy=False)
 
-    def sample(rng, shape, lo, hi):
-        u = rng.random(ints(shape), dtype=gen_dt)
-        if hi != 1.0 or lo != 0.0:
-            u *= hi - lo
-            u += lo
-        return u.astype(np_dt, copy=False)
-    return sample
+
+RANDOM_UNIFORM = OpDef("RandomUniform", bind=_random_bind(_sample_uniform, "dtype"), grad=None)
+RANDOM_UNIFORM_INT = OpDef("RandomUniformInt", bind=_random_bind(_sample_uniform_int, "dtype"), grad=None)
 
 
 def random_uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None, name=None):
@@ -162,22 +183,26 @@ def random_uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None
         if lo is not None and hi is not None and lo.item() >= hi.item():
             raise build_error("RandomUniformInt", name, [], "random_uniform: need minval < maxval, got %s and %s"
                               % (lo.item(), hi.item()))
-        return _random_op("RandomUniformInt", [], [shape, minval, maxval], _uniform_sampler(dtype), (dtype, dims),
-                          seed, name)
+        return _random_op(RANDOM_UNIFORM_INT, [], [shape, minval, maxval], (dtype, dims), seed, name,
+                          kernel_params={"dtype": dtype})
     maxval = 1.0 if maxval is None else maxval
     static = not is_tensor_like(minval) and not is_tensor_like(maxval)
     bounds = [float(minval), float(maxval)] if static else [0.0, 1.0]
-    raw = _random_op("RandomUniform", [], [shape] + bounds, _uniform_sampler(dtype), (dtype, dims), seed, name)
+    raw = _random_op(RANDOM_UNIFORM, [], [shape] + bounds, (dtype, dims), seed, name, kernel_params={"dtype": dtype})
     if static:
         return raw
     return math_ops.add(math_ops.multiply(raw, math_ops.subtract(maxval, minval)), minval)
 
 
-def _shuffle(rng, x):
+# ---- shuffle, multinomial -----------------------------------------------------------------------
+def _sample_shuffle(rng, x):
     if np.ndim(x) == 0:
         return x
     perm = rng.permutation(x.shape[0])
     return x[backend.array_module(x).asarray(perm)]
+
+
+RANDOM_SHUFFLE = OpDef("RandomShuffle", bind=_random_bind(_sample_shuffle), grad=None)
 
 
 def random_shuffle(value, seed=None, name=None):
@@ -187,18 +212,19 @@ def random_shuffle(value, seed=None, name=None):
         >>> kf.random_shuffle(kf.range(5))
     """
     x = convert_to_tensor(value)
-    return _random_op("RandomShuffle", [x], [], _shuffle, (x.dtype, x.shape), seed, name or "RandomShuffle")
+    return _random_op(RANDOM_SHUFFLE, [x], [], (x.dtype, x.shape), seed, name or "RandomShuffle")
 
 
-def _multinomial_sampler(np_dt):
-    def sample(rng, logits, num_samples):
-        lg = backend.to_numpy(logits).astype(np.float64)
-        n = int(backend.to_numpy(num_samples).item())
-        # Gumbel-max: argmax(logits + Gumbel noise) is a draw from softmax(logits)
-        u = rng.random((lg.shape[0], n, lg.shape[1]))
-        gumbel = -np.log(-np.log(np.maximum(u, np.finfo(np.float64).tiny)))
-        return np.argmax(lg[:, None, :] + gumbel, axis=-1).astype(np_dt)
-    return sample
+def _sample_multinomial(rng, logits, num_samples, output_dtype):
+    lg = backend.to_numpy(logits).astype(np.float64)
+    n = int(backend.to_numpy(num_samples).item())
+    # Gumbel-max: argmax(logits + Gumbel noise) is a draw from softmax(logits)
+    u = rng.random((lg.shape[0], n, lg.shape[1]))
+    gumbel = -np.log(-np.log(np.maximum(u, np.finfo(np.float64).tiny)))
+    return np.argmax(lg[:, None, :] + gumbel, axis=-1).astype(output_dtype.as_numpy_dtype)
+
+
+MULTINOMIAL = OpDef("Multinomial", bind=_random_bind(_sample_multinomial, "output_dtype"), grad=None)
 
 
 def multinomial(logits, num_samples, seed=None, name=None, output_dtype=None):
@@ -217,13 +243,9 @@ def multinomial(logits, num_samples, seed=None, name=None, output_dtype=None):
                           "[batch_size, num_classes]")
     batch = None if lg.shape.ndims is None else lg.shape.dims[0]
     n = partial_shape([num_samples])[0]
-    return _random_op("Multinomial", [lg], [num_samples], _multinomial_sampler(out_dt.as_numpy_dtype),
-                      (out_dt, [batch, n]), seed, name or "multinomial")
+    return _random_op(MULTINOMIAL, [lg], [num_samples], (out_dt, [batch, n]), seed, name or "multinomial",
+                      kernel_params={"output_dtype": out_dt})
 
 
 def categorical(logits, num_samples, dtype=None, seed=None, name=None):
     return multinomial(logits, num_samples, seed, name, dtype)
-
-
-not_differentiable("RandomStandardNormal", "TruncatedNormal", "RandomUniform", "RandomUniformInt",
-                   "RandomShuffle", "Multinomial")

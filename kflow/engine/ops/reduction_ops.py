@@ -9,10 +9,13 @@ Example:
 import numpy as np
 
 from kflow.engine import backend, dtypes
-from kflow.engine.operation import make_op, register_gradient, not_differentiable, build_error
+from kflow.engine.op_def import OpDef
+from kflow.engine.operation import make_op, build_error
+from kflow.engine.ops.comparison_ops import equal
 from kflow.engine.ops.constant_op import convert_to_tensor
-from kflow.engine.ops import array_ops, math_ops
+from kflow.engine.ops.elementwise import broadcast_like, cast
 from kflow.engine.ops.params import canonical_axis
+from kflow.engine.ops.reshape_ops import reshape_like, size
 
 
 def _axes(op_type, x, axis, name):
@@ -42,7 +45,8 @@ def _reduced_shape(x, axes, keepdims):
         [d for i, d in enumerate(dims) if i not in axes]
 
 
-def _reduce(op_type, np_fn, input_tensor, axis, keepdims, name, reduction_indices, keep_dims, out_dtype=None):
+def _reduce(op_def, input_tensor, axis, keepdims, name, reduction_indices, keep_dims, out_dtype=None):
+    op_type = op_def.type
     x = convert_to_tensor(input_tensor)
     if axis is None:
         axis = reduction_indices
@@ -52,14 +56,16 @@ def _reduce(op_type, np_fn, input_tensor, axis, keepdims, name, reduction_indice
         raise build_error(op_type, name, [x], "%s needs %s input, got %s" % (
             op_type, "a bool" if logical else "a numeric", x.dtype.name), TypeError)
     axes = _axes(op_type, x, axis, name)
-    np_axes = axes
+    return make_op(op_def, [x], [(out_dtype or x.dtype, _reduced_shape(x, axes, keepdims))], name or op_type,
+                   params={"axes": axes, "keepdims": keepdims}).outputs[0]
 
-    def kernel(v):
-        # reductions to a scalar give numpy scalars; ops exchange arrays (of the input's array module)
-        return backend.array_module(v).asarray(np_fn(v, axis=np_axes, keepdims=keepdims))
 
-    return make_op(op_type, [x], kernel, [(out_dtype or x.dtype, _reduced_shape(x, axes, keepdims))],
-                   name or op_type, attrs={"axes": axes, "keepdims": keepdims}).outputs[0]
+def _reduction_kernel(np_fn):
+    """The kernel ``np_fn(v, axis=axes, keepdims=keepdims)`` as an array: reductions to a scalar give numpy
+    scalars, and ops exchange arrays (of the input's array module)."""
+    def kernel(v, axes, keepdims):
+        return backend.array_module(v).asarray(np_fn(v, axis=axes, keepdims=keepdims))
+    return kernel
 
 
 def _sum(v, axis, keepdims):
@@ -71,7 +77,7 @@ def _prod(v, axis, keepdims):
 
 
 def reduce_sum(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
-    return _reduce("Sum", _sum, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
+    return _reduce(SUM, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
 
 
 def _mean(v, axis, keepdims):
@@ -87,27 +93,27 @@ def _count(v, axis):
 
 
 def reduce_mean(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
-    return _reduce("Mean", _mean, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
+    return _reduce(MEAN, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
 
 
 def reduce_max(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
-    return _reduce("Max", np.max, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
+    return _reduce(MAX, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
 
 
 def reduce_min(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
-    return _reduce("Min", np.min, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
+    return _reduce(MIN, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
 
 
 def reduce_prod(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
-    return _reduce("Prod", _prod, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
+    return _reduce(PROD, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
 
 
 def reduce_any(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
-    return _reduce("Any", np.any, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
+    return _reduce(ANY, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
 
 
 def reduce_all(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
-    return _reduce("All", np.all, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
+    return _reduce(ALL, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
 
 
 def _kept(op, grad):
@@ -116,74 +122,73 @@ def _kept(op, grad):
         return grad
     x = op.inputs[0]
     axes = op.attrs["axes"]
-    return make_op("ExpandReduced", [grad, x], lambda g, v: np.expand_dims(g, axes if axes is not None else
-                                                                              tuple(range(v.ndim))),
-                   [(grad.dtype, _reduced_shape(x, axes, True))], "ExpandReduced",
-                   attrs={"axes": axes}).outputs[0]
+    return make_op(EXPAND_REDUCED, [grad, x], [(grad.dtype, _reduced_shape(x, axes, True))], "ExpandReduced",
+                   params={"axes": axes}).outputs[0]
 
 
-@register_gradient("ExpandReduced")
-def _expand_reduced_grad(op, grad):
-    return [array_ops.reshape_like(grad, op.inputs[0]), None]
+def _expand_reduced(g, v, axes):
+    return np.expand_dims(g, axes if axes is not None else tuple(range(v.ndim)))
 
 
-@register_gradient("Sum")
+EXPAND_REDUCED = OpDef("ExpandReduced", _expand_reduced, view=True,
+                       grad=lambda op, grad: [reshape_like(grad, op.inputs[0]), None])
+
+
 def _sum_grad(op, grad):
-    return [math_ops.broadcast_like(_kept(op, grad), op.inputs[0])]
+    return [broadcast_like(_kept(op, grad), op.inputs[0])]
 
 
-@register_gradient("Mean")
 def _mean_grad(op, grad):
     x = op.inputs[0]
-    n = math_ops.cast(array_ops.size(x), grad.dtype) / math_ops.cast(array_ops.size(op.outputs[0]), grad.dtype)
-    return [math_ops.broadcast_like(_kept(op, grad), x) / n]
+    n = cast(size(x), grad.dtype) / cast(size(op.outputs[0]), grad.dtype)
+    return [broadcast_like(_kept(op, grad), x) / n]
 
 
 def _minmax_grad(op, grad):
     x = op.inputs[0]
     y = _kept(op, op.outputs[0])
-    mask = math_ops.cast(math_ops.comparison_ops.equal(x, y), grad.dtype)
+    mask = cast(equal(x, y), grad.dtype)
     count = reduce_sum(mask, axis=op.attrs["axes"], keepdims=True)
     return [mask * _kept(op, grad) / count]
 
 
-register_gradient("Max")(_minmax_grad)
-register_gradient("Min")(_minmax_grad)
+def _prod_grad(op, grad):
+    return [_kept(op, grad) * _prod_others(op.inputs[0], op.attrs["axes"])]
 
 
-def _prod_others_kernel(axes):
+SUM = OpDef("Sum", _reduction_kernel(_sum), grad=_sum_grad)
+MEAN = OpDef("Mean", _reduction_kernel(_mean), grad=_mean_grad)
+MAX = OpDef("Max", _reduction_kernel(np.max), grad=_minmax_grad)
+MIN = OpDef("Min", _reduction_kernel(np.min), grad=_minmax_grad)
+PROD = OpDef("Prod", _reduction_kernel(_prod), grad=_prod_grad)
+ANY = OpDef("Any", _reduction_kernel(np.any), grad=None)
+ALL = OpDef("All", _reduction_kernel(np.all), grad=None)
+
+
+def _prod_others_kernel(v, axes):
     """Each element replaced by the product of the *other* elements of its reduction group.
 
     Exclusive running products from both ends (as TF's Prod gradient) instead of ``prod / x``, so inputs
     that contain zeros get exact gradients rather than nan.
     """
-    def kernel(v):
-        xp = backend.array_module(v)
-        red = tuple(range(v.ndim)) if axes is None else tuple(sorted(a % v.ndim for a in axes))
-        front = tuple(range(len(red)))
-        moved = xp.moveaxis(v, red, front)
-        rest = moved.shape[len(red):]
-        flat = moved.reshape((int(np.prod(moved.shape[:len(red)], dtype=np.int64)),) + rest)
-        left, right = xp.ones_like(flat), xp.ones_like(flat)
-        if flat.shape[0] > 1:
-            left[1:] = xp.cumprod(flat[:-1], axis=0, dtype=flat.dtype)
-            right[:-1] = xp.cumprod(flat[::-1][:-1], axis=0, dtype=flat.dtype)[::-1]
-        left *= right
-        return xp.moveaxis(left.reshape(moved.shape), front, red)
-    return kernel
+    xp = backend.array_module(v)
+    red = tuple(range(v.ndim)) if axes is None else tuple(sorted(a % v.ndim for a in axes))
+    front = tuple(range(len(red)))
+    moved = xp.moveaxis(v, red, front)
+    rest = moved.shape[len(red):]
+    flat = moved.reshape((int(np.prod(moved.shape[:len(red)], dtype=np.int64)),) + rest)
+    left, right = xp.ones_like(flat), xp.ones_like(flat)
+    if flat.shape[0] > 1:
+        left[1:] = xp.cumprod(flat[:-1], axis=0, dtype=flat.dtype)
+        right[:-1] = xp.cumprod(flat[::-1][:-1], axis=0, dtype=flat.dtype)[::-1]
+    left *= right
+    return xp.moveaxis(left.reshape(moved.shape), front, red)
 
 
 def _prod_others(x, axes):
-    return make_op("ProdOthers", [x], _prod_others_kernel(axes), [(x.dtype, x.shape)], "ProdOthers",
-                   attrs={"axes": axes}).outputs[0]
+    return make_op(PROD_OTHERS, [x], [(x.dtype, x.shape)], "ProdOthers", params={"axes": axes}).outputs[0]
 
 
-@register_gradient("Prod")
-def _prod_grad(op, grad):
-    return [_kept(op, grad) * _prod_others(op.inputs[0], op.attrs["axes"])]
-
-
-@register_gradient("ProdOthers")
 def _prod_others_grad(op, grad):
     # d others_i / d x_j = others_i / x_j for j != i (0 for j == i), so the VJP at x_j is
     # (sum_i g_i others_i - g_j others_j) / x_j. Like TF's second derivative of Prod (through Cumprod's
@@ -193,42 +198,46 @@ def _prod_others_grad(op, grad):
     return [(reduce_sum(weighted, axis=axes, keepdims=True) - weighted) / x]
 
 
-not_differentiable("Any", "All")
+PROD_OTHERS = OpDef("ProdOthers", _prod_others_kernel, grad=_prod_others_grad)
+
+
+def _arg_kernel(fn):
+    def kernel(v, axis, output_type):
+        return fn(v, axis=axis).astype(output_type.as_numpy_dtype)
+    return kernel
+
+
+ARG_MAX = OpDef("ArgMax", _arg_kernel(np.argmax), grad=None)
+ARG_MIN = OpDef("ArgMin", _arg_kernel(np.argmin), grad=None)
 
 
 def argmax(input, axis=None, name=None, dimension=None, output_type=dtypes.int64):  # noqa: A002
-    return _arg("ArgMax", np.argmax, input, axis, name, dimension, output_type)
+    return _arg(ARG_MAX, input, axis, name, dimension, output_type)
 
 
 def argmin(input, axis=None, name=None, dimension=None, output_type=dtypes.int64):  # noqa: A002
-    return _arg("ArgMin", np.argmin, input, axis, name, dimension, output_type)
+    return _arg(ARG_MIN, input, axis, name, dimension, output_type)
 
 
-def _arg(op_type, fn, x, axis, name, dimension, output_type):
+def _arg(op_def, x, axis, name, dimension, output_type):
+    op_type = op_def.type
     x = convert_to_tensor(x)
     if axis is None:
         axis = dimension if dimension is not None else 0
     (a,) = _axes(op_type, x, axis, name)
     out = dtypes.as_dtype(output_type)
-    np_dt = out.as_numpy_dtype
     shape = _reduced_shape(x, (a,), False)
-    return make_op(op_type, [x], lambda v: fn(v, axis=a).astype(np_dt), [(out, shape)], name or op_type,
-                   attrs={"axis": a}).outputs[0]
+    return make_op(op_def, [x], [(out, shape)], name or op_type, params={"axis": a, "output_type": out}).outputs[0]
 
 
-not_differentiable("ArgMax", "ArgMin")
-
-
-def _cumsum_kernel(axis, exclusive, reverse):
-    def kernel(v):
-        if reverse:
-            v = np.flip(v, axis)
-        out = np.cumsum(v, axis=axis, dtype=v.dtype)  # numpy would widen int32 sums to int64
-        if exclusive:
-            out = np.roll(out, 1, axis)  # a fresh array: safe to write into
-            out[(slice(None),) * axis + (0,)] = 0
-        return np.flip(out, axis) if reverse else out
-    return kernel
+def _cumsum_kernel(v, axis, exclusive, reverse):
+    if reverse:
+        v = np.flip(v, axis)
+    out = np.cumsum(v, axis=axis, dtype=v.dtype)  # numpy would widen int32 sums to int64
+    if exclusive:
+        out = np.roll(out, 1, axis)  # a fresh array: safe to write into
+        out[(slice(None),) * axis + (0,)] = 0
+    return np.flip(out, axis) if reverse else out
 
 
 def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
@@ -239,11 +248,9 @@ def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
     """
     x = convert_to_tensor(x)
     a = canonical_axis("Cumsum", name, [x], axis, x.shape.ndims)
-    return make_op("Cumsum", [x], _cumsum_kernel(a, bool(exclusive), bool(reverse)), [(x.dtype, x.shape)],
-                   name or "Cumsum", attrs={"axis": a, "exclusive": bool(exclusive), "reverse": bool(reverse)}
-                   ).outputs[0]
+    return make_op(CUMSUM, [x], [(x.dtype, x.shape)], name or "Cumsum",
+                   params={"axis": a, "exclusive": bool(exclusive), "reverse": bool(reverse)}).outputs[0]
 
 
-@register_gradient("Cumsum")
-def _cumsum_grad(op, grad):
-    return [cumsum(grad, op.attrs["axis"], op.attrs["exclusive"], not op.attrs["reverse"])]
+CUMSUM = OpDef("Cumsum", _cumsum_kernel,
+               grad=lambda op, grad: [cumsum(grad, op.attrs["axis"], op.attrs["exclusive"], not op.attrs["reverse"])])

@@ -13,6 +13,7 @@ import numpy as np
 
 from kflow import errors
 from kflow.engine import backend, dtypes
+from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op
 from kflow.engine.ops.constant_op import convert_to_tensor
 
@@ -35,6 +36,23 @@ def _convert(value, dtype, func, index):
     return arr
 
 
+def _py_func_kernel(*args, func, Tout, single):  # noqa: N803
+    out = func(*[backend.to_numpy(a) for a in args])
+    outs = [out] if single else out
+    if outs is None and not Tout:
+        return None
+    if not isinstance(outs, (list, tuple)) or len(outs) != len(Tout):
+        raise errors.InvalidArgumentError(None, None, "%s returned %r but %d outputs (%s) were expected"
+                                          % (getattr(func, "__name__", "py_func"), type(out).__name__,
+                                             len(Tout), ", ".join(t.name for t in Tout)))
+    converted = [_convert(v, t, func, i) for i, (v, t) in enumerate(zip(outs, Tout))]
+    return converted[0] if len(converted) == 1 else tuple(converted)
+
+
+# no gradient defined, as TF: differentiating through a py_func raises
+PY_FUNC = OpDef("PyFunc", _py_func_kernel, host_only=True)
+
+
 def py_func(func, inp, Tout, stateful=True, name=None):  # noqa: N803 - TF's argument name
     """Wraps ``func(*numpy_inputs) -> numpy output(s)`` as an op.
 
@@ -52,20 +70,8 @@ def py_func(func, inp, Tout, stateful=True, name=None):  # noqa: N803 - TF's arg
     single = not isinstance(Tout, (list, tuple))
     touts = [dtypes.as_dtype(t) for t in ([Tout] if single else Tout)]
 
-    def kernel(*args):
-        out = func(*[backend.to_numpy(a) for a in args])
-        outs = [out] if single else out
-        if outs is None and not touts:
-            return None
-        if not isinstance(outs, (list, tuple)) or len(outs) != len(touts):
-            raise errors.InvalidArgumentError(None, None, "%s returned %r but %d outputs (%s) were expected"
-                                              % (getattr(func, "__name__", "py_func"), type(out).__name__,
-                                                 len(touts), ", ".join(t.name for t in touts)))
-        converted = [_convert(v, t, func, i) for i, (v, t) in enumerate(zip(outs, touts))]
-        return converted[0] if len(converted) == 1 else tuple(converted)
-
-    op = make_op("PyFunc", inputs, kernel, [(t, None) for t in touts], name or "PyFunc",
-                 attrs={"Tout": touts, "stateful": stateful})
+    op = make_op(PY_FUNC, inputs, [(t, None) for t in touts], name or "PyFunc", attrs={"stateful": stateful},
+                 params={"func": func, "Tout": touts, "single": single})
     return op.outputs[0] if single else list(op.outputs)
 
 

@@ -7,16 +7,38 @@ Example:
 import numpy as np
 
 from kflow.engine import backend, shapes
-from kflow.engine.operation import make_op, register_gradient, build_error
+from kflow.engine.op_def import OpDef
+from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops.constant_op import convert_to_tensor
-from kflow.engine.ops import array_ops, math_ops
+from kflow.engine.ops.elementwise import unbroadcast
 from kflow.engine.ops.params import (make_param_op, op_params, data_grads, constant_value, partial_shape, ints,
-                                     canonical_axis, mark_view)
+                                     canonical_axis)
+from kflow.engine.ops.reshape_ops import reshape_like
 
 
 # ---- transpose ----------------------------------------------------------------------------
-def _transpose_kernel(x, perm):
-    return np.transpose(x, ints(perm))
+def _transpose_kernel(x, *dynamic_perm, perm=None):
+    """``perm`` is static (None: reverse the axes) unless given as the op's second input."""
+    return np.transpose(x, ints(dynamic_perm[0]) if dynamic_perm else perm)
+
+
+def _inverse_transpose(x, perm):
+    return np.transpose(x, tuple(np.argsort(ints(perm)).tolist()))  # host ints: CuPy takes axes as a sequence
+
+
+def _transpose_grad(op, grad):
+    perm = op.attrs["perm"]
+    if perm is not None:
+        return [transpose(grad, list(np.argsort(perm)))]
+    if op.attrs.get("n_data") is None:  # default reversal
+        return [transpose(grad)]
+    return data_grads(op, [make_param_op(INVERSE_TRANSPOSE, [grad], op_params(op),
+                                         [(grad.dtype, op.inputs[0].shape)], "InverseTranspose").outputs[0]])
+
+
+TRANSPOSE = OpDef("Transpose", _transpose_kernel, grad=_transpose_grad, view=True)
+INVERSE_TRANSPOSE = OpDef("InverseTranspose", _inverse_transpose, view=True,
+                          grad=lambda op, grad: data_grads(op, [transpose(grad, op_params(op)[0])]))
 
 
 def transpose(a, perm=None, name="transpose", conjugate=False):
@@ -29,45 +51,30 @@ def transpose(a, perm=None, name="transpose", conjugate=False):
     dims = a.shape.dims
     if perm is None:
         if dims is None:
-            return mark_view(make_op("Transpose", [a], np.transpose, [(a.dtype, None)], name,
-                                     attrs={"perm": None})).outputs[0]
+            return make_op(TRANSPOSE, [a], [(a.dtype, None)], name, params={"perm": None}).outputs[0]
         perm = list(reversed(range(len(dims))))
     known = constant_value(perm)
     if known is not None:
-        p = [int(i) for i in np.ravel(known)]
+        p = tuple(int(i) for i in np.ravel(known))
         if dims is not None and sorted(p) != list(range(len(dims))):
             raise build_error("Transpose", name, [a], "transpose: perm %s is not a permutation of the %d axes of "
-                              "the input" % (p, len(dims)))
+                              "the input" % (list(p), len(dims)))
         out = None if dims is None else [dims[i] for i in p]
-        return mark_view(make_op("Transpose", [a], lambda x: np.transpose(x, p), [(a.dtype, out)], name,
-                                 attrs={"perm": p})).outputs[0]
+        return make_op(TRANSPOSE, [a], [(a.dtype, out)], name, params={"perm": p}).outputs[0]
     rank = len(partial_shape(perm) or []) or (None if dims is None else len(dims))
     out = None if rank is None else [None] * rank
-    return mark_view(make_param_op("Transpose", [a], [perm], _transpose_kernel, [(a.dtype, out)], name,
-                                   attrs={"perm": None})).outputs[0]
-
-
-def _inverse_transpose(x, perm):
-    return np.transpose(x, tuple(np.argsort(ints(perm)).tolist()))  # host ints: CuPy takes axes as a sequence
-
-
-@register_gradient("Transpose")
-def _transpose_grad(op, grad):
-    perm = op.attrs["perm"]
-    if perm is not None:
-        return [transpose(grad, list(np.argsort(perm)))]
-    if op.attrs.get("n_data") is None:  # default reversal
-        return [transpose(grad)]
-    return data_grads(op, [make_param_op("InverseTranspose", [grad], op_params(op), _inverse_transpose,
-                                         [(grad.dtype, op.inputs[0].shape)], "InverseTranspose").outputs[0]])
-
-
-@register_gradient("InverseTranspose")
-def _inverse_transpose_grad(op, grad):
-    return data_grads(op, [transpose(grad, op_params(op)[0])])
+    return make_param_op(TRANSPOSE, [a], [perm], [(a.dtype, out)], name, attrs={"perm": None}).outputs[0]
 
 
 # ---- expand_dims / squeeze --------------------------------------------------------------
+def _reshape_back_grad(op, grad):
+    return [reshape_like(grad, op.inputs[0])]
+
+
+EXPAND_DIMS = OpDef("ExpandDims", np.expand_dims, grad=_reshape_back_grad, view=True)
+SQUEEZE = OpDef("Squeeze", np.squeeze, grad=_reshape_back_grad, view=True)
+
+
 def expand_dims(input, axis=None, name=None, dim=None):  # noqa: A002 - TF's argument name
     """Inserts a dimension of size 1 at ``axis`` (in ``[-rank-1, rank]``).
 
@@ -82,8 +89,7 @@ def expand_dims(input, axis=None, name=None, dim=None):  # noqa: A002 - TF's arg
     dims = x.shape.dims
     a = canonical_axis("ExpandDims", name, [x], axis, None if dims is None else len(dims), extra=1)
     out = None if dims is None else list(dims[:a]) + [1] + list(dims[a:])
-    return mark_view(make_op("ExpandDims", [x], lambda v: np.expand_dims(v, a), [(x.dtype, out)],
-                             name or "ExpandDims", attrs={"axis": a})).outputs[0]
+    return make_op(EXPAND_DIMS, [x], [(x.dtype, out)], name or "ExpandDims", params={"axis": a}).outputs[0]
 
 
 def squeeze(input, axis=None, name=None, squeeze_dims=None):  # noqa: A002
@@ -101,8 +107,7 @@ def squeeze(input, axis=None, name=None, squeeze_dims=None):  # noqa: A002
             out = None
         else:
             out = [d for d in dims if d != 1]
-        return mark_view(make_op("Squeeze", [x], np.squeeze, [(x.dtype, out)], name or "Squeeze",
-                                 attrs={"axis": None})).outputs[0]
+        return make_op(SQUEEZE, [x], [(x.dtype, out)], name or "Squeeze", params={"axis": None}).outputs[0]
     rank = None if dims is None else len(dims)
     axes = sorted(set(canonical_axis("Squeeze", name, [x], a, rank)
                       for a in (axis if isinstance(axis, (list, tuple)) else [axis])))
@@ -114,15 +119,7 @@ def squeeze(input, axis=None, name=None, squeeze_dims=None):  # noqa: A002
         out = [d for i, d in enumerate(dims) if i not in axes]
     else:
         out = None
-    ax = tuple(axes)
-    return mark_view(make_op("Squeeze", [x], lambda v: np.squeeze(v, ax), [(x.dtype, out)], name or "Squeeze",
-                             attrs={"axis": ax})).outputs[0]
-
-
-@register_gradient("ExpandDims")
-@register_gradient("Squeeze")
-def _reshape_back_grad(op, grad):
-    return [array_ops.reshape_like(grad, op.inputs[0])]
+    return make_op(SQUEEZE, [x], [(x.dtype, out)], name or "Squeeze", params={"axis": tuple(axes)}).outputs[0]
 
 
 # ---- tile -------------------------------------------------------------------------------
@@ -150,7 +147,7 @@ def tile(input, multiples, name=None):  # noqa: A002
         out = [None] * len(m)
     else:
         out = [None if d is None or k is None else d * k for d, k in zip(dims, m)]
-    return make_param_op("Tile", [x], [multiples], _tile_kernel, [(x.dtype, out)], name or "Tile").outputs[0]
+    return make_param_op(TILE, [x], [multiples], [(x.dtype, out)], name or "Tile").outputs[0]
 
 
 def _tile_grad_kernel(g, x):
@@ -168,38 +165,35 @@ def _tile_like_kernel(v, ref):
     return np.tile(v, tuple(r // d if d else 0 for r, d in zip(np.shape(ref), np.shape(v))))
 
 
-@register_gradient("Tile")
 def _tile_grad(op, grad):
     x = op.inputs[0]
-    return data_grads(op, [make_op("TileGrad", [grad, x], _tile_grad_kernel, [(grad.dtype, x.shape)],
-                                   "TileGrad").outputs[0]])
+    return data_grads(op, [make_op(TILE_GRAD, [grad, x], [(grad.dtype, x.shape)], "TileGrad").outputs[0]])
 
 
-@register_gradient("TileGrad")
 def _tile_grad_grad(op, grad):
     g = op.inputs[0]
-    return [make_op("TileLike", [grad, g], _tile_like_kernel, [(grad.dtype, g.shape)], "TileLike").outputs[0], None]
+    return [make_op(TILE_LIKE, [grad, g], [(grad.dtype, g.shape)], "TileLike").outputs[0], None]
 
 
-@register_gradient("TileLike")
 def _tile_like_grad(op, grad):
     v = op.inputs[0]
-    return [make_op("TileGrad", [grad, v], _tile_grad_kernel, [(grad.dtype, v.shape)], "TileGrad").outputs[0], None]
+    return [make_op(TILE_GRAD, [grad, v], [(grad.dtype, v.shape)], "TileGrad").outputs[0], None]
+
+
+TILE = OpDef("Tile", _tile_kernel, grad=_tile_grad)
+TILE_GRAD = OpDef("TileGrad", _tile_grad_kernel, grad=_tile_grad_grad)
+TILE_LIKE = OpDef("TileLike", _tile_like_kernel, grad=_tile_like_grad)
 
 
 # ---- pad --------------------------------------------------------------------------------
 _PAD_MODES = ("CONSTANT", "REFLECT", "SYMMETRIC")
 
 
-def _pad_kernel(mode):
-    np_mode = mode.lower()
-
-    def kernel(x, paddings, constant_values):
-        pads = np.asarray(ints(paddings)).reshape(-1, 2).tolist()
-        if mode == "CONSTANT":
-            return np.pad(x, pads, mode="constant", constant_values=backend.to_numpy(constant_values).item())
-        return np.pad(x, pads, mode=np_mode)
-    return kernel
+def _pad_kernel(x, paddings, constant_values, mode):
+    pads = np.asarray(ints(paddings)).reshape(-1, 2).tolist()
+    if mode == "CONSTANT":
+        return np.pad(x, pads, mode="constant", constant_values=backend.to_numpy(constant_values).item())
+    return np.pad(x, pads, mode=mode.lower())
 
 
 def pad(tensor, paddings, mode="CONSTANT", name=None, constant_values=0):
@@ -233,42 +227,36 @@ def pad(tensor, paddings, mode="CONSTANT", name=None, constant_values=0):
         out = None if dims is None else [None if d is None else d + b + a for d, (b, a) in zip(dims, known.tolist())]
     else:
         out = None if dims is None else [None] * len(dims)
-    op = make_param_op("Pad", [x], [paddings, constant_values], _pad_kernel(mode), [(x.dtype, out)],
-                       name or "Pad", attrs={"mode": mode})
-    return op.outputs[0]
+    return make_param_op(PAD, [x], [paddings, constant_values], [(x.dtype, out)], name or "Pad",
+                         kernel_params={"mode": mode}).outputs[0]
 
 
-def _pad_grad_kernel(mode):
-    def kernel(g, paddings):
-        pads = np.asarray(ints(paddings)).reshape(-1, 2)
-        if mode == "CONSTANT":
-            return g[tuple(slice(b, n - a) for (b, a), n in zip(pads.tolist(), g.shape))]
-        xp = backend.array_module(g)
-        for axis, ((b, a), n_out) in enumerate(zip(pads.tolist(), g.shape)):
-            if b == 0 and a == 0:
-                continue
-            n = n_out - b - a
-            # source index of each padded position; gradients of mirrored copies add up on their source
-            src = np.pad(np.arange(n), (b, a), mode=mode.lower())
-            fold = xp.asarray(src[:, None] == np.arange(n)[None, :], dtype=g.dtype)
-            g = np.moveaxis(np.tensordot(g, fold, axes=([axis], [0])), -1, axis)
-        return g
-    return kernel
+def _pad_grad_kernel(g, paddings, mode):
+    pads = np.asarray(ints(paddings)).reshape(-1, 2)
+    if mode == "CONSTANT":
+        return g[tuple(slice(b, n - a) for (b, a), n in zip(pads.tolist(), g.shape))]
+    xp = backend.array_module(g)
+    for axis, ((b, a), n_out) in enumerate(zip(pads.tolist(), g.shape)):
+        if b == 0 and a == 0:
+            continue
+        n = n_out - b - a
+        # source index of each padded position; gradients of mirrored copies add up on their source
+        src = np.pad(np.arange(n), (b, a), mode=mode.lower())
+        fold = xp.asarray(src[:, None] == np.arange(n)[None, :], dtype=g.dtype)
+        g = np.moveaxis(np.tensordot(g, fold, axes=([axis], [0])), -1, axis)
+    return g
 
 
-@register_gradient("Pad")
 def _pad_grad(op, grad):
     x = op.inputs[0]
-    mode = op.attrs["mode"]
-    paddings = op_params(op)[0]
-    g = make_param_op("PadGrad", [grad], [paddings], _pad_grad_kernel(mode), [(grad.dtype, x.shape)], "PadGrad",
-                      attrs={"mode": mode}).outputs[0]
+    g = make_param_op(PAD_GRAD, [grad], [op_params(op)[0]], [(grad.dtype, x.shape)], "PadGrad",
+                      kernel_params={"mode": op.attrs["mode"]}).outputs[0]
     return data_grads(op, [g])
 
 
-@register_gradient("PadGrad")
-def _pad_grad_grad(op, grad):
-    return data_grads(op, [pad(grad, op_params(op)[0], op.attrs["mode"])])
+PAD = OpDef("Pad", _pad_kernel, grad=_pad_grad)
+PAD_GRAD = OpDef("PadGrad", _pad_grad_kernel,
+                 grad=lambda op, grad: data_grads(op, [pad(grad, op_params(op)[0], op.attrs["mode"])]))
 
 
 # ---- reverse / broadcast_to ------------------------------------------------------------------
@@ -282,16 +270,11 @@ def reverse(tensor, axis, name=None):
     rank = x.shape.ndims
     axes = tuple(sorted(set(canonical_axis("ReverseV2", name, [x], a, rank)
                             for a in (axis if isinstance(axis, (list, tuple, np.ndarray)) else [axis]))))
-    return mark_view(make_op("ReverseV2", [x], lambda v: np.flip(v, axes), [(x.dtype, x.shape)],
-                             name or "ReverseV2", attrs={"axis": axes})).outputs[0]
+    return make_op(REVERSE, [x], [(x.dtype, x.shape)], name or "ReverseV2", params={"axis": axes}).outputs[0]
 
 
 reverse_v2 = reverse
-
-
-@register_gradient("ReverseV2")
-def _reverse_grad(op, grad):
-    return [reverse(grad, list(op.attrs["axis"]))]
+REVERSE = OpDef("ReverseV2", np.flip, grad=lambda op, grad: [reverse(grad, list(op.attrs["axis"]))], view=True)
 
 
 def _broadcast_to_kernel(x, shape):
@@ -320,10 +303,8 @@ def broadcast_to(input, shape, name=None):  # noqa: A002
                               % (x.shape, target, e)) from None
     else:
         out = target
-    return make_param_op("BroadcastTo", [x], [shape], _broadcast_to_kernel, [(x.dtype, out)],
-                         name or "BroadcastTo").outputs[0]
+    return make_param_op(BROADCAST_TO, [x], [shape], [(x.dtype, out)], name or "BroadcastTo").outputs[0]
 
 
-@register_gradient("BroadcastTo")
-def _broadcast_to_grad(op, grad):
-    return data_grads(op, [math_ops.unbroadcast(grad, op.inputs[0])])
+BROADCAST_TO = OpDef("BroadcastTo", _broadcast_to_kernel,
+                     grad=lambda op, grad: data_grads(op, [unbroadcast(grad, op.inputs[0])]))

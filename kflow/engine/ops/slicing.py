@@ -7,7 +7,9 @@ Example:
 """
 import numpy as np
 
-from kflow.engine.operation import make_op, register_gradient, build_error
+from kflow.engine.op_def import OpDef
+from kflow.engine.operation import make_op, build_error
+from kflow.engine.ops.constant_op import convert_to_tensor
 
 newaxis = None
 
@@ -23,8 +25,6 @@ def _template(key, tensors):
     """Copies ``key`` replacing tensor components by _Dyn markers (appending the tensors)."""
     def part(p):
         if hasattr(p, "op") or hasattr(p, "_as_tensor"):
-            from kflow.engine.ops.constant_op import convert_to_tensor
-
             t = convert_to_tensor(p)
             if not t.dtype.is_integer or t.shape.ndims not in (None, 0):
                 raise TypeError("Only scalar integer tensors may index a tensor, got %s" % t)
@@ -85,10 +85,39 @@ def _static_shape(dims, template):
     return out
 
 
+def _strided_slice_kernel(v, *idx, template):
+    return v[_resolve(template, idx)] if idx else v[template]
+
+
+def _strided_slice_grad_kernel(x, g, *idx, template):
+    out = np.zeros_like(x, dtype=g.dtype)  # zeros_like keeps device arrays on their device
+    out[_resolve(template, idx)] = g
+    return out
+
+
+def _strided_slice_grad_grad(op, grad):
+    idx = op.inputs[2:]
+    sliced = make_op(STRIDED_SLICE, [grad] + idx, [(grad.dtype, op.inputs[1].shape)], "strided_slice",
+                     params={"template": op.attrs["template"]}).outputs[0]
+    return [None, sliced] + [None] * len(idx)
+
+
+STRIDED_SLICE_GRAD = OpDef("StridedSliceGrad", _strided_slice_grad_kernel, grad=_strided_slice_grad_grad)
+
+
+def _strided_slice_grad(op, grad):
+    x = op.inputs[0]
+    g = make_op(STRIDED_SLICE_GRAD, [x, grad] + op.inputs[1:], [(grad.dtype, x.shape)], "StridedSliceGrad",
+                params={"template": op.attrs["template"]}).outputs[0]
+    return [g] + [None] * (len(op.inputs) - 1)
+
+
+# basic indexing returns a view of the input
+STRIDED_SLICE = OpDef("StridedSlice", _strided_slice_kernel, grad=_strided_slice_grad, view=True)
+
+
 def strided_slice_from_key(tensor, key):
     """Builds the StridedSlice op for ``tensor[key]``."""
-    from kflow.engine.ops.constant_op import convert_to_tensor
-
     x = convert_to_tensor(tensor)
     dyn = []
     try:
@@ -97,45 +126,5 @@ def strided_slice_from_key(tensor, key):
     except (TypeError, ValueError) as e:
         raise build_error("StridedSlice", None, [x], "Invalid index %r: %s" % (key, e),
                           type(e)) from None
-    if not dyn:
-        static_key = template
-
-        def kernel(v):
-            return v[static_key]
-    else:
-        def kernel(v, *idx):
-            return v[_resolve(template, idx)]
-    op = make_op("StridedSlice", [x] + dyn, kernel, [(x.dtype, shape)], "strided_slice",
-                 attrs={"template": template})
-    op._output_is_view = True  # basic indexing returns a view of the input
-    return op.outputs[0]
-
-
-def _slice_grad_kernel(template):
-    def kernel(x, g, *idx):
-        out = np.zeros_like(x, dtype=g.dtype)  # zeros_like keeps device arrays on their device
-        out[_resolve(template, idx)] = g
-        return out
-    return kernel
-
-
-@register_gradient("StridedSlice")
-def _strided_slice_grad(op, grad):
-    template = op.attrs["template"]
-    x = op.inputs[0]
-    g = make_op("StridedSliceGrad", [x, grad] + op.inputs[1:], _slice_grad_kernel(template),
-                [(grad.dtype, x.shape)], "StridedSliceGrad", attrs={"template": template}).outputs[0]
-    return [g] + [None] * (len(op.inputs) - 1)
-
-
-@register_gradient("StridedSliceGrad")
-def _strided_slice_grad_grad(op, grad):
-    template = op.attrs["template"]
-    idx = op.inputs[2:]
-    if idx:
-        sliced = make_op("StridedSlice", [grad] + idx, lambda v, *i: v[_resolve(template, i)],
-                         [(grad.dtype, op.inputs[1].shape)], "strided_slice", attrs={"template": template}).outputs[0]
-    else:
-        sliced = make_op("StridedSlice", [grad], lambda v: v[template], [(grad.dtype, op.inputs[1].shape)],
-                         "strided_slice", attrs={"template": template}).outputs[0]
-    return [None, sliced] + [None] * len(idx)
+    return make_op(STRIDED_SLICE, [x] + dyn, [(x.dtype, shape)], "strided_slice",
+                   params={"template": template}).outputs[0]

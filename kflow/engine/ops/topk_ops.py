@@ -10,7 +10,8 @@ Example:
 import numpy as np
 
 from kflow.engine import backend, dtypes
-from kflow.engine.operation import make_op, register_gradient, not_differentiable, build_error
+from kflow.engine.op_def import OpDef
+from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.params import make_param_op, constant_value, data_grads
 
@@ -29,6 +30,17 @@ def _top_k_kernel(x, k):
         raise ValueError("top_k: input must have at least k=%d columns, got shape %s" % (k, x.shape))
     idx = _descending_order(x)[..., :k]
     return np.take_along_axis(x, idx, axis=-1), idx.astype(np.int32)
+
+
+def _top_k_grad(op, grad, grad_indices=None):
+    if grad is None:
+        return data_grads(op, [None])
+    x = op.inputs[0]
+    dx = make_op(TOP_K_GRAD, [grad, op.outputs[1], x], [(grad.dtype, x.shape)], "TopKGrad").outputs[0]
+    return data_grads(op, [dx])
+
+
+TOP_K = OpDef("TopKV2", _top_k_kernel, grad=_top_k_grad)
 
 
 def top_k(input, k=1, sorted=True, name=None):  # noqa: A002 - TF's argument names
@@ -54,8 +66,8 @@ def top_k(input, k=1, sorted=True, name=None):  # noqa: A002 - TF's argument nam
         raise build_error("TopKV2", name, [x], "top_k: input must have at least k=%d columns, got shape %s"
                           % (kk, x.shape))
     out = None if dims is None else list(dims[:-1]) + [kk]
-    op = make_param_op("TopKV2", [x], [k], _top_k_kernel, [(x.dtype, out), (dtypes.int32, out)],
-                       name or "TopKV2", attrs={"sorted": bool(sorted)})
+    op = make_param_op(TOP_K, [x], [k], [(x.dtype, out), (dtypes.int32, out)], name or "TopKV2",
+                       attrs={"sorted": bool(sorted)})
     return op.outputs[0], op.outputs[1]
 
 
@@ -72,33 +84,25 @@ def _scatter_last_axis(g, idx, x):
     return out
 
 
+def _top_k_grad_grad(op, grad):
+    idx = op.inputs[1]
+    gathered = make_op(GATHER_LAST_AXIS, [grad, idx], [(grad.dtype, idx.shape)], "GatherLastAxis").outputs[0]
+    return [gathered, None, None]
+
+
+TOP_K_GRAD = OpDef("TopKGrad", _scatter_last_axis, grad=_top_k_grad_grad)
+
+
 def _gather_last_axis(v, idx):
     return np.take_along_axis(v, idx.astype(np.int64), axis=-1)
 
 
-@register_gradient("TopKV2")
-def _top_k_grad(op, grad, grad_indices=None):
-    if grad is None:
-        return data_grads(op, [None])
-    x = op.inputs[0]
-    dx = make_op("TopKGrad", [grad, op.outputs[1], x], _scatter_last_axis, [(grad.dtype, x.shape)],
-                 "TopKGrad").outputs[0]
-    return data_grads(op, [dx])
-
-
-@register_gradient("TopKGrad")
-def _top_k_grad_grad(op, grad):
-    idx = op.inputs[1]
-    gathered = make_op("GatherLastAxis", [grad, idx], _gather_last_axis, [(grad.dtype, idx.shape)],
-                       "GatherLastAxis").outputs[0]
-    return [gathered, None, None]
-
-
-@register_gradient("GatherLastAxis")
 def _gather_last_axis_grad(op, grad):
     v, idx = op.inputs
-    return [make_op("TopKGrad", [grad, idx, v], _scatter_last_axis, [(grad.dtype, v.shape)],
-                    "TopKGrad").outputs[0], None]
+    return [make_op(TOP_K_GRAD, [grad, idx, v], [(grad.dtype, v.shape)], "TopKGrad").outputs[0], None]
+
+
+GATHER_LAST_AXIS = OpDef("GatherLastAxis", _gather_last_axis, grad=_gather_last_axis_grad)
 
 
 def _in_top_k_kernel(p, t, k):
@@ -114,6 +118,9 @@ def _in_top_k_kernel(p, t, k):
     # as in TF: a target out of range or any non-finite prediction in the row gives False
     ok = valid & xp.isfinite(p).all(axis=1)
     return ok & ((p > target[:, None]).sum(axis=1) < k)
+
+
+IN_TOP_K = OpDef("InTopKV2", _in_top_k_kernel, grad=None)
 
 
 def in_top_k(predictions, targets, k, name=None):
@@ -139,8 +146,4 @@ def in_top_k(predictions, targets, k, name=None):
         raise build_error("InTopKV2", name, [p, t], "in_top_k: Dimensions must be equal, but are %d and %d: "
                           "targets needs one entry per row of predictions" % (pb, tb))
     batch = pb if pb is not None else tb
-    return make_param_op("InTopKV2", [p, t], [k], _in_top_k_kernel, [(dtypes.bool, [batch])],
-                         name or "in_top_k").outputs[0]
-
-
-not_differentiable("InTopKV2")
+    return make_param_op(IN_TOP_K, [p, t], [k], [(dtypes.bool, [batch])], name or "in_top_k").outputs[0]

@@ -9,26 +9,17 @@ Example:
 """
 import numpy as np
 
-from kflow.engine.operation import make_op, register_gradient, not_differentiable, build_error
-from kflow.engine.ops.constant_op import convert_to_tensor
+from kflow.engine.op_def import OpDef
+from kflow.engine.ops.elementwise import unary_op, zeros_like
 
 
-def unary_op(op_type, kernel, x, name=None, out_dtype=None, require_float=False):
-    """Builds an elementwise op ``kernel(x)`` keeping ``x``'s shape."""
-    x = convert_to_tensor(x)
-    if require_float and not x.dtype.is_floating:
-        raise build_error(op_type, name, [x], "%s requires a floating-point input, got %s" % (
-            op_type, x.dtype.name), TypeError)
-    return make_op(op_type, [x], kernel, [(out_dtype or x.dtype, x.shape)], name).outputs[0]
-
-
-def _elementwise(py_name, op_type, kernel, require_float=True):
-    """The ``kf.<py_name>(x, name=None)`` function building the elementwise op ``op_type``."""
+def _elementwise(py_name, op_def, require_float=True):
+    """The ``kf.<py_name>(x, name=None)`` function building the elementwise op ``op_def``."""
     def fn(x, name=None):
-        return unary_op(op_type, kernel, x, name, require_float=require_float)
+        return unary_op(op_def, x, name, require_float=require_float)
     fn.__name__ = fn.__qualname__ = py_name
     fn.__doc__ = "Elementwise ``%s`` of ``x`` (op type %s)%s." % (
-        py_name, op_type, "; ``x`` must be floating point" if require_float else "")
+        py_name, op_def.type, "; ``x`` must be floating point" if require_float else "")
     return fn
 
 
@@ -44,101 +35,54 @@ def _sigmoid(x):
     return y
 
 
-negative = neg = _elementwise("negative", "Neg", np.negative, require_float=False)
-square = _elementwise("square", "Square", np.square, require_float=False)
-abs = _elementwise("abs", "Abs", np.abs, require_float=False)  # noqa: A001 - TF's public name
-sign = _elementwise("sign", "Sign", np.sign, require_float=False)
-round = _elementwise("round", "Round", np.round, require_float=False)  # noqa: A001 - TF's public name
-sqrt = _elementwise("sqrt", "Sqrt", np.sqrt)
-rsqrt = _elementwise("rsqrt", "Rsqrt", _rsqrt)
-reciprocal = _elementwise("reciprocal", "Reciprocal", np.reciprocal)
-exp = _elementwise("exp", "Exp", np.exp)
-log = _elementwise("log", "Log", np.log)
-log1p = _elementwise("log1p", "Log1p", np.log1p)
-sin = _elementwise("sin", "Sin", np.sin)
-cos = _elementwise("cos", "Cos", np.cos)
-tanh = _elementwise("tanh", "Tanh", np.tanh)
-sigmoid = _elementwise("sigmoid", "Sigmoid", _sigmoid)
-floor = _elementwise("floor", "Floor", np.floor)
-ceil = _elementwise("ceil", "Ceil", np.ceil)
-
-
-@register_gradient("Neg")
-def _neg_grad(op, grad):
-    return [negative(grad)]
-
-
-@register_gradient("Square")
-def _square_grad(op, grad):
-    return [grad * (2.0 * op.inputs[0])]
-
-
-@register_gradient("Sqrt")
-def _sqrt_grad(op, grad):
-    return [grad * 0.5 / op.outputs[0]]
-
-
-@register_gradient("Rsqrt")
-def _rsqrt_grad(op, grad):
-    y = op.outputs[0]
-    return [grad * -0.5 * y * y * y]
-
-
-@register_gradient("Reciprocal")
-def _reciprocal_grad(op, grad):
-    y = op.outputs[0]
-    return [negative(grad) * y * y]
-
-
-@register_gradient("Exp")
-def _exp_grad(op, grad):
-    return [grad * op.outputs[0]]
-
-
-@register_gradient("Log")
-def _log_grad(op, grad):
-    return [grad / op.inputs[0]]
-
-
-@register_gradient("Log1p")
-def _log1p_grad(op, grad):
-    return [grad / (1.0 + op.inputs[0])]
-
-
-@register_gradient("Abs")
-def _abs_grad(op, grad):
-    return [grad * sign(op.inputs[0])]
-
-
-@register_gradient("Sign")
 def _sign_grad(op, grad):
     # TF returns zeros (not None): a loss reaching a variable only through sign still "has" a gradient, so
     # optimizers apply a zero update instead of raising "No gradients provided".
-    from kflow.engine.ops.array_ops import zeros_like  # array_ops imports this module's importer
-
     return [zeros_like(op.inputs[0])]
 
 
-@register_gradient("Sin")
-def _sin_grad(op, grad):
-    return [grad * cos(op.inputs[0])]
+def _output_times(fn):
+    """The gradient ``grad * fn(y)`` of an op whose derivative is a function of its output ``y``."""
+    return lambda op, grad: [grad * fn(op.outputs[0])]
 
 
-@register_gradient("Cos")
-def _cos_grad(op, grad):
-    return [negative(grad) * sin(op.inputs[0])]
+def _input_times(fn):
+    """The gradient ``grad * fn(x)`` of an op whose derivative is a function of its input ``x``."""
+    return lambda op, grad: [grad * fn(op.inputs[0])]
 
 
-@register_gradient("Tanh")
-def _tanh_grad(op, grad):
-    y = op.outputs[0]
-    return [grad * (1.0 - y * y)]
+NEG = OpDef("Neg", np.negative, grad=lambda op, grad: [negative(grad)])
+SQUARE = OpDef("Square", np.square, grad=_input_times(lambda x: 2.0 * x))
+ABS = OpDef("Abs", np.abs, grad=_input_times(lambda x: sign(x)))
+SIGN = OpDef("Sign", np.sign, grad=_sign_grad)
+ROUND = OpDef("Round", np.round, grad=None)  # piecewise constant: no gradient, as TF
+SQRT = OpDef("Sqrt", np.sqrt, grad=lambda op, grad: [grad * 0.5 / op.outputs[0]])
+RSQRT = OpDef("Rsqrt", _rsqrt, grad=_output_times(lambda y: -0.5 * y * y * y))
+RECIPROCAL = OpDef("Reciprocal", np.reciprocal, grad=lambda op, grad: [negative(grad) * op.outputs[0] * op.outputs[0]])
+EXP = OpDef("Exp", np.exp, grad=_output_times(lambda y: y))
+LOG = OpDef("Log", np.log, grad=lambda op, grad: [grad / op.inputs[0]])
+LOG1P = OpDef("Log1p", np.log1p, grad=lambda op, grad: [grad / (1.0 + op.inputs[0])])
+SIN = OpDef("Sin", np.sin, grad=_input_times(lambda x: cos(x)))
+COS = OpDef("Cos", np.cos, grad=lambda op, grad: [negative(grad) * sin(op.inputs[0])])
+TANH = OpDef("Tanh", np.tanh, grad=_output_times(lambda y: 1.0 - y * y))
+SIGMOID = OpDef("Sigmoid", _sigmoid, grad=_output_times(lambda y: y * (1.0 - y)))
+FLOOR = OpDef("Floor", np.floor, grad=None)
+CEIL = OpDef("Ceil", np.ceil, grad=None)
 
-
-@register_gradient("Sigmoid")
-def _sigmoid_grad(op, grad):
-    y = op.outputs[0]
-    return [grad * y * (1.0 - y)]
-
-
-not_differentiable("Floor", "Ceil", "Round")
+negative = neg = _elementwise("negative", NEG, require_float=False)
+square = _elementwise("square", SQUARE, require_float=False)
+abs = _elementwise("abs", ABS, require_float=False)  # noqa: A001 - TF's public name
+sign = _elementwise("sign", SIGN, require_float=False)
+round = _elementwise("round", ROUND, require_float=False)  # noqa: A001 - TF's public name
+sqrt = _elementwise("sqrt", SQRT)
+rsqrt = _elementwise("rsqrt", RSQRT)
+reciprocal = _elementwise("reciprocal", RECIPROCAL)
+exp = _elementwise("exp", EXP)
+log = _elementwise("log", LOG)
+log1p = _elementwise("log1p", LOG1P)
+sin = _elementwise("sin", SIN)
+cos = _elementwise("cos", COS)
+tanh = _elementwise("tanh", TANH)
+sigmoid = _elementwise("sigmoid", SIGMOID)
+floor = _elementwise("floor", FLOOR)
+ceil = _elementwise("ceil", CEIL)

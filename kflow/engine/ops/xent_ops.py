@@ -12,14 +12,20 @@ Example:
 import numpy as np
 
 from kflow.engine import backend
-from kflow.engine.operation import make_op, register_gradient, build_error
+from kflow.engine.op_def import OpDef
+from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops import array_ops, math_ops, shape_ops
 from kflow.engine.ops.constant_op import convert_to_tensor, is_tensor_like
 from kflow.engine.ops.control_flow_ops import stop_gradient
+from kflow.engine.ops.nn_ops import softmax, log_softmax
 from kflow.engine.ops.reduction_ops import reduce_sum
 
 
-# ---- kernels (2-D logits [batch, classes]) -----------------------------------------------------------
+# ---- kernels (2-D logits [batch, classes]) and gradients ---------------------------------------------
+def _row_scale(grad_loss):
+    return shape_ops.expand_dims(grad_loss, -1)
+
+
 def _softmax_xent(logits, labels):
     if logits.shape != labels.shape:
         raise ValueError("softmax_cross_entropy_with_logits: logits and labels must have the same shape, got "
@@ -33,6 +39,25 @@ def _softmax_xent(logits, labels):
     e /= s
     e -= labels
     return loss, e
+
+
+def _softmax_xent_grad(op, grad_loss, grad_grad=None):
+    logits = op.inputs[0]
+    g = _row_scale(grad_loss) if grad_loss is not None else None
+    dlogits = op.outputs[1] * g if g is not None else None
+    if grad_grad is not None:  # second order: d(softmax - labels)/dlogits applied to grad_grad
+        p = softmax(logits)
+        extra = (grad_grad - reduce_sum(grad_grad * p, -1, keepdims=True)) * p
+        dlogits = extra if dlogits is None else dlogits + extra
+    dlabels = None
+    if g is not None:
+        dlabels = g * -log_softmax(logits)
+    if grad_grad is not None:
+        dlabels = -grad_grad if dlabels is None else dlabels - grad_grad
+    return [dlogits, dlabels]
+
+
+SOFTMAX_XENT = OpDef("SoftmaxCrossEntropyWithLogits", _softmax_xent, grad=_softmax_xent_grad)
 
 
 def _sparse_softmax_xent(logits, labels):
@@ -55,6 +80,19 @@ def _sparse_softmax_xent(logits, labels):
     return loss, e
 
 
+def _sparse_softmax_xent_grad(op, grad_loss, grad_grad=None):
+    dlogits = op.outputs[1] * _row_scale(grad_loss) if grad_loss is not None else None
+    if grad_grad is not None:
+        p = softmax(op.inputs[0])
+        extra = (grad_grad - reduce_sum(grad_grad * p, -1, keepdims=True)) * p
+        dlogits = extra if dlogits is None else dlogits + extra
+    return [dlogits, None]
+
+
+SPARSE_SOFTMAX_XENT = OpDef("SparseSoftmaxCrossEntropyWithLogits", _sparse_softmax_xent,
+                            grad=_sparse_softmax_xent_grad)
+
+
 def _sigmoid_xent(logits, labels):
     if logits.shape != labels.shape:
         raise ValueError("sigmoid_cross_entropy_with_logits: logits and labels must have the same shape (%s vs %s)"
@@ -67,6 +105,23 @@ def _sigmoid_xent(logits, labels):
     sig = np.where(logits >= 0, sig, t * sig)
     sig -= labels
     return loss, sig
+
+
+def _sigmoid_xent_grad(op, grad_loss, grad_grad=None):
+    logits, labels = op.inputs
+    dlogits = dlabels = None
+    if grad_loss is not None:
+        dlogits = grad_loss * op.outputs[1]
+        dlabels = -grad_loss * logits
+    if grad_grad is not None:  # backprop = sigmoid(x) - z
+        sig = op.outputs[1] + labels
+        extra = grad_grad * sig * (1.0 - sig)
+        dlogits = extra if dlogits is None else dlogits + extra
+        dlabels = -grad_grad if dlabels is None else dlabels - grad_grad
+    return [dlogits, dlabels]
+
+
+SIGMOID_XENT = OpDef("SigmoidCrossEntropyWithLogits", _sigmoid_xent, grad=_sigmoid_xent_grad)
 
 
 # ---- graph builders ---------------------------------------------------------------------------------
@@ -98,9 +153,9 @@ def _check_same_shape(op_type, x, y, name):
                           % (op_type, x.shape, y.shape))
 
 
-def _fused(op_type, kernel, x, y, name):
+def _fused(op_def, x, y, name):
     n = None if x.shape.dims is None else x.shape.dims[0]
-    op = make_op(op_type, [x, y], kernel, [(x.dtype, [n]), (x.dtype, x.shape)], name or op_type)
+    op = make_op(op_def, [x, y], [(x.dtype, [n]), (x.dtype, x.shape)], name or op_def.type)
     return op.outputs[0]
 
 
@@ -149,7 +204,7 @@ def softmax_cross_entropy_with_logits_v2(labels=None, logits=None, axis=None, na
     axis = -1 if axis is None and dim is None else (dim if axis is None else axis)
     x2, batch_shape = _as_2d(x, axis)
     y2, _ = _as_2d(y, axis)
-    return _restore(_fused(op_type, _softmax_xent, x2, y2, name), batch_shape)
+    return _restore(_fused(SOFTMAX_XENT, x2, y2, name), batch_shape)
 
 
 def softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, dim=-1, name=None, axis=None):
@@ -184,7 +239,7 @@ def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits
                               op_type, y.shape, x.shape, len(xd) - 1, len(xd)))
     x2, batch_shape = _as_2d(x, -1)
     y2 = y if batch_shape is None else array_ops.reshape(y, [-1])
-    return _restore(_fused(op_type, _sparse_softmax_xent, x2, y2, name), batch_shape)
+    return _restore(_fused(SPARSE_SOFTMAX_XENT, x2, y2, name), batch_shape)
 
 
 def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, name=None):
@@ -198,7 +253,7 @@ def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, 
     x = _check_logits(op_type, logits, name)
     y = _labels_like(op_type, labels, x, name)
     _check_same_shape(op_type, x, y, name)
-    op = make_op(op_type, [x, y], _sigmoid_xent, [(x.dtype, x.shape), (x.dtype, x.shape)], name or "logistic_loss")
+    op = make_op(SIGMOID_XENT, [x, y], [(x.dtype, x.shape), (x.dtype, x.shape)], name or "logistic_loss")
     return op.outputs[0]
 
 
@@ -214,56 +269,3 @@ def weighted_cross_entropy_with_logits(labels=None, logits=None, pos_weight=None
     log_weight = 1.0 + (pos_weight - 1.0) * z
     softplus_neg = math_ops.log1p(math_ops.exp(-math_ops.abs(x))) + math_ops.maximum(-x, 0.0)
     return math_ops.add((1.0 - z) * x, log_weight * softplus_neg, name=name or "logistic_loss")
-
-
-# ---- gradients ----------------------------------------------------------------------------------------
-def _row_scale(grad_loss):
-    return shape_ops.expand_dims(grad_loss, -1)
-
-
-@register_gradient("SoftmaxCrossEntropyWithLogits")
-def _softmax_xent_grad(op, grad_loss, grad_grad=None):
-    logits = op.inputs[0]
-    g = _row_scale(grad_loss) if grad_loss is not None else None
-    dlogits = op.outputs[1] * g if g is not None else None
-    if grad_grad is not None:  # second order: d(softmax - labels)/dlogits applied to grad_grad
-        from kflow.engine.ops.nn_ops import softmax
-
-        p = softmax(logits)
-        extra = (grad_grad - reduce_sum(grad_grad * p, -1, keepdims=True)) * p
-        dlogits = extra if dlogits is None else dlogits + extra
-    dlabels = None
-    if g is not None:
-        from kflow.engine.ops.nn_ops import log_softmax
-
-        dlabels = g * -log_softmax(logits)
-    if grad_grad is not None:
-        dlabels = -grad_grad if dlabels is None else dlabels - grad_grad
-    return [dlogits, dlabels]
-
-
-@register_gradient("SparseSoftmaxCrossEntropyWithLogits")
-def _sparse_softmax_xent_grad(op, grad_loss, grad_grad=None):
-    dlogits = op.outputs[1] * _row_scale(grad_loss) if grad_loss is not None else None
-    if grad_grad is not None:
-        from kflow.engine.ops.nn_ops import softmax
-
-        p = softmax(op.inputs[0])
-        extra = (grad_grad - reduce_sum(grad_grad * p, -1, keepdims=True)) * p
-        dlogits = extra if dlogits is None else dlogits + extra
-    return [dlogits, None]
-
-
-@register_gradient("SigmoidCrossEntropyWithLogits")
-def _sigmoid_xent_grad(op, grad_loss, grad_grad=None):
-    logits, labels = op.inputs
-    dlogits = dlabels = None
-    if grad_loss is not None:
-        dlogits = grad_loss * op.outputs[1]
-        dlabels = -grad_loss * logits
-    if grad_grad is not None:  # backprop = sigmoid(x) - z
-        sig = op.outputs[1] + labels
-        extra = grad_grad * sig * (1.0 - sig)
-        dlogits = extra if dlogits is None else dlogits + extra
-        dlabels = -grad_grad if dlabels is None else dlabels - grad_grad
-    return [dlogits, dlabels]

@@ -77,6 +77,6 @@ def test_integer_bias_gradient_kernel_keeps_the_dtype(threaded, channels_first):
     from kflow.engine.ops import nn_ops
 
     g = RNG.integers(-3, 3, (4, 3, 2, 5)).astype(np.int32)  # (graphs do not differentiate integers: kernel only)
-    got = nn_ops._bias_grad_kernel(channels_first)(g)
+    got = nn_ops._bias_grad_kernel(g, channels_first=channels_first)
     assert got.dtype == np.int32  # numpy's sum would widen to int64
     np.testing.assert_array_equal(got, g.sum(axis=(0, 2, 3)) if channels_first else g.reshape(-1, 5).sum(axis=0))
