@@ -8,7 +8,9 @@ Example:
     >>> dy_dx, = kf.gradients(kf.reduce_sum(x * x), [x])   # 2 * x
 """
 from kflow.engine.op_def import gradient_function
-from kflow.engine.ops.constant_op import convert_to_tensor, is_tensor_like
+from kflow.engine.ops.array_ops import ones
+from kflow.engine.ops.constant_op import convert_to_tensor, is_tensor_like, ones_like
+from kflow.engine.ops.math_ops import add_n
 
 
 def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_ops=False,
@@ -18,9 +20,6 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
     Raises:
         LookupError: an op on the path from ``xs`` to ``ys`` has no registered gradient.
     """
-    from kflow.engine.ops.array_ops import ones, ones_like
-    from kflow.engine.ops.math_ops import add_n
-
     ys = [convert_to_tensor(y) for y in _as_list(ys)]
     xs = [convert_to_tensor(x) for x in _as_list(xs)]
     stops = set(convert_to_tensor(s).op for s in _as_list(stop_gradients or []))

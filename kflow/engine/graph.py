@@ -236,13 +236,12 @@ class Graph:
 
 
 def _as_operation(x):
-    from kflow.engine.operation import Operation
-
-    if isinstance(x, Operation):
+    # operations are recognized by their declaration (operation.py builds on this module, not the reverse)
+    if hasattr(x, "op_def"):
         return x
     if hasattr(x, "_as_graph_element"):
         x = x._as_graph_element()
-    if hasattr(x, "op") and isinstance(x.op, Operation):
+    if hasattr(getattr(x, "op", None), "op_def"):
         return x.op
     raise TypeError("Control input must be an Operation, a Tensor or a Variable, got %r" % (x,))
 
