@@ -10,6 +10,8 @@ Example:
     >>> op = make_param_op(TILE, [x], [multiples], [(x.dtype, out_shape)], name)
     >>> op_params(op)   # [array([2, 1])] when static, [<the multiples tensor>] when dynamic
 """
+import functools
+
 import numpy as np
 
 from kflow.engine import backend, dtypes, shapes
@@ -130,7 +132,7 @@ def make_param_op(op_def, inputs, params, output_specs, name=None, attrs=None, k
     if op_def.bind is None:
         kernel = op_def.kernel
         if kernel_params:
-            kernel = _with_keywords(kernel, kernel_params)
+            kernel = functools.partial(kernel, **kernel_params)
         kernel = _wrap(fixed, len(inputs))(kernel)
     return make_op(op_def, list(inputs) + dyn, output_specs, name, attrs, params=kernel_params, kernel=kernel)
 
@@ -138,12 +140,6 @@ def make_param_op(op_def, inputs, params, output_specs, name=None, attrs=None, k
 def with_params(op, kernel):
     """``kernel(*input_arrays, *param_values)`` of a stateful param op as a kernel of the op's inputs."""
     return _wrap(op.attrs["params"], op.attrs["n_data"])(kernel)
-
-
-def _with_keywords(kernel, keywords):
-    def bound(*arrays):
-        return kernel(*arrays, **keywords)
-    return bound
 
 
 def _split_params(params):
