@@ -90,12 +90,7 @@ def gradient_function(op_type):
     if fn is not None:
         return fn
     op_def = _DECLARED.get(op_type)
-    if op_def is None:  # TRANSITION
-        from kflow.engine import operation
-        if op_type in operation._LEGACY_NOT_DIFFERENTIABLE:
-            return None
-        return operation._LEGACY_GRADIENTS[op_type]
-    if op_def.grad is NO_GRADIENT_DEFINED:
+    if op_def is None or op_def.grad is NO_GRADIENT_DEFINED:
         raise KeyError(op_type)
     return op_def.grad
 

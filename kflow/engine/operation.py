@@ -43,9 +43,6 @@ class Operation:
 
     def kernel(self, session):
         """Returns the callable that computes this op inside ``session``."""
-        override = self.__dict__.get("_kernel_override")  # TRANSITION
-        if override is not None:
-            return override(session)
         bind = self.op_def.bind
         return bind(self, session) if bind is not None else self._kernel
 
@@ -99,13 +96,7 @@ def _user_frame():
     return None
 
 
-def make_op(op_def, inputs, *args, **kwargs):  # TRANSITION dispatcher
-    if isinstance(op_def, str):
-        return _legacy_make_op(op_def, inputs, *args, **kwargs)
-    return _make_op(op_def, inputs, *args, **kwargs)
-
-
-def _make_op(op_def, inputs, output_specs, name=None, attrs=None, params=None, kernel=None, graph=None):
+def make_op(op_def, inputs, output_specs, name=None, attrs=None, params=None, kernel=None, graph=None):
     """Creates an op of the declared type ``op_def`` in the inputs' graph (or the default graph).
 
     Args:
@@ -164,65 +155,3 @@ def build_error(op_type, name, inputs, message, exc_type=ValueError):
     described = ", ".join("'%s' %s %s" % (t.name, t.dtype.name, t.shape) for t in inputs) or "none"
     return exc_type("%s\n  op: '%s' (%s), created at %s\n  inputs: %s" % (
         message, name or op_type, op_type, where, described))
-
-
-# ---- TRANSITION (deleted once every op is declared with an OpDef) ---------------------------------------
-_LEGACY_GRADIENTS = {}
-_LEGACY_NOT_DIFFERENTIABLE = set()
-_LEGACY_HOST_ONLY_PREFIXES = ("Iterator", "Parse", "Decode", "Summary", "Scalar", "Histogram", "Image", "Text",
-                              "Merge", "Report", "PyFunc", "Placeholder", "TFRecord", "Write", "Save", "Restore")
-LEGACY_SPLITTING_OP_TYPES = set()
-
-
-class _LegacyOpDef:
-    def __init__(self, op_type, bind):
-        self.type = op_type
-        self.kernel = None
-        self._legacy_bind = bind
-        self.state_output = False
-        self.view = op_type == "Identity"
-        self.host_only = op_type.startswith(_LEGACY_HOST_ONLY_PREFIXES)
-        self.splits = op_type in LEGACY_SPLITTING_OP_TYPES
-
-    @property
-    def bind(self):
-        if self._legacy_bind is None:
-            return None
-        return lambda op, session: self._legacy_bind(session)
-
-
-def _legacy_make_op(op_type, inputs, compute, output_specs, name=None, attrs=None, bind=None, graph=None):
-    op_def = _LegacyOpDef(op_type, bind)
-    op = _make_op(op_def, inputs, output_specs, name, attrs, kernel=compute or _unbound, graph=graph)
-    return op
-
-
-def _unbound(*args):
-    raise RuntimeError("legacy op without kernel")
-
-
-def register_gradient(op_type):
-    def deco(fn):
-        _LEGACY_GRADIENTS[op_type] = fn
-        return fn
-    return deco
-
-
-def not_differentiable(*op_types):
-    _LEGACY_NOT_DIFFERENTIABLE.update(op_types)
-
-
-def _legacy_set(attr):
-    def setter(self, value):
-        if attr == "_bind":
-            self.op_def._legacy_bind = None
-            self.op_def.__dict__["_direct_bind"] = value
-            self._kernel_override = value
-        else:
-            setattr(self.op_def, attr, value)
-    return setter
-
-
-Operation._output_is_state = property(lambda self: self.op_def.state_output, _legacy_set("state_output"))
-Operation._output_is_view = property(lambda self: self.op_def.view, _legacy_set("view"))
-Operation._bind = property(lambda self: None, _legacy_set("_bind"))

@@ -7,7 +7,6 @@ Example:
     ...     sess.run(y, feed_dict={x: [[1, 2]]})
     array([[2., 4.]], dtype=float32)
 """
-import threading
 import warnings
 
 import numpy as np

@@ -4,6 +4,7 @@ import pytest
 
 import kflow as kf
 from kflow.engine import backend
+from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op
 from device_check import host_outputs
 from fake_device import FakeDeviceArray, FakeDeviceModule, fake_gpu
@@ -15,10 +16,14 @@ def fake_log():
         yield log
 
 
+# an op whose kernel is the function under test (given as the op's parameter)
+CUSTOM = OpDef("Custom", lambda x, fn: fn(x), grad=None)
+
+
 def _run_kernel_on_gpu(kernel):
     x = kf.placeholder(kf.float32, [2, 3])
     with kf.device("/gpu:0"):
-        y = make_op("Custom", [x], kernel, [(kf.float32, [2, 3])]).outputs[0]
+        y = make_op(CUSTOM, [x], [(kf.float32, [2, 3])], params={"fn": kernel}).outputs[0]
     with kf.Session() as sess:
         return sess.run(y, {x: np.ones((2, 3), np.float32)})
 

@@ -5,9 +5,13 @@ import numpy as np
 import pytest
 
 import kflow as kf
+from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op
 from kflow.summary.graph_def import MAX_CONST_ELEMENTS
 from kflow.summary.tensor_proto import DT_FLOAT, DT_INT32, make_ndarray
+
+
+TWO_OUT = OpDef("TwoOut", lambda a: (a, a), grad=None)  # an op with two outputs
 
 
 def _build():
@@ -15,7 +19,7 @@ def _build():
     with kf.name_scope("dense"):
         w = kf.Variable(np.ones((3, 2), np.float32), name="kernel")
         y = kf.matmul(x, w)
-    two = make_op("TwoOut", [y], lambda a: (a, a), [(kf.float32, [None, 2]), (kf.float32, [None, 2])], "two")
+    two = make_op(TWO_OUT, [y], [(kf.float32, [None, 2]), (kf.float32, [None, 2])], "two")
     update = w.assign_add(np.ones((3, 2), np.float32))
     with kf.control_dependencies([update]):
         with kf.device("/cpu:0"):

@@ -14,7 +14,7 @@ Example:
 """
 import builtins
 
-from kflow.engine import dtypes, graph as graph_mod
+from kflow.engine import dtypes
 from kflow.engine.gradients import gradients
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import Operation, make_op, build_error

@@ -107,8 +107,7 @@ def as_param_tensor(value, dtype=dtypes.int32):
     return convert_to_tensor(value, dtype=dtype)
 
 
-def make_param_op(op_def, inputs, params, output_specs, name=None, attrs=None, kernel_params=None, *legacy,
-                  **legacy_kw):
+def make_param_op(op_def, inputs, params, output_specs, name=None, attrs=None, kernel_params=None):
     """``make_op`` for ops whose kernel is ``op_def.kernel(*input_arrays, *param_values, **kernel_params)``.
 
     Static parameters are appended to the kernel's arguments at build time; dynamic ones become extra
@@ -123,9 +122,6 @@ def make_param_op(op_def, inputs, params, output_specs, name=None, attrs=None, k
     Returns:
         The Operation; ``op_params(op)`` recovers the parameters for gradient builders.
     """
-    if isinstance(op_def, str):  # TRANSITION: (op_type, inputs, params, kernel, output_specs, name, attrs, bind)
-        return _legacy_make_param_op(op_def, inputs, params, output_specs, name, attrs, kernel_params, *legacy,
-                                     **legacy_kw)
     fixed, dyn = _split_params(params)
     attrs = dict(attrs or {}, params=fixed, n_data=len(inputs))
     kernel = None
@@ -152,20 +148,6 @@ def _split_params(params):
         else:
             fixed.append(v)
     return fixed, dyn
-
-
-def _legacy_make_param_op(op_type, inputs, params, kernel, output_specs, name=None, attrs=None, bind=None):
-    fixed, dyn = _split_params(params)
-    attrs = dict(attrs or {})
-    attrs["params"] = fixed
-    attrs["n_data"] = len(inputs)
-    wrap = _wrap(fixed, len(inputs))
-    if bind is not None:
-        op = make_op(op_type, list(inputs) + dyn, None, output_specs, name, attrs,
-                     bind=lambda session: wrap(bind(session)))
-    else:
-        op = make_op(op_type, list(inputs) + dyn, wrap(kernel), output_specs, name, attrs)
-    return op
 
 
 def _wrap(fixed, n):
@@ -216,8 +198,3 @@ def canonical_axis(op_type, name, inputs, axis, rank, extra=0):
         raise build_error(op_type, name, inputs, "%s: axis %d is out of range for an input of rank %d "
                           "(expected axis in [%d, %d))" % (op_type, a, rank, -n, n))
     return a % n
-
-
-def mark_view(op):  # TRANSITION: ops declare ``view=True`` in their OpDef
-    op._output_is_view = True
-    return op
