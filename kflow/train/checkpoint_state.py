@@ -25,7 +25,7 @@ import re
 import tempfile
 import warnings
 
-from kflow.summary.proto_message import c_escape
+from kflow.proto.message import c_escape
 
 STATE_FILENAME = "checkpoint"
 
