@@ -19,6 +19,7 @@ import numpy as np
 
 from kflow.proto import wire
 from kflow.proto.message_api import MessageAPI
+from kflow.proto.text_format import quote
 
 # kind -> (wire type, default, encoder of one value)
 _SCALARS = {
@@ -33,8 +34,6 @@ _SCALARS = {
     "bytes": (wire.WIRE_LEN, b"", wire.field_bytes),
 }
 _PACKED = {"double": wire.pack_doubles, "float": wire.pack_floats}
-_ESCAPES = {ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t", ord('"'): '\\"', ord("'"): "\\'",
-            ord("\\"): "\\\\"}
 
 
 class Field:
@@ -288,7 +287,7 @@ class Message(MessageAPI):
         for f, v in self.ListFields():
             if f.kind == "map":
                 for key in sorted(v):
-                    yield '%s%s {\n%s  key: "%s"\n%s  value {\n' % (indent, f.name, indent, c_escape(key), indent)
+                    yield '%s%s {\n%s  key: %s\n%s  value {\n' % (indent, f.name, indent, quote(key), indent)
                     yield from v[key]._text_lines(indent + "    ")
                     yield "%s  }\n%s}\n" % (indent, indent)
                 continue
@@ -347,17 +346,9 @@ def _decode_values(f, wire_type, raw):
     return values
 
 
-def c_escape(data):
-    """protobuf's text-format ``CEscape`` (as protobuf 3 / TF1 write it): named escapes for quotes, backslash,
-    newline, CR and tab; octal for other non-printable bytes and for each UTF-8 byte of non-ASCII text."""
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    return "".join(_ESCAPES.get(b) or (chr(b) if 32 <= b < 127 else "\\%03o" % b) for b in data)
-
-
 def _text_value(f, v):
     if f.kind in ("string", "bytes"):
-        return '"%s"' % c_escape(v)
+        return quote(v)
     if f.kind == "enum":
         return (f.enum or {}).get(v, str(v))
     if f.kind == "bool":

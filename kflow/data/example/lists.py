@@ -16,6 +16,7 @@ import numpy as np
 from kflow.data.example import wire_format
 from kflow.proto import wire
 from kflow.proto.message_api import MessageAPI
+from kflow.proto.text_format import quote
 
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 
@@ -140,31 +141,12 @@ class _List(_Message):
         return [self._convert(v) for v in items]
 
 
-def _c_escape(data):
-    # protobuf's text format: C escapes, octal for anything not printable ASCII.
-    out = []
-    for b in data:
-        if b in b'"\'\\':
-            out.append("\\" + chr(b))
-        elif b == 10:
-            out.append("\\n")
-        elif b == 13:
-            out.append("\\r")
-        elif b == 9:
-            out.append("\\t")
-        elif 32 <= b < 127:
-            out.append(chr(b))
-        else:
-            out.append("\\%03o" % b)
-    return '"' + "".join(out) + '"'
-
-
 class BytesList(_List):
     """``tf.train.BytesList``: ``value`` is a list of ``bytes``."""
 
     __slots__ = ()
     _decode = staticmethod(wire_format.decode_bytes_list)
-    _fmt = staticmethod(_c_escape)
+    _fmt = staticmethod(quote)
 
     def _convert(self, item):
         if isinstance(item, bytes):

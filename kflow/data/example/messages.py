@@ -21,8 +21,9 @@ Example:
 """
 
 from kflow.data.example import wire_format
-from kflow.data.example.lists import BytesList, FloatList, Int64List, _c_escape, _Message
+from kflow.data.example.lists import BytesList, FloatList, Int64List, _Message
 from kflow.proto import wire
+from kflow.proto.text_format import quote
 from kflow.proto.wire import DecodeError
 
 __all__ = ["Example", "Features", "Feature", "BytesList", "FloatList", "Int64List"]
@@ -199,7 +200,7 @@ class Features(_Message):
     def _text_lines(self, indent):
         lines = []
         for key in sorted(self._feature):
-            lines += ["%sfeature {" % indent, "%s  key: %s" % (indent, _c_escape(key.encode("utf-8"))),
+            lines += ["%sfeature {" % indent, "%s  key: %s" % (indent, quote(key)),
                       "%s  value {" % indent]
             lines += self._feature[key]._text_lines(indent + "    ")
             lines += ["%s  }" % indent, "%s}" % indent]
