@@ -18,7 +18,7 @@ from kflow import errors
 from kflow.data.pipeline import nest
 from kflow.data.pipeline.context import scalar_int
 from kflow.data.pipeline.dataset import Dataset
-from kflow.data.pipeline.structure import ElementSpec, LeafSpec, to_array
+from kflow.data.pipeline.structure import ElementSpec, LeafSpec, _as_structure, to_array
 from kflow.engine import shapes
 from kflow.sparse.sparse_tensor import SparseTensorValue, is_sparse_value
 
@@ -178,8 +178,6 @@ class PaddedBatchDataset(Dataset):
             flat = [shapes.TensorShape([None] * s.shape.ndims) if s.shape.ndims is not None else None
                     for s in spec.flat]
         else:
-            from kflow.data.pipeline.structure import _as_structure
-
             given = _as_structure(padded_shapes, is_shape=True)
             nest.assert_same_structure(spec.structure, given, "structures of the dataset elements and padded_shapes")
             flat = [shapes.TensorShape(s) for s in nest.flatten(given)]

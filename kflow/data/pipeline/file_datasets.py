@@ -22,6 +22,7 @@ import numpy as np
 from kflow import errors
 from kflow.data.pipeline.context import scalar_int
 from kflow.data.pipeline.dataset import Dataset
+from kflow.data.pipeline.item_ops import ShuffleDataset
 from kflow.data.pipeline.map_ops import interleave, parallelism
 from kflow.data.pipeline.structure import ElementSpec, LeafSpec
 from kflow.data.tfrecord.chunks import tfrecord_chunks
@@ -283,8 +284,6 @@ class MatchingFilesDataset(Dataset):
 
 def list_files(file_pattern, shuffle=None, seed=None):
     """``Dataset.list_files``: matching file names, shuffled (reproducibly with ``seed``) unless shuffle=False."""
-    from kflow.data.pipeline.item_ops import ShuffleDataset
-
     files = MatchingFilesDataset(file_pattern)
     if shuffle is None or shuffle:
         return ShuffleDataset(files, sys.maxsize, seed)

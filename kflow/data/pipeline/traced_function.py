@@ -21,9 +21,12 @@ import numpy as np
 
 from kflow import errors
 from kflow.data.pipeline import nest
-from kflow.data.pipeline.structure import ElementSpec, LeafSpec, as_feed, canonical, component_spec, sparse_value
-from kflow.engine import dtypes, graph as graph_mod
+from kflow.data.pipeline.dataset import Dataset
+from kflow.data.pipeline.structure import (ElementSpec, LeafSpec, as_feed, canonical, component_spec, sparse_value,
+                                           to_array)
+from kflow.engine import dtypes, graph as graph_mod, plan as plan_mod
 from kflow.engine.ops.constant_op import convert_to_tensor, placeholder
+from kflow.engine.session import Session
 from kflow.engine.tensor import Tensor
 from kflow.sparse.sparse_tensor import SparseTensor, SparseTensorValue, is_sparse_value
 
@@ -111,8 +114,6 @@ class TracedFunction:
         self.traced = True
 
     def _set_dataset_output(self, out):
-        from kflow.data.pipeline.dataset import Dataset
-
         if not isinstance(out, Dataset):
             raise TypeError("%s: `map_func` must return a Dataset object, got %s" % (self.what, type(out).__name__))
         self.template = out
@@ -162,11 +163,8 @@ class TracedFunction:
         return self._graph_runner() if self.traced else self._python_runner()
 
     def _graph_runner(self):
-        from kflow.engine.plan import Plan
-        from kflow.engine.session import Session
-
         session = Session(graph=self.graph)
-        plan = Plan(session, self.targets, self.feeds)
+        plan = plan_mod.Plan(session, self.targets, self.feeds)  # looked up late: tests count the plans
         has_sparse_in = any(s.sparse for s in self.input_spec.flat)
         if self.returns_dataset:
             targets, template = self.targets, self.template
@@ -208,8 +206,6 @@ class TracedFunction:
         return run
 
     def _check_dataset(self, ds):
-        from kflow.data.pipeline.dataset import Dataset
-
         if not isinstance(ds, Dataset):
             raise TypeError("%s: `map_func` must return a Dataset object, got %s" % (self.what, type(ds).__name__))
         with self._lock:
@@ -266,8 +262,6 @@ def _check_result(out, what):
                         "tensors" % what)
     if isinstance(out, list):  # tf.data converts a returned list to a tuple
         out = tuple(out)
-    from kflow.data.pipeline.dataset import Dataset
-
     if any(isinstance(v, Dataset) for v in nest.flatten(out)):
         raise TypeError("%s: the function returned a Dataset; use flat_map or interleave for that" % what)
     return out
@@ -313,8 +307,6 @@ def _python_component(v, fn):
                         % (fn.what, v, reason))
     if is_sparse_value(v):
         return sparse_value(v)
-    from kflow.data.pipeline.structure import to_array
-
     if isinstance(v, np.ndarray) and v.dtype.kind not in "OSU":
         return canonical(v)
     if isinstance(v, np.generic) and not isinstance(v, (np.str_, np.bytes_)):
