@@ -1,4 +1,5 @@
 """The kflow-tfrecord inspect command."""
+import importlib
 import os
 import subprocess
 import sys
@@ -73,3 +74,11 @@ def test_module_entry_points(tmp_path, module):
     assert result.returncode == 0, result.stderr
     assert "records: 5" in result.stdout
     assert "Warning" not in result.stderr  # e.g. runpy's "found in sys.modules" for an already imported module
+
+
+def test_console_script_names_the_cli():
+    tomllib = pytest.importorskip("tomllib")
+    with open(os.path.join(REPO, "pyproject.toml"), "rb") as f:
+        target = tomllib.load(f)["project"]["scripts"]["kflow-tfrecord"]
+    module, _, func = target.partition(":")
+    assert getattr(importlib.import_module(module), func) is main
