@@ -74,7 +74,7 @@ from kflow.nn.rnn import reverse_sequence
 from kflow import nn, losses
 from kflow import data, io, sparse
 from kflow import io as python_io
-from kflow.data.parsing_ops import parse_single_example, parse_example, decode_raw
-from kflow.data.feature_spec import FixedLenFeature, VarLenFeature, FixedLenSequenceFeature
+from kflow.data.example import parse_single_example, parse_example, decode_raw
+from kflow.data.example import FixedLenFeature, VarLenFeature, FixedLenSequenceFeature
 from kflow.sparse import SparseTensor, SparseTensorValue, sparse_tensor_to_dense
 from kflow.engine.ops.script_ops import py_func, numpy_function

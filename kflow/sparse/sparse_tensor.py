@@ -27,7 +27,7 @@ class SparseTensorValue(collections.namedtuple("SparseTensorValue", ["indices", 
 
 def is_sparse_value(x):
     """True for SparseTensorValue and the parsers' ``SparseValue`` (same three fields)."""
-    from kflow.data.feature_spec import SparseValue
+    from kflow.data.example.feature_spec import SparseValue
 
     return isinstance(x, (SparseTensorValue, SparseValue))
 
