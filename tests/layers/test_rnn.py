@@ -3,8 +3,8 @@ import pytest
 
 import kflow as kf
 from kflow.engine.gradient_check import check_gradients
-from kflow.nn import rnn_cell
-from kflow.nn.rnn import dynamic_rnn, static_rnn, bidirectional_dynamic_rnn, reverse_sequence
+from kflow.layers import rnn, rnn_cell
+from kflow.layers.rnn import dynamic_rnn, static_rnn, bidirectional_dynamic_rnn
 
 
 def _eval(fetches, feed=None):
@@ -95,19 +95,6 @@ def test_bidirectional_dynamic_rnn_backward_reads_reversed_prefix():
         np.testing.assert_allclose(sb[n], h, rtol=1e-10)
 
 
-def test_reverse_sequence_values_and_gradient():
-    x = np.arange(8).reshape(2, 4)
-    r = _eval(reverse_sequence(x, [2, 3], seq_axis=1, batch_axis=0))
-    assert r.tolist() == [[1, 0, 2, 3], [6, 5, 4, 7]]
-    t = _eval(reverse_sequence(x.T, [2, 3], seq_axis=0, batch_axis=1))
-    assert t.T.tolist() == r.tolist()
-    rng = np.random.RandomState(3)
-    check_gradients(lambda v: reverse_sequence(v, [3, 1, 0], seq_axis=1, batch_axis=0) * v,
-                    [rng.randn(3, 4, 2)])
-    with pytest.raises(kf.errors.InvalidArgumentError, match="seq_lengths must be in"):
-        _eval(reverse_sequence(x, [5, 1], seq_axis=1))
-
-
 def _weights_as_inputs(names_to_tensors):
     """A custom getter handing placeholders out as the cell's weights, so gradients w.r.t. them are checked."""
     def getter(next_getter, name, *args, **kwargs):
@@ -168,3 +155,13 @@ def test_errors():
         dynamic_rnn(cell, kf.zeros([2, 3]), dtype=kf.float32)
     with pytest.raises(TypeError, match="list"):
         static_rnn(cell, kf.zeros([2, 3, 3]), dtype=kf.float32)
+
+
+def test_public_tf1_names_reach_the_layers_package():
+    assert kf.nn.rnn_cell is rnn_cell
+    assert kf.nn.rnn_cell.LSTMCell is rnn_cell.LSTMCell and kf.nn.rnn_cell.LSTMStateTuple is rnn_cell.LSTMStateTuple
+    for name in ("dynamic_rnn", "static_rnn", "bidirectional_dynamic_rnn", "static_bidirectional_rnn"):
+        assert getattr(kf.nn, name) is getattr(rnn, name)
+    from kflow.nn import dynamic_rnn as public_dynamic_rnn, rnn_cell as public_rnn_cell  # TF1-style imports
+
+    assert public_dynamic_rnn is dynamic_rnn and public_rnn_cell is rnn_cell
