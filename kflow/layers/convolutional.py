@@ -13,7 +13,7 @@ from kflow.layers import regularizers
 from kflow.layers.base import Layer, InputSpec
 from kflow.layers.conv_utils import (normalize_tuple, normalize_padding, normalize_data_format, conv_output_length,
                                      deconv_output_length)
-from kflow.layers.core import _nn
+from kflow import nn
 from kflow.layers.kernel_bias import KernelBias
 
 
@@ -69,14 +69,14 @@ class Conv2D(KernelBias, Layer):
         return transpose(x, [0, 3, 1, 2]) if self.data_format == "channels_first" else x
 
     def _convolve(self, x):
-        return _nn().conv2d(x, self.kernel, strides=[1, self.strides[0], self.strides[1], 1],
+        return nn.conv2d(x, self.kernel, strides=[1, self.strides[0], self.strides[1], 1],
                             padding=self.padding.upper(),
                             dilations=[1, self.dilation_rate[0], self.dilation_rate[1], 1])
 
     def call(self, inputs):
         outputs = self._convolve(self._to_nhwc(convert_to_tensor(inputs)))
         if self.use_bias:
-            outputs = _nn().bias_add(outputs, self.bias)
+            outputs = nn.bias_add(outputs, self.bias)
         return self._from_nhwc(self.activation(outputs))
 
     def _spatial_out(self, h, w):
@@ -129,7 +129,7 @@ class Conv2DTranspose(Conv2D):
             output_shape = [batch, out_h, out_w, self.filters]
         else:
             output_shape = stack([convert_to_tensor(d) for d in (batch, out_h, out_w, self.filters)])
-        out = _nn().conv2d_transpose(x, self.kernel, output_shape, strides=[1, self.strides[0], self.strides[1], 1],
+        out = nn.conv2d_transpose(x, self.kernel, output_shape, strides=[1, self.strides[0], self.strides[1], 1],
                                      padding=self.padding.upper())
         out.set_shape([dims[0]] + self._spatial_out(dims[1], dims[2]) + [self.filters])
         return out

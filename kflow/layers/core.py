@@ -11,6 +11,7 @@ from kflow.engine import shapes
 from kflow.engine.ops import array_ops, math_ops
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.control_flow_ops import identity
+from kflow import nn
 from kflow.layers import activations, regularizers, training_flag
 from kflow.layers.base import Layer, InputSpec
 from kflow.layers.kernel_bias import KernelBias
@@ -23,12 +24,6 @@ def last_dim(input_shape, layer):
         raise ValueError("The last dimension of the inputs to `%s` should be defined. Found `None` (input shape %s)."
                          % (layer, shapes.as_shape(input_shape)))
     return dims[-1]
-
-
-def _nn():
-    import kflow.nn as nn  # the nn facade sits beside this package; looked up on use
-
-    return nn
 
 
 class Dense(KernelBias, Layer):
@@ -62,7 +57,7 @@ class Dense(KernelBias, Layer):
     def call(self, inputs):
         outputs = math_ops.matmul(convert_to_tensor(inputs), self.kernel)
         if self.use_bias:
-            outputs = _nn().bias_add(outputs, self.bias)
+            outputs = nn.bias_add(outputs, self.bias)
         return self.activation(outputs)
 
     def compute_output_shape(self, input_shape):
@@ -94,7 +89,7 @@ class Dropout(Layer):
             return identity(inputs)
 
         def dropped():
-            return _nn().dropout(inputs, rate=self.rate, noise_shape=self.noise_shape, seed=self.seed)
+            return nn.dropout(inputs, rate=self.rate, noise_shape=self.noise_shape, seed=self.seed)
 
         return training_flag.smart_select(training_flag.resolve(training), dropped, lambda: identity(inputs))
 

@@ -9,7 +9,7 @@ from kflow.engine.ops import reduction_ops
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.shape_ops import transpose
 from kflow.layers.conv_utils import positive_tuple, normalize_padding, conv_output_length
-from kflow.layers.core import _nn
+from kflow import nn
 from kflow.layers.spatial import SpatialLayer
 
 
@@ -30,7 +30,7 @@ class _Pooling2D(SpatialLayer):
         x = convert_to_tensor(inputs)
         if self.data_format == "channels_first":
             x = transpose(x, [0, 2, 3, 1])
-        out = getattr(_nn(), self._pool_fn)(x, ksize=[1, self.pool_size[0], self.pool_size[1], 1],
+        out = getattr(nn, self._pool_fn)(x, ksize=[1, self.pool_size[0], self.pool_size[1], 1],
                                             strides=[1, self.strides[0], self.strides[1], 1],
                                             padding=self.padding.upper())
         return transpose(out, [0, 3, 1, 2]) if self.data_format == "channels_first" else out
