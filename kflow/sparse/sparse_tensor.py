@@ -16,6 +16,7 @@ import numpy as np
 from kflow.engine import dtypes, shapes
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.params import constant_value
+from kflow.engine.session import _session_for
 
 
 class SparseTensorValue(collections.namedtuple("SparseTensorValue", ["indices", "values", "dense_shape"])):
@@ -25,10 +26,12 @@ class SparseTensorValue(collections.namedtuple("SparseTensorValue", ["indices", 
 
 
 def is_sparse_value(x):
-    """True for SparseTensorValue and the parsers' ``SparseValue`` (same three fields)."""
-    from kflow.data.feature_spec import SparseValue
+    """True for SparseTensorValue and for namedtuples of its three fields (as the Example parsers' values).
 
-    return isinstance(x, (SparseTensorValue, SparseValue))
+    Told apart by the fields rather than by class, so this package need not know the packages above it that
+    produce sparse values.
+    """
+    return isinstance(x, tuple) and getattr(x, "_fields", None) == SparseTensorValue._fields
 
 
 class SparseTensor:
@@ -81,8 +84,6 @@ class SparseTensor:
         return [self.indices, self.values, self.dense_shape], lambda vals: SparseTensorValue(*vals)
 
     def eval(self, feed_dict=None, session=None):
-        from kflow.engine.session import _session_for
-
         return _session_for(session, self.values).run(self, feed_dict)
 
     def __repr__(self):
