@@ -19,6 +19,7 @@ import numpy as np
 
 from kflow.engine.ops.constant_op import is_tensor_like
 from kflow.engine.ops.params import constant_value
+from kflow.engine.session import Session, get_default_session
 
 
 class IteratorContext:
@@ -86,8 +87,6 @@ def evaluate_tensors(tensors):
 
     Uses the default session when it runs the tensors' graph, else a temporary Session.
     """
-    from kflow.engine.session import Session, get_default_session
-
     tensors = [t._as_tensor() if hasattr(t, "_as_tensor") else t for t in tensors]
     graph = tensors[0].graph
     sess = get_default_session()

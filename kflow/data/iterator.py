@@ -28,6 +28,8 @@ from kflow.data.context import IteratorContext, evaluate_tensors
 from kflow.data.structure import as_feed, from_types_and_shapes
 from kflow.engine import dtypes
 from kflow.engine.operation import make_op, not_differentiable
+from kflow.engine.ops.constant_op import convert_to_tensor
+from kflow.engine.ops.control_flow_ops import identity
 from kflow.engine.ops.params import constant_value
 from kflow.sparse.sparse_tensor import SparseTensor
 
@@ -147,8 +149,6 @@ class Iterator:
     @staticmethod
     def from_string_handle(string_handle, output_types, output_shapes=None, output_classes=None):
         """An iterator that switches between iterators by feeding ``string_handle`` their ``string_handle()``."""
-        from kflow.engine.ops.constant_op import convert_to_tensor
-
         handle = convert_to_tensor(string_handle)
         if handle.dtype is not dtypes.string:
             raise TypeError("string_handle must be a tf.string tensor, got %s" % handle)
@@ -256,8 +256,6 @@ class Iterator:
 
     def string_handle(self, name=None):
         """A scalar string tensor naming this iterator (feed it to a ``from_string_handle`` iterator)."""
-        from kflow.engine.ops.control_flow_ops import identity
-
         with self._handle.graph.as_default():
             return identity(self._handle, name=name or "IteratorToStringHandle")
 

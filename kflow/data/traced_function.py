@@ -22,8 +22,9 @@ import numpy as np
 from kflow import errors
 from kflow.data import nest
 from kflow.data.structure import ElementSpec, LeafSpec, as_feed, canonical, component_spec, sparse_value
-from kflow.engine import dtypes, graph as graph_mod
+from kflow.engine import dtypes, graph as graph_mod, plan as plan_mod
 from kflow.engine.ops.constant_op import convert_to_tensor, placeholder
+from kflow.engine.session import Session
 from kflow.engine.tensor import Tensor
 from kflow.sparse.sparse_tensor import SparseTensor, SparseTensorValue, is_sparse_value
 
@@ -162,11 +163,8 @@ class TracedFunction:
         return self._graph_runner() if self.traced else self._python_runner()
 
     def _graph_runner(self):
-        from kflow.engine.plan import Plan
-        from kflow.engine.session import Session
-
         session = Session(graph=self.graph)
-        plan = Plan(session, self.targets, self.feeds)
+        plan = plan_mod.Plan(session, self.targets, self.feeds)
         has_sparse_in = any(s.sparse for s in self.input_spec.flat)
         if self.returns_dataset:
             targets, template = self.targets, self.template

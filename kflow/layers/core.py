@@ -11,6 +11,7 @@ from kflow.engine import shapes
 from kflow.engine.ops import array_ops, math_ops
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.control_flow_ops import identity
+from kflow.engine.ops.shape_ops import transpose
 from kflow import nn
 from kflow.layers import activations, regularizers, training_flag
 from kflow.layers.base import Layer, InputSpec
@@ -110,8 +111,6 @@ class Flatten(Layer):
     def call(self, inputs):
         x = convert_to_tensor(inputs)
         if self.data_format == "channels_first" and x.shape.ndims is not None and x.shape.ndims > 2:
-            from kflow.engine.ops.shape_ops import transpose
-
             x = transpose(x, [0] + list(range(2, x.shape.ndims)) + [1])
         dims = x.shape.dims
         if dims is not None and len(dims) == 1:
