@@ -11,7 +11,7 @@ from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.shape_ops import transpose
 from kflow.layers import regularizers
 from kflow.layers.base import Layer, InputSpec
-from kflow.layers.conv_utils import (normalize_tuple, normalize_padding, normalize_data_format, conv_output_length,
+from kflow.layers.conv_utils import (normalize_tuple, layer_padding_mode, normalize_data_format, conv_output_length,
                                      deconv_output_length)
 from kflow import nn
 from kflow.layers.kernel_bias import KernelBias
@@ -39,7 +39,7 @@ class Conv2D(KernelBias, Layer):
         self.filters = int(filters)
         self.kernel_size = normalize_tuple(kernel_size, 2, "kernel_size")
         self.strides = normalize_tuple(strides, 2, "strides")
-        self.padding = normalize_padding(padding)
+        self.padding = layer_padding_mode(padding)
         self.data_format = normalize_data_format(data_format)
         self.dilation_rate = normalize_tuple(dilation_rate, 2, "dilation_rate")
         if self.dilation_rate != (1, 1) and self.strides != (1, 1):

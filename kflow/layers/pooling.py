@@ -8,7 +8,7 @@ from kflow.engine import shapes
 from kflow.engine.ops import reduction_ops
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.shape_ops import transpose
-from kflow.layers.conv_utils import positive_tuple, normalize_padding, conv_output_length
+from kflow.layers.conv_utils import positive_tuple, layer_padding_mode, conv_output_length
 from kflow import nn
 from kflow.layers.spatial import SpatialLayer
 
@@ -24,7 +24,7 @@ class _Pooling2D(SpatialLayer):
         self.pool_size = positive_tuple(pool_size, self._rank, "pool_size", layer)
         self.strides = positive_tuple(strides if strides is not None else self.pool_size, self._rank, "strides",
                                       layer)
-        self.padding = normalize_padding(padding, layer)
+        self.padding = layer_padding_mode(padding, layer)
 
     def call(self, inputs):
         x = convert_to_tensor(inputs)
