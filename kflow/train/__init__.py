@@ -17,4 +17,4 @@ from kflow.train.learning_rate_decay import (exponential_decay, natural_exp_deca
 from kflow.data.example_proto import Example, Features, Feature, BytesList, FloatList, Int64List
 from kflow.train.session_run_hook import SessionRunArgs, SessionRunContext, SessionRunHook, SessionRunValues
 from kflow.train.basic_session_run_hooks import (CheckpointSaverHook, LoggingTensorHook, NanLossDuringTrainingError,
-                                         NanTensorHook, StopAtStepHook, SummarySaverHook)
+                                                 NanTensorHook, StopAtStepHook, SummarySaverHook)

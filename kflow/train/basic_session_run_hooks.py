@@ -17,7 +17,7 @@ from kflow.train.global_step import get_global_step
 from kflow.train.saver import Saver
 from kflow.train.session_run_hook import SessionRunArgs, SessionRunHook
 
-log = logging.getLogger("kflow.estimator")
+log = logging.getLogger("kflow.estimator")  # the Estimator's progress log (loss, step, checkpoints): one name
 
 
 def _require_global_step(hook):
