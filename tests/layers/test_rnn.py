@@ -3,17 +3,11 @@ import pytest
 
 import kflow as kf
 from kflow.engine.gradient_check import check_gradients
-from kflow.nn import rnn_cell
-from kflow.nn.rnn import dynamic_rnn, static_rnn, bidirectional_dynamic_rnn, reverse_sequence
+from kflow.layers import rnn, rnn_cell
+from kflow.layers.rnn import dynamic_rnn, static_rnn, bidirectional_dynamic_rnn
 
 
-def _eval(fetches, feed=None):
-    with kf.Session() as sess:
-        sess.run(kf.global_variables_initializer())
-        return sess.run(fetches, feed)
-
-
-def test_dynamic_rnn_names_shapes_and_masking():
+def test_dynamic_rnn_names_shapes_and_masking(run_initialized):
     rng = np.random.RandomState(0)
     xv = rng.randn(3, 6, 4).astype(np.float32)
     lengths = np.array([6, 2, 0], np.int32)
@@ -26,7 +20,7 @@ def test_dynamic_rnn_names_shapes_and_masking():
     # the same cell on the second example's valid prefix alone, without masking
     x2 = kf.placeholder(kf.float32, [1, 2, 4])
     out2, state2 = dynamic_rnn(cell, x2, dtype=kf.float32)
-    o, s, o2, s2 = _eval([outputs, state, out2, state2], {x: xv, seq: lengths, x2: xv[1:2, :2]})
+    o, s, o2, s2 = run_initialized([outputs, state, out2, state2], {x: xv, seq: lengths, x2: xv[1:2, :2]})
     np.testing.assert_array_equal(o[1, 2:], 0)  # zero past the length
     np.testing.assert_array_equal(o[2], 0)
     np.testing.assert_allclose(o[1, :2], o2[0], rtol=1e-6)
@@ -37,7 +31,7 @@ def test_dynamic_rnn_names_shapes_and_masking():
     assert len(kf.global_variables()) == 2  # the second dynamic_rnn reused the cell's weights
 
 
-def test_time_major_static_rnn_and_initial_state_agree():
+def test_time_major_static_rnn_and_initial_state_agree(run_initialized):
     rng = np.random.RandomState(1)
     xv = rng.randn(2, 3, 4).astype(np.float32)
     h0 = rng.randn(2, 3).astype(np.float32)
@@ -46,7 +40,7 @@ def test_time_major_static_rnn_and_initial_state_agree():
     out_b, st_b = dynamic_rnn(cell, x, initial_state=kf.constant(h0))
     out_t, st_t = dynamic_rnn(cell, kf.transpose(x, [1, 0, 2]), initial_state=kf.constant(h0), time_major=True)
     out_s, st_s = static_rnn(cell, kf.unstack(x, axis=1), initial_state=kf.constant(h0))
-    a, b, c, sa, sb, sc = _eval([out_b, out_t, kf.stack(out_s, axis=1), st_b, st_t, st_s])
+    a, b, c, sa, sb, sc = run_initialized([out_b, out_t, kf.stack(out_s, axis=1), st_b, st_t, st_s])
     np.testing.assert_allclose(a, b.transpose(1, 0, 2), rtol=1e-6)
     np.testing.assert_allclose(a, c, rtol=1e-6)
     np.testing.assert_allclose(sa, sb, rtol=1e-6)
@@ -54,7 +48,7 @@ def test_time_major_static_rnn_and_initial_state_agree():
 
 
 
-def test_static_rnn_with_scope_reuse_shares_weights_across_fresh_cells():
+def test_static_rnn_with_scope_reuse_shares_weights_across_fresh_cells(run_initialized):
     rng = np.random.RandomState(5)
     xs = [kf.constant(rng.randn(2, 3)) for _ in range(4)]
     with kf.variable_scope("enc"):
@@ -65,14 +59,14 @@ def test_static_rnn_with_scope_reuse_shares_weights_across_fresh_cells():
     assert len(kf.global_variables()) == n_vars == 3
     assert {v.name for v in kf.global_variables()} == {
         "enc/rnn/lstm_cell/kernel:0", "enc/rnn/lstm_cell/bias:0", "enc/rnn/lstm_cell/projection/kernel:0"}
-    a, b, sa, sb = _eval([kf.stack(out_a), kf.stack(out_b), st_a.h, st_b.h])
+    a, b, sa, sb = run_initialized([kf.stack(out_a), kf.stack(out_b), st_a.h, st_b.h])
     np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(sa, sb)
     with pytest.raises(ValueError, match="enc_missing/rnn/lstm_cell/kernel"):
         with kf.variable_scope("enc_missing", reuse=True):
             static_rnn(rnn_cell.LSTMCell(4), xs, dtype=kf.float64)
 
-def test_bidirectional_dynamic_rnn_backward_reads_reversed_prefix():
+def test_bidirectional_dynamic_rnn_backward_reads_reversed_prefix(run_initialized):
     rng = np.random.RandomState(2)
     xv = rng.randn(2, 4, 3)
     lengths = np.array([4, 3], np.int32)
@@ -83,7 +77,7 @@ def test_bidirectional_dynamic_rnn_backward_reads_reversed_prefix():
     assert [v.name for v in kf.global_variables()] == [
         "bidirectional_rnn/fw/basic_rnn_cell/kernel:0", "bidirectional_rnn/fw/basic_rnn_cell/bias:0",
         "bidirectional_rnn/bw/basic_rnn_cell/kernel:0", "bidirectional_rnn/bw/basic_rnn_cell/bias:0"]
-    ob, sb, (k, b) = _eval([out_bw, st_bw, bw.weights])
+    ob, sb, (k, b) = run_initialized([out_bw, st_bw, bw.weights])
     # reference: run the bw cell in numpy over each sequence reversed within its length
     for n, length in enumerate(lengths):
         h = np.zeros(2)
@@ -93,19 +87,6 @@ def test_bidirectional_dynamic_rnn_backward_reads_reversed_prefix():
             expect[t] = h
         np.testing.assert_allclose(ob[n], expect, rtol=1e-10)
         np.testing.assert_allclose(sb[n], h, rtol=1e-10)
-
-
-def test_reverse_sequence_values_and_gradient():
-    x = np.arange(8).reshape(2, 4)
-    r = _eval(reverse_sequence(x, [2, 3], seq_axis=1, batch_axis=0))
-    assert r.tolist() == [[1, 0, 2, 3], [6, 5, 4, 7]]
-    t = _eval(reverse_sequence(x.T, [2, 3], seq_axis=0, batch_axis=1))
-    assert t.T.tolist() == r.tolist()
-    rng = np.random.RandomState(3)
-    check_gradients(lambda v: reverse_sequence(v, [3, 1, 0], seq_axis=1, batch_axis=0) * v,
-                    [rng.randn(3, 4, 2)])
-    with pytest.raises(kf.errors.InvalidArgumentError, match="seq_lengths must be in"):
-        _eval(reverse_sequence(x, [5, 1], seq_axis=1))
 
 
 def _weights_as_inputs(names_to_tensors):
@@ -168,3 +149,13 @@ def test_errors():
         dynamic_rnn(cell, kf.zeros([2, 3]), dtype=kf.float32)
     with pytest.raises(TypeError, match="list"):
         static_rnn(cell, kf.zeros([2, 3, 3]), dtype=kf.float32)
+
+
+def test_public_tf1_names_reach_the_layers_package():
+    assert kf.nn.rnn_cell is rnn_cell
+    assert kf.nn.rnn_cell.LSTMCell is rnn_cell.LSTMCell and kf.nn.rnn_cell.LSTMStateTuple is rnn_cell.LSTMStateTuple
+    for name in ("dynamic_rnn", "static_rnn", "bidirectional_dynamic_rnn", "static_bidirectional_rnn"):
+        assert getattr(kf.nn, name) is getattr(rnn, name)
+    from kflow.nn import dynamic_rnn as public_dynamic_rnn, rnn_cell as public_rnn_cell  # TF1-style imports
+
+    assert public_dynamic_rnn is dynamic_rnn and public_rnn_cell is rnn_cell

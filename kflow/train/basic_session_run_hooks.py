@@ -12,25 +12,16 @@ import numpy as np
 
 from kflow.engine import graph as graph_mod
 from kflow.engine.graph import GraphKeys
-from kflow.estimator.hooks import SessionRunArgs, SessionRunHook
+from kflow.summary.event_file_writer import FileWriterCache
+from kflow.train.global_step import get_global_step
+from kflow.train.saver import Saver
+from kflow.train.session_run_hook import SessionRunArgs, SessionRunHook
 
-log = logging.getLogger("kflow.estimator")
-
-
-def global_step_tensor(graph=None):
-    """The graph's global step (``GraphKeys.GLOBAL_STEP`` collection, or the tensor "global_step:0")."""
-    graph = graph or graph_mod.get_default_graph()
-    steps = graph.get_collection(GraphKeys.GLOBAL_STEP)
-    if steps:
-        return steps[0]
-    try:
-        return graph.get_tensor_by_name("global_step:0")
-    except KeyError:
-        return None
+log = logging.getLogger("kflow.estimator")  # the Estimator's progress log (loss, step, checkpoints): one name
 
 
 def _require_global_step(hook):
-    step = global_step_tensor()
+    step = get_global_step()
     if step is None:
         raise RuntimeError("Global step should be created to use %s (kf.train.get_or_create_global_step())."
                            % type(hook).__name__)
@@ -135,8 +126,6 @@ class CheckpointSaverHook(SessionRunHook):
         self.saved_steps = []
 
     def begin(self):
-        from kflow.train import Saver
-
         self._step = _require_global_step(self)
         if self._saver is None:
             self._saver = Saver()
@@ -177,8 +166,6 @@ class SummarySaverHook(SessionRunHook):
         self._summary_op = summary_op
 
     def begin(self):
-        from kflow.summary import FileWriterCache
-
         if self._writer is None and self._output_dir:
             self._writer = FileWriterCache.get(self._output_dir)
         self._step = _require_global_step(self)

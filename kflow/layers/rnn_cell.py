@@ -16,7 +16,7 @@ from kflow.engine.ops import array_ops, math_ops
 from kflow.engine.ops.clip_ops import clip_by_value
 from kflow.engine.ops.concat_ops import concat, split
 from kflow.engine.ops.constant_op import convert_to_tensor
-from kflow import initializers
+from kflow import initializers, nn
 from kflow.layers import activations
 from kflow.layers import variable_scope as vs
 from kflow.layers.base import Layer
@@ -33,12 +33,6 @@ class LSTMStateTuple(collections.namedtuple("LSTMStateTuple", ("c", "h"))):
         if self.c.dtype is not self.h.dtype:
             raise TypeError("Inconsistent internal state: %s vs %s" % (self.c.dtype.name, self.h.dtype.name))
         return self.c.dtype
-
-
-def _bias_add(x, b):
-    import kflow.nn as nn
-
-    return nn.bias_add(x, b)
 
 
 class RNNCell(Layer):
@@ -103,7 +97,7 @@ class BasicRNNCell(LayerRNNCell):
         self.built = True
 
     def call(self, inputs, state):
-        out = self._activation(_bias_add(math_ops.matmul(concat([inputs, state], 1), self._kernel), self._bias))
+        out = self._activation(nn.bias_add(math_ops.matmul(concat([inputs, state], 1), self._kernel), self._bias))
         return out, out
 
     def get_config(self):
@@ -149,7 +143,7 @@ class BasicLSTMCell(LayerRNNCell):
 
     def call(self, inputs, state):
         c, h = self._split_state(state)
-        gates = _bias_add(math_ops.matmul(concat([inputs, h], 1), self._kernel), self._bias)
+        gates = nn.bias_add(math_ops.matmul(concat([inputs, h], 1), self._kernel), self._bias)
         i, j, f, o = split(gates, 4, axis=1)
         sigmoid = math_ops.sigmoid
         new_c = c * sigmoid(f + self._forget_bias) + sigmoid(i) * self._activation(j)
@@ -212,7 +206,7 @@ class LSTMCell(BasicLSTMCell):
     def call(self, inputs, state):
         c_prev, m_prev = self._split_state(state)
         sigmoid, act = math_ops.sigmoid, self._activation
-        gates = _bias_add(math_ops.matmul(concat([inputs, m_prev], 1), self._kernel), self._bias)
+        gates = nn.bias_add(math_ops.matmul(concat([inputs, m_prev], 1), self._kernel), self._bias)
         i, j, f, o = split(gates, 4, axis=1)
         if self._use_peepholes:
             c = (sigmoid(f + self._forget_bias + self._w_f_diag * c_prev) * c_prev +
@@ -264,10 +258,10 @@ class GRUCell(LayerRNNCell):
         self.built = True
 
     def call(self, inputs, state):
-        gates = math_ops.sigmoid(_bias_add(math_ops.matmul(concat([inputs, state], 1), self._gate_kernel),
+        gates = math_ops.sigmoid(nn.bias_add(math_ops.matmul(concat([inputs, state], 1), self._gate_kernel),
                                            self._gate_bias))
         r, u = split(gates, 2, axis=1)
-        candidate = _bias_add(math_ops.matmul(concat([inputs, r * state], 1), self._candidate_kernel),
+        candidate = nn.bias_add(math_ops.matmul(concat([inputs, r * state], 1), self._candidate_kernel),
                               self._candidate_bias)
         c = self._activation(candidate)
         new_h = u * state + (1 - u) * c
@@ -342,8 +336,6 @@ class DropoutWrapper(RNNCell):
         return self._cell.zero_state(batch_size, dtype)
 
     def _drop(self, x, keep):
-        import kflow.nn as nn
-
         if not hasattr(keep, "op") and float(keep) == 1.0:
             return x
         return nn.dropout(x, keep_prob=keep, seed=self._seed)

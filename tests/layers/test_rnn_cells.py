@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 import kflow as kf
-from kflow.nn import rnn_cell
-from kflow.nn.rnn import dynamic_rnn
+from kflow.layers import rnn_cell
+from kflow.layers.rnn import dynamic_rnn
 
 
 def sig(x):
