@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import kflow as kf
-from kflow.data.feature_spec import SparseValue
+from kflow.data.example.feature_spec import SparseValue
 from kflow.engine.gradient_check import check_gradients
 from kflow.sparse.sparse_tensor import SparseTensorValue, is_sparse_value
 
