@@ -19,10 +19,10 @@ import time
 
 import numpy as np
 
-from kflow.data.example_parse import compile_features, parse_example_batch, parse_single_example
-from kflow.data.example_proto import BytesList, Example, Feature, Features, Int64List
-from kflow.data.feature_spec import FixedLenFeature
-from kflow.data.raw_decode import decode_raw
+from kflow.data.example.feature_spec import FixedLenFeature
+from kflow.data.example.messages import BytesList, Example, Feature, Features, Int64List
+from kflow.data.example.parse import compile_features, parse_example_batch, parse_single_example
+from kflow.data.example.raw_decode import decode_raw
 from kflow.data.tfrecord import TFRecordWriter, tf_record_iterator
 
 SPEC = {"image_raw": FixedLenFeature([], "string"), "label": FixedLenFeature([], "int64")}

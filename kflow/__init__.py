@@ -70,11 +70,19 @@ from kflow.initializers import (zeros_initializer, ones_initializer, constant_in
                                 orthogonal_initializer, he_normal, he_uniform, lecun_normal, lecun_uniform)
 from kflow import layers, initializers
 from kflow import keras, estimator
-from kflow.nn.rnn import reverse_sequence
+from kflow.nn.sequence_ops import reverse_sequence
 from kflow import nn, losses
+from kflow.layers import rnn as _rnn, rnn_cell as _rnn_cell
+
+# kf.nn is one public namespace, but its RNN part is made of layers (cells own weights), which stand above kflow.nn
+# in the package order; the root, the one module allowed to import every package, completes kf.nn with them.
+nn.rnn_cell = _rnn_cell
+nn.dynamic_rnn, nn.static_rnn = _rnn.dynamic_rnn, _rnn.static_rnn
+nn.bidirectional_dynamic_rnn = _rnn.bidirectional_dynamic_rnn
+nn.static_bidirectional_rnn = _rnn.static_bidirectional_rnn
 from kflow import data, io, sparse
 from kflow import io as python_io
-from kflow.data.parsing_ops import parse_single_example, parse_example, decode_raw
-from kflow.data.feature_spec import FixedLenFeature, VarLenFeature, FixedLenSequenceFeature
+from kflow.data.example import parse_single_example, parse_example, decode_raw
+from kflow.data.example import FixedLenFeature, VarLenFeature, FixedLenSequenceFeature
 from kflow.sparse import SparseTensor, SparseTensorValue, sparse_tensor_to_dense
 from kflow.engine.ops.script_ops import py_func, numpy_function

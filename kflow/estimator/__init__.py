@@ -5,10 +5,11 @@ Example:
     >>> est.train(kf.estimator.inputs.numpy_input_fn({"x": x}, y, num_epochs=None, shuffle=True), steps=500)
 """
 from kflow.estimator import inputs
-from kflow.estimator.basic_hooks import (CheckpointSaverHook, LoggingTensorHook, NanLossDuringTrainingError,
-                                         NanTensorHook, StopAtStepHook, SummarySaverHook)
 from kflow.estimator.estimator import Estimator
-from kflow.estimator.hooks import SessionRunArgs, SessionRunContext, SessionRunHook, SessionRunValues
+# The session-run hooks live in kf.train (TF1's home for them); Estimator users also find them here.
+from kflow.train.session_run_hook import SessionRunArgs, SessionRunContext, SessionRunHook, SessionRunValues
+from kflow.train.basic_session_run_hooks import (CheckpointSaverHook, LoggingTensorHook, NanLossDuringTrainingError,
+                                                 NanTensorHook, StopAtStepHook, SummarySaverHook)
 from kflow.estimator.model_fn import EstimatorSpec, ModeKeys
 from kflow.estimator.run_config import RunConfig
 from kflow.estimator.training import EvalSpec, TrainSpec, train_and_evaluate

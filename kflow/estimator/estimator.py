@@ -26,12 +26,12 @@ from kflow.engine.graph import Graph
 from kflow.engine.session import Session
 from kflow.engine.variables import (global_variables_initializer, local_variables_initializer,
                                     report_uninitialized_variables)
-from kflow.estimator import basic_hooks
 from kflow.estimator.feeding import InputFeed, call_with_supported
-from kflow.estimator.hooks import HookedSession
 from kflow.estimator.model_fn import EstimatorSpec, ModeKeys
 from kflow.estimator.run_config import RunConfig
+from kflow.train import basic_session_run_hooks as basic_hooks
 from kflow.train.checkpoint_file import load_global_step
+from kflow.train.session_run_hook import HookedSession
 
 log = logging.getLogger("kflow.estimator")
 

@@ -22,6 +22,7 @@ from kflow.engine import dtypes
 from kflow.engine.graph import Graph
 from kflow.engine.ops.constant_op import placeholder
 from kflow.engine.session import Session
+from kflow.engine.variables import global_variables_initializer, local_variables_initializer
 
 
 def call_with_supported(fn, **kwargs):
@@ -85,8 +86,6 @@ class InputFeed:
     def _evaluate_tensors(self, result):
         sess = Session(graph=self._input_graph)
         with self._input_graph.as_default():
-            from kflow.engine.variables import global_variables_initializer, local_variables_initializer
-
             sess.run([global_variables_initializer(), local_variables_initializer()])
         try:
             while True:

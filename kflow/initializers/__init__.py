@@ -4,6 +4,7 @@ Example:
     >>> w = kf.get_variable("w", [3, 4], initializer=kf.initializers.he_normal(seed=1))
     >>> b = kf.get_variable("b", [4], initializer=kf.initializers.zeros())
 """
+from kflow.engine import variables as _variables
 from kflow.initializers.base import Initializer, compute_fans
 from kflow.initializers.constant import (Zeros, Ones, Constant, Identity, zeros_initializer, ones_initializer,
                                          constant_initializer)
@@ -32,18 +33,12 @@ orthogonal = Orthogonal
 
 def global_variables():
     """``kf.initializers.global_variables()``: the op initializing all global variables."""
-    from kflow.engine.variables import global_variables_initializer
-
-    return global_variables_initializer()
+    return _variables.global_variables_initializer()
 
 
 def local_variables():
-    from kflow.engine.variables import local_variables_initializer
-
-    return local_variables_initializer()
+    return _variables.local_variables_initializer()
 
 
 def variables(var_list, name="init"):
-    from kflow.engine.variables import variables_initializer
-
-    return variables_initializer(var_list, name)
+    return _variables.variables_initializer(var_list, name)

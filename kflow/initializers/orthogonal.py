@@ -11,8 +11,8 @@ import numpy as np
 from kflow.engine import backend, dtypes
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op
+from kflow.engine.ops import random_ops
 from kflow.initializers.base import Initializer, as_float_dtype
-from kflow.initializers.random import random_ops
 
 
 def _orthogonalize(a, rows, cols, gain, shape):
@@ -41,7 +41,7 @@ class Orthogonal(Initializer):
         if len(shape) < 2:
             raise ValueError("The tensor to initialize must be at least two-dimensional, got shape %s" % shape)
         rows, cols = int(np.prod(shape[:-1])), shape[-1]
-        flat = random_ops().random_normal([max(rows, cols), min(rows, cols)], dtype=dtype, seed=self.seed)
+        flat = random_ops.random_normal([max(rows, cols), min(rows, cols)], dtype=dtype, seed=self.seed)
         return make_op(ORTHOGONALIZE, [flat], [(dtype, shape)], "orthogonal",
                        params={"rows": rows, "cols": cols, "gain": self.gain, "shape": tuple(shape)}).outputs[0]
 

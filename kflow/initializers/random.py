@@ -7,18 +7,12 @@ Example:
     >>> w = kf.get_variable("w", [784, 10], initializer=kf.truncated_normal_initializer(stddev=0.1))
 """
 from kflow.engine import dtypes
+from kflow.engine.ops import random_ops
 from kflow.initializers.base import Initializer, as_float_dtype
 
 
-def random_ops():
-    """The random op library (imported on first use: initializers are defined before ops are needed)."""
-    from kflow.engine.ops import random_ops as module
-
-    return module
-
-
 class _NormalFamily(Initializer):
-    """``(mean, stddev)`` initializers that draw with ``random_ops().<sampler>``."""
+    """``(mean, stddev)`` initializers that draw with ``random_ops.<sampler>``."""
 
     sampler = None  # the random op's name
 
@@ -30,7 +24,7 @@ class _NormalFamily(Initializer):
 
     def __call__(self, shape, dtype=None, partition_info=None):
         dtype = as_float_dtype(dtype if dtype is not None else self.dtype, type(self).__name__)
-        sample = getattr(random_ops(), self.sampler)
+        sample = getattr(random_ops, self.sampler)
         return sample(list(shape), self.mean, self.stddev, dtype, seed=self.seed)
 
     def get_config(self):
@@ -65,7 +59,7 @@ class RandomUniform(Initializer):
             if not dtype.is_floating:
                 raise ValueError("RandomUniform: maxval is required for integer dtype %s" % dtype.name)
             maxval = 1.0
-        return random_ops().random_uniform(list(shape), self.minval, maxval, dtype, seed=self.seed)
+        return random_ops.random_uniform(list(shape), self.minval, maxval, dtype, seed=self.seed)
 
     def get_config(self):
         return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}

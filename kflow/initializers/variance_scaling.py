@@ -10,8 +10,8 @@ Example:
 import math
 
 from kflow.engine import dtypes
+from kflow.engine.ops import random_ops
 from kflow.initializers.base import Initializer, as_float_dtype, compute_fans
-from kflow.initializers.random import random_ops
 
 # scipy.stats.truncnorm.std(a=-2, b=2, loc=0., scale=1.): the stddev of a standard normal cut at +-2.
 _TRUNCATED_STDDEV = .87962566103423978
@@ -47,14 +47,13 @@ class VarianceScaling(Initializer):
         fan_in, fan_out = compute_fans(shape)
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
         scale = self.scale / max(1., n)
-        ops = random_ops()
         shape = list(shape)
         if self.distribution in ("normal", "truncated_normal"):
-            return ops.truncated_normal(shape, 0.0, math.sqrt(scale) / _TRUNCATED_STDDEV, dtype, seed=self.seed)
+            return random_ops.truncated_normal(shape, 0.0, math.sqrt(scale) / _TRUNCATED_STDDEV, dtype, seed=self.seed)
         if self.distribution == "untruncated_normal":
-            return ops.random_normal(shape, 0.0, math.sqrt(scale), dtype, seed=self.seed)
+            return random_ops.random_normal(shape, 0.0, math.sqrt(scale), dtype, seed=self.seed)
         limit = math.sqrt(3.0 * scale)
-        return ops.random_uniform(shape, -limit, limit, dtype, seed=self.seed)
+        return random_ops.random_uniform(shape, -limit, limit, dtype, seed=self.seed)
 
     def get_config(self):
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed}

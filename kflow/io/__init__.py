@@ -1,7 +1,7 @@
-"""kf.io (also ``kf.python_io``): TFRecord files and Example parsing (facade; implementations in kflow/data/)."""
+"""kf.io (also ``kf.python_io``): TFRecord files and Example parsing (facade over kflow.data.tfrecord / .example)."""
+from kflow.data.example import FixedLenFeature, VarLenFeature, FixedLenSequenceFeature
+from kflow.data.example import parse_single_example, parse_example, decode_raw
 from kflow.data.tfrecord import TFRecordWriter, TFRecordOptions, TFRecordCompressionType, tf_record_iterator
-from kflow.data.feature_spec import FixedLenFeature, VarLenFeature, FixedLenSequenceFeature
-from kflow.data.parsing_ops import parse_single_example, parse_example, decode_raw
 from kflow.sparse.sparse_tensor import SparseTensor, SparseTensorValue
 
 __all__ = ["TFRecordWriter", "TFRecordOptions", "TFRecordCompressionType", "tf_record_iterator",

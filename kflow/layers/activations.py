@@ -1,7 +1,6 @@
 """Activation lookup for layers' ``activation=`` argument: a callable, a name ("relu", "softmax"...) or None.
 
-Names resolve to the ``kf.nn`` functions (looked up on use, so this module does not depend on
-the op library's import order); "linear" (and None) is the identity.
+Names resolve to the ``kf.nn`` functions; "linear" (and None) is the identity.
 
 Example:
     >>> get("relu") is kf.nn.relu
@@ -9,6 +8,7 @@ Example:
     >>> serialize(kf.nn.relu)
     'relu'
 """
+from kflow import nn
 from kflow.engine.ops import math_ops
 
 _NN_NAMES = ("relu", "relu6", "elu", "selu", "softplus", "softsign", "sigmoid", "tanh", "softmax", "log_softmax",
@@ -46,8 +46,6 @@ def get(identifier):
         if identifier in _LOCAL:
             return _LOCAL[identifier]
         if identifier in _NN_NAMES:
-            import kflow.nn as nn
-
             fn = getattr(nn, identifier, None)
             if fn is None and identifier in ("sigmoid", "tanh"):
                 fn = getattr(math_ops, identifier)
@@ -63,8 +61,6 @@ def serialize(activation):
     """The name of an activation function (for ``get_config``)."""
     if activation is None:
         return "linear"
-    import kflow.nn as nn
-
     for name in _NN_NAMES:  # by identity: nn functions may be wrappers with another __name__
         if getattr(nn, name, None) is activation:
             return name

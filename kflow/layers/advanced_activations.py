@@ -16,7 +16,7 @@ from kflow.engine.ops import array_ops, comparison_ops, math_ops
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.layers import regularizers
 from kflow.layers.base import Layer
-from kflow.layers.core import _nn
+from kflow import nn
 from kflow.layers.kernel_bias import serialize
 
 
@@ -56,7 +56,7 @@ class LeakyReLU(_ShapeKeeping):
         self.alpha = check_number("LeakyReLU", "alpha", alpha)
 
     def call(self, inputs):
-        return _nn().leaky_relu(inputs, alpha=self.alpha)
+        return nn.leaky_relu(inputs, alpha=self.alpha)
 
     def get_config(self):
         return dict(super().get_config(), alpha=self.alpha)
@@ -102,7 +102,7 @@ class PReLU(_ShapeKeeping):
 
     def call(self, inputs):
         x = convert_to_tensor(inputs)
-        return _nn().relu(x) + self.alpha * math_ops.minimum(x, 0.0)
+        return nn.relu(x) + self.alpha * math_ops.minimum(x, 0.0)
 
     def get_config(self):
         return dict(super().get_config(), alpha_initializer=serialize(initializers, self.alpha_initializer),
@@ -122,7 +122,7 @@ class ELU(_ShapeKeeping):
 
     def call(self, inputs):
         x = convert_to_tensor(inputs)
-        y = _nn().elu(x)
+        y = nn.elu(x)
         if self.alpha == 1.0:
             return y
         return array_ops.where(comparison_ops.greater(x, 0.0), x, y * self.alpha)
@@ -153,7 +153,7 @@ class ReLU(_ShapeKeeping):
     def call(self, inputs):
         x = convert_to_tensor(inputs)
         if self.negative_slope == 0.0 and self.threshold == 0.0:
-            y = _nn().relu(x)  # the common case: one fused op
+            y = nn.relu(x)  # the common case: one fused op
         else:
             below = (x - self.threshold) * self.negative_slope
             y = array_ops.where(comparison_ops.greater(x, self.threshold), x, below)
@@ -185,7 +185,7 @@ class Softmax(_ShapeKeeping):
         if ndims is not None and not -ndims <= self.axis < ndims:
             raise ValueError("Softmax: axis %d is out of range for inputs of rank %d (shape %s)"
                              % (self.axis, ndims, x.shape))
-        return _nn().softmax(x, axis=self.axis)
+        return nn.softmax(x, axis=self.axis)
 
     def get_config(self):
         return dict(super().get_config(), axis=self.axis)

@@ -22,7 +22,8 @@ import numpy as np
 from kflow.engine import dtypes, graph as graph_mod
 from kflow.engine.graph import GraphKeys
 from kflow.engine.ops.constant_op import convert_to_tensor, is_tensor_like
-from kflow.layers import naming, variable_scope as vs
+from kflow import initializers
+from kflow.layers import naming, regularizers, variable_scope as vs
 from kflow.layers.variable_store import apply_regularizer
 
 _ALLOWED_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "weights", "activity_regularizer",
@@ -119,9 +120,6 @@ class Layer:
         ``initializer`` and ``regularizer`` may be objects or names ("zeros", "glorot_uniform", "l2").
         A regularizer's loss goes to ``self.losses`` and ``GraphKeys.REGULARIZATION_LOSSES``.
         """
-        from kflow import initializers
-        from kflow.layers import regularizers
-
         dtype = dtypes.as_dtype(dtype or self._dtype or dtypes.float32)
         initializer = initializers.get(initializer)
         regularizer = regularizers.get(regularizer)

@@ -32,7 +32,15 @@ def positive_tuple(value, n, name, layer):
     return out
 
 
-def normalize_padding(value, layer=None):
+def layer_padding_mode(value, layer=None):
+    """A Keras layer's ``padding=`` argument as "valid" or "same" (any case accepted; ``layer`` names the caller).
+
+    Not ``engine.ops.window_geometry.normalize_padding``, which maps an op's "SAME"/"VALID"/explicit pairs.
+
+    Example:
+        >>> layer_padding_mode("SAME", "Conv2D")
+        'same'
+    """
     padding = value.lower() if isinstance(value, str) else value
     if padding not in ("valid", "same"):
         raise ValueError("%sThe `padding` argument must be 'valid' or 'same', got %r"

@@ -11,9 +11,9 @@ from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.shape_ops import transpose
 from kflow.layers import regularizers
 from kflow.layers.base import Layer, InputSpec
-from kflow.layers.conv_utils import (normalize_tuple, normalize_padding, normalize_data_format, conv_output_length,
+from kflow.layers.conv_utils import (normalize_tuple, layer_padding_mode, normalize_data_format, conv_output_length,
                                      deconv_output_length)
-from kflow.layers.core import _nn
+from kflow import nn
 from kflow.layers.kernel_bias import KernelBias
 
 
@@ -39,7 +39,7 @@ class Conv2D(KernelBias, Layer):
         self.filters = int(filters)
         self.kernel_size = normalize_tuple(kernel_size, 2, "kernel_size")
         self.strides = normalize_tuple(strides, 2, "strides")
-        self.padding = normalize_padding(padding)
+        self.padding = layer_padding_mode(padding)
         self.data_format = normalize_data_format(data_format)
         self.dilation_rate = normalize_tuple(dilation_rate, 2, "dilation_rate")
         if self.dilation_rate != (1, 1) and self.strides != (1, 1):
@@ -69,14 +69,14 @@ class Conv2D(KernelBias, Layer):
         return transpose(x, [0, 3, 1, 2]) if self.data_format == "channels_first" else x
 
     def _convolve(self, x):
-        return _nn().conv2d(x, self.kernel, strides=[1, self.strides[0], self.strides[1], 1],
+        return nn.conv2d(x, self.kernel, strides=[1, self.strides[0], self.strides[1], 1],
                             padding=self.padding.upper(),
                             dilations=[1, self.dilation_rate[0], self.dilation_rate[1], 1])
 
     def call(self, inputs):
         outputs = self._convolve(self._to_nhwc(convert_to_tensor(inputs)))
         if self.use_bias:
-            outputs = _nn().bias_add(outputs, self.bias)
+            outputs = nn.bias_add(outputs, self.bias)
         return self._from_nhwc(self.activation(outputs))
 
     def _spatial_out(self, h, w):
@@ -129,7 +129,7 @@ class Conv2DTranspose(Conv2D):
             output_shape = [batch, out_h, out_w, self.filters]
         else:
             output_shape = stack([convert_to_tensor(d) for d in (batch, out_h, out_w, self.filters)])
-        out = _nn().conv2d_transpose(x, self.kernel, output_shape, strides=[1, self.strides[0], self.strides[1], 1],
+        out = nn.conv2d_transpose(x, self.kernel, output_shape, strides=[1, self.strides[0], self.strides[1], 1],
                                      padding=self.padding.upper())
         out.set_shape([dims[0]] + self._spatial_out(dims[1], dims[2]) + [self.filters])
         return out

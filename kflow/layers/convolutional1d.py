@@ -9,7 +9,7 @@ from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.layers import regularizers
 from kflow.layers.base import Layer, InputSpec
 from kflow.layers.conv_utils import positive_tuple, normalize_data_format, conv_output_length
-from kflow.layers.core import _nn
+from kflow import nn
 from kflow.layers.kernel_bias import KernelBias
 
 
@@ -68,10 +68,10 @@ class Conv1D(KernelBias, Layer):
         if self._causal_pad:
             x = shape_ops.pad(x, [[0, 0], [self._causal_pad, 0], [0, 0]])
         padding = "SAME" if self.padding == "same" else "VALID"
-        outputs = _nn().conv1d(x, self.kernel, stride=self.strides[0], padding=padding,
+        outputs = nn.conv1d(x, self.kernel, stride=self.strides[0], padding=padding,
                                dilations=self.dilation_rate[0])
         if self.use_bias:
-            outputs = _nn().bias_add(outputs, self.bias)
+            outputs = nn.bias_add(outputs, self.bias)
         return channels_last(self.activation(outputs), self.data_format)
 
     def compute_output_shape(self, input_shape):

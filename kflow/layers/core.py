@@ -11,6 +11,8 @@ from kflow.engine import shapes
 from kflow.engine.ops import array_ops, math_ops
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.control_flow_ops import identity
+from kflow.engine.ops.shape_ops import transpose
+from kflow import nn
 from kflow.layers import activations, regularizers, training_flag
 from kflow.layers.base import Layer, InputSpec
 from kflow.layers.kernel_bias import KernelBias
@@ -23,12 +25,6 @@ def last_dim(input_shape, layer):
         raise ValueError("The last dimension of the inputs to `%s` should be defined. Found `None` (input shape %s)."
                          % (layer, shapes.as_shape(input_shape)))
     return dims[-1]
-
-
-def _nn():
-    import kflow.nn as nn  # the nn facade sits beside this package; looked up on use
-
-    return nn
 
 
 class Dense(KernelBias, Layer):
@@ -62,7 +58,7 @@ class Dense(KernelBias, Layer):
     def call(self, inputs):
         outputs = math_ops.matmul(convert_to_tensor(inputs), self.kernel)
         if self.use_bias:
-            outputs = _nn().bias_add(outputs, self.bias)
+            outputs = nn.bias_add(outputs, self.bias)
         return self.activation(outputs)
 
     def compute_output_shape(self, input_shape):
@@ -94,7 +90,7 @@ class Dropout(Layer):
             return identity(inputs)
 
         def dropped():
-            return _nn().dropout(inputs, rate=self.rate, noise_shape=self.noise_shape, seed=self.seed)
+            return nn.dropout(inputs, rate=self.rate, noise_shape=self.noise_shape, seed=self.seed)
 
         return training_flag.smart_select(training_flag.resolve(training), dropped, lambda: identity(inputs))
 
@@ -115,8 +111,6 @@ class Flatten(Layer):
     def call(self, inputs):
         x = convert_to_tensor(inputs)
         if self.data_format == "channels_first" and x.shape.ndims is not None and x.shape.ndims > 2:
-            from kflow.engine.ops.shape_ops import transpose
-
             x = transpose(x, [0] + list(range(2, x.shape.ndims)) + [1])
         dims = x.shape.dims
         if dims is not None and len(dims) == 1:

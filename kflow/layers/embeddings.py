@@ -6,6 +6,7 @@ Example:
 """
 from kflow.engine import dtypes, shapes
 from kflow.engine.ops import math_ops
+from kflow.engine.ops.comparison_ops import not_equal
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.gather_ops import gather
 from kflow import initializers
@@ -57,8 +58,6 @@ class Embedding(Layer):
     def compute_mask(self, inputs, mask=None):
         if not self.mask_zero:
             return None
-        from kflow.engine.ops.comparison_ops import not_equal
-
         return not_equal(inputs, 0)
 
     def compute_output_shape(self, input_shape):

@@ -12,7 +12,7 @@ Example:
 from kflow.engine import shapes
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.layers.base import Layer
-from kflow.layers.core import _nn
+from kflow import nn
 from kflow.layers.gamma_beta import GammaBeta
 
 
@@ -63,9 +63,9 @@ class LayerNormalization(GammaBeta, Layer):
     def call(self, inputs):
         x = convert_to_tensor(inputs)
         ndims = x.shape.ndims
-        mean, variance = _nn().moments(x, self._param_axes, keep_dims=True)
+        mean, variance = nn.moments(x, self._param_axes, keep_dims=True)
         gamma, beta = self._broadcast(self.gamma, ndims), self._broadcast(self.beta, ndims)
-        return _nn().batch_normalization(x, mean, variance, beta, gamma, self.epsilon)
+        return nn.batch_normalization(x, mean, variance, beta, gamma, self.epsilon)
 
     def compute_output_shape(self, input_shape):
         return shapes.as_shape(input_shape)

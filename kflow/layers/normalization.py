@@ -25,7 +25,7 @@ from kflow.engine.ops.normalization_ops import bessel_corrected
 from kflow import initializers
 from kflow.layers import training_flag
 from kflow.layers.base import Layer
-from kflow.layers.core import _nn
+from kflow import nn
 from kflow.layers.gamma_beta import GammaBeta
 from kflow.layers.kernel_bias import serialize
 
@@ -82,7 +82,7 @@ class BatchNormalization(GammaBeta, Layer):
             mean, variance = moving_mean, moving_var
         else:
             reduce_axes = [i for i in range(ndims) if i not in self._param_axes]
-            batch_mean, batch_var = _nn().moments(x, reduce_axes, keep_dims=False)
+            batch_mean, batch_var = nn.moments(x, reduce_axes, keep_dims=False)
             update_var = bessel_corrected(batch_var, x) if self._tf_fused(x) else batch_var
             if not isinstance(training, bool):
                 # a select, not a cond: both are cheap and the update below moves by exactly 0 at inference
@@ -96,7 +96,7 @@ class BatchNormalization(GammaBeta, Layer):
             mean, variance = self._broadcast(batch_mean, ndims), self._broadcast(batch_var, ndims)
         if mean.dtype is not x.dtype:
             mean, variance = math_ops.cast(mean, x.dtype), math_ops.cast(variance, x.dtype)
-        return _nn().batch_normalization(x, mean, variance, beta, gamma, self.epsilon)
+        return nn.batch_normalization(x, mean, variance, beta, gamma, self.epsilon)
 
     def _tf_fused(self, x):
         """Whether TF1 would run this layer through its fused kernel (see the module docstring)."""

@@ -8,8 +8,8 @@ from kflow.engine import shapes
 from kflow.engine.ops import reduction_ops
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.shape_ops import transpose
-from kflow.layers.conv_utils import positive_tuple, normalize_padding, conv_output_length
-from kflow.layers.core import _nn
+from kflow.layers.conv_utils import positive_tuple, layer_padding_mode, conv_output_length
+from kflow import nn
 from kflow.layers.spatial import SpatialLayer
 
 
@@ -24,13 +24,13 @@ class _Pooling2D(SpatialLayer):
         self.pool_size = positive_tuple(pool_size, self._rank, "pool_size", layer)
         self.strides = positive_tuple(strides if strides is not None else self.pool_size, self._rank, "strides",
                                       layer)
-        self.padding = normalize_padding(padding, layer)
+        self.padding = layer_padding_mode(padding, layer)
 
     def call(self, inputs):
         x = convert_to_tensor(inputs)
         if self.data_format == "channels_first":
             x = transpose(x, [0, 2, 3, 1])
-        out = getattr(_nn(), self._pool_fn)(x, ksize=[1, self.pool_size[0], self.pool_size[1], 1],
+        out = getattr(nn, self._pool_fn)(x, ksize=[1, self.pool_size[0], self.pool_size[1], 1],
                                             strides=[1, self.strides[0], self.strides[1], 1],
                                             padding=self.padding.upper())
         return transpose(out, [0, 3, 1, 2]) if self.data_format == "channels_first" else out

@@ -11,7 +11,7 @@ Example:
 from kflow.engine.ops import math_ops, reduction_ops, shape_ops
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.layers.convolutional1d import channels_last
-from kflow.layers.core import _nn
+from kflow import nn
 from kflow.layers.pooling import _GlobalPooling2D, _Pooling2D
 
 
@@ -25,7 +25,7 @@ class _Pooling1D(_Pooling2D):
 
     def call(self, inputs):
         x = shape_ops.expand_dims(channels_last(convert_to_tensor(inputs), self.data_format), 1)
-        out = getattr(_nn(), self._pool_fn)(x, ksize=[1, 1, self.pool_size[0], 1], strides=[1, 1, self.strides[0], 1],
+        out = getattr(nn, self._pool_fn)(x, ksize=[1, 1, self.pool_size[0], 1], strides=[1, 1, self.strides[0], 1],
                                             padding=self.padding.upper())
         return channels_last(shape_ops.squeeze(out, [1]), self.data_format)
 

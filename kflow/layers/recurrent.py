@@ -14,7 +14,7 @@ import numpy as np
 
 from kflow.engine import shapes
 from kflow.engine.ops import array_ops, math_ops
-from kflow.engine.ops.concat_ops import split, stack, unstack
+from kflow.engine.ops.concat_ops import concat, split, stack, unstack
 from kflow.engine.ops.constant_op import convert_to_tensor, constant
 from kflow.engine.ops.shape_ops import expand_dims
 from kflow import initializers
@@ -162,8 +162,6 @@ class LSTM(_RNN):
         base, u = self.bias_initializer, self.units
 
         def init(shape, dtype=None, partition_info=None):
-            from kflow.engine.ops.concat_ops import concat
-
             return concat([base([u], dtype=dtype), constant(np.ones(u), dtype=dtype), base([2 * u], dtype=dtype)], 0)
 
         return init

@@ -9,6 +9,7 @@ Example:
     >>> reg = kf.add_n(kf.get_collection(kf.GraphKeys.REGULARIZATION_LOSSES))
 """
 from kflow.engine.ops import math_ops, reduction_ops
+from kflow.engine.ops.constant_op import constant
 
 
 class Regularizer:
@@ -51,8 +52,6 @@ class L1L2(Regularizer):
 
 
 def _scalar(value, x):
-    from kflow.engine.ops.constant_op import constant
-
     return constant(value, dtype=x.dtype.base_dtype)
 
 

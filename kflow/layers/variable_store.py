@@ -13,6 +13,7 @@ Example:
 import contextlib
 import inspect
 
+from kflow import initializers
 from kflow.engine import dtypes, graph as graph_mod, shapes
 from kflow.engine.graph import GraphKeys
 from kflow.engine.operation import _user_frame
@@ -88,8 +89,6 @@ class VariableStore:
 
 def default_initializer(name, dtype):
     """TF1's default: glorot_uniform for floats, zeros for integers and bools."""
-    from kflow import initializers
-
     if dtype.is_floating:
         return initializers.glorot_uniform_initializer()
     if dtype.is_integer or dtype.is_bool:

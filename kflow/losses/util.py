@@ -6,6 +6,7 @@ Example:
 """
 from kflow.engine.graph import GraphKeys, get_default_graph
 from kflow.engine.ops.constant_op import constant
+from kflow.engine.ops.control_flow_ops import identity
 from kflow.engine.ops.math_ops import add_n
 
 
@@ -50,7 +51,5 @@ def get_total_loss(add_regularization_losses=True, name="total_loss", scope=None
         raise ValueError("get_total_loss: no losses found in GraphKeys.LOSSES%s (create them with kf.losses.* or "
                          "kf.losses.add_loss)" % (" or REGULARIZATION_LOSSES" if add_regularization_losses else ""))
     if len(losses) == 1:
-        from kflow.engine.ops.control_flow_ops import identity
-
         return identity(losses[0], name=name)
     return add_n(losses, name=name)

@@ -4,7 +4,13 @@ Example:
     >>> h = kf.nn.relu(kf.nn.conv2d(x, w, strides=[1, 1, 1, 1], padding="SAME"))
     >>> h = kf.nn.max_pool(h, ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="VALID")
     >>> loss = kf.reduce_mean(kf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
+
+kf.nn.rnn_cell and kf.nn.dynamic_rnn / static_rnn / bidirectional_dynamic_rnn / static_bidirectional_rnn are
+public names here too, but RNN cells own weights, so they are layers: they live in kflow.layers (rnn_cell.py,
+rnn.py), above this package, and kflow/__init__.py attaches them to this namespace.
 """
+from kflow.engine import dtypes
+from kflow.engine.ops import comparison_ops, math_ops, reduction_ops
 from kflow.engine.ops.math_ops import sigmoid, tanh
 from kflow.engine.ops.nn_ops import (relu, relu6, elu, selu, leaky_relu, softplus, softsign, swish, crelu, softmax,
                                      log_softmax, bias_add, l2_loss)
@@ -19,6 +25,7 @@ from kflow.engine.ops.normalization_ops import (moments, batch_normalization, fu
                                                 normalize_moments)
 from kflow.engine.ops.topk_ops import top_k, in_top_k
 from kflow.engine.ops.embedding_ops import embedding_lookup
+from kflow.nn.sequence_ops import reverse_sequence
 
 max_pool2d = max_pool
 avg_pool2d = avg_pool
@@ -31,9 +38,7 @@ def xw_plus_b(x, weights, biases, name=None):
     Example:
         >>> kf.nn.xw_plus_b(x, w, b)
     """
-    from kflow.engine.ops.math_ops import matmul
-
-    return bias_add(matmul(x, weights), biases, name=name or "xw_plus_b")
+    return bias_add(math_ops.matmul(x, weights), biases, name=name or "xw_plus_b")
 
 
 def relu_layer(x, weights, biases, name=None):
@@ -43,12 +48,6 @@ def relu_layer(x, weights, biases, name=None):
 
 def zero_fraction(value, name=None):
     """The fraction of zeros in ``value`` (a float32 scalar), e.g. to watch ReLU sparsity in summaries."""
-    from kflow.engine import dtypes
-    from kflow.engine.ops.comparison_ops import equal
-    from kflow.engine.ops.math_ops import cast
-    from kflow.engine.ops.reduction_ops import reduce_mean
+    is_zero = math_ops.cast(comparison_ops.equal(value, 0), dtypes.float32)
+    return reduction_ops.reduce_mean(is_zero, name=name or "zero_fraction")
 
-    return reduce_mean(cast(equal(value, 0), dtypes.float32), name=name or "zero_fraction")
-from kflow.nn import rnn_cell
-from kflow.nn.rnn import (dynamic_rnn, static_rnn, bidirectional_dynamic_rnn, static_bidirectional_rnn,
-                          reverse_sequence)

@@ -1,5 +1,5 @@
 """The protobuf message methods that follow from three primitives, shared by kflow's two message families
-(the generic field-table ``summary.proto_message.Message`` and the hand-written ``tf.train.Example`` classes).
+(the declarative ``kflow.proto.message.Message`` and the hand-written ``tf.train.Example`` classes).
 
 A subclass provides ``SerializeToString()``, ``MergeFromString(data)`` and ``Clear()``.
 

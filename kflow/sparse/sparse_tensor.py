@@ -26,10 +26,12 @@ class SparseTensorValue(collections.namedtuple("SparseTensorValue", ["indices", 
 
 
 def is_sparse_value(x):
-    """True for SparseTensorValue and the parsers' ``SparseValue`` (same three fields)."""
-    from kflow.data.feature_spec import SparseValue
+    """True for SparseTensorValue and for namedtuples of its three fields (as the Example parsers' values).
 
-    return isinstance(x, (SparseTensorValue, SparseValue))
+    Told apart by the fields rather than by class, so this package need not know the packages above it that
+    produce sparse values.
+    """
+    return isinstance(x, tuple) and getattr(x, "_fields", None) == SparseTensorValue._fields
 
 
 class SparseTensor:

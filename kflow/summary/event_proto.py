@@ -16,7 +16,7 @@ Example:
     ...         print(event.step, v.tag, v.simple_value)
 """
 from kflow.data.tfrecord import tf_record_iterator
-from kflow.summary.proto_message import Field, Message
+from kflow.proto.message import Field, Message
 from kflow.summary.tensor_proto import TensorProto
 
 FILE_VERSION = "brain.Event:2"

@@ -28,7 +28,7 @@ from kflow.engine import dtypes, shapes
 from kflow.engine.graph import Graph
 from kflow.engine.operation import Operation
 from kflow.engine.session import Session
-from kflow.summary.proto_message import Field, Message
+from kflow.proto.message import Field, Message
 from kflow.summary.tensor_proto import (DATA_TYPE_NAMES, TensorProto, TensorShapeProto, data_type_enum,
                                         make_tensor_proto, shape_proto)
 

@@ -13,7 +13,7 @@ Example:
 import numpy as np
 
 from kflow.engine import dtypes
-from kflow.summary.proto_message import Field, Message
+from kflow.proto.message import Field, Message
 
 # tensorflow/core/framework/types.proto
 DT_INVALID, DT_FLOAT, DT_DOUBLE, DT_INT32, DT_UINT8, DT_INT16, DT_INT8, DT_STRING = 0, 1, 2, 3, 4, 5, 6, 7

@@ -14,9 +14,7 @@ from kflow.train.global_step import (get_global_step, get_or_create_global_step,
                                      assert_global_step, global_step)
 from kflow.train.learning_rate_decay import (exponential_decay, natural_exp_decay, inverse_time_decay,
                                              polynomial_decay, cosine_decay, piecewise_constant)
-from kflow.data.example_proto import Example, Features, Feature, BytesList, FloatList, Int64List
-# TF1 spells the session-run hooks tf.train.*Hook (hooks=[kf.train.LoggingTensorHook(...)]); they live with the
-# Estimator that runs them. Imported last: kflow.estimator itself imports this package.
-from kflow.estimator.hooks import SessionRunArgs, SessionRunContext, SessionRunHook, SessionRunValues
-from kflow.estimator.basic_hooks import (CheckpointSaverHook, LoggingTensorHook, NanLossDuringTrainingError,
-                                         NanTensorHook, StopAtStepHook, SummarySaverHook)
+from kflow.data.example import Example, Features, Feature, BytesList, FloatList, Int64List
+from kflow.train.session_run_hook import SessionRunArgs, SessionRunContext, SessionRunHook, SessionRunValues
+from kflow.train.basic_session_run_hooks import (CheckpointSaverHook, LoggingTensorHook, NanLossDuringTrainingError,
+                                                 NanTensorHook, StopAtStepHook, SummarySaverHook)

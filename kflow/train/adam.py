@@ -16,6 +16,7 @@ import numpy as np
 
 from kflow.engine import dtypes, graph as graph_mod
 from kflow.engine.ops import control_flow_ops
+from kflow.engine.ops.constant_op import constant
 from kflow.train.fused_update import fused_update
 from kflow.train.optimizer import Optimizer
 
@@ -66,8 +67,6 @@ class AdamOptimizer(Optimizer):
 
 
 def _scalar(value, dtype):
-    from kflow.engine.ops.constant_op import constant
-
     return constant(value, dtype=dtype)
 
 

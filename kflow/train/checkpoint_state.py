@@ -25,7 +25,7 @@ import re
 import tempfile
 import warnings
 
-from kflow.summary.proto_message import c_escape
+from kflow.proto.text_format import quote
 
 STATE_FILENAME = "checkpoint"
 
@@ -60,8 +60,8 @@ class CheckpointState:
 
     def to_text(self):
         """Serializes in protobuf text format, as TF writes the file."""
-        lines = [f"model_checkpoint_path: {_quote(self.model_checkpoint_path)}"]
-        lines += [f"all_model_checkpoint_paths: {_quote(p)}" for p in self.all_model_checkpoint_paths]
+        lines = [f"model_checkpoint_path: {quote(self.model_checkpoint_path)}"]
+        lines += [f"all_model_checkpoint_paths: {quote(p)}" for p in self.all_model_checkpoint_paths]
         lines += [f"all_model_checkpoint_timestamps: {t!r}" for t in self.all_model_checkpoint_timestamps]
         if self.last_preserved_timestamp:
             lines.append(f"last_preserved_timestamp: {self.last_preserved_timestamp!r}")
@@ -92,11 +92,6 @@ class CheckpointState:
             else:
                 setattr(state, field, value)
         return state
-
-
-def _quote(text):
-    # As TF1 writes it: protobuf's text format with its C escapes (octal for non-ASCII bytes).
-    return '"%s"' % c_escape(text)
 
 
 def _unquote(token):

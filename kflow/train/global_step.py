@@ -11,6 +11,8 @@ Example:
 """
 from kflow.engine import dtypes, graph as graph_mod
 from kflow.engine.graph import GraphKeys
+from kflow.initializers import zeros_initializer
+from kflow.layers.variable_scope import get_variable
 
 GLOBAL_STEP_NAME = "global_step"
 
@@ -44,9 +46,6 @@ def create_global_step(graph=None):
     Raises:
         ValueError: the graph already has a global step.
     """
-    from kflow.initializers import zeros_initializer
-    from kflow.layers.variable_scope import get_variable
-
     graph = graph or graph_mod.get_default_graph()
     if get_global_step(graph) is not None:
         raise ValueError('"global_step" already exists.')

@@ -15,10 +15,10 @@ import zlib
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from kflow.data.example_parse import parse_example_batch, parse_single_example
-from kflow.data.example_proto import BytesList, Example, Feature, Features, FloatList, Int64List
-from kflow.data.feature_spec import FixedLenFeature, FixedLenSequenceFeature, VarLenFeature
-from kflow.data.file_datasets import TFRecordDataset
+from kflow.data.example.feature_spec import FixedLenFeature, FixedLenSequenceFeature, VarLenFeature
+from kflow.data.example.messages import BytesList, Example, Feature, Features, FloatList, Int64List
+from kflow.data.example.parse import parse_example_batch, parse_single_example
+from kflow.data.pipeline.file_datasets import TFRecordDataset
 from kflow.data.tfrecord import CorruptRecordWarning, TFRecordFileReader, TFRecordWriter
 from kflow.errors import DataLossError, InvalidArgumentError
 

@@ -124,6 +124,12 @@ def test_conv_errors():
         Conv2D(2, 3, padding="full")
 
 
+def test_layer_padding_mode_takes_any_case_and_names_the_layer():
+    assert Conv2D(2, 3, padding="SAME").padding == "same" and MaxPooling2D(2, padding="Valid").padding == "valid"
+    with pytest.raises(ValueError, match="MaxPooling2D.*'valid' or 'same', got 'full'"):
+        MaxPooling2D(2, padding="full")
+
+
 def test_conv2d_layer_gradients():
     from kflow.engine.gradient_check import check_gradients
 

@@ -5,8 +5,8 @@ import pickle
 
 import pytest
 
-from kflow.data.example_proto import Example, Feature, Features
-from kflow.data.example_lists import Int64List
+from kflow.data.example.lists import Int64List
+from kflow.data.example.messages import Example, Feature, Features
 from kflow.summary.event_proto import Summary
 
 

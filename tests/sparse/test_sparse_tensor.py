@@ -1,9 +1,13 @@
 """kf.SparseTensor fetches and kf.sparse.to_dense (with its gradient)."""
+import collections
+
 import numpy as np
 import pytest
 
 import kflow as kf
+from kflow.data.example.feature_spec import SparseValue
 from kflow.engine.gradient_check import check_gradients
+from kflow.sparse.sparse_tensor import SparseTensorValue, is_sparse_value
 
 
 def test_sparse_tensor_fetch_and_to_dense():
@@ -32,3 +36,10 @@ def test_to_dense_gradient_wrt_values():
     indices = np.array([[0, 1], [1, 0], [2, 2]], np.int64)
     check_gradients(lambda v: kf.sparse.to_dense(kf.SparseTensor(indices, v, [3, 3])) * 2.0,
                     [np.random.RandomState(0).randn(3)])
+
+
+def test_is_sparse_value_knows_the_parsers_values_by_their_fields():
+    parts = (np.zeros((0, 1), np.int64), np.zeros(0, np.float32), np.array([3], np.int64))
+    assert is_sparse_value(SparseTensorValue(*parts)) and is_sparse_value(SparseValue(*parts))
+    other = collections.namedtuple("Other", ["indices", "values", "shape"])
+    assert not is_sparse_value(parts) and not is_sparse_value(other(*parts)) and not is_sparse_value(parts[0])

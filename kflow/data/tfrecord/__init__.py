@@ -1,9 +1,11 @@
-"""TFRecord files: ``TFRecordWriter``, ``tf_record_iterator``, ``TFRecordOptions`` (``kf.io`` / ``kf.python_io``).
+"""TFRecord files (``kf.io`` / ``kf.python_io``): framing, CRCs, compression, reader, writer and an inspect CLI.
 
 Each record is framed as ``uint64 length | uint32 masked_crc32c(length) |
 data | uint32 masked_crc32c(data)`` (little endian), optionally with the
 whole file GZIP- or ZLIB-compressed; files are byte-compatible with
-TensorFlow's.
+TensorFlow's. This wing works on bytes only: it imports neither the input
+pipeline (``kflow.data.pipeline``) nor the engine; the CLI alone reads
+Examples through ``kflow.data.example``.
 
 Example:
     >>> with TFRecordWriter("/tmp/data.tfrecord", options="GZIP") as writer:
@@ -13,75 +15,10 @@ Example:
 
 Run ``python -m kflow.data.tfrecord inspect FILE`` to summarize a file.
 """
-
-import os
-import struct
-
-from kflow.data.compression import DeflateWriter, TFRecordCompressionType, TFRecordOptions, compression_name
-from kflow.data.crc import masked_crc32c
-from kflow.data.tfrecord_reader import CorruptRecordWarning, TFRecordFileReader, tf_record_iterator
-from kflow.errors import FailedPreconditionError, NotFoundError
+from kflow.data.tfrecord.compression import TFRecordCompressionType, TFRecordOptions
+from kflow.data.tfrecord.crc import masked_crc32c
+from kflow.data.tfrecord.reader import CorruptRecordWarning, TFRecordFileReader, tf_record_iterator
+from kflow.data.tfrecord.writer import TFRecordWriter
 
 __all__ = ["TFRecordWriter", "TFRecordOptions", "TFRecordCompressionType", "TFRecordFileReader",
            "CorruptRecordWarning", "tf_record_iterator", "masked_crc32c"]
-
-_LENGTH = struct.Struct("<Q")
-_CRC = struct.Struct("<I")
-
-
-class TFRecordWriter:
-    """Writes records to a TFRecord file (``tf.io.TFRecordWriter``).
-
-    Args:
-        path: the file to create (truncated if it exists).
-        options: ``None``, a ``TFRecordOptions``, or a compression string
-            (``''``, ``'ZLIB'``, ``'GZIP'``).
-
-    Example:
-        >>> with TFRecordWriter("out.tfrecord") as writer:
-        ...     writer.write(b"payload")
-    """
-
-    def __init__(self, path, options=None):
-        self.path = os.fspath(path)
-        compression = compression_name(options)
-        try:
-            raw = open(self.path, "wb")
-        except FileNotFoundError:
-            raise NotFoundError(None, None, "%s; No such file or directory" % self.path)
-        self._file = DeflateWriter(raw, compression, options) if compression else raw
-
-    def write(self, record):
-        """Appends one record (``bytes``; a ``str`` is written as UTF-8)."""
-        if self._file is None:
-            raise FailedPreconditionError(None, None, "TFRecordWriter for %s is closed" % self.path)
-        if isinstance(record, str):
-            record = record.encode("utf-8")
-        elif not isinstance(record, bytes):
-            record = bytes(record)
-        length = _LENGTH.pack(len(record))
-        self._file.write(b"".join((length, _CRC.pack(masked_crc32c(length)), record,
-                                   _CRC.pack(masked_crc32c(record)))))
-
-    def flush(self):
-        """Pushes buffered records to the file."""
-        if self._file is not None:
-            self._file.flush()
-
-    def close(self):
-        """Flushes and closes the file; further writes raise."""
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:  # interpreter shutdown: nothing useful to do
-            pass

@@ -4,6 +4,6 @@ A ``__main__`` module of the package (rather than an ``if __name__`` block in
 it) because ``import kflow`` already imports ``kflow.data.tfrecord``; running
 an imported module as a script makes Python warn and load it twice.
 """
-from kflow.data.tfrecord_cli import main
+from kflow.data.tfrecord.cli import main
 
 raise SystemExit(main())

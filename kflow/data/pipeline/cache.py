@@ -1,0 +1,98 @@
+"""``Dataset.cache``: keep the elements of the first complete pass, in memory or in a file.
+
+The memory cache belongs to the dataset (per session for graph iterators),
+so later epochs, re-initialized iterators and new Python loops replay it.
+A file cache (``cache(filename)``) is written during the first complete
+pass (to a temporary file renamed at the end) and read by every later
+iterator, also in other processes.
+
+Example:
+    >>> ds = TFRecordDataset(files).map(parse).cache().shuffle(10000).repeat()
+"""
+import os
+import pickle
+import threading
+import weakref
+
+from kflow import errors
+from kflow.data.pipeline.dataset import Dataset
+
+_SUFFIX = ".kfcache"
+_MAGIC = "kflow-dataset-cache-v1"
+
+
+class CacheDataset(Dataset):
+    """The input's elements, read once and then replayed."""
+
+    def __init__(self, input_dataset, filename=""):
+        super().__init__([input_dataset], params=[filename])
+        self._filename = filename
+        self._memory = weakref.WeakKeyDictionary()  # session (or self, for Python loops) -> elements
+        self._lock = threading.Lock()
+
+    def _compute_spec(self):
+        return self._inputs[0].element_spec
+
+    def _index_source(self):
+        # the rows of an in-memory slicing source are already cached; keep the fast batching path
+        return None if self._filename else self._inputs[0]._index_source()
+
+    def _indices(self, ctx):
+        return self._inputs[0]._indices(ctx)
+
+    def _make_iterator(self, ctx):
+        filename = ctx.resolve(self._filename)
+        if hasattr(filename, "item"):
+            filename = filename.item()
+        if isinstance(filename, bytes):
+            filename = filename.decode("utf-8")
+        if filename:
+            return self._file_iterator(os.fspath(filename) + _SUFFIX, ctx)
+        key = ctx.session if ctx.session is not None else self
+        cached = self._memory.get(key)
+        if cached is not None:
+            return iter(cached)
+        return self._fill_memory(key, ctx)
+
+    def _fill_memory(self, key, ctx):
+        elements = []
+        for x in self._inputs[0]._make_iterator(ctx):
+            elements.append(x)
+            yield x
+        with self._lock:
+            self._memory.setdefault(key, elements)
+
+    def _file_iterator(self, path, ctx):
+        # The file starts with the element spec, so a cache left by a different pipeline is refused, not replayed.
+        header = (_MAGIC, self.element_spec.describe())
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                try:
+                    found = pickle.load(f)
+                except Exception:  # not a pickle at all
+                    found = None
+                if found != header:
+                    raise errors.InvalidArgumentError(None, None, (
+                        "%s holds a cache of other elements (%s) than this dataset's (%s); delete the file or "
+                        "choose another cache filename") % (path, found[1] if isinstance(found, tuple) and
+                                                            len(found) == 2 else "not a kflow cache file",
+                                                            header[1]))
+                while True:
+                    try:
+                        yield pickle.load(f)
+                    except EOFError:
+                        return
+        tmp = "%s.tmp-%d-%d" % (path, os.getpid(), threading.get_ident())
+        done = False
+        try:
+            with open(tmp, "wb") as f:
+                pickle.dump(header, f, protocol=pickle.HIGHEST_PROTOCOL)
+                for x in self._inputs[0]._make_iterator(ctx):
+                    pickle.dump(x, f, protocol=pickle.HIGHEST_PROTOCOL)
+                    yield x
+            done = True
+        finally:
+            if done:
+                os.replace(tmp, path)
+            elif os.path.exists(tmp):
+                os.remove(tmp)
