@@ -42,7 +42,7 @@ class RMSPropOptimizer(Optimizer):
         slots = [self.get_slot(var, n) for n in names]
         rule = _centered_rule if self._centered else _rule
         op_type = "ApplyCenteredRMSProp" if self._centered else "ApplyRMSProp"
-        return fused_update(op_type, var, grad, slots, self._hypers, rule, scratch=1)
+        return fused_update(op_type, var, grad, slots, self._hypers, rule, scratch=1, use_locking=self._use_locking)
 
 
 def _update_ms(ms, grad, decay, tmp):
