@@ -157,14 +157,19 @@ def _little_endian(value):
     return value.astype(value.dtype.newbyteorder("<"), copy=False)
 
 
+def array_checksum(name, value):
+    """The ``crc32c`` attribute of a numeric array stored under ``name`` (also used for Keras weights)."""
+    value = _little_endian(np.asarray(value))
+    return _checksum(f"{name}:{value.dtype.str}{value.shape}", value)
+
+
 def _write_dataset(group, key, value):
     name = _encode(key)
     if value.dtype.kind not in "OSU":
         if value.dtype.kind not in "biufc":
             raise TypeError(f"dtype {value.dtype} is not a numeric dtype")
-        value = _little_endian(value)
-        dataset = group.create_dataset(name, data=value)
-        dataset.attrs[_CRC_ATTR] = _checksum(f"{key}:{value.dtype.str}{value.shape}", value)
+        dataset = group.create_dataset(name, data=_little_endian(value))
+        dataset.attrs[_CRC_ATTR] = array_checksum(key, value)
         return
     # kf.string values are arbitrary bytes: length-prefixed in one flat uint8 array, so reads are bounded.
     pieces = []
@@ -210,12 +215,11 @@ def _read_dataset(dataset, path, key, version, file_size):
     stored = dataset.attrs.get(_CRC_ATTR)
     if is_string:
         shape = tuple(int(d) for d in np.asarray(dataset.attrs.get(_SHAPE_ATTR, [-1])).reshape(-1))
-        descriptor = f"{key}:string{shape}"
+        computed = _checksum(f"{key}:string{shape}", value)
     else:
-        descriptor = f"{key}:{_little_endian(value).dtype.str}{value.shape}"
+        computed = array_checksum(key, value)
     if stored is None:
         raise _damaged(path, key, f"its '{_CRC_ATTR}' attribute is missing")
-    computed = _checksum(descriptor, _little_endian(value))
     if np.asarray(stored).reshape(-1)[:1].tolist() != [int(computed)]:
         raise _damaged(path, key, f"CRC-32C mismatch (stored {np.asarray(stored).reshape(-1)[:1]}, "
                        f"computed 0x{int(computed):08x})")

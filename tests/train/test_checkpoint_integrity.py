@@ -1,8 +1,6 @@
 """Damaged checkpoints fail fast with DataLossError naming the file (and the variable); failed writes raise
 FileWriteError and keep the previous checkpoint; killed saves' temporary files are cleaned (issue 14)."""
 import os
-import resource
-import signal
 import time
 
 import h5py
@@ -116,19 +114,7 @@ def test_truncated_and_damaged_files_raise_data_loss_naming_the_file(tmp_path):
             kf.train.Saver([v]).restore(sess, cut_path)
 
 
-def _small_file_limit(limit):
-    """Makes writes beyond ``limit`` bytes fail with EFBIG ('File too large'), as a full disk does."""
-    old_limit = resource.getrlimit(resource.RLIMIT_FSIZE)
-    old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, old_limit[1]))
-
-    def restore():
-        resource.setrlimit(resource.RLIMIT_FSIZE, old_limit)
-        signal.signal(signal.SIGXFSZ, old_handler)
-    return restore
-
-
-def test_full_disk_during_save_raises_write_error_and_keeps_the_previous_checkpoint(tmp_path):
+def test_full_disk_during_save_raises_write_error_and_keeps_the_previous_checkpoint(tmp_path, full_disk):
     w = kf.Variable(np.arange(200000, dtype=np.float32), name="w")
     saver = kf.train.Saver([w])
     prefix = str(tmp_path / "model.ckpt")
@@ -136,12 +122,9 @@ def test_full_disk_during_save_raises_write_error_and_keeps_the_previous_checkpo
         sess.run(w.initializer)
         first = saver.save(sess, prefix, global_step=1)
         sess.run(w.assign_add(np.ones(200000, np.float32)))
-        restore = _small_file_limit(100000)
-        try:
-            with pytest.raises(errors.FileWriteError, match=r"model\.ckpt-2.*File too large") as info:
-                saver.save(sess, prefix, global_step=2)
-        finally:
-            restore()
+        full_disk(100000)
+        with pytest.raises(errors.FileWriteError, match=r"model\.ckpt-2.*File too large") as info:
+            saver.save(sess, prefix, global_step=2)
         assert isinstance(info.value, OSError) and info.value.filename.endswith("model.ckpt-2")
         assert sorted(os.listdir(tmp_path)) == ["checkpoint", "model.ckpt-1"]  # no temporary file left
         assert kf.train.latest_checkpoint(str(tmp_path)) == first
