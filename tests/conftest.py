@@ -60,3 +60,21 @@ def full_disk():
     yield lambda limit: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, old_limit[1]))
     resource.setrlimit(resource.RLIMIT_FSIZE, old_limit)
     signal.signal(signal.SIGXFSZ, old_handler)
+
+
+@pytest.fixture
+def ram_tmp_path(tmp_path):
+    """A scratch directory in memory (/dev/shm) when the OS has one, else ``tmp_path``: fuzz tests write and
+    open a file per case, which costs milliseconds on a busy disk."""
+    import pathlib
+    import shutil
+    import tempfile
+
+    if not os.access("/dev/shm", os.W_OK):
+        yield tmp_path
+        return
+    path = tempfile.mkdtemp(prefix="kflow-test-", dir="/dev/shm")
+    try:
+        yield pathlib.Path(path)
+    finally:
+        shutil.rmtree(path, ignore_errors=True)

@@ -44,7 +44,8 @@ def test_unknown_layer_class_names(name):
         kf.keras.models.model_from_json(json.dumps(config))
 
 
-def test_truncated_or_damaged_model_files_raise_data_loss_naming_the_file(tmp_path):
+def test_truncated_or_damaged_model_files_raise_data_loss_naming_the_file(ram_tmp_path):
+    tmp_path = ram_tmp_path
     model = _model()
     path = str(tmp_path / "model.h5")
     model.save(path)

@@ -21,7 +21,8 @@ def _same(got):
         all(a == b for a, b in zip(got[k].reshape(-1), np.asarray(VALUES[k]).reshape(-1))) for k in VALUES)
 
 
-def test_every_single_bit_flip_restores_the_same_values_or_raises_data_loss(tmp_path):
+def test_every_single_bit_flip_restores_the_same_values_or_raises_data_loss(ram_tmp_path):
+    tmp_path = ram_tmp_path
     path = str(tmp_path / "model.ckpt-7")
     cf.write_checkpoint(path, VALUES, global_step=7)
     data = open(path, "rb").read()
@@ -88,7 +89,8 @@ def test_string_variables_are_length_prefixed_bytes_and_bounded(tmp_path):
         assert time.monotonic() - started < 1
 
 
-def test_truncated_and_damaged_files_raise_data_loss_naming_the_file(tmp_path):
+def test_truncated_and_damaged_files_raise_data_loss_naming_the_file(ram_tmp_path):
+    tmp_path = ram_tmp_path
     path = str(tmp_path / "model.ckpt-3")
     cf.write_checkpoint(path, VALUES)
     data = open(path, "rb").read()
