@@ -157,7 +157,7 @@ def tfrecord_chunks(path, compression, buffer_size=1 << 20):
     try:
         while True:
             need = _next_need(buf) - len(buf)
-            if left is not None and need > left:
+            if left is not None and buf and need > left:
                 _raise_exact(path, compression, index)  # the record runs past the end of the file
             try:
                 piece = stream.read(min(max(buffer_size, need), MAX_READ))
