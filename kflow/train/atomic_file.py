@@ -41,15 +41,27 @@ def fsync_path(path):
         os.close(fd)
 
 
-def _new_temp_path(path):
-    directory, base = os.path.split(os.path.abspath(path))
+@contextlib.contextmanager
+def temp_file(path, suffix=".tmp"):
+    """Yields a new empty hidden file ``.NAME.PID.RANDOM<suffix>`` beside ``path``; removes it on exit if it
+    is still there (it was not renamed into place). While it exists, no cleanup of this process removes it."""
+    directory, base = os.path.split(os.path.abspath(os.fspath(path)))
     while True:
-        tmp = os.path.join(directory, ".%s.%d.%s.tmp" % (base, os.getpid(), os.urandom(6).hex()))
+        tmp = os.path.join(directory, ".%s.%d.%s%s" % (base, os.getpid(), os.urandom(6).hex(), suffix))
         try:
             os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
-            return tmp
+            break
         except FileExistsError:
             continue
+    with _writing_lock:
+        _writing.add(tmp)
+    try:
+        yield tmp
+    finally:
+        with _writing_lock:
+            _writing.discard(tmp)
+        if os.path.exists(tmp):
+            os.remove(tmp)
 
 
 @contextlib.contextmanager
@@ -67,28 +79,17 @@ def atomic_write(path, stale_prefix=None):
     """
     path = os.fspath(path)
     try:
-        tmp = _new_temp_path(path)
-    except OSError as e:
-        raise errors.FileWriteError(path, e) from e
-    with _writing_lock:
-        _writing.add(tmp)
-    try:
-        try:
+        with temp_file(path) as tmp:
             yield tmp
             fsync_path(tmp)  # data on disk before the rename makes it visible
             os.replace(tmp, path)
-        except (OSError, RuntimeError) as e:  # h5py raises RuntimeError for some failed writes
-            if isinstance(e, errors.FileWriteError):
-                raise
-            raise errors.FileWriteError(path, e) from e
-        fsync_path(os.path.dirname(os.path.abspath(path)))
-    finally:
-        with _writing_lock:
-            _writing.discard(tmp)
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    remove_stale_temp_files(os.path.dirname(os.path.abspath(path)),
-                            os.path.basename(path) if stale_prefix is None else stale_prefix)
+    except errors.FileWriteError:
+        raise
+    except (OSError, RuntimeError) as e:  # h5py raises RuntimeError for some failed writes
+        raise errors.FileWriteError(path, e) from e
+    directory = os.path.dirname(os.path.abspath(path))
+    fsync_path(directory)
+    remove_stale_temp_files(directory, os.path.basename(path) if stale_prefix is None else stale_prefix)
 
 
 def _alive(pid):
@@ -101,8 +102,8 @@ def _alive(pid):
     return True
 
 
-def remove_stale_temp_files(directory, prefix):
-    """Removes the hidden temporary files ``.PREFIX*.tmp`` in ``directory`` whose writer is gone.
+def remove_stale_temp_files(directory, prefix, suffix=".tmp"):
+    """Removes the hidden temporary files ``.PREFIX*<suffix>`` in ``directory`` whose writer is gone.
 
     Returns:
       the removed paths.
@@ -113,17 +114,18 @@ def remove_stale_temp_files(directory, prefix):
     except OSError:
         return removed
     for name in names:
-        if not (name.startswith("." + prefix) and name.endswith(".tmp")):
+        if not (name.startswith("." + prefix) and name.endswith(suffix)):
             continue
         path = os.path.join(directory, name)
-        match = _TEMP_NAME.fullmatch(name)
+        stem = name[:-len(suffix)] + ".tmp"
+        match = _TEMP_NAME.fullmatch(stem)
         if match is not None:
             with _writing_lock:
                 busy = path in _writing
             pid = int(match.group("pid"))
             if busy or (pid != os.getpid() and _alive(pid)):
                 continue
-        elif _LEGACY_TEMP_NAME.fullmatch(name) is None:
+        elif _LEGACY_TEMP_NAME.fullmatch(stem) is None:
             continue
         try:
             os.remove(path)
