@@ -45,12 +45,11 @@ def test_unknown_layer_class_names(name):
 
 
 def test_truncated_or_damaged_model_files_raise_data_loss_naming_the_file(ram_tmp_path):
-    tmp_path = ram_tmp_path
     model = _model()
-    path = str(tmp_path / "model.h5")
+    path = str(ram_tmp_path / "model.h5")
     model.save(path)
     data = open(path, "rb").read()
-    damaged = str(tmp_path / "damaged.h5")
+    damaged = str(ram_tmp_path / "damaged.h5")
     rng = np.random.default_rng(8)
     x = np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3)
     expected = model.predict(x)

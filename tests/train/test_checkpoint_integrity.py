@@ -22,11 +22,10 @@ def _same(got):
 
 
 def test_every_single_bit_flip_restores_the_same_values_or_raises_data_loss(ram_tmp_path):
-    tmp_path = ram_tmp_path
-    path = str(tmp_path / "model.ckpt-7")
+    path = str(ram_tmp_path / "model.ckpt-7")
     cf.write_checkpoint(path, VALUES, global_step=7)
     data = open(path, "rb").read()
-    damaged_path = str(tmp_path / "damaged")
+    damaged_path = str(ram_tmp_path / "damaged")
     rng = np.random.default_rng(14)
     outcomes = {"same": 0, "DataLossError": 0, "not HDF5": 0}
     for case in range(1200):  # as many as the adversarial pass that found 500 undetected
@@ -90,11 +89,10 @@ def test_string_variables_are_length_prefixed_bytes_and_bounded(tmp_path):
 
 
 def test_truncated_and_damaged_files_raise_data_loss_naming_the_file(ram_tmp_path):
-    tmp_path = ram_tmp_path
-    path = str(tmp_path / "model.ckpt-3")
+    path = str(ram_tmp_path / "model.ckpt-3")
     cf.write_checkpoint(path, VALUES)
     data = open(path, "rb").read()
-    cut_path = str(tmp_path / "cut")
+    cut_path = str(ram_tmp_path / "cut")
     rng = np.random.default_rng(3)
     cuts = sorted(set(int(c) for c in rng.integers(1, len(data), 400)))
     for cut in cuts:
