@@ -18,7 +18,7 @@ Example:
     >>> with CacheWriter("/tmp/c.kfcache.tmp", "TensorSpec(shape=(), dtype=int64)") as w:
     ...     w.write((np.int64(7),))
     >>> list(read_cache("/tmp/c.kfcache.tmp", "TensorSpec(shape=(), dtype=int64)"))
-    [(7,)]
+    [(np.int64(7),)]
 """
 import os
 import re

@@ -218,10 +218,11 @@ def _read_dataset(dataset, path, key, version, file_size):
         computed = _checksum(f"{key}:string{shape}", value)
     else:
         computed = array_checksum(key, value)
-    if stored is None:
-        raise _damaged(path, key, f"its '{_CRC_ATTR}' attribute is missing")
-    if np.asarray(stored).reshape(-1)[:1].tolist() != [int(computed)]:
-        raise _damaged(path, key, f"CRC-32C mismatch (stored {np.asarray(stored).reshape(-1)[:1]}, "
+    stored = np.asarray(stored if stored is not None else []).reshape(-1)
+    if stored.size != 1 or stored.dtype.kind not in "iu":
+        raise _damaged(path, key, f"its '{_CRC_ATTR}' attribute is missing or malformed")
+    if int(stored[0]) != int(computed):
+        raise _damaged(path, key, f"CRC-32C mismatch (stored 0x{int(stored[0]) & 0xFFFFFFFF:08x}, "
                        f"computed 0x{int(computed):08x})")
     return _strings(value, shape, path, key) if is_string else value
 

@@ -78,10 +78,11 @@ def test_string_variables_are_length_prefixed_bytes_and_bounded(tmp_path):
     for forged_shape, forged_data in [([3], b"\xff" * 8 + b"x"), ([10 ** 15], b"")]:
         with h5py.File(path, "r+") as f:
             del f["variables/names"]
-            d = f["variables"].create_dataset("names", data=np.frombuffer(forged_data, np.uint8))
+            data = np.frombuffer(forged_data, np.uint8)
+            d = f["variables"].create_dataset("names", data=data)
             d.attrs["kflow_string"] = True
             d.attrs["shape"] = np.array(forged_shape, np.int64)
-            d.attrs["crc32c"] = cf._checksum("names:string(%s,)" % forged_shape[0], np.frombuffer(forged_data, np.uint8))
+            d.attrs["crc32c"] = cf._checksum("names:string(%s,)" % forged_shape[0], data)
         started = time.monotonic()
         with pytest.raises(errors.DataLossError, match="'names'"):
             cf.read_checkpoint(path)
