@@ -20,6 +20,9 @@ OPTIMIZERS = {
     "Adagrad": lambda locking: kf.train.AdagradOptimizer(0.01, use_locking=locking),
     "RMSProp": lambda locking: kf.train.RMSPropOptimizer(0.01, use_locking=locking),
     "Adam": lambda locking: kf.train.AdamOptimizer(0.01, use_locking=locking),
+    # its ms - mg*mg read torn by another thread's step went negative: sqrt gave NaN
+    "CenteredRMSProp": lambda locking: kf.train.RMSPropOptimizer(0.01, momentum=0.9, centered=True,
+                                                                 use_locking=locking),
 }
 
 
