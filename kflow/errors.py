@@ -67,3 +67,17 @@ class DataLossError(OpError):
 
 class ResourceExhaustedError(OpError):
     pass
+
+
+class FileWriteError(OSError):
+    """Writing a file failed (disk full, permission, I/O error); ``filename`` names it, ``cause`` is the
+    underlying error. The file's previous version, if any, is intact (kflow writes files atomically)."""
+
+    def __init__(self, filename, cause):
+        errno = getattr(cause, "errno", None)
+        super().__init__(errno, "Failed to write %s: %s: %s (the previous file, if any, is intact)"
+                         % (filename, type(cause).__name__, cause), filename)
+        self.cause = cause
+
+    def __str__(self):
+        return self.strerror

@@ -46,3 +46,35 @@ def threaded(monkeypatch):
             monkeypatch.setattr(batch_parallel, "L2_BLOCK_BYTES", 1 << 30)
 
     return Threaded()
+
+
+@pytest.fixture
+def full_disk():
+    """``full_disk(limit)`` makes this process's writes beyond ``limit`` bytes of a file fail with EFBIG
+    ("File too large", what h5py reports for a full disk) until the test ends."""
+    import resource
+    import signal
+
+    old_limit = resource.getrlimit(resource.RLIMIT_FSIZE)
+    old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    yield lambda limit: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, old_limit[1]))
+    resource.setrlimit(resource.RLIMIT_FSIZE, old_limit)
+    signal.signal(signal.SIGXFSZ, old_handler)
+
+
+@pytest.fixture
+def ram_tmp_path(tmp_path):
+    """A scratch directory in memory (/dev/shm) when the OS has one, else ``tmp_path``: fuzz tests write and
+    open a file per case, which costs milliseconds on a busy disk."""
+    import pathlib
+    import shutil
+    import tempfile
+
+    if not os.access("/dev/shm", os.W_OK):
+        yield tmp_path
+        return
+    path = tempfile.mkdtemp(prefix="kflow-test-", dir="/dev/shm")
+    try:
+        yield pathlib.Path(path)
+    finally:
+        shutil.rmtree(path, ignore_errors=True)

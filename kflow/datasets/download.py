@@ -3,7 +3,9 @@
 A file is fetched from each mirror in turn until one copy passes the
 checksum. The bytes go to a temporary file in the cache directory and are
 moved into place with ``os.replace`` only once verified, so the cache never
-holds a partial or corrupt file, even if the process is killed mid-download.
+holds a partial or corrupt file, even if the process is killed mid-download;
+the ``.part`` files that killed downloads of a file leave are removed by its next
+download (each carries its writer's pid, so a download still running is spared).
 
 The checksum is the MD5 of the *decompressed* content. Mirrors serve the same
 IDX data inside different gzip wrappers (the gzip header records a file name
@@ -18,7 +20,6 @@ import gzip
 import hashlib
 import http.client
 import os
-import tempfile
 import urllib.error
 import urllib.request
 import zlib
@@ -26,6 +27,7 @@ import zlib
 from tqdm import tqdm
 
 from kflow import errors
+from kflow.train.atomic_file import remove_stale_temp_files, temp_file
 
 _CHUNK = 1 << 20
 # Some mirrors refuse urllib's default agent string.
@@ -101,28 +103,29 @@ def fetch(filename, cache_dir, mirrors, md5=None, timeout=30.0):
     """
     os.makedirs(cache_dir, exist_ok=True)
     dest = os.path.join(cache_dir, filename)
+    remove_stale_temp_files(cache_dir, filename, ".part")
     attempts = []
     for base in mirrors:
         url = mirror_url(base, filename)
-        # Same directory as dest so os.replace is an atomic rename.
-        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=f".{filename}.", suffix=".part")
-        os.close(fd)
         try:
-            _download_to(url, tmp, timeout)
-            if md5 is not None:
-                try:
-                    got = content_md5(tmp)
-                except (OSError, EOFError, zlib.error) as e:
-                    raise ValueError(f"corrupt gzip data ({e})") from e
-                if got != md5:
-                    raise ValueError(f"checksum mismatch: content md5 {got}, expected {md5}")
-            os.replace(tmp, dest)
+            _download_or_raise(url, dest, md5, timeout)
             return dest
         except urllib.error.HTTPError as e:
             attempts.append((url, f"HTTP {e.code} {e.reason}"))
         except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as e:
             attempts.append((url, str(getattr(e, "reason", None) or e)))
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
     raise DownloadError(filename, attempts)
+
+
+def _download_or_raise(url, dest, md5, timeout):
+    # The temporary file is in dest's directory, so os.replace is an atomic rename.
+    with temp_file(dest, ".part") as tmp:
+        _download_to(url, tmp, timeout)
+        if md5 is not None:
+            try:
+                got = content_md5(tmp)
+            except (OSError, EOFError, zlib.error) as e:
+                raise ValueError(f"corrupt gzip data ({e})") from e
+            if got != md5:
+                raise ValueError(f"checksum mismatch: content md5 {got}, expected {md5}")
+        os.replace(tmp, dest)

@@ -12,7 +12,9 @@ from kflow.keras.engine.training import Model
 
 def clone_model(model, custom_objects=None):
     """A new model (in its own graph) with the same architecture and freshly initialized weights."""
-    return model_from_config({"class_name": type(model).__name__, "config": model.get_config()}, custom_objects)
+    # the config comes from a live model, not from a file: its Lambda layers are the caller's own
+    return model_from_config({"class_name": type(model).__name__, "config": model.get_config()}, custom_objects,
+                             safe_mode=False)
 
 
 __all__ = ["Model", "Sequential", "Input", "InputLayer", "load_model", "save_model", "model_from_config",

@@ -16,6 +16,7 @@ from kflow import nn
 from kflow.layers import activations, regularizers, training_flag
 from kflow.layers.base import Layer, InputSpec
 from kflow.layers.kernel_bias import KernelBias
+from kflow.layers.safe_mode import in_safe_mode
 
 
 def last_dim(input_shape, layer):
@@ -207,6 +208,12 @@ class Lambda(Layer):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
+        if in_safe_mode():
+            raise ValueError(
+                "Refusing to rebuild Lambda layer %r (function %r): a Lambda layer runs Python code that the "
+                "model file names, so loading one needs an explicit opt-in. If you trust the file, pass "
+                "safe_mode=False to load_model / model_from_json / model_from_config, with the function in "
+                "custom_objects." % (config.get("name"), config.get("function")))
         fn = (custom_objects or {}).get(config["function"])
         if fn is None:
             raise ValueError("Lambda.from_config: pass the function %r in custom_objects (Python code is not "

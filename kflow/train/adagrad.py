@@ -35,7 +35,7 @@ class AdagradOptimizer(Optimizer):
 
     def _apply_dense(self, grad, var):
         return fused_update("ApplyAdagrad", var, grad, [self.get_slot(var, "accumulator")], [self._lr], _rule,
-                            scratch=1)
+                            scratch=1, use_locking=self._use_locking)
 
 
 def _rule(var, accum, grad, lr, tmp):

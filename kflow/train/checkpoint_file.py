@@ -8,20 +8,31 @@ passed to ``restore`` are the same, and it names a real file.
 
 Layout (readable with plain h5py):
 
-* root attribute ``kflow_checkpoint`` = format version (1), which marks the
+* root attribute ``kflow_checkpoint`` = format version (2), which marks the
   file as a kflow checkpoint, and ``global_step`` (int64) when known;
 * group ``variables`` holding one dataset per variable, dtype and shape as
   given, keyed by the variable name without ``:0``. A "/" in the name is
   stored as "%2F" (and "%" as "%25"): nested groups cannot work because TF
   names a variable and its slots ``w``, ``w/Adam``, ``w/Adam_1``, which would
   make ``w`` both a dataset and a group. :func:`list_variables` and the
-  readers give back the original names. ``kf.string`` values (arbitrary
-  bytes) are variable-length uint8 datasets with attribute
-  ``kflow_string`` = True; readers return them as object arrays of bytes.
+  readers give back the original names;
+* ``kf.string`` values (arbitrary bytes) are one flat uint8 dataset holding,
+  for each element in C order, its uint64 little-endian length and its bytes;
+  attributes ``kflow_string`` = True and ``shape`` (int64) give the shape back.
+  Every read is bounded by the dataset's size (variable-length HDF5 strings
+  made a damaged file spin for minutes);
+* each dataset has attribute ``crc32c`` (uint32): the CRC-32C (Castagnoli) of
+  the UTF-8 descriptor ``"<name>:<dtype>(<shape>)"`` (e.g.
+  ``"dense/kernel:<f4(784, 10)"``, ``"names:string(2,)"``) followed by the
+  value's C-order little-endian bytes (for strings, the stored uint8 array),
+  as TF keeps a CRC-32C per tensor; a damaged name, dtype or shape fails it
+  too. A mismatch on reading is a DataLossError naming file and variable.
 
 Files are written to a temporary file in the same directory and moved into
-place with ``os.replace``, so a crash or kill mid-write leaves the previous
-file intact (at worst a hidden ``.NAME.*.tmp`` file stays behind).
+place with ``os.replace`` (:mod:`kflow.train.atomic_file`), so a crash or
+kill mid-write leaves the previous file intact, and the hidden ``.NAME.*.tmp``
+files killed writers leave behind are removed by the next successful save.
+A damaged file gives a DataLossError naming it, never a raw h5py error.
 
 The ``checkpoint`` state file lives in :mod:`kflow.train.checkpoint_state`;
 its functions are re-exported here, with :func:`latest_checkpoint`, which
@@ -36,12 +47,15 @@ Example:
     (784, 10)
 """
 import os
-import tempfile
+import struct
+import sys
 
 import h5py
 import numpy as np
+from crc32c import crc32c
 
 from kflow import errors
+from kflow.train.atomic_file import atomic_write
 # Re-exported: the Saver needs the data files and the state file together.
 from kflow.train.checkpoint_state import (CheckpointState, get_checkpoint_state,
                                           update_checkpoint_state)
@@ -53,11 +67,14 @@ __all__ = [
     "CheckpointState", "get_checkpoint_state", "update_checkpoint_state",
 ]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 1: no checksums, variable-length strings (still read)
 _VERSION_ATTR = "kflow_checkpoint"
 _STEP_ATTR = "global_step"
 _GROUP = "variables"
 _STRING_ATTR = "kflow_string"  # on datasets holding kf.string values
+_SHAPE_ATTR = "shape"  # the shape of a string variable (its dataset is flat)
+_CRC_ATTR = "crc32c"
+_LENGTH = struct.Struct("<Q")
 
 
 def variable_key(name):
@@ -82,21 +99,7 @@ def _to_numpy(value):
     return np.asarray(value)
 
 
-def fsync_path(path):
-    """Flushes a file (or a directory entry) to disk; best effort for directories."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return  # e.g. directories on Windows
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def write_checkpoint(path, name_to_array, global_step=None):
+def write_checkpoint(path, name_to_array, global_step=None, stale_prefix=None):
     """Writes variable values to an HDF5 checkpoint at ``path``, atomically.
 
     Args:
@@ -106,6 +109,8 @@ def write_checkpoint(path, name_to_array, global_step=None):
         ``"dense/kernel"``) to a numpy array, number or cupy array. Values are
         converted one at a time, while the file is being written.
       global_step: optional int stored as the file's ``global_step`` attribute.
+      stale_prefix: after the write, remove abandoned temporary files of names starting with this
+        prefix (the Saver passes its save path's name, so ``model.ckpt-*`` saves clean each other's).
 
     Returns:
       ``path``.
@@ -114,6 +119,7 @@ def write_checkpoint(path, name_to_array, global_step=None):
       kflow.errors.NotFoundError: if the parent directory does not exist.
       ValueError: if two names map to the same key (``"w"`` and ``"w:0"``).
       TypeError: if a value has a dtype HDF5 cannot hold (e.g. objects other than bytes/str).
+      kflow.errors.FileWriteError: the write failed (e.g. disk full); the previous file is intact.
     """
     path = os.fspath(path)
     parent = os.path.dirname(os.path.abspath(path))
@@ -127,9 +133,7 @@ def write_checkpoint(path, name_to_array, global_step=None):
         if key in keys:
             raise ValueError(f"variables {keys[key]!r} and {name!r} share the checkpoint key {key!r}")
         keys[key] = name
-    fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_write(path, stale_prefix=stale_prefix) as tmp:
         with h5py.File(tmp, "w") as f:
             f.attrs[_VERSION_ATTR] = FORMAT_VERSION
             if global_step is not None:
@@ -138,50 +142,113 @@ def write_checkpoint(path, name_to_array, global_step=None):
             for key, name in keys.items():
                 value = _to_numpy(name_to_array[name])
                 try:
-                    _write_dataset(group, _encode(key), value)
+                    _write_dataset(group, key, value)
                 except (TypeError, ValueError) as e:
                     raise TypeError(f"cannot store variable {key!r} (dtype {value.dtype}, "
                                     f"shape {value.shape}) in a checkpoint: {e}") from e
-        fsync_path(tmp)  # data on disk before the rename makes it visible
-        os.replace(tmp, path)
-        fsync_path(parent)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
     return path
 
 
-def _write_dataset(group, name, value):
+def _checksum(descriptor, data):
+    return np.uint32(crc32c(np.ascontiguousarray(data), crc32c(descriptor.encode("utf-8"))))
+
+
+def _little_endian(value):
+    return value.astype(value.dtype.newbyteorder("<"), copy=False)
+
+
+def array_checksum(name, value):
+    """The ``crc32c`` attribute of a numeric array stored under ``name`` (also used for Keras weights)."""
+    value = _little_endian(np.asarray(value))
+    return _checksum(f"{name}:{value.dtype.str}{value.shape}", value)
+
+
+def _write_dataset(group, key, value):
+    name = _encode(key)
     if value.dtype.kind not in "OSU":
-        group.create_dataset(name, data=value)
+        if value.dtype.kind not in "biufc":
+            raise TypeError(f"dtype {value.dtype} is not a numeric dtype")
+        dataset = group.create_dataset(name, data=_little_endian(value))
+        dataset.attrs[_CRC_ATTR] = array_checksum(key, value)
         return
-    # kf.string values are arbitrary bytes (serialized protos hold NULs, which HDF5's variable-length
-    # strings refuse): store each as a variable-length uint8 array, marked so reads give bytes back.
-    vlen_bytes = h5py.vlen_dtype(np.uint8)
-    data = np.empty(value.shape, dtype=vlen_bytes)  # this dtype keeps equal-length items from becoming an axis
-    for index, item in np.ndenumerate(value):
+    # kf.string values are arbitrary bytes: length-prefixed in one flat uint8 array, so reads are bounded.
+    pieces = []
+    for item in value.reshape(-1):
         if isinstance(item, str):
             item = item.encode("utf-8")
         if not isinstance(item, (bytes, np.bytes_)):
             raise TypeError(f"string variables hold bytes or str, got {type(item).__name__}")
-        data[index] = np.frombuffer(bytes(item), np.uint8)
-    if data.size:
-        dataset = group.create_dataset(name, data=data, dtype=vlen_bytes)
-    else:
-        dataset = group.create_dataset(name, shape=value.shape, dtype=vlen_bytes)
+        pieces += [_LENGTH.pack(len(item)), bytes(item)]
+    data = np.frombuffer(b"".join(pieces), np.uint8)
+    dataset = group.create_dataset(name, data=data)
     dataset.attrs[_STRING_ATTR] = True
+    dataset.attrs[_SHAPE_ATTR] = np.array(value.shape, np.int64)
+    dataset.attrs[_CRC_ATTR] = _checksum(f"{key}:string{value.shape}", data)
 
 
-def _read_dataset(dataset):
-    """A dataset's value; string variables come back as an object array of ``bytes``, as TF returns them."""
+def _damaged(path, key, reason):
+    return errors.DataLossError(None, None, f"{path}: damaged checkpoint: variable {key!r}: {reason}")
+
+
+def _read_dataset(dataset, path, key, version, file_size):
+    """A dataset's value, verified; string variables come back as an object array of ``bytes``, as TF
+    returns them.
+
+    Raises:
+      kflow.errors.DataLossError: the dataset is damaged (checksum, size, layout), naming file and variable.
+    """
+    is_string = bool(dataset.attrs.get(_STRING_ATTR, False))
+    if version == 1 and is_string:  # legacy: variable-length uint8 items
+        value = dataset[...]
+        out = np.empty(value.shape, dtype=object)
+        for index, item in np.ndenumerate(value):
+            out[index] = item.tobytes()
+        return out
+    if dataset.dtype.kind not in "biufc":
+        raise _damaged(path, key, f"stored dtype {dataset.dtype} is not numeric")
+    if dataset.size * dataset.dtype.itemsize > file_size:  # a damaged shape: refuse before allocating
+        raise _damaged(path, key, f"shape {dataset.shape} x {dataset.dtype.itemsize} bytes exceeds the "
+                       f"file size ({file_size} bytes)")
     value = dataset[...]
-    if not dataset.attrs.get(_STRING_ATTR, False):
+    if version == 1:
         return value
-    out = np.empty(value.shape, dtype=object)
-    for index, item in np.ndenumerate(value):
-        out[index] = item.tobytes()
-    return out
+    stored = dataset.attrs.get(_CRC_ATTR)
+    if is_string:
+        shape = tuple(int(d) for d in np.asarray(dataset.attrs.get(_SHAPE_ATTR, [-1])).reshape(-1))
+        computed = _checksum(f"{key}:string{shape}", value)
+    else:
+        computed = array_checksum(key, value)
+    stored = np.asarray(stored if stored is not None else []).reshape(-1)
+    if stored.size != 1 or stored.dtype.kind not in "iu":
+        raise _damaged(path, key, f"its '{_CRC_ATTR}' attribute is missing or malformed")
+    if int(stored[0]) != int(computed):
+        raise _damaged(path, key, f"CRC-32C mismatch (stored 0x{int(stored[0]) & 0xFFFFFFFF:08x}, "
+                       f"computed 0x{int(computed):08x})")
+    return _strings(value, shape, path, key) if is_string else value
+
+
+def _strings(data, shape, path, key):
+    """The object array of ``bytes`` from a length-prefixed uint8 array (lengths checked against the data)."""
+    if any(d < 0 for d in shape):
+        raise _damaged(path, key, f"invalid string shape {shape}")
+    count = int(np.prod(shape, dtype=object))
+    raw = data.tobytes()
+    if count * _LENGTH.size > len(raw):
+        raise _damaged(path, key, f"{count} strings cannot fit in {len(raw)} bytes")
+    out = np.empty(count, dtype=object)
+    pos = 0
+    for i in range(count):
+        if pos + _LENGTH.size > len(raw):
+            raise _damaged(path, key, f"string {i} starts past the data's end")
+        (length,) = _LENGTH.unpack_from(raw, pos)
+        pos += _LENGTH.size
+        if length > len(raw) - pos:
+            raise _damaged(path, key, f"string {i} announces {length} bytes, {len(raw) - pos} are left")
+        out[i] = raw[pos:pos + length]
+        pos += length
+    if pos != len(raw):
+        raise _damaged(path, key, f"{len(raw) - pos} bytes follow the last string")
+    return out.reshape(shape)
 
 
 def _resolve(path):
@@ -197,7 +264,7 @@ def _resolve(path):
 
 
 class _Reader:
-    """Opens a checkpoint for reading, turning every failure into a clear error."""
+    """Opens a checkpoint for reading; any failure inside becomes a kflow error naming the file."""
 
     def __init__(self, path):
         self.path = _resolve(path)
@@ -212,16 +279,53 @@ class _Reader:
                                        "(not an HDF5 file; TF-format checkpoints cannot be read)")
         try:
             self.file = h5py.File(path, "r")
-        except OSError as e:
+        except Exception as e:  # h5py raises OSError, RuntimeError, ... for damaged files
             raise errors.DataLossError(None, None, f"{path}: corrupt checkpoint file ({e})") from e
-        if _VERSION_ATTR not in self.file.attrs or _GROUP not in self.file:
-            self.file.close()
-            raise errors.NotFoundError(None, None, f"{path} is an HDF5 file but not a kflow checkpoint "
-                                       f"(no '{_VERSION_ATTR}' attribute or '{_GROUP}' group)")
-        return self.file
+        try:
+            self._check_layout()
+        except BaseException:
+            self.__exit__(*sys.exc_info())
+            raise
+        return self
 
-    def __exit__(self, *exc):
-        self.file.close()
+    def _check_layout(self):
+        has_version, has_group = _VERSION_ATTR in self.file.attrs, _GROUP in self.file
+        if not has_version and not has_group:
+            raise errors.NotFoundError(None, None, f"{self.path} is an HDF5 file but not a kflow checkpoint "
+                                       f"(no '{_VERSION_ATTR}' attribute or '{_GROUP}' group)")
+        version = self.file.attrs.get(_VERSION_ATTR)
+        if not has_group or np.ndim(version) != 0 or int(version) not in (1, FORMAT_VERSION):
+            raise errors.DataLossError(None, None, f"{self.path}: damaged checkpoint: format version {version!r}, "
+                                       f"'{_GROUP}' group {'present' if has_group else 'missing'}")
+        self.version = int(version)
+        self.size = os.path.getsize(self.path)
+        self.group = self.file[_GROUP]
+
+    def keys(self):
+        return [_decode(k) for k in self.group]
+
+    def __contains__(self, key):
+        return _encode(key) in self.group
+
+    def read(self, key):
+        return _read_dataset(self.group[_encode(key)], self.path, key, self.version, self.size)
+
+    def shape(self, key):
+        dataset = self.group[_encode(key)]
+        if self.version != 1 and dataset.attrs.get(_STRING_ATTR, False):
+            return [int(d) for d in np.asarray(dataset.attrs[_SHAPE_ATTR]).reshape(-1)]
+        return list(dataset.shape)
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            self.file.close()
+        except Exception:
+            pass
+        if exc is not None and not isinstance(exc, (errors.OpError, KeyboardInterrupt, GeneratorExit)) and \
+                isinstance(exc, Exception):
+            # h5py reports damage as TypeError, RuntimeError ("bad heap free list"), KeyError, OSError, ...
+            raise errors.DataLossError(None, None, f"{self.path}: damaged checkpoint "
+                                       f"({type(exc).__name__}: {exc})") from exc
 
 
 def read_checkpoint(path):
@@ -235,16 +339,17 @@ def read_checkpoint(path):
 
     Raises:
       kflow.errors.NotFoundError: missing file, or not a kflow checkpoint.
-      kflow.errors.DataLossError: the file is corrupt.
+      kflow.errors.DataLossError: the file is damaged (checksum, truncation, layout), naming the file and,
+        when known, the variable.
     """
-    with _Reader(path) as f:
-        return {_decode(k): _read_dataset(ds) for k, ds in f[_GROUP].items()}
+    with _Reader(path) as reader:
+        return {key: reader.read(key) for key in reader.keys()}
 
 
 def list_variables(path):
     """Returns ``[(name, shape_list), ...]`` sorted by name, like TF's."""
-    with _Reader(path) as f:
-        return sorted((_decode(k), list(ds.shape)) for k, ds in f[_GROUP].items())
+    with _Reader(path) as reader:
+        return sorted((key, reader.shape(key)) for key in reader.keys())
 
 
 def load_variable(path, name):
@@ -252,22 +357,22 @@ def load_variable(path, name):
 
     Raises:
       kflow.errors.NotFoundError: the checkpoint or the variable is missing.
+      kflow.errors.DataLossError: the variable's data is damaged.
     """
     key = variable_key(name)
-    with _Reader(path) as f:
-        group = f[_GROUP]
-        if _encode(key) not in group:
-            names = sorted(_decode(k) for k in group)
+    with _Reader(path) as reader:
+        if key not in reader:
+            names = sorted(reader.keys())
             shown = ", ".join(names[:20]) + (", ..." if len(names) > 20 else "")
-            raise errors.NotFoundError(None, None, f"Key {key} not found in checkpoint {f.filename} "
+            raise errors.NotFoundError(None, None, f"Key {key} not found in checkpoint {reader.path} "
                                        f"(it holds: {shown or 'no variables'})")
-        return _read_dataset(group[_encode(key)])
+        return reader.read(key)
 
 
 def load_global_step(path):
     """The ``global_step`` stored with a checkpoint, or None."""
-    with _Reader(path) as f:
-        step = f.attrs.get(_STEP_ATTR)
+    with _Reader(path) as reader:
+        step = reader.file.attrs.get(_STEP_ATTR)
         return None if step is None else int(step)
 
 

@@ -22,10 +22,10 @@ Example:
 import codecs
 import os
 import re
-import tempfile
 import warnings
 
 from kflow.proto.text_format import quote
+from kflow.train.atomic_file import atomic_write
 
 STATE_FILENAME = "checkpoint"
 
@@ -145,17 +145,9 @@ def update_checkpoint_state(save_dir, model_checkpoint_path, all_model_checkpoin
     state = CheckpointState(_stored_path(model_checkpoint_path, save_dir),
                             [_stored_path(p, save_dir) for p in paths],
                             all_model_checkpoint_timestamps or (), last_preserved_timestamp or 0.0)
-    fd, tmp = tempfile.mkstemp(dir=save_dir, prefix=f".{os.path.basename(target)}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+    with atomic_write(target) as tmp:
+        with open(tmp, "w", encoding="utf-8") as f:
             f.write(state.to_text())
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
 
 
 def get_checkpoint_state(checkpoint_dir, latest_filename=None):

@@ -2,9 +2,17 @@
 
 An optimizer's update of a variable is a single op (``ApplyAdam``, ``ApplyMomentum`` ...)
 whose kernel rewrites the session's stored arrays with numpy ``out=`` arithmetic into
-scratch buffers preallocated per variable (kept in ``session.resources``), so a step
-allocates nothing. Hyperparameters given as Python numbers are baked into the kernel;
-Tensors or Variables (a fed or scheduled learning rate) become op inputs read each step.
+scratch buffers preallocated per variable, so a step allocates nothing. Hyperparameters
+given as Python numbers are baked into the kernel; Tensors or Variables (a fed or
+scheduled learning rate) become op inputs read each step.
+
+``Session.run`` may be called from many threads (TF1 programs with QueueRunners or async
+workers do), so the scratch buffers belong to the calling thread: a shared buffer would
+let one thread's half-computed step (an ``m / sqrt(v)`` in progress) leak into another's
+and give NaN. Without ``use_locking`` concurrent updates of one variable race as in TF
+(Hogwild: an update may be lost, but every value written is a finished step of some
+thread); with ``use_locking=True`` each update holds the variable's lock (one per
+variable per session), so no update is lost.
 
 Example:
     >>> def sgd_rule(var, grad, lr, tmp):
@@ -37,7 +45,7 @@ def _update_def(op_type):
         return op_def
 
 
-def fused_update(op_type, var, grad, slots, hypers, rule, scratch=0, name=None):
+def fused_update(op_type, var, grad, slots, hypers, rule, scratch=0, name=None, use_locking=False):
     """Creates the op updating ``var`` and ``slots`` in place with ``rule``; returns the Operation.
 
     Args:
@@ -49,6 +57,7 @@ def fused_update(op_type, var, grad, slots, hypers, rule, scratch=0, name=None):
         rule: ``rule(var, *slots, [grad,] *hyper_floats, *scratch)`` writing into the arrays in place.
         scratch: number of scratch buffers shaped like ``var`` the rule needs.
         name: the op name (default ``op_type``).
+        use_locking: hold the variable's lock during the update (the optimizer's ``use_locking``).
     """
     var_op = var.op
     inputs = []
@@ -68,8 +77,8 @@ def fused_update(op_type, var, grad, slots, hypers, rule, scratch=0, name=None):
         tensor_pos.append(i)
         inputs.append(t)
     return make_op(_update_def(op_type), inputs, [], name or op_type,
-                   attrs={"var": var_op, "slots": [s.op for s in slots], "use_locking": False, "rule": rule,
-                          "hypers": tuple(fixed), "hyper_inputs": tensor_pos, "scratch": scratch})
+                   attrs={"var": var_op, "slots": [s.op for s in slots], "use_locking": bool(use_locking),
+                          "rule": rule, "hypers": tuple(fixed), "hyper_inputs": tensor_pos, "scratch": scratch})
 
 
 def _check_grad(op_type, name, var, grad):
@@ -90,10 +99,11 @@ def _bind_update(op, session):
     rule, fixed, tensor_pos, n_scratch = a["rule"], a["hypers"], a["hyper_inputs"], a["scratch"]
     has_grad = len(op.inputs) > len(tensor_pos)
     store = session.variable_values
-    resources = session.resources
     threads = _thread_count(session)
+    per_thread = threading.local()  # this op's scratch buffers, one set per calling thread
+    lock = _variable_lock(session, state_ops[0]) if a["use_locking"] else None
 
-    def arrays():
+    def update(grad, hypers):
         try:
             state = [store[o] for o in state_ops]
         except KeyError:
@@ -102,26 +112,37 @@ def _bind_update(op, session):
                 None, op, "Attempting to use uninitialized value %s in %s (run "
                 "kf.global_variables_initializer() after building the train op: optimizers create slot "
                 "variables)." % (", ".join(missing), op.name)) from None
-        buffers = resources.get(op)
-        if buffers is None:
+        buffers = getattr(per_thread, "buffers", None)
+        if buffers is None or (buffers and buffers[0].shape != state[0].shape):
             xp = backend.array_module(state[0])
-            buffers = resources[op] = [xp.empty_like(state[0]) for _ in range(n_scratch)]
-        return state, buffers
+            buffers = per_thread.buffers = [xp.empty_like(state[0]) for _ in range(n_scratch)]
+        _apply(rule, state, grad, hypers, buffers, threads)
+
+    if lock is not None:
+        unlocked = update
+
+        def update(grad, hypers):
+            with lock:
+                unlocked(grad, hypers)
 
     if not tensor_pos:
         def kernel(*grad):
-            state, buffers = arrays()
-            _apply(rule, state, grad, fixed, buffers, threads)
+            update(grad, fixed)
         return kernel
 
     def kernel(*values):
-        state, buffers = arrays()
         h = list(fixed)
         for i, v in zip(tensor_pos, values[has_grad:]):
             h[i] = float(v)  # Python floats keep the arithmetic in the variable's dtype
-        _apply(rule, state, values[:has_grad], h, buffers, threads)
+        update(values[:has_grad], h)
 
     return kernel
+
+
+def _variable_lock(session, var_op):
+    """The lock of ``var_op``'s value in ``session``, shared by every locking update of that variable."""
+    # dict.setdefault is atomic, so two threads binding at once get the same lock
+    return session.resources.setdefault(("update_lock", var_op), threading.Lock())
 
 
 # ---- splitting large updates across threads ------------------------------------------------------

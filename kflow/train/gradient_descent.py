@@ -23,7 +23,8 @@ class GradientDescentOptimizer(Optimizer):
         self._lr = self._hyper(self._learning_rate)
 
     def _apply_dense(self, grad, var):
-        return fused_update("ApplyGradientDescent", var, grad, [], [self._lr], _rule, scratch=1)
+        return fused_update("ApplyGradientDescent", var, grad, [], [self._lr], _rule, scratch=1,
+                            use_locking=self._use_locking)
 
 
 def _rule(var, grad, lr, tmp):

@@ -34,7 +34,7 @@ class MomentumOptimizer(Optimizer):
     def _apply_dense(self, grad, var):
         rule = _nesterov_rule if self._use_nesterov else _rule
         return fused_update("ApplyMomentum", var, grad, [self.get_slot(var, "momentum")], [self._lr, self._mom],
-                            rule, scratch=1)
+                            rule, scratch=1, use_locking=self._use_locking)
 
 
 def _rule(var, accum, grad, lr, momentum, tmp):

@@ -29,7 +29,8 @@ class Optimizer:
     """Base class of the ``kf.train`` optimizers.
 
     Args:
-        use_locking: accepted for TF compatibility (kflow runs one update at a time).
+        use_locking: each variable update holds that variable's lock, so concurrent ``Session.run``
+            calls lose no update (without it they race, Hogwild-style, as in TF).
         name: the optimizer's name: prefix of its ops and suffix of its slot variables.
     """
 

@@ -42,7 +42,7 @@ class RMSPropOptimizer(Optimizer):
         slots = [self.get_slot(var, n) for n in names]
         rule = _centered_rule if self._centered else _rule
         op_type = "ApplyCenteredRMSProp" if self._centered else "ApplyRMSProp"
-        return fused_update(op_type, var, grad, slots, self._hypers, rule, scratch=1)
+        return fused_update(op_type, var, grad, slots, self._hypers, rule, scratch=1, use_locking=self._use_locking)
 
 
 def _update_ms(ms, grad, decay, tmp):
@@ -75,5 +75,8 @@ def _centered_rule(var, ms, mg, mom, grad, lr, decay, momentum, epsilon, tmp):
     mg += tmp
     np.multiply(mg, mg, out=tmp)
     np.subtract(ms, tmp, out=tmp)
+    # ms >= mg*mg in exact arithmetic; rounding, or another thread's update landing between the reads of
+    # ms and mg (concurrent Session.run without use_locking), can make it negative: sqrt would give NaN
+    np.maximum(tmp, 0.0, out=tmp)
     tmp += epsilon
     _step(var, mom, grad, lr, momentum, tmp)

@@ -123,6 +123,7 @@ class Saver:
         Raises:
             ValueError: the directory of ``save_path`` does not exist.
             FailedPreconditionError: a variable is not initialized in ``sess``.
+            kflow.errors.FileWriteError: writing failed (e.g. disk full); the previous checkpoint is intact.
         """
         self.build()
         self._check_session(sess)
@@ -142,7 +143,9 @@ class Saver:
         if not self._vars:
             return None  # an empty Saver (allow_empty=True) saves nothing, as in TF
         values = dict(zip(self._vars, sess.run(self._fetch)))
-        ckpt.write_checkpoint(path, values, global_step=_step_to_record(global_step, values))
+        # a successful save also removes the temporary files that killed saves of this prefix left
+        ckpt.write_checkpoint(path, values, global_step=_step_to_record(global_step, values),
+                              stale_prefix=os.path.basename(save_path))
         if write_state:
             self._record_last_checkpoint(path)
             ckpt.update_checkpoint_state(save_dir or ".", path, self.last_checkpoints or [path], latest_filename)
@@ -171,7 +174,8 @@ class Saver:
         """Loads the saved values into the variables of ``sess`` (initialized or not).
 
         Raises:
-            ValueError: ``save_path`` is None, a directory, or not a checkpoint.
+            ValueError: ``save_path`` is None, a directory, or no file.
+            DataLossError: the file is damaged (a checksum, truncation, not HDF5), naming it and the variable.
             NotFoundError: variables missing from the checkpoint (all are listed, with close names).
             InvalidArgumentError: shape or dtype mismatches (all are listed).
         """
@@ -187,6 +191,9 @@ class Saver:
             raise ValueError("The passed save_path is a directory, not a checkpoint: %s%s" % (
                 save_path, "; its latest checkpoint is %s (kf.train.latest_checkpoint(dir))" % latest
                 if latest else ""))
+        if os.path.isfile(save_path) and not ckpt.checkpoint_exists(save_path):
+            raise errors.DataLossError(None, None, "Unable to open checkpoint %s: not an HDF5 file (damaged, or "
+                                       "not a kflow checkpoint)" % save_path)
         if not ckpt.checkpoint_exists(save_path):
             raise ValueError("The passed save_path is not a valid checkpoint: %s%s" % (save_path,
                                                                                    _similar_files_hint(save_path)))

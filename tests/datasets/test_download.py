@@ -118,3 +118,20 @@ def test_fetch_file_url_and_md5(tmp_path):
 def test_mirror_url_joins():
     assert download.mirror_url("http://h/a", "f") == "http://h/a/f"
     assert download.mirror_url("http://h/a/", "f") == "http://h/a/f"
+
+
+def test_next_download_removes_part_files_of_killed_downloads(tmp_path):
+    source = tmp_path / "mirror"
+    source.mkdir()
+    (source / "data.bin").write_bytes(b"payload")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    dead = 2 ** 22 + 99  # above the default pid_max: no such process
+    stale = [".data.bin.%d.0123456789ab.part" % dead, ".data.bin.k3j_x9a2.part"]  # killed; an older kflow's
+    kept = [".data.bin.%d.0123456789ab.part" % os.getppid(),  # a download still running elsewhere
+            ".other.bin.%d.0123456789ab.part" % dead]  # another file's
+    for name in stale + kept:
+        (cache / name).write_bytes(b"\x00" * 64)
+    path = download.fetch("data.bin", str(cache), [source.as_uri()])
+    assert pathlib.Path(path).read_bytes() == b"payload"
+    assert sorted(os.listdir(cache)) == sorted(["data.bin"] + kept)

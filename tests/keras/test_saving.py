@@ -121,9 +121,11 @@ def test_lambda_layer_round_trip_with_custom_objects(tmp_path):
     model.compile("sgd", "mse")
     path = str(tmp_path / "lambda.h5")
     model.save(path)
+    with pytest.raises(ValueError, match="Lambda layer .* safe_mode=False"):  # opt-in needed, as in Keras 3
+        kf.keras.models.load_model(path, custom_objects={"_double": _double})
     with pytest.raises(ValueError, match="custom_objects"):
-        kf.keras.models.load_model(path)
-    loaded = kf.keras.models.load_model(path, custom_objects={"_double": _double})
+        kf.keras.models.load_model(path, safe_mode=False)
+    loaded = kf.keras.models.load_model(path, custom_objects={"_double": _double}, safe_mode=False)
     x = np.random.RandomState(0).randn(5, 4).astype(np.float32)
     assert np.allclose(loaded.predict(x), 2.0 * (x @ model.get_weights()[0] + model.get_weights()[1]), atol=1e-6)
     assert np.array_equal(loaded.predict(x), model.predict(x))

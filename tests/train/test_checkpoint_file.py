@@ -8,6 +8,7 @@ import textwrap
 import time
 
 import h5py
+from crc32c import crc32c
 import numpy as np
 import pytest
 
@@ -63,8 +64,11 @@ def test_plain_h5py_sees_one_dataset_per_variable(tmp_path):
     path = tmp_path / "ckpt"
     cf.write_checkpoint(path, {"a/b:0": np.ones(2), "c": 3.0}, global_step=5)
     with h5py.File(path, "r") as f:
-        assert f.attrs["kflow_checkpoint"] == 1 and f.attrs["global_step"] == 5
+        assert f.attrs["kflow_checkpoint"] == cf.FORMAT_VERSION == 2 and f.attrs["global_step"] == 5
         assert sorted(f["variables"]) == ["a%2Fb", "c"]
+        np.testing.assert_array_equal(f["variables/a%2Fb"][...], np.ones(2))
+        # the CRC-32C of the descriptor and the little-endian bytes, checkable without kflow
+        assert f["variables/c"].attrs["crc32c"] == crc32c(np.float64(3.0).tobytes(), crc32c(b"c:<f8()"))
 
 
 def test_string_values_keep_arbitrary_bytes(tmp_path):

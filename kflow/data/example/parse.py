@@ -105,7 +105,7 @@ def field_values(field, entry, index):
     """One record's values of one field (flat ndarray, or list of bytes), validated.
 
     Raises:
-        InvalidArgumentError: missing required feature, wrong kind, wrong count.
+        InvalidArgumentError: missing required feature, wrong kind, wrong count, malformed value list.
     """
     if entry is None or entry[0] == 0:
         if field.type != FIXED:
@@ -119,7 +119,11 @@ def field_values(field, entry, index):
         raise _error(field, index, "Data types don't match. Data type: %s but expected type: %s "
                      "(the record has a %s, the spec wants a %s)." % (KIND_DTYPES[kind], KIND_DTYPES[field.kind],
                                                                      KIND_NAMES[kind], KIND_NAMES[field.kind]))
-    values = DECODERS[kind](data, start, end)
+    try:
+        values = DECODERS[kind](data, start, end)
+    except DecodeError as e:  # a malformed value list: say which feature of which record
+        raise _error(field, index, "Could not parse its %s (%d bytes): %s"
+                     % (KIND_NAMES[kind], end - start, e.message)) from None
     if field.type == FIXED and len(values) != field.size:
         raise _error(field, index, "Number of %s values != expected.  Values size: %d but output shape: %s "
                      "(expected %d)." % (KIND_DTYPES[kind], len(values), list(field.shape), field.size))

@@ -4,21 +4,21 @@ The memory cache belongs to the dataset (per session for graph iterators),
 so later epochs, re-initialized iterators and new Python loops replay it.
 A file cache (``cache(filename)``) is written during the first complete
 pass (to a temporary file renamed at the end) and read by every later
-iterator, also in other processes.
+iterator, also in other processes. Its format (:mod:`kflow.data.pipeline.cache_file`) holds
+plain arrays with a CRC per element and a footer with the count, never pickles.
 
 Example:
     >>> ds = TFRecordDataset(files).map(parse).cache().shuffle(10000).repeat()
 """
 import os
-import pickle
 import threading
 import weakref
 
 from kflow import errors
+from kflow.data.pipeline.cache_file import CacheWriter, read_cache
 from kflow.data.pipeline.dataset import Dataset
 
 _SUFFIX = ".kfcache"
-_MAGIC = "kflow-dataset-cache-v1"
 
 
 class CacheDataset(Dataset):
@@ -63,33 +63,22 @@ class CacheDataset(Dataset):
             self._memory.setdefault(key, elements)
 
     def _file_iterator(self, path, ctx):
-        # The file starts with the element spec, so a cache left by a different pipeline is refused, not replayed.
-        header = (_MAGIC, self.element_spec.describe())
+        # The file names the element spec, so a cache left by a different pipeline is refused, not replayed.
+        spec_text = self.element_spec.describe()
         if os.path.exists(path):
-            with open(path, "rb") as f:
-                try:
-                    found = pickle.load(f)
-                except Exception:  # not a pickle at all
-                    found = None
-                if found != header:
-                    raise errors.InvalidArgumentError(None, None, (
-                        "%s holds a cache of other elements (%s) than this dataset's (%s); delete the file or "
-                        "choose another cache filename") % (path, found[1] if isinstance(found, tuple) and
-                                                            len(found) == 2 else "not a kflow cache file",
-                                                            header[1]))
-                while True:
-                    try:
-                        yield pickle.load(f)
-                    except EOFError:
-                        return
+            yield from read_cache(path, spec_text)
+            return
         tmp = "%s.tmp-%d-%d" % (path, os.getpid(), threading.get_ident())
         done = False
         try:
-            with open(tmp, "wb") as f:
-                pickle.dump(header, f, protocol=pickle.HIGHEST_PROTOCOL)
+            writer = CacheWriter(tmp, spec_text)
+            try:
                 for x in self._inputs[0]._make_iterator(ctx):
-                    pickle.dump(x, f, protocol=pickle.HIGHEST_PROTOCOL)
+                    writer.write(x)
                     yield x
+                writer.finish()
+            finally:
+                writer.close()
             done = True
         finally:
             if done:

@@ -19,13 +19,14 @@ Example:
     >>> for records in tfrecord_chunks("train.tfrecord", "", 1 << 20):
     ...     print(len(records))
 """
+import os
 import struct
 
 import numpy as np
 
 from kflow.data.tfrecord.compression import InflateReader
 from kflow.data.tfrecord.crc import MASK_DELTA, crc32c, masked_crc32c
-from kflow.data.tfrecord.reader import TFRecordFileReader
+from kflow.data.tfrecord.reader import MAX_READ, TFRecordFileReader
 from kflow.errors import DataLossError, NotFoundError
 
 _HEADER = struct.Struct("<QI")
@@ -119,10 +120,12 @@ def _split(buf, state):
 
 
 def _next_need(buf):
-    """Bytes needed before the first record of ``buf`` is complete."""
+    """Bytes needed before the first record of ``buf`` is complete (12 while its length is unchecked: a
+    forged length with a bad CRC is then found by ``_split``)."""
     if len(buf) < 12:
         return 12
-    return _HEADER.unpack_from(buf, 0)[0] + 16
+    length, length_crc = _HEADER.unpack_from(buf, 0)
+    return length + 16 if masked_crc32c(buf[:8]) == length_crc else 12
 
 
 def _raise_exact(path, compression, failed_index):
@@ -148,16 +151,23 @@ def tfrecord_chunks(path, compression, buffer_size=1 << 20):
     except FileNotFoundError:
         raise NotFoundError(None, None, "%s; No such file or directory" % path) from None
     stream = InflateReader(raw, compression, path) if compression else raw
+    # a length field is only trusted up to the bytes the file has left (a forged 2**60 is no allocation)
+    left = None if compression else os.fstat(raw.fileno()).st_size
     buf, index, state = b"", 0, {"single": 0}
     try:
         while True:
+            need = _next_need(buf) - len(buf)
+            if left is not None and buf and need > left:
+                _raise_exact(path, compression, index)  # the record runs past the end of the file
             try:
-                piece = stream.read(max(buffer_size, _next_need(buf) - len(buf)))
+                piece = stream.read(min(max(buffer_size, need), MAX_READ))
             except DataLossError:  # a broken compressed stream: the reader reports where
                 piece, damaged = b"", True
             else:
                 damaged = False
             buf = buf + piece if buf else piece
+            if left is not None:
+                left -= len(piece)
             records, used, bad = _split(buf, state)
             if records:
                 index += len(records)

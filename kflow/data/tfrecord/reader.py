@@ -24,7 +24,7 @@ from kflow.errors import DataLossError, NotFoundError
 
 _HEADER = struct.Struct("<QI")
 _CRC = struct.Struct("<I")
-_MAX_READ = 64 << 20  # one read() never asks for more, whatever a (corrupt) length says
+MAX_READ = 64 << 20  # one read() never asks for more, whatever a (corrupt) length says
 
 
 class CorruptRecordWarning(UserWarning):
@@ -69,6 +69,10 @@ class TFRecordFileReader:
             except FileNotFoundError:
                 raise NotFoundError(None, None, "%s; No such file or directory" % self.path)
         self._stream = InflateReader(raw, self.compression, self.path) if self.compression else raw
+        try:  # an uncompressed file's size bounds every length field (compressed streams are read in pieces)
+            self._size = None if self.compression else os.fstat(raw.fileno()).st_size - raw.tell()
+        except (AttributeError, OSError, ValueError):  # a file object without a descriptor
+            self._size = None
         self._where = " (offset in the decompressed stream)" if self.compression else ""
         self.skip_corrupt = skip_corrupt
         self._chunk = max(int(buffer_size), 4096)
@@ -110,7 +114,7 @@ class TFRecordFileReader:
         pieces = [self._buf[self._pos:]]
         while avail < need and self._stream_error is None:
             try:
-                chunk = self._stream.read(min(max(self._chunk, need - avail), _MAX_READ))
+                chunk = self._stream.read(min(max(self._chunk, need - avail), MAX_READ))
             except DataLossError as e:  # keep what was decoded; raise once a record needs the rest
                 self._stream_error = e
                 break
@@ -178,6 +182,13 @@ class TFRecordFileReader:
                 self._resync()
                 continue
             need = length + 16
+            if self._size is not None and need > self._size - (self._base + pos):
+                self._pos = pos + 1
+                self._damage(self._base + pos, "truncated record: the header announces %d data bytes + 4 CRC "
+                             "bytes but only %d bytes follow the header" % (
+                                 length, self._size - (self._base + pos) - 12), "truncated")
+                self._resync()
+                continue
             if len(buf) - pos < need:
                 avail = self._fill(need)
                 buf, pos = self._buf, 0

@@ -16,7 +16,7 @@ import inspect
 from kflow.keras.engine.input_layer import InputLayer
 from kflow.keras.engine.network import Network, new_model_graph
 # The same flattening Layer.__call__ uses when it numbers a node's tensors, so indices agree.
-from kflow.layers.base import _flatten
+from kflow.layers.base import Layer, _flatten
 
 
 def _as_list(x):
@@ -139,8 +139,10 @@ def layer_class(class_name, custom_objects=None):
         return InputLayer
     from kflow.keras import layers
 
-    cls = getattr(layers, class_name, None)
-    if cls is None:
+    # only the public layer classes: a config naming "__builtins__", "__class__" or "InputSpec" is not one
+    cls = getattr(layers, class_name, None) if isinstance(class_name, str) and not class_name.startswith("_") \
+        else None
+    if not (isinstance(cls, type) and issubclass(cls, Layer)):
         raise ValueError("Unknown layer: %s. For a custom layer, pass custom_objects={'%s': %s} to load_model / "
                          "from_config." % (class_name, class_name, class_name))
     return cls

@@ -9,41 +9,60 @@ Layout, as Keras writes it (readable with plain h5py):
 * group ``optimizer_weights``: attribute ``weight_names`` and datasets "0", "1", ... in order
   (iterations, then the slots), so training continues exactly where it stopped.
 
-Files are written to a temporary file and moved into place, so a crash never leaves a torn file.
+Files are written to a temporary file and moved into place, so a crash never leaves a torn file;
+a failed write raises ``kf.errors.FileWriteError`` (an OSError naming the file and the cause). A
+damaged file raises ``kf.errors.DataLossError`` naming it. Models with ``Lambda`` layers load only
+with ``safe_mode=False`` (a Lambda layer runs code the file names), as in Keras 3.
 
 Example:
     >>> model.save("mnist.h5")
     >>> same = kf.keras.models.load_model("mnist.h5", custom_objects={"MyLayer": MyLayer})
 """
+import contextlib
 import json
 import os
-import tempfile
 import warnings
 
 import h5py
 import numpy as np
 
 import kflow
+from kflow import errors
 from kflow.keras import losses as losses_mod
 from kflow.keras import metrics as metrics_mod
 from kflow.keras import optimizers as optimizers_mod
+from kflow.layers.safe_mode import safe_mode_scope
+from kflow.train.atomic_file import atomic_write
+from kflow.train.checkpoint_file import array_checksum
 
 
 def _atomic_h5(filepath, overwrite, write):
     filepath = os.fspath(filepath)
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError("%s exists and overwrite=False" % filepath)
-    directory = os.path.dirname(os.path.abspath(filepath))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(filepath) + ".", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_write(filepath) as tmp:
         with h5py.File(tmp, "w") as f:
             write(f)
-        os.replace(tmp, filepath)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+
+
+@contextlib.contextmanager
+def _reading(filepath):
+    """Opens a model file; h5py's errors for a damaged file become a DataLossError naming it."""
+    filepath = os.fspath(filepath)
+    if not os.path.isfile(filepath):
+        raise errors.NotFoundError(None, None, "No file found at %s (load_model / load_weights)" % filepath)
+    try:
+        f = h5py.File(filepath, "r")
+    except Exception as e:  # e.g. "file signature not found" for a truncated file
+        raise errors.DataLossError(None, None, "%s: cannot open the model file (damaged or not HDF5): %s"
+                                   % (filepath, e)) from e
+    try:
+        with f:
+            yield f
+    except (OSError, RuntimeError, KeyError, TypeError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        # h5py and json report a damaged file as any of these
+        raise errors.DataLossError(None, None, "%s: damaged model file (%s: %s)" % (filepath, type(e).__name__, e)) \
+            from e
 
 
 def _set_attr(group, name, strings):
@@ -53,6 +72,22 @@ def _set_attr(group, name, strings):
 
 def _get_attr(group, name):
     return [s.decode("utf8") if isinstance(s, bytes) else str(s) for s in group.attrs.get(name, [])]
+
+
+def _write_checked(group, name, value):
+    """Stores a weight with a ``crc32c`` attribute over its path in the file, dtype, shape and bytes."""
+    dataset = group.create_dataset(name, data=np.asarray(value))
+    dataset.attrs["crc32c"] = array_checksum(dataset.name, np.asarray(value))
+
+
+def _read_checked(dataset):
+    """A weight's value; its CRC-32C, when the file has one (Keras's own files do not), must match."""
+    value = dataset[()]
+    stored = dataset.attrs.get("crc32c")
+    if stored is not None and int(np.asarray(stored).reshape(-1)[0]) != int(array_checksum(dataset.name, value)):
+        raise errors.DataLossError(None, None, "%s: damaged model file: weight %s fails its CRC-32C check"
+                                   % (dataset.file.filename, dataset.name))
+    return value
 
 
 # ---- weights ---------------------------------------------------------------------------
@@ -71,7 +106,7 @@ def save_weights_to_group(group, model):
         _set_attr(g, "weight_names", [w.name for w in weights])
         values = model.session.run(tuple(weights)) if weights else ()
         for w, v in zip(weights, values):
-            g.create_dataset(w.name, data=v)
+            _write_checked(g, w.name, v)
 
 
 def load_weights_from_group(group, model, by_name=False):
@@ -93,7 +128,7 @@ def load_weights_from_group(group, model, by_name=False):
             raise ValueError("Layer %s expects %d weights, but the saved weights (layer %s) have %d."
                              % (layer.name, len(weights), g.name, len(names)))
         for w, n in zip(weights, names):
-            value = g[n][()]
+            value = _read_checked(g[n])
             if tuple(w.shape.as_list()) != value.shape:
                 raise ValueError("Layer %s weight %s has shape %s; the saved weight %s has shape %s."
                                  % (layer.name, w.name, tuple(w.shape.as_list()), n, value.shape))
@@ -107,7 +142,7 @@ def save_weights(model, filepath, overwrite=True):
 
 def load_weights(model, filepath, by_name=False):
     """Loads weights saved by ``save_weights`` or ``save`` (topological order, or by layer name)."""
-    with h5py.File(os.fspath(filepath), "r") as f:
+    with _reading(filepath) as f:
         load_weights_from_group(f["model_weights"] if "model_weights" in f else f, model, by_name)
 
 
@@ -166,13 +201,16 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
             g = f.create_group("optimizer_weights")
             _set_attr(g, "weight_names", [w.name for w in weights])
             for i, value in enumerate(model.optimizer.get_weights()):
-                g.create_dataset(str(i), data=value)
+                _write_checked(g, str(i), value)
 
     _atomic_h5(filepath, overwrite, write)
 
 
-def model_from_config(config, custom_objects=None):
-    """Rebuilds a model (Sequential or functional) from ``{"class_name", "config"}``."""
+def model_from_config(config, custom_objects=None, safe_mode=True):
+    """Rebuilds a model (Sequential or functional) from ``{"class_name", "config"}``.
+
+    ``safe_mode=False`` allows Lambda layers (whose functions come from ``custom_objects``).
+    """
     from kflow.keras.engine.sequential import Sequential
     from kflow.keras.engine.training import Model
 
@@ -180,19 +218,31 @@ def model_from_config(config, custom_objects=None):
     cls = (custom_objects or {}).get(config["class_name"]) or classes.get(config["class_name"])
     if cls is None:
         raise ValueError("Unknown model class %r; pass it in custom_objects." % config["class_name"])
-    return cls.from_config(config["config"], custom_objects=custom_objects)
+    with safe_mode_scope(safe_mode):
+        return cls.from_config(config["config"], custom_objects=custom_objects)
 
 
-def model_from_json(json_string, custom_objects=None):
-    return model_from_config(json.loads(json_string), custom_objects)
+def model_from_json(json_string, custom_objects=None, safe_mode=True):
+    return model_from_config(json.loads(json_string), custom_objects, safe_mode)
 
 
-def load_model(filepath, custom_objects=None, compile=True):
-    """Loads a model saved by ``model.save``: architecture, weights and, with ``compile``, optimizer state."""
-    with h5py.File(os.fspath(filepath), "r") as f:
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Loads a model saved by ``model.save``: architecture, weights and, with ``compile``, optimizer state.
+
+    Args:
+      filepath: the HDF5 file.
+      custom_objects: dict of custom layers, losses, metrics and Lambda functions, by name.
+      compile: also restore the optimizer, loss and metrics.
+      safe_mode: refuse Lambda layers (they run code the file names); pass False for a trusted file.
+
+    Raises:
+      kflow.errors.DataLossError: the file is damaged (truncated, a checksum), naming it.
+      ValueError: an unknown layer class, or a Lambda layer in safe mode.
+    """
+    with _reading(filepath) as f:
         if "model_config" not in f.attrs:
             raise ValueError("No model found in config file %s (was it written by save_weights?)." % filepath)
-        model = model_from_config(json.loads(f.attrs["model_config"]), custom_objects)
+        model = model_from_config(json.loads(f.attrs["model_config"]), custom_objects, safe_mode)
         load_weights_from_group(f["model_weights"], model)
         training_config = f.attrs.get("training_config")
         if not compile or training_config is None:
@@ -208,7 +258,7 @@ def load_model(filepath, custom_objects=None, compile=True):
             model._function("train")  # creates the optimizer's slots
             # Matched by order and shape, as Keras does: names differ when the saved model was recompiled
             # (its slots were then uniquified, "dense/kernel/Adam_2").
-            values = [g[str(i)][()] for i in range(len(names))]
+            values = [_read_checked(g[str(i)]) for i in range(len(names))]
             own = model.optimizer.weights
             if [v.shape for v in values] != [tuple(w.shape.as_list()) for w in own]:
                 warnings.warn("Optimizer weights in %s (%s) do not match the model's (%s); optimizer state not "
