@@ -31,7 +31,7 @@ from kflow.estimator.feeding import InputFeed, call_with_supported
 from kflow.estimator.hooks import HookedSession
 from kflow.estimator.model_fn import EstimatorSpec, ModeKeys
 from kflow.estimator.run_config import RunConfig
-from kflow.train.checkpoint_file import load_global_step
+from kflow.train.checkpoint_file import checkpoint_mtime, load_global_step
 
 log = logging.getLogger("kflow.estimator")
 
@@ -247,7 +247,7 @@ class Estimator:
 
     def _warm_predictor(self, feed, path):
         """The cached (session, predictions, placeholders) for this checkpoint and input signature."""
-        key = (path, os.path.getmtime(path), feed.signature)
+        key = (path, checkpoint_mtime(path), feed.signature)
         if self._predictor is not None and self._predictor[0] == key:
             return self._predictor[1:]
         if self._predictor is not None:
