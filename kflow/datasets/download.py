@@ -99,6 +99,7 @@ def fetch(filename, cache_dir, mirrors, md5=None, timeout=30.0):
     Raises:
       DownloadError: if no mirror gave a valid copy; it lists every attempt.
     """
+    created = _missing_dirs(cache_dir)
     os.makedirs(cache_dir, exist_ok=True)
     dest = os.path.join(cache_dir, filename)
     attempts = []
@@ -125,4 +126,26 @@ def fetch(filename, cache_dir, mirrors, md5=None, timeout=30.0):
         finally:
             if os.path.exists(tmp):
                 os.remove(tmp)
+    _remove_empty(created)  # a failed first download leaves no empty cache folders behind
     raise DownloadError(filename, attempts)
+
+
+def _missing_dirs(path):
+    """The directories ``os.makedirs(path)`` would create, deepest first."""
+    missing = []
+    path = os.path.abspath(path)
+    while not os.path.isdir(path):
+        missing.append(path)
+        parent = os.path.dirname(path)
+        if parent == path:
+            break
+        path = parent
+    return missing
+
+
+def _remove_empty(directories):
+    for directory in directories:  # deepest first; stops at the first one something else filled meanwhile
+        try:
+            os.rmdir(directory)
+        except OSError:
+            return

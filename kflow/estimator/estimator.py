@@ -121,6 +121,8 @@ class Estimator:
         else:
             sess.run(init[1])
             saver.restore(sess, path)
+            step = sess.run(train.get_global_step(graph))
+            log.info("Restored parameters from %s (global step %d).", path, step)
             state = train.get_checkpoint_state(self._model_dir)
             if state is not None:  # so keep_checkpoint_max counts the checkpoints of earlier train calls
                 saver.recover_last_checkpoints(state.all_model_checkpoint_paths)
