@@ -16,16 +16,18 @@ Example:
 """
 import gzip
 import hashlib
-import http.client
 import os
 import tempfile
-import urllib.error
-import urllib.request
 import zlib
 
-from tqdm import tqdm
-
 from kflow import errors
+from kflow.lazy_import import lazy_module
+
+# The HTTP stack (ssl, email, ...) and tqdm load on the first download, not on `import kflow`.
+http_client = lazy_module("http.client")
+urllib_error = lazy_module("urllib.error")
+urllib_request = lazy_module("urllib.request")
+tqdm = lazy_module("tqdm")
 
 _CHUNK = 1 << 20
 # Some mirrors refuse urllib's default agent string.
@@ -69,11 +71,11 @@ def content_md5(path):
 
 
 def _download_to(url, dest, timeout):
-    with urllib.request.urlopen(urllib.request.Request(url, headers=_HEADERS),
+    with urllib_request.urlopen(urllib_request.Request(url, headers=_HEADERS),
                                 timeout=timeout) as response:
         total = int(response.headers.get("Content-Length") or 0) or None
         # disable=None turns the bar off when stderr is not a terminal (CI, logs).
-        with open(dest, "wb") as out, tqdm(total=total, unit="B", unit_scale=True,
+        with open(dest, "wb") as out, tqdm.tqdm(total=total, unit="B", unit_scale=True,
                                            desc=os.path.basename(dest), disable=None,
                                            leave=False) as bar:
             for chunk in iter(lambda: response.read(_CHUNK), b""):
@@ -119,9 +121,9 @@ def fetch(filename, cache_dir, mirrors, md5=None, timeout=30.0):
                     raise ValueError(f"checksum mismatch: content md5 {got}, expected {md5}")
             os.replace(tmp, dest)
             return dest
-        except urllib.error.HTTPError as e:
+        except urllib_error.HTTPError as e:
             attempts.append((url, f"HTTP {e.code} {e.reason}"))
-        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as e:
+        except (urllib_error.URLError, http_client.HTTPException, OSError, ValueError) as e:
             attempts.append((url, str(getattr(e, "reason", None) or e)))
         finally:
             if os.path.exists(tmp):

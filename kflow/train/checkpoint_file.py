@@ -41,14 +41,16 @@ Example:
 import os
 import tempfile
 
-import h5py
 import numpy as np
 
 from kflow import errors
+from kflow.lazy_import import lazy_module
 # Re-exported: the Saver needs the data files and the state file together.
 from kflow.train.checkpoint_state import (CheckpointState, get_checkpoint_state,
                                           update_checkpoint_state)
 from kflow.train.tf_checkpoint import bundle as tf_bundle
+
+h5py = lazy_module("h5py")  # imported when a checkpoint is first read or written, not by `import kflow`
 
 __all__ = [
     "write_checkpoint", "read_checkpoint", "list_variables", "load_variable", "load_global_step",

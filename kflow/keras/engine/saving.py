@@ -20,13 +20,15 @@ import os
 import tempfile
 import warnings
 
-import h5py
 import numpy as np
 
 import kflow
 from kflow.keras import losses as losses_mod
 from kflow.keras import metrics as metrics_mod
 from kflow.keras import optimizers as optimizers_mod
+from kflow.lazy_import import lazy_module
+
+h5py = lazy_module("h5py")  # imported on the first save or load, not by `import kflow`
 
 
 def _atomic_h5(filepath, overwrite, write):
