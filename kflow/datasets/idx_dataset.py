@@ -163,7 +163,8 @@ class IdxDataset:
         if not os.path.isdir(directory):
             return "does not exist"
         files = [f for pair in self.splits.values() for f in pair]
-        return f"exists, holds {sum(_locate(f, [(directory, '')]) is not None for f in files)} of the {len(files)} files"
+        present = sum(_locate(f, [(directory, "")]) is not None for f in files)
+        return f"exists, holds {present} of the {len(files)} files"
 
     def _how_to_fix(self):
         files = ", ".join(f + ".gz" for pair in self.splits.values() for f in pair)

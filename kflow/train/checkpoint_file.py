@@ -54,7 +54,8 @@ h5py = lazy_module("h5py")  # imported when a checkpoint is first read or writte
 
 __all__ = [
     "write_checkpoint", "read_checkpoint", "list_variables", "load_variable", "load_global_step",
-    "checkpoint_exists", "checkpoint_files", "checkpoint_mtime", "remove_checkpoint", "data_file", "latest_checkpoint", "variable_key",
+    "checkpoint_exists", "checkpoint_files", "checkpoint_mtime", "remove_checkpoint", "data_file",
+    "latest_checkpoint", "variable_key",
     # from checkpoint_state:
     "CheckpointState", "get_checkpoint_state", "update_checkpoint_state",
 ]

@@ -19,6 +19,7 @@ from kflow import errors
 from kflow.engine import dtypes
 from kflow.train import checkpoint_file as h5_checkpoint
 from kflow.train.tf_checkpoint import Bundle, is_bundle
+from kflow.train.tf_checkpoint.bundle import DT_STRING
 
 
 def _resolve(path):
@@ -48,7 +49,7 @@ class CheckpointReader:
         if is_bundle(self.path):
             self._bundle = Bundle(self.path)
             self._shapes = {k: list(e.shape) for k, e in self._bundle.entries.items()}
-            self._dtypes = {k: dtypes.as_dtype(e.numpy_dtype()) if e.dtype != 7 else dtypes.string
+            self._dtypes = {k: dtypes.as_dtype(e.numpy_dtype()) if e.dtype != DT_STRING else dtypes.string
                             for k, e in self._bundle.entries.items()}
             self._values = None
         else:

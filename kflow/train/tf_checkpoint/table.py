@@ -60,15 +60,15 @@ def _entries(data, path):
     footer = data[-FOOTER_SIZE:]
     if struct.unpack("<Q", footer[-8:])[0] != MAGIC:
         raise _corrupt(path, "not an SSTable (bad magic number at the end of the file)")
-    _, pos = _handle(footer, 0, path)  # the metaindex block: TF stores nothing there
-    index_handle, _ = _handle(footer, pos, path)
+    _, pos = _handle(footer, 0)  # the metaindex block: TF stores nothing there
+    index_handle, _ = _handle(footer, pos)
     body_end = len(data) - FOOTER_SIZE
     for _, handle_bytes in _block_entries(_block(data, index_handle, body_end, path), path):
-        handle, _ = _handle(handle_bytes, 0, path)
+        handle, _ = _handle(handle_bytes, 0)
         yield from _block_entries(_block(data, handle, body_end, path), path)
 
 
-def _handle(buf, pos, path):
+def _handle(buf, pos):
     offset, pos = decode_varint(buf, pos)
     size, pos = decode_varint(buf, pos)
     return (offset, size), pos
