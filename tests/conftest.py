@@ -3,6 +3,7 @@ recipes and loaders need are the real ones when present, else small generated ID
 one-line summary of what was skipped and why."""
 import collections
 import os
+import re
 
 import numpy as np
 import pytest
@@ -70,7 +71,9 @@ def pytest_terminal_summary(terminalreporter):
     reasons = collections.Counter()
     for report in terminalreporter.stats.get("skipped", []):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        reasons[reason.replace("Skipped: ", "", 1)] += 1
+        reason = reason.replace("Skipped: ", "", 1)
+        missing = re.search(r"No module named '([^'.]+)", reason)  # importorskip: name the package once
+        reasons[missing.group(1) + " not installed" if missing else reason] += 1
     if reasons:
         terminalreporter.write_line("skipped %d: %s" % (sum(reasons.values()), "; ".join(
             "%d x %s" % (n, reason) for reason, n in reasons.most_common())))
