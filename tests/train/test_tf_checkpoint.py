@@ -173,12 +173,15 @@ def test_round_trip_through_tensorflow(tmp_path):
     python = _tensorflow_python()
     ours = str(tmp_path / "from_kflow")
     write_bundle(ours, small_values())
+    write_bundle(ours + "_many", many_values())  # an index of several blocks
     script = textwrap.dedent("""
         import sys, numpy as np, tensorflow as tf
         r = tf.train.load_checkpoint(sys.argv[1])
         for k in sorted(r.get_variable_to_shape_map()):
             v = r.get_tensor(k)
             print(k, v.dtype, list(v.shape), repr(v.tolist()))
+        many = tf.train.load_checkpoint(sys.argv[1] + "_many")
+        print("many", len(many.get_variable_to_shape_map()), many.get_tensor("layer_299/w").tolist())
         g = tf.Graph()
         with g.as_default():
             a = tf.compat.v1.Variable(np.array([[1.5, -2.0]], np.float32), name="tf/a")
@@ -191,6 +194,7 @@ def test_round_trip_through_tensorflow(tmp_path):
     out = subprocess.run([python, "-c", script, ours, theirs], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     lines = dict(line.split(" ", 1) for line in out.stdout.splitlines())
+    assert lines.pop("many") == "%d %r" % (len(many_values()), many_values()["layer_299/w"].tolist())
     for name, value in small_values().items():
         value = np.asarray(value)
         want_dtype = "object" if value.dtype == object else str(value.dtype)

@@ -24,5 +24,6 @@ def small_values():
 
 
 def many_values(count=300):
-    """The ``many`` fixture: enough variables that the .index table has several data blocks and restarts."""
+    """The ``many`` fixture: enough variables that the .index table's block has many restart points (TF puts
+    them in one 256 KiB data block; kflow's writer, with 4 KiB blocks, makes several)."""
     return {"layer_%03d/w" % i: np.full([2], i * 0.5, np.float32) for i in range(count)}
