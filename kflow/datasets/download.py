@@ -76,8 +76,8 @@ def _download_to(url, dest, timeout):
         total = int(response.headers.get("Content-Length") or 0) or None
         # disable=None turns the bar off when stderr is not a terminal (CI, logs).
         with open(dest, "wb") as out, tqdm.tqdm(total=total, unit="B", unit_scale=True,
-                                           desc=os.path.basename(dest), disable=None,
-                                           leave=False) as bar:
+                                                desc=os.path.basename(dest), disable=None,
+                                                leave=False) as bar:
             for chunk in iter(lambda: response.read(_CHUNK), b""):
                 out.write(chunk)
                 bar.update(len(chunk))
