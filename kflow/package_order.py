@@ -15,7 +15,7 @@ Example:
 """
 
 TIERS = (
-    ("errors", "package_order"),
+    ("errors", "package_order", "lazy_import"),
     ("proto",),                                          # protobuf wire toolkit: Example and Event messages
     ("engine",),                                         # graph, session, ops; graph-wide state
     ("nn", "initializers", "losses", "random", "sparse"),
@@ -30,6 +30,7 @@ TIERS = (
 )
 
 ROOT = "kflow"
+ROOT_MODULES = ("__main__",)  # `python -m kflow` (diagnostics) is part of the root: it may import everything
 
 
 def tier_of(package):

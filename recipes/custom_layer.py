@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
 
 import kflow as kf  # noqa: E402
-from common import load_dataset, parser_with_common_flags  # noqa: E402
+from common import load_dataset, parser_with_common_flags, run  # noqa: E402
 
 layers = kf.keras.layers
 
@@ -64,14 +64,17 @@ def main(argv=None):
     _, accuracy = model.evaluate(x_test, y_test, batch_size=512)
     print("Test accuracy: %.4f" % accuracy)
 
-    path = os.path.join(tempfile.mkdtemp(), "residual.h5")
-    model.save(path)
-    restored = kf.keras.models.load_model(path, custom_objects={"ResidualDense": ResidualDense})
+    with tempfile.TemporaryDirectory() as tmp:  # the saved model is only needed for the reload
+        path = os.path.join(tmp, "residual.h5")
+        model.save(path)
+        restored = kf.keras.models.load_model(path, custom_objects={"ResidualDense": ResidualDense})
+        size = os.path.getsize(path)
     _, restored_accuracy = restored.evaluate(x_test, y_test, batch_size=512)
     same = np.allclose(model.predict(x_test[:256]), restored.predict(x_test[:256]), atol=1e-6)
-    print("Reloaded from %s: test accuracy %.4f, same predictions: %s" % (path, restored_accuracy, same))
+    print("Saved to and reloaded from one HDF5 file (%d bytes, deleted): test accuracy %.4f, same predictions: %s"
+          % (size, restored_accuracy, same))
     return accuracy, restored_accuracy
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

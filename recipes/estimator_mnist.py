@@ -6,6 +6,7 @@ arrays. ``train`` checkpoints into ``--model-dir`` (and resumes from it when run
 
     python recipes/estimator_mnist.py --epochs 2 --model-dir runs/estimator_mnist
 """
+import logging
 import os
 import sys
 
@@ -14,7 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
 
 import kflow as kf  # noqa: E402
-from common import load_dataset, parser_with_common_flags  # noqa: E402
+from common import load_dataset, parser_with_common_flags, run  # noqa: E402
 
 ModeKeys = kf.estimator.ModeKeys
 
@@ -39,6 +40,9 @@ def main(argv=None):
     parser = parser_with_common_flags(__doc__, epochs=2)
     parser.add_argument("--model-dir", default="runs/estimator_mnist")
     args = parser.parse_args(argv)
+    # The Estimator reports progress (loss and step every log_step_count_steps, checkpoints) through logging.
+    logging.basicConfig(format="%(message)s")
+    logging.getLogger("kflow.estimator").setLevel(logging.INFO if args.verbose else logging.WARNING)
     (x_train, y_train), (x_test, y_test) = load_dataset(args.dataset, args.data_dir, args.limit)
 
     config = kf.estimator.RunConfig(save_checkpoints_steps=500, save_summary_steps=100, tf_random_seed=42,
@@ -47,6 +51,10 @@ def main(argv=None):
                                        params={"hidden_units": 256, "learning_rate": 1e-3})
     train_input = kf.estimator.inputs.numpy_input_fn({"image": x_train}, y_train, batch_size=args.batch_size,
                                                       num_epochs=args.epochs, shuffle=True)
+    latest = estimator.latest_checkpoint()
+    if latest:
+        print("Resuming from %s (step %d); delete %s to start afresh."
+              % (latest, estimator.get_variable_value("global_step"), args.model_dir))
     estimator.train(train_input)
     test_input = kf.estimator.inputs.numpy_input_fn({"image": x_test}, y_test, batch_size=512, shuffle=False)
     metrics = estimator.evaluate(test_input)
@@ -59,4 +67,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -13,7 +13,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import kflow as kf  # noqa: E402
-from common import load_dataset, parser_with_common_flags  # noqa: E402
+from common import load_dataset, parser_with_common_flags, run  # noqa: E402
 
 layers = kf.keras.layers
 
@@ -55,4 +55,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

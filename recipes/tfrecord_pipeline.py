@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
 
 import kflow as kf  # noqa: E402
-from common import load_dataset, parser_with_common_flags  # noqa: E402
+from common import load_dataset, parser_with_common_flags, run  # noqa: E402
 
 FEATURES = {"image_raw": kf.FixedLenFeature([], kf.string), "label": kf.FixedLenFeature([], kf.int64)}
 
@@ -105,4 +105,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

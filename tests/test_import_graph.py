@@ -109,9 +109,10 @@ def all_imports(root):
 
 
 def package_of(module):
-    """``kflow.layers.core`` -> "layers", ``kflow.errors`` -> "errors", ``kflow`` -> the root."""
+    """``kflow.layers.core`` -> "layers", ``kflow.errors`` -> "errors", ``kflow`` (and ``python -m kflow``'s
+    ``kflow.__main__``) -> the root."""
     parts = module.split(".")
-    return parts[1] if len(parts) > 1 else package_order.ROOT
+    return parts[1] if len(parts) > 1 and parts[1] not in package_order.ROOT_MODULES else package_order.ROOT
 
 
 def package_edges(imports):

@@ -18,16 +18,18 @@ Example:
 """
 import gzip
 import hashlib
-import http.client
 import os
-import urllib.error
-import urllib.request
 import zlib
-
-from tqdm import tqdm
 
 from kflow import errors
 from kflow.train.atomic_file import remove_stale_temp_files, temp_file
+from kflow.lazy_import import lazy_module
+
+# The HTTP stack (ssl, email, ...) and tqdm load on the first download, not on `import kflow`.
+http_client = lazy_module("http.client")
+urllib_error = lazy_module("urllib.error")
+urllib_request = lazy_module("urllib.request")
+tqdm = lazy_module("tqdm")
 
 _CHUNK = 1 << 20
 # Some mirrors refuse urllib's default agent string.
@@ -71,13 +73,13 @@ def content_md5(path):
 
 
 def _download_to(url, dest, timeout):
-    with urllib.request.urlopen(urllib.request.Request(url, headers=_HEADERS),
+    with urllib_request.urlopen(urllib_request.Request(url, headers=_HEADERS),
                                 timeout=timeout) as response:
         total = int(response.headers.get("Content-Length") or 0) or None
         # disable=None turns the bar off when stderr is not a terminal (CI, logs).
-        with open(dest, "wb") as out, tqdm(total=total, unit="B", unit_scale=True,
-                                           desc=os.path.basename(dest), disable=None,
-                                           leave=False) as bar:
+        with open(dest, "wb") as out, tqdm.tqdm(total=total, unit="B", unit_scale=True,
+                                                desc=os.path.basename(dest), disable=None,
+                                                leave=False) as bar:
             for chunk in iter(lambda: response.read(_CHUNK), b""):
                 out.write(chunk)
                 bar.update(len(chunk))
@@ -101,6 +103,7 @@ def fetch(filename, cache_dir, mirrors, md5=None, timeout=30.0):
     Raises:
       DownloadError: if no mirror gave a valid copy; it lists every attempt.
     """
+    created = _missing_dirs(cache_dir)
     os.makedirs(cache_dir, exist_ok=True)
     dest = os.path.join(cache_dir, filename)
     remove_stale_temp_files(cache_dir, filename, ".part")
@@ -110,10 +113,11 @@ def fetch(filename, cache_dir, mirrors, md5=None, timeout=30.0):
         try:
             _download_or_raise(url, dest, md5, timeout)
             return dest
-        except urllib.error.HTTPError as e:
+        except urllib_error.HTTPError as e:
             attempts.append((url, f"HTTP {e.code} {e.reason}"))
-        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as e:
+        except (urllib_error.URLError, http_client.HTTPException, OSError, ValueError) as e:
             attempts.append((url, str(getattr(e, "reason", None) or e)))
+    _remove_empty(created)  # a failed first download leaves no empty cache folders behind
     raise DownloadError(filename, attempts)
 
 
@@ -129,3 +133,24 @@ def _download_or_raise(url, dest, md5, timeout):
             if got != md5:
                 raise ValueError(f"checksum mismatch: content md5 {got}, expected {md5}")
         os.replace(tmp, dest)
+
+
+def _missing_dirs(path):
+    """The directories ``os.makedirs(path)`` would create, deepest first."""
+    missing = []
+    path = os.path.abspath(path)
+    while not os.path.isdir(path):
+        missing.append(path)
+        parent = os.path.dirname(path)
+        if parent == path:
+            break
+        path = parent
+    return missing
+
+
+def _remove_empty(directories):
+    for directory in directories:  # deepest first; stops at the first one something else filled meanwhile
+        try:
+            os.rmdir(directory)
+        except OSError:
+            return

@@ -145,7 +145,7 @@ class IdxDataset:
                     filename, places, splits[0], f"Download failed: {e}\n")) from e
 
     def _missing_message(self, filename, places, split, extra=""):
-        looked = "\n".join(f"  {d}  ({why})" for d, why in places)
+        looked = "\n".join(f"  {d}  ({why}, {self._folder_status(d)})" for d, why in places)
         msg = (f"{self.name}: {filename} (or {filename}.gz) was not found.\n"
                f"Looked in:\n{looked}\n{extra}{self._how_to_fix()}")
         # Say which splits are usable, e.g. MNIST's test files alone.
@@ -158,6 +158,13 @@ class IdxDataset:
                     + (f" or {self.module}.load_test_data({path_arg})" if s == "test" else "")
                     + f" returns (x_{s}, y_{s}).")
         return msg
+
+    def _folder_status(self, directory):
+        if not os.path.isdir(directory):
+            return "does not exist"
+        files = [f for pair in self.splits.values() for f in pair]
+        present = sum(_locate(f, [(directory, "")]) is not None for f in files)
+        return f"exists, holds {present} of the {len(files)} files"
 
     def _how_to_fix(self):
         files = ", ".join(f + ".gz" for pair in self.splits.values() for f in pair)

@@ -30,7 +30,7 @@ from kflow.estimator.feeding import InputFeed, call_with_supported
 from kflow.estimator.model_fn import EstimatorSpec, ModeKeys
 from kflow.estimator.run_config import RunConfig
 from kflow.train import basic_session_run_hooks as basic_hooks
-from kflow.train.checkpoint_file import load_global_step
+from kflow.train.checkpoint_file import checkpoint_mtime, load_global_step
 from kflow.train.session_run_hook import HookedSession
 
 log = logging.getLogger("kflow.estimator")
@@ -121,6 +121,8 @@ class Estimator:
         else:
             sess.run(init[1])
             saver.restore(sess, path)
+            step = sess.run(train.get_global_step(graph))
+            log.info("Restored parameters from %s (global step %d).", path, step)
             state = train.get_checkpoint_state(self._model_dir)
             if state is not None:  # so keep_checkpoint_max counts the checkpoints of earlier train calls
                 saver.recover_last_checkpoints(state.all_model_checkpoint_paths)
@@ -247,7 +249,7 @@ class Estimator:
 
     def _warm_predictor(self, feed, path):
         """The cached (session, predictions, placeholders) for this checkpoint and input signature."""
-        key = (path, os.path.getmtime(path), feed.signature)
+        key = (path, checkpoint_mtime(path), feed.signature)
         if self._predictor is not None and self._predictor[0] == key:
             return self._predictor[1:]
         if self._predictor is not None:

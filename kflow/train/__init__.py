@@ -1,7 +1,9 @@
 """kf.train: public names (facade; implementation files sit beside it)."""
 from kflow.train.saver import Saver
-from kflow.train.checkpoint_file import (latest_checkpoint, get_checkpoint_state, list_variables, load_variable,
-                                         checkpoint_exists)
+from kflow.train.checkpoint_file import latest_checkpoint, get_checkpoint_state, checkpoint_exists
+from kflow.train.checkpoint_reader import (CheckpointReader, NewCheckpointReader, list_variables, load_checkpoint,
+                                           load_variable)
+from kflow.train.init_from_checkpoint import init_from_checkpoint
 from kflow.summary.graph_def import write_graph
 from kflow.summary.event_proto import summary_iterator
 from kflow.train.optimizer import Optimizer

@@ -10,8 +10,6 @@ import time
 
 import numpy as np
 
-from kflow.engine import graph as graph_mod
-from kflow.engine.graph import GraphKeys
 from kflow.summary.event_file_writer import FileWriterCache
 from kflow.train.global_step import get_global_step
 from kflow.train.saver import Saver

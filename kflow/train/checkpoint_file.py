@@ -2,9 +2,12 @@
 
 TF1 names a checkpoint by a prefix such as ``model.ckpt-100`` and stores it in
 ``model.ckpt-100.index`` plus data shards. kflow stores the whole checkpoint in
-a single HDF5 file at *exactly* that path, with no suffix added, so the string
-``Saver.save`` returns, the one in the ``checkpoint`` state file and the one
-passed to ``restore`` are the same, and it names a real file.
+one HDF5 file, ``model.ckpt-100.h5``, and is named by the same prefix as in TF:
+``Saver.save`` returns it, the ``checkpoint`` state file records it, ``restore``
+takes it. The ``.h5`` suffix keeps TensorFlow's tools from taking the file for
+one of theirs (TF's ``latest_checkpoint`` accepts any existing file named by
+the prefix). A path that already ends in ``.h5`` is used as it is, and files
+written by older kflow at the bare prefix are still read.
 
 Layout (readable with plain h5py):
 
@@ -39,7 +42,7 @@ its functions are re-exported here, with :func:`latest_checkpoint`, which
 needs both.
 
 Example:
-    >>> write_checkpoint("/tmp/run/model.ckpt-100",
+    >>> write_checkpoint("/tmp/run/model.ckpt-100",       # writes /tmp/run/model.ckpt-100.h5
     ...                  {"dense/kernel:0": w, "global_step:0": 100}, global_step=100)
     >>> list_variables("/tmp/run/model.ckpt-100")
     [('dense/kernel', [784, 10]), ('global_step', [])]
@@ -50,24 +53,29 @@ import os
 import struct
 import sys
 
-import h5py
 import numpy as np
 from crc32c import crc32c
 
 from kflow import errors
 from kflow.train.atomic_file import atomic_write
+from kflow.lazy_import import lazy_module
 # Re-exported: the Saver needs the data files and the state file together.
 from kflow.train.checkpoint_state import (CheckpointState, get_checkpoint_state,
                                           update_checkpoint_state)
+from kflow.train.tf_checkpoint import bundle as tf_bundle
+
+h5py = lazy_module("h5py")  # imported when a checkpoint is first read or written, not by `import kflow`
 
 __all__ = [
     "write_checkpoint", "read_checkpoint", "list_variables", "load_variable", "load_global_step",
-    "checkpoint_exists", "remove_checkpoint", "latest_checkpoint", "variable_key",
+    "checkpoint_exists", "checkpoint_files", "checkpoint_mtime", "remove_checkpoint", "data_file",
+    "latest_checkpoint", "variable_key",
     # from checkpoint_state:
     "CheckpointState", "get_checkpoint_state", "update_checkpoint_state",
 ]
 
 FORMAT_VERSION = 2  # 1: no checksums, variable-length strings (still read)
+SUFFIX = ".h5"
 _VERSION_ATTR = "kflow_checkpoint"
 _STEP_ATTR = "global_step"
 _GROUP = "variables"
@@ -81,6 +89,15 @@ def variable_key(name):
     """The checkpoint key of a variable: its name without the ``:0`` suffix."""
     name = str(name)
     return name[:-2] if name.endswith(":0") else name
+
+
+def data_file(path):
+    """The HDF5 file of checkpoint ``path``: ``path.h5``, or ``path`` itself when it ends in ``.h5`` or is an
+    HDF5 file written by kflow before the suffix (and no ``path.h5`` exists)."""
+    path = os.fspath(path)
+    if path.endswith(SUFFIX) or (not os.path.exists(path + SUFFIX) and os.path.isfile(path)):
+        return path
+    return path + SUFFIX
 
 
 def _encode(key):
@@ -104,7 +121,7 @@ def write_checkpoint(path, name_to_array, global_step=None, stale_prefix=None):
 
     Args:
       path: the checkpoint path, e.g. ``"train/model.ckpt-100"``; the file is
-        created at exactly this path. Its directory must exist.
+        ``path + ".h5"`` (``path`` itself if it ends in ``.h5``). Its directory must exist.
       name_to_array: dict from variable name (``"dense/kernel:0"`` or
         ``"dense/kernel"``) to a numpy array, number or cupy array. Values are
         converted one at a time, while the file is being written.
@@ -133,7 +150,8 @@ def write_checkpoint(path, name_to_array, global_step=None, stale_prefix=None):
         if key in keys:
             raise ValueError(f"variables {keys[key]!r} and {name!r} share the checkpoint key {key!r}")
         keys[key] = name
-    with atomic_write(path, stale_prefix=stale_prefix) as tmp:
+    target = path if path.endswith(SUFFIX) else path + SUFFIX
+    with atomic_write(target, stale_prefix=stale_prefix) as tmp:
         with h5py.File(tmp, "w") as f:
             f.attrs[_VERSION_ATTR] = FORMAT_VERSION
             if global_step is not None:
@@ -267,7 +285,7 @@ class _Reader:
     """Opens a checkpoint for reading; any failure inside becomes a kflow error naming the file."""
 
     def __init__(self, path):
-        self.path = _resolve(path)
+        self.path = data_file(_resolve(path))
 
     def __enter__(self):
         path = self.path
@@ -275,8 +293,8 @@ class _Reader:
             raise errors.NotFoundError(None, None, f"Failed to find any matching files for {path} "
                                        "(no such checkpoint file)")
         if not h5py.is_hdf5(path):
-            raise errors.NotFoundError(None, None, f"{path} is not a kflow checkpoint "
-                                       "(not an HDF5 file; TF-format checkpoints cannot be read)")
+            raise errors.NotFoundError(None, None, f"{path} is not a kflow checkpoint (not an HDF5 file; "
+                                       "kf.train.load_checkpoint reads TensorFlow's format too)")
         try:
             self.file = h5py.File(path, "r")
         except Exception as e:  # h5py raises OSError, RuntimeError, ... for damaged files
@@ -377,17 +395,38 @@ def load_global_step(path):
 
 
 def checkpoint_exists(path):
-    """True if ``path`` is an existing checkpoint file (HDF5)."""
+    """True if ``path`` names an existing checkpoint: kflow's HDF5 file or TensorFlow's ``path.index``."""
     path = os.fspath(path)
-    return os.path.isfile(path) and h5py.is_hdf5(path)
+    h5 = data_file(path)
+    return (os.path.isfile(h5) and h5py.is_hdf5(h5)) or tf_bundle.is_bundle(path)
+
+
+def checkpoint_files(path):
+    """The existing files of checkpoint ``path``: its HDF5 file, or TensorFlow's index and data shard."""
+    path = os.fspath(path)
+    names = (data_file(path), tf_bundle.index_path(path), tf_bundle.data_path(path, 0, 1))
+    return [name for name in names if os.path.isfile(name)]
+
+
+def checkpoint_mtime(path):
+    """When checkpoint ``path`` was last written (its newest file's modification time).
+
+    Raises:
+      FileNotFoundError: the checkpoint has no files.
+    """
+    files = checkpoint_files(path)
+    if not files:
+        raise FileNotFoundError("no checkpoint files for %s" % path)
+    return max(map(os.path.getmtime, files))
 
 
 def remove_checkpoint(path):
-    """Deletes a checkpoint file; a missing file is not an error."""
-    try:
-        os.remove(os.fspath(path))
-    except FileNotFoundError:
-        pass
+    """Deletes a checkpoint's files; a missing checkpoint is not an error."""
+    for name in checkpoint_files(path):
+        try:
+            os.remove(name)
+        except FileNotFoundError:
+            pass
 
 
 def latest_checkpoint(checkpoint_dir, latest_filename=None):

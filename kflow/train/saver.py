@@ -30,6 +30,8 @@ from kflow import errors
 from kflow.engine import graph as graph_mod
 from kflow.engine.variables import Variable, _as_variable, global_variables
 from kflow.train import checkpoint_file as ckpt
+from kflow.train import checkpoint_reader
+from kflow.train.tf_checkpoint import write_bundle
 
 _GLOBAL_STEP_KEY = "global_step"
 
@@ -51,6 +53,9 @@ class Saver:
             directory are always recorded relative to it, so the directory can be moved.
         defer_build: resolve ``var_list=None`` at the first save/restore instead of now.
         allow_empty: allow a Saver with no variables (its save/restore do nothing).
+        format: ``"hdf5"`` (default: one ``PREFIX.h5`` file) or ``"tf"`` (TensorFlow's ``PREFIX.index`` +
+            ``PREFIX.data-00000-of-00001``, which ``tf.train.load_checkpoint`` reads). ``restore``
+            reads either.
 
     The remaining TF arguments (reshape, sharded, name, restore_sequentially, saver_def, builder,
     write_version, pad_step_number, filename) are accepted and ignored.
@@ -59,7 +64,10 @@ class Saver:
     def __init__(self, var_list=None, reshape=False, sharded=False, max_to_keep=5,
                  keep_checkpoint_every_n_hours=10000.0, name=None, restore_sequentially=False, saver_def=None,
                  builder=None, defer_build=False, allow_empty=False, write_version=2, pad_step_number=False,
-                 save_relative_paths=False, filename=None):
+                 save_relative_paths=False, filename=None, format="hdf5"):
+        if format not in ("hdf5", "tf"):
+            raise ValueError("Saver format must be 'hdf5' or 'tf', got %r" % (format,))
+        self._format = format
         self._var_list_arg = var_list
         self._max_to_keep = max_to_keep
         self._keep_every_secs = float(keep_checkpoint_every_n_hours) * 3600.0
@@ -102,8 +110,8 @@ class Saver:
 
     def recover_last_checkpoints(self, checkpoint_paths):
         """Takes over existing checkpoints (e.g. ``get_checkpoint_state(d).all_model_checkpoint_paths``)."""
-        self._last_checkpoints = [(p, os.path.getmtime(p)) for p in map(os.fspath, checkpoint_paths)
-                                  if ckpt.checkpoint_exists(p)]
+        self._last_checkpoints = [(p, ckpt.checkpoint_mtime(p))
+                                  for p in map(os.fspath, checkpoint_paths) if ckpt.checkpoint_exists(p)]
 
     # ---- saving ------------------------------------------------------------------
     def save(self, sess, save_path, global_step=None, latest_filename=None, meta_graph_suffix="meta",
@@ -143,9 +151,12 @@ class Saver:
         if not self._vars:
             return None  # an empty Saver (allow_empty=True) saves nothing, as in TF
         values = dict(zip(self._vars, sess.run(self._fetch)))
-        # a successful save also removes the temporary files that killed saves of this prefix left
-        ckpt.write_checkpoint(path, values, global_step=_step_to_record(global_step, values),
-                              stale_prefix=os.path.basename(save_path))
+        if self._format == "tf":
+            write_bundle(path, values)
+        else:
+            # a successful save also removes the temporary files that killed saves of this prefix left
+            ckpt.write_checkpoint(path, values, global_step=_step_to_record(global_step, values),
+                                  stale_prefix=os.path.basename(save_path))
         if write_state:
             self._record_last_checkpoint(path)
             ckpt.update_checkpoint_state(save_dir or ".", path, self.last_checkpoints or [path], latest_filename)
@@ -197,7 +208,7 @@ class Saver:
         if not ckpt.checkpoint_exists(save_path):
             raise ValueError("The passed save_path is not a valid checkpoint: %s%s" % (save_path,
                                                                                    _similar_files_hint(save_path)))
-        stored = ckpt.read_checkpoint(save_path)
+        stored = checkpoint_reader.read_checkpoint(save_path)
         missing, mismatched = self._problems(stored)
         if missing or mismatched:
             lines = missing + mismatched

@@ -7,6 +7,8 @@ import threading
 
 import pytest
 
+from kflow.datasets import download, fashion_mnist, mnist
+
 _REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 # Read once at import time: the autouse fixture below clears the variable.
 SHARED_DATASETS = pathlib.Path(os.environ.get("KFLOW_DATA_DIR")
@@ -26,11 +28,24 @@ def isolated_env(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def shared_datasets():
-    """The directory with mnist/ and fashion-mnist/ subfolders (skips if absent)."""
+def real_datasets():
+    """The real shared datasets (mnist/ test split, fashion-mnist/), for tests of their content; skips if absent."""
     if not (SHARED_DATASETS / "mnist").is_dir():
-        pytest.skip(f"shared datasets not found at {SHARED_DATASETS}")
+        pytest.skip(f"real datasets not found at {SHARED_DATASETS} (set KFLOW_DATA_DIR)")
     return SHARED_DATASETS
+
+
+@pytest.fixture
+def shared_datasets(request, monkeypatch):
+    """A folder like the shared datasets: the real one when present, else generated IDX files (whose MD5s then
+    replace the real ones, so downloads of them verify)."""
+    if (SHARED_DATASETS / "mnist").is_dir():
+        return SHARED_DATASETS
+    root = pathlib.Path(request.getfixturevalue("generated_datasets"))
+    for module, folder in ((mnist, "mnist"), (fashion_mnist, "fashion-mnist")):
+        for name in os.listdir(root / folder):
+            monkeypatch.setitem(module.MD5, name[:-len(".gz")], download.content_md5(root / folder / name))
+    return root
 
 
 class _CountingHandler(http.server.SimpleHTTPRequestHandler):

@@ -75,7 +75,7 @@ def test_encode_rejects_unsupported_dtype():
         idx.encode_idx(np.zeros(3, np.int64))
 
 
-def test_reads_real_mnist_labels(shared_datasets):
-    labels = idx.read_idx(shared_datasets / "mnist" / "t10k-labels-idx1-ubyte.gz")
+def test_reads_real_mnist_labels(real_datasets):
+    labels = idx.read_idx(real_datasets / "mnist" / "t10k-labels-idx1-ubyte.gz")
     assert labels.shape == (10000,) and labels.dtype == np.uint8
     assert labels[:5].tolist() == [7, 2, 1, 0, 4]

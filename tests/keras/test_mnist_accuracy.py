@@ -18,7 +18,7 @@ def _flat(x):
     return x.reshape(len(x), 784).astype(np.float32) / 255.0
 
 
-def test_fashion_mnist_mlp_two_epochs(data_dir):
+def test_fashion_mnist_mlp_two_epochs(real_data_dir):
     (x, y), (xt, yt) = fashion_mnist.load_data()
     model = _mlp(256)
     np.random.seed(0)
@@ -27,7 +27,7 @@ def test_fashion_mnist_mlp_two_epochs(data_dir):
     assert acc >= 0.85, acc
 
 
-def test_mnist_test_split_mlp(data_dir):
+def test_mnist_test_split_mlp(real_data_dir):
     x, y = mnist.load_test_data()
     model = _mlp(256)
     np.random.seed(0)

@@ -1,6 +1,11 @@
-"""Each recipe runs end to end, fast, on a small slice of the real data."""
+"""Each recipe runs end to end, fast, on a small slice of the real data (or of generated IDX files where the
+real data is absent), and a missing dataset ends a recipe with one short message and exit status 1."""
 import importlib.util
 import os
+import subprocess
+import sys
+
+import tempfile
 
 import pytest
 
@@ -30,16 +35,27 @@ def test_mnist_cnn(data_dir, tmp_path, capsys):
     assert "Test loss" in capsys.readouterr().out and 0.0 <= acc <= 1.0
 
 
-def test_custom_layer(data_dir, capsys):
+def test_custom_layer(data_dir, capsys, tmp_path, monkeypatch):
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR
     acc, restored = _load("custom_layer").main(["--epochs", "1", "--limit", "1024", "--verbose", "0",
                                                 "--dataset", "fashion_mnist"])
     out = capsys.readouterr().out
     assert acc == restored and "same predictions: True" in out
+    assert os.listdir(temp) == []  # the saved model's temporary folder is gone
 
 
-def test_estimator_mnist(data_dir, tmp_path, capsys):
-    metrics = _load("estimator_mnist").main(["--epochs", "1", "--limit", "1024", "--model-dir", str(tmp_path)])
+def test_estimator_mnist(data_dir, tmp_path, capsys, caplog):
+    caplog.set_level("INFO", logger="kflow.estimator")
+    args = ["--epochs", "1", "--limit", "1024", "--model-dir", str(tmp_path)]
+    metrics = _load("estimator_mnist").main(args)
     assert metrics["global_step"] == 8 and "First 10 test images" in capsys.readouterr().out
+    assert "loss = " in caplog.text and "step = 1" in caplog.text  # progress while training
+    metrics = _load("estimator_mnist").main(args)  # a second run resumes, and says so
+    assert metrics["global_step"] == 16
+    assert "Resuming from %s (step 8)" % (tmp_path / "model.ckpt-8") in capsys.readouterr().out
 
 
 def test_linear_regression(capsys):
@@ -62,6 +78,41 @@ def test_tfrecord_pipeline(data_dir, tmp_path, capsys):
     assert len(kf.train.Example.FromString(records[0]).features.feature["image_raw"].bytes_list.value[0]) == 784
 
 
+def _run_offline(tmp_path, *args, **env):
+    """Runs a recipe as a script with no data, no cache and a dead mirror; returns the CompletedProcess."""
+    base = {k: v for k, v in os.environ.items() if k not in ("KFLOW_DATA_DIR", "KFLOW_DEBUG")}
+    env = dict(base, KFLOW_CACHE_DIR=str(tmp_path / "cache"), KFLOW_MNIST_MIRROR="http://127.0.0.1:9/",
+               KFLOW_FASHION_MNIST_MIRROR="http://127.0.0.1:9/", PYTHONPATH=os.path.dirname(RECIPES), **env)
+    return subprocess.run([sys.executable, os.path.join(RECIPES, args[0])] + list(args[1:]), cwd=str(tmp_path),
+                          env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("recipe", ["mnist_mlp.py", "mnist_cnn.py", "custom_layer.py", "estimator_mnist.py",
+                                    "tfrecord_pipeline.py"])
+def test_missing_dataset_gives_one_short_message_and_exit_1(tmp_path, recipe):
+    empty = tmp_path / "data"
+    (empty / "fashion-mnist").mkdir(parents=True)
+    result = _run_offline(tmp_path, recipe, "--dataset", "fashion_mnist", "--data-dir", str(empty))
+    assert result.returncode == 1, result.stderr
+    err = result.stderr
+    assert "Traceback" not in err and len(err.splitlines()) <= 12
+    assert "The fashion_mnist dataset is not available" in err
+    assert "%s  ($KFLOW_DATA_DIR, exists, holds 0 of the 4 files)" % (empty / "fashion-mnist") in err
+    assert "%s  (cache, does not exist)" % (tmp_path / "cache" / "datasets" / "fashion-mnist") in err
+    assert "Connection refused" in err and "--data-dir %s: put the files in" % empty in err
+    assert err.count("Looked in") == 1  # said once
+    assert sorted(os.listdir(tmp_path)) == ["data"]  # no cache folders, no runs/ output
+
+
+def test_missing_dataset_debug_shows_the_traceback(tmp_path):
+    result = _run_offline(tmp_path, "mnist_mlp.py", "--dataset", "fashion_mnist", "--debug")
+    assert result.returncode == 1 and "Traceback" in result.stderr and "NotFoundError" in result.stderr
+    result = _run_offline(tmp_path, "mnist_mlp.py", "--dataset", "fashion_mnist", KFLOW_DEBUG="1")
+    assert result.returncode == 1 and "Traceback" in result.stderr
+    result = _run_offline(tmp_path, "mnist_mlp.py", "--dataset", "fashion")
+    assert result.returncode == 2 and "invalid choice: 'fashion'" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_mnist_without_any_files_says_where_to_put_them(tmp_path, monkeypatch):
     """No local MNIST and no reachable mirror: the recipe stops with the library's where-to-put-files error."""
     import kflow as kf
@@ -69,6 +120,7 @@ def test_mnist_without_any_files_says_where_to_put_them(tmp_path, monkeypatch):
     monkeypatch.setenv("KFLOW_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("KFLOW_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("KFLOW_MNIST_MIRROR", "http://127.0.0.1:9/")  # the discard port: connection refused
-    with pytest.raises(kf.errors.NotFoundError, match=r"\$KFLOW_DATA_DIR/mnist/"):
+    with pytest.raises(Exception, match=r"\$KFLOW_DATA_DIR/mnist/") as info:
         _load("mnist_mlp").main(["--dataset", "mnist", "--epochs", "1", "--out", str(tmp_path / "out")])
+    assert type(info.value).__name__ == "DatasetUnavailable"  # what common.run turns into a short message
     assert not os.path.exists(tmp_path / "out" / "checkpoints")

@@ -35,7 +35,8 @@ def _values():
 def test_roundtrip_preserves_names_dtypes_shapes(tmp_path):
     path = str(tmp_path / "model.ckpt-200")
     assert cf.write_checkpoint(path, _values(), global_step=200) == path
-    assert os.path.isfile(path) and os.listdir(tmp_path) == ["model.ckpt-200"]  # no suffix, no leftovers
+    # the file is the prefix + ".h5" (so TF's tools never take it for theirs), no leftovers
+    assert os.path.isfile(path + ".h5") and os.listdir(tmp_path) == ["model.ckpt-200.h5"]
     restored = cf.read_checkpoint(path)
     expected = {cf.variable_key(k): np.asarray(v) for k, v in _values().items()}
     assert sorted(restored) == sorted(expected)
@@ -63,7 +64,7 @@ def test_list_and_load_variable(tmp_path):
 def test_plain_h5py_sees_one_dataset_per_variable(tmp_path):
     path = tmp_path / "ckpt"
     cf.write_checkpoint(path, {"a/b:0": np.ones(2), "c": 3.0}, global_step=5)
-    with h5py.File(path, "r") as f:
+    with h5py.File(str(path) + ".h5", "r") as f:
         assert f.attrs["kflow_checkpoint"] == cf.FORMAT_VERSION == 2 and f.attrs["global_step"] == 5
         assert sorted(f["variables"]) == ["a%2Fb", "c"]
         np.testing.assert_array_equal(f["variables/a%2Fb"][...], np.ones(2))
@@ -126,8 +127,8 @@ def test_read_errors(tmp_path):
     with pytest.raises(errors.NotFoundError, match="HDF5 file but not a kflow checkpoint"):
         cf.load_variable(tmp_path / "weights.h5", "x")
     cf.write_checkpoint(tmp_path / "cut", {"w": np.ones(10000)})
-    data = (tmp_path / "cut").read_bytes()
-    (tmp_path / "cut").write_bytes(data[: len(data) // 3])
+    data = (tmp_path / "cut.h5").read_bytes()
+    (tmp_path / "cut.h5").write_bytes(data[: len(data) // 3])
     with pytest.raises(errors.DataLossError, match="corrupt checkpoint"):
         cf.read_checkpoint(tmp_path / "cut")
 
@@ -213,7 +214,7 @@ _LOOP_CHILD = textwrap.dedent("""
         kept = (kept + [path])[-3:]
         cf.update_checkpoint_state(directory, path, kept)
         for old in sorted(set(os.listdir(directory))):
-            if old.startswith("model.ckpt-") and os.path.join(directory, old) not in kept:
+            if old.startswith("model.ckpt-") and os.path.join(directory, old[:-len(".h5")]) not in kept:
                 cf.remove_checkpoint(os.path.join(directory, old))
         print(step, flush=True)
 """)

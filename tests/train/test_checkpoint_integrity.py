@@ -24,7 +24,7 @@ def _same(got):
 def test_every_single_bit_flip_restores_the_same_values_or_raises_data_loss(ram_tmp_path):
     path = str(ram_tmp_path / "model.ckpt-7")
     cf.write_checkpoint(path, VALUES, global_step=7)
-    data = open(path, "rb").read()
+    data = open(path + cf.SUFFIX, "rb").read()  # the file written for the prefix
     damaged_path = str(ram_tmp_path / "damaged")
     rng = np.random.default_rng(14)
     outcomes = {"same": 0, "DataLossError": 0, "not HDF5": 0}
@@ -53,7 +53,7 @@ def test_every_single_bit_flip_restores_the_same_values_or_raises_data_loss(ram_
 def test_crc_mismatch_names_file_and_variable(tmp_path):
     path = str(tmp_path / "model.ckpt-1")
     cf.write_checkpoint(path, VALUES)
-    with h5py.File(path, "r+") as f:  # w[10] == 10.000001-style damage: valid HDF5, other value
+    with h5py.File(path + cf.SUFFIX, "r+") as f:  # w[10] == 10.000001-style damage: valid HDF5, other value
         f["variables/dense%2Fkernel"][1, 0] = np.nextafter(np.float32(VALUES["dense/kernel"][1, 0]), np.float32(9))
     with pytest.raises(errors.DataLossError, match=r"model\.ckpt-1.*'dense/kernel'.*CRC-32C mismatch"):
         cf.read_checkpoint(path)
@@ -69,14 +69,14 @@ def test_crc_mismatch_names_file_and_variable(tmp_path):
 def test_string_variables_are_length_prefixed_bytes_and_bounded(tmp_path):
     path = str(tmp_path / "strings")
     cf.write_checkpoint(path, VALUES)
-    with h5py.File(path, "r") as f:
+    with h5py.File(path + cf.SUFFIX, "r") as f:
         stored = f["variables/names"]
         assert stored.dtype == np.uint8 and stored.ndim == 1 and list(stored.attrs["shape"]) == [3]
         assert bytes(stored[...]) == b"".join(len(s).to_bytes(8, "little") + s for s in VALUES["names"])
     assert cf.list_variables(path) == [("dense/kernel", [10, 10]), ("global_step", []), ("names", [3])]
     # a forged length or shape (with a CRC to match) fails at once instead of reading or looping for long
     for forged_shape, forged_data in [([3], b"\xff" * 8 + b"x"), ([10 ** 15], b"")]:
-        with h5py.File(path, "r+") as f:
+        with h5py.File(path + cf.SUFFIX, "r+") as f:
             del f["variables/names"]
             data = np.frombuffer(forged_data, np.uint8)
             d = f["variables"].create_dataset("names", data=data)
@@ -92,7 +92,7 @@ def test_string_variables_are_length_prefixed_bytes_and_bounded(tmp_path):
 def test_truncated_and_damaged_files_raise_data_loss_naming_the_file(ram_tmp_path):
     path = str(ram_tmp_path / "model.ckpt-3")
     cf.write_checkpoint(path, VALUES)
-    data = open(path, "rb").read()
+    data = open(path + cf.SUFFIX, "rb").read()  # the file written for the prefix
     cut_path = str(ram_tmp_path / "cut")
     rng = np.random.default_rng(3)
     cuts = sorted(set(int(c) for c in rng.integers(1, len(data), 400)))
@@ -126,8 +126,8 @@ def test_full_disk_during_save_raises_write_error_and_keeps_the_previous_checkpo
         full_disk(100000)
         with pytest.raises(errors.FileWriteError, match=r"model\.ckpt-2.*File too large") as info:
             saver.save(sess, prefix, global_step=2)
-        assert isinstance(info.value, OSError) and info.value.filename.endswith("model.ckpt-2")
-        assert sorted(os.listdir(tmp_path)) == ["checkpoint", "model.ckpt-1"]  # no temporary file left
+        assert isinstance(info.value, OSError) and info.value.filename.endswith("model.ckpt-2.h5")
+        assert sorted(os.listdir(tmp_path)) == ["checkpoint", "model.ckpt-1.h5"]  # no temporary file left
         assert kf.train.latest_checkpoint(str(tmp_path)) == first
         saver.restore(sess, first)
         np.testing.assert_array_equal(sess.run(w), np.arange(200000, dtype=np.float32))
@@ -144,4 +144,4 @@ def test_next_save_removes_temporary_files_of_killed_saves(tmp_path):
     with kf.Session() as sess:
         sess.run(v.initializer)
         kf.train.Saver([v]).save(sess, str(tmp_path / "model.ckpt"), global_step=8)
-    assert sorted(os.listdir(tmp_path)) == sorted(["checkpoint", "model.ckpt-8"] + kept)
+    assert sorted(os.listdir(tmp_path)) == sorted(["checkpoint", "model.ckpt-8.h5"] + kept)

@@ -36,8 +36,8 @@ def _fashion_mnist(data_dir):
     return (prep(x), y.astype(np.int64)), (prep(xt), yt.astype(np.int64))
 
 
-def test_fashion_mnist_mlp_one_epoch_reaches_84_percent(data_dir):
-    (x_train, y_train), (x_test, y_test) = _fashion_mnist(data_dir)
+def test_fashion_mnist_mlp_one_epoch_reaches_84_percent(real_data_dir):
+    (x_train, y_train), (x_test, y_test) = _fashion_mnist(real_data_dir)
     kf.set_random_seed(0)
     x = kf.placeholder(kf.float32, [None, 784], name="x")
     y = kf.placeholder(kf.int64, [None], name="y")

@@ -30,7 +30,7 @@ def test_round_trip_all_dtypes_into_a_new_graph(tmp_path):
         for k, v in vs.items():
             v.load(VALUES[k], sess)
         path = saver.save(sess, str(tmp_path / "model.ckpt"))
-    assert path == str(tmp_path / "model.ckpt") and os.path.isfile(path)
+    assert path == str(tmp_path / "model.ckpt") and os.path.isfile(path + ".h5")
     assert dict(kf.train.list_variables(path)) == {"block/" + k: list(np.shape(v)) for k, v in VALUES.items()}
     g2 = kf.Graph()
     vs2 = _make_vars(g2)
@@ -90,10 +90,10 @@ def test_max_to_keep_deletes_oldest_and_resaving_a_path_moves_it(tmp_path):
         for step in range(5):
             saver.save(sess, prefix, global_step=step)
             listed = kf.train.get_checkpoint_state(str(tmp_path)).all_model_checkpoint_paths
-            assert len(listed) == min(step + 1, 2) and all(os.path.isfile(p) for p in listed)
+            assert len(listed) == min(step + 1, 2) and all(os.path.isfile(p + ".h5") for p in listed)
         saver.save(sess, prefix, global_step=3)
     assert saver.last_checkpoints == [prefix + "-4", prefix + "-3"]
-    assert sorted(os.listdir(tmp_path)) == ["checkpoint", "m-3", "m-4"]
+    assert sorted(os.listdir(tmp_path)) == ["checkpoint", "m-3.h5", "m-4.h5"]
     assert kf.train.get_checkpoint_state(str(tmp_path)).all_model_checkpoint_paths == [prefix + "-4", prefix + "-3"]
 
 
@@ -122,7 +122,7 @@ def test_keep_checkpoint_every_n_hours(tmp_path, monkeypatch):
     # evicted checkpoints survive when saved after the next hourly mark: step 2 (1.2 h > 1 h), step 4
     # (2.1 h > 2 h), not step 3 (1.5 h < 2 h); step 5 is the one max_to_keep keeps
     kept = sorted(p for p in os.listdir(tmp_path) if p.startswith("m-"))
-    assert kept == ["m-2", "m-4", "m-5"]
+    assert kept == ["m-2.h5", "m-4.h5", "m-5.h5"]
 
 
 def test_var_list_dict_and_list(tmp_path):
@@ -147,7 +147,7 @@ def test_dict_and_list_savers_restore_by_key_into_other_names(tmp_path):
         with kf.Session() as sess:
             sess.run(kf.global_variables_initializer())
             path = kf.train.Saver({"enc/w": a, "b": b}).save(sess, str(tmp_path / "m"))
-    with h5py.File(path, "r") as f:  # one dataset per checkpoint key, dtype and shape kept
+    with h5py.File(path + ".h5", "r") as f:  # one dataset per checkpoint key, dtype and shape kept
         assert {k: (f["variables"][k].dtype, f["variables"][k].shape) for k in f["variables"]} == {
             "enc%2Fw": (np.float32, (2,)), "b": (np.int32, (1, 1))}
     other = kf.Variable([0.0, 0.0], name="decoder/kernel")
@@ -268,7 +268,7 @@ def test_recover_last_checkpoints(tmp_path):
         second = kf.train.Saver(max_to_keep=2)
         second.recover_last_checkpoints(kf.train.get_checkpoint_state(str(tmp_path)).all_model_checkpoint_paths)
         second.save(sess, str(tmp_path / "m"), global_step=2)
-    assert sorted(p for p in os.listdir(tmp_path) if p.startswith("m-")) == ["m-1", "m-2"]
+    assert sorted(p for p in os.listdir(tmp_path) if p.startswith("m-")) == ["m-1.h5", "m-2.h5"]
 
 
 class _DeviceArray(np.ndarray):

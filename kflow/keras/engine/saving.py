@@ -23,7 +23,6 @@ import json
 import os
 import warnings
 
-import h5py
 import numpy as np
 
 import kflow
@@ -34,6 +33,9 @@ from kflow.keras import optimizers as optimizers_mod
 from kflow.layers.safe_mode import safe_mode_scope
 from kflow.train.atomic_file import atomic_write
 from kflow.train.checkpoint_file import array_checksum
+from kflow.lazy_import import lazy_module
+
+h5py = lazy_module("h5py")  # imported on the first save or load, not by `import kflow`
 
 
 def _atomic_h5(filepath, overwrite, write):
