@@ -13,7 +13,7 @@ Example:
 """
 import numpy as np
 
-from kflow.train.fused_update import fused_update
+from kflow.train.fused_update import fused_update, update_op
 from kflow.train.optimizer import Optimizer
 # ``ms = rho*ms + (1-rho)*x*x`` in place: TF1's RMSProp running average, the same in Keras's rules
 from kflow.train.rmsprop import _update_ms
@@ -23,7 +23,7 @@ class _KerasRule(Optimizer):
     """One fused op per variable running ``_rule`` over the variable, its zero-started slots and the
     hyperparameters (given to ``__init__`` in ``_hyper_names`` order, after the learning rate)."""
 
-    _hyper_names, _slot_names, _op_type, _scratch = (), (), None, 1
+    _hyper_names, _slot_names, _update, _scratch = (), (), None, 1
 
     def __init__(self, learning_rate, **hypers):
         super().__init__(False, type(self).__name__.replace("Keras", ""))
@@ -39,13 +39,13 @@ class _KerasRule(Optimizer):
 
     def _apply_dense(self, grad, var):
         slots = [self.get_slot(var, n) for n in self._slot_names]
-        return fused_update(self._op_type, var, grad, slots, self._hypers, type(self)._rule, scratch=self._scratch)
+        return fused_update(self._update, var, grad, slots, self._hypers, type(self)._rule, scratch=self._scratch)
 
 
 class KerasRMSprop(_KerasRule):
     """``a = rho*a + (1-rho)*g*g; p -= lr * g / (sqrt(a) + epsilon)``; slot "rms" starts at zero."""
 
-    _hyper_names, _slot_names, _op_type = ("rho", "epsilon"), ("rms",), "KerasApplyRMSprop"
+    _hyper_names, _slot_names, _update = ("rho", "epsilon"), ("rms",), update_op("KerasApplyRMSprop")
 
     @staticmethod
     def _rule(var, acc, grad, lr, rho, epsilon, tmp):
@@ -56,7 +56,7 @@ class KerasRMSprop(_KerasRule):
 class KerasAdagrad(_KerasRule):
     """``a += g*g; p -= lr * g / (sqrt(a) + epsilon)``; slot "accumulator" starts at zero."""
 
-    _hyper_names, _slot_names, _op_type = ("epsilon",), ("accumulator",), "KerasApplyAdagrad"
+    _hyper_names, _slot_names, _update = ("epsilon",), ("accumulator",), update_op("KerasApplyAdagrad")
 
     @staticmethod
     def _rule(var, acc, grad, lr, epsilon, tmp):
@@ -68,8 +68,8 @@ class KerasAdagrad(_KerasRule):
 class KerasAdadelta(_KerasRule):
     """``a = rho*a + (1-rho)*g*g; u = g*sqrt(d + eps)/sqrt(a + eps); p -= lr*u; d = rho*d + (1-rho)*u*u``."""
 
-    _hyper_names, _slot_names, _op_type = ("rho", "epsilon"), ("accumulator", "delta_accumulator"), \
-        "KerasApplyAdadelta"
+    _hyper_names, _slot_names, _update = ("rho", "epsilon"), ("accumulator", "delta_accumulator"), \
+        update_op("KerasApplyAdadelta")
     _scratch = 2
 
     @staticmethod
@@ -90,7 +90,7 @@ class KerasAdamax(_KerasRule):
     """``m = b1*m + (1-b1)*g; u = max(b2*u, |g|); p -= lr_t * m / (u + eps)``; the learning rate given is the
     bias-corrected ``lr / (1 - b1**t)`` (a tensor the Keras wrapper computes from its step count)."""
 
-    _hyper_names, _slot_names, _op_type = ("beta_1", "beta_2", "epsilon"), ("m", "u"), "KerasApplyAdamax"
+    _hyper_names, _slot_names, _update = ("beta_1", "beta_2", "epsilon"), ("m", "u"), update_op("KerasApplyAdamax")
 
     @staticmethod
     def _rule(var, m, u, grad, lr_t, beta_1, beta_2, epsilon, tmp):

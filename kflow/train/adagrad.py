@@ -7,8 +7,10 @@ Example:
 """
 import numpy as np
 
-from kflow.train.fused_update import fused_update
+from kflow.train.fused_update import fused_update, update_op
 from kflow.train.optimizer import Optimizer
+
+APPLY_ADAGRAD = update_op("ApplyAdagrad")
 
 
 class AdagradOptimizer(Optimizer):
@@ -34,7 +36,7 @@ class AdagradOptimizer(Optimizer):
         self._lr = self._hyper(self._learning_rate)
 
     def _apply_dense(self, grad, var):
-        return fused_update("ApplyAdagrad", var, grad, [self.get_slot(var, "accumulator")], [self._lr], _rule,
+        return fused_update(APPLY_ADAGRAD, var, grad, [self.get_slot(var, "accumulator")], [self._lr], _rule,
                             scratch=1, use_locking=self._use_locking)
 
 

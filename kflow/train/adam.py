@@ -17,8 +17,11 @@ import numpy as np
 from kflow.engine import dtypes, graph as graph_mod
 from kflow.engine.ops import control_flow_ops
 from kflow.engine.ops.constant_op import constant
-from kflow.train.fused_update import fused_update
+from kflow.train.fused_update import fused_update, update_op
 from kflow.train.optimizer import Optimizer
+
+APPLY_ADAM = update_op("ApplyAdam")
+ADAM_POWERS = update_op("AdamPowers")
 
 
 class AdamOptimizer(Optimizer):
@@ -55,14 +58,14 @@ class AdamOptimizer(Optimizer):
 
     def _apply_dense(self, grad, var):
         b1p, b2p = self._get_beta_accumulators(var.graph)
-        return fused_update("ApplyAdam", var, grad, [self.get_slot(var, "m"), self.get_slot(var, "v")],
+        return fused_update(APPLY_ADAM, var, grad, [self.get_slot(var, "m"), self.get_slot(var, "v")],
                             [self._lr_t, b1p, b2p, self._beta1_t, self._beta2_t, self._epsilon_t], _rule, scratch=1,
                             use_locking=self._use_locking)
 
     def _finish(self, update_ops, name_scope):
         b1p, b2p = self._get_beta_accumulators(update_ops[0].graph if update_ops else None)
         with graph_mod.control_dependencies(update_ops), graph_mod.device(b1p.device):
-            powers = fused_update("AdamPowers", b1p, None, [b2p], [self._beta1_t, self._beta2_t], _powers_rule,
+            powers = fused_update(ADAM_POWERS, b1p, None, [b2p], [self._beta1_t, self._beta2_t], _powers_rule,
                                   name="update_beta_powers", use_locking=self._use_locking)
         return control_flow_ops.group(*update_ops, powers, name=name_scope)
 

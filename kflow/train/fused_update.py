@@ -18,7 +18,8 @@ Example:
     >>> def sgd_rule(var, grad, lr, tmp):
     ...     np.multiply(grad, lr, out=tmp)
     ...     var -= tmp
-    >>> op = fused_update("ApplyGradientDescent", w, grad, [], [lr], sgd_rule, scratch=1)
+    >>> APPLY_GRADIENT_DESCENT = update_op("ApplyGradientDescent")
+    >>> op = fused_update(APPLY_GRADIENT_DESCENT, w, grad, [], [lr], sgd_rule, scratch=1)
 """
 import numbers
 import threading
@@ -33,23 +34,19 @@ from kflow.engine.ops.batch_parallel import over_batch
 from kflow.engine.ops.constant_op import convert_to_tensor
 
 
-_UPDATE_DEFS = {}  # op type -> its OpDef: optimizers name their update types, each declared on first use
-_UPDATE_DEFS_LOCK = threading.Lock()
+def update_op(op_type):
+    """Declares the fused update op type ``op_type`` (e.g. "ApplyAdam"); its update rule is the op's parameter.
+
+    Each optimizer declares its update types once, at module level: ``APPLY_ADAM = update_op("ApplyAdam")``.
+    """
+    return OpDef(op_type, bind=_bind_update, grad=None)
 
 
-def _update_def(op_type):
-    with _UPDATE_DEFS_LOCK:
-        op_def = _UPDATE_DEFS.get(op_type)
-        if op_def is None:
-            op_def = _UPDATE_DEFS[op_type] = OpDef(op_type, bind=_bind_update)
-        return op_def
-
-
-def fused_update(op_type, var, grad, slots, hypers, rule, scratch=0, name=None, use_locking=False):
+def fused_update(update, var, grad, slots, hypers, rule, scratch=0, name=None, use_locking=False):
     """Creates the op updating ``var`` and ``slots`` in place with ``rule``; returns the Operation.
 
     Args:
-        op_type: the op kind, e.g. "ApplyAdam".
+        update: the op's declaration, from :func:`update_op`.
         var: the Variable updated; the op is placed with it.
         grad: its gradient (a Tensor of the variable's dtype and shape), or None for rules without one.
         slots: Variables updated along with ``var`` (the optimizer's slots).
@@ -59,6 +56,7 @@ def fused_update(op_type, var, grad, slots, hypers, rule, scratch=0, name=None, 
         name: the op name (default ``op_type``).
         use_locking: hold the variable's lock during the update (the optimizer's ``use_locking``).
     """
+    op_type = update.type
     var_op = var.op
     inputs = []
     if grad is not None:
@@ -76,7 +74,7 @@ def fused_update(op_type, var, grad, slots, hypers, rule, scratch=0, name=None, 
         fixed.append(None)
         tensor_pos.append(i)
         inputs.append(t)
-    return make_op(_update_def(op_type), inputs, [], name or op_type,
+    return make_op(update, inputs, [], name or op_type,
                    attrs={"var": var_op, "slots": [s.op for s in slots], "use_locking": bool(use_locking),
                           "rule": rule, "hypers": tuple(fixed), "hyper_inputs": tensor_pos, "scratch": scratch})
 

@@ -5,8 +5,10 @@ Example:
 """
 import numpy as np
 
-from kflow.train.fused_update import fused_update
+from kflow.train.fused_update import fused_update, update_op
 from kflow.train.optimizer import Optimizer
+
+APPLY_GRADIENT_DESCENT = update_op("ApplyGradientDescent")
 
 
 class GradientDescentOptimizer(Optimizer):
@@ -23,7 +25,7 @@ class GradientDescentOptimizer(Optimizer):
         self._lr = self._hyper(self._learning_rate)
 
     def _apply_dense(self, grad, var):
-        return fused_update("ApplyGradientDescent", var, grad, [], [self._lr], _rule, scratch=1,
+        return fused_update(APPLY_GRADIENT_DESCENT, var, grad, [], [self._lr], _rule, scratch=1,
                             use_locking=self._use_locking)
 
 

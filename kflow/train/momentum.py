@@ -9,8 +9,10 @@ Example:
 """
 import numpy as np
 
-from kflow.train.fused_update import fused_update
+from kflow.train.fused_update import fused_update, update_op
 from kflow.train.optimizer import Optimizer
+
+APPLY_MOMENTUM = update_op("ApplyMomentum")  # the Nesterov variant is another rule, as TF's attr
 
 
 class MomentumOptimizer(Optimizer):
@@ -33,7 +35,7 @@ class MomentumOptimizer(Optimizer):
 
     def _apply_dense(self, grad, var):
         rule = _nesterov_rule if self._use_nesterov else _rule
-        return fused_update("ApplyMomentum", var, grad, [self.get_slot(var, "momentum")], [self._lr, self._mom],
+        return fused_update(APPLY_MOMENTUM, var, grad, [self.get_slot(var, "momentum")], [self._lr, self._mom],
                             rule, scratch=1, use_locking=self._use_locking)
 
 

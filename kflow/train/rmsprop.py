@@ -10,8 +10,11 @@ Example:
 """
 import numpy as np
 
-from kflow.train.fused_update import fused_update
+from kflow.train.fused_update import fused_update, update_op
 from kflow.train.optimizer import Optimizer
+
+APPLY_RMS_PROP = update_op("ApplyRMSProp")
+APPLY_CENTERED_RMS_PROP = update_op("ApplyCenteredRMSProp")
 
 
 class RMSPropOptimizer(Optimizer):
@@ -41,8 +44,8 @@ class RMSPropOptimizer(Optimizer):
         names = ["rms", "mg", "momentum"] if self._centered else ["rms", "momentum"]
         slots = [self.get_slot(var, n) for n in names]
         rule = _centered_rule if self._centered else _rule
-        op_type = "ApplyCenteredRMSProp" if self._centered else "ApplyRMSProp"
-        return fused_update(op_type, var, grad, slots, self._hypers, rule, scratch=1, use_locking=self._use_locking)
+        update = APPLY_CENTERED_RMS_PROP if self._centered else APPLY_RMS_PROP
+        return fused_update(update, var, grad, slots, self._hypers, rule, scratch=1, use_locking=self._use_locking)
 
 
 def _update_ms(ms, grad, decay, tmp):
