@@ -22,9 +22,9 @@ def gpu_missing_reason():
         import cupy  # noqa: F401
     except ImportError:
         return "cupy is not installed (pip install -e '.[gpu]', or the cupy-cudaXXx wheel matching your CUDA)"
-    from kflow.engine import backend
+    from kflow.engine import devices
 
-    if not backend.cupy_available():
+    if not devices.cupy_available():
         return "cupy is installed but no CUDA device is visible"
     return None
 

@@ -17,7 +17,7 @@ import numpy as np
 
 import kflow
 from kflow.datasets import idx_dataset
-from kflow.engine import backend, blas_threads
+from kflow.engine import devices, blas_threads
 
 
 def _blas():
@@ -40,7 +40,7 @@ def _blas():
 
 
 def _gpu():
-    cupy = backend._cupy
+    cupy = devices._cupy
     if cupy is None:
         return "CuPy not installed (pip install 'kflow[gpu-cuda12]' or 'kflow[gpu-cuda11]')"
     try:

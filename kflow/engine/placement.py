@@ -15,7 +15,7 @@ Example:
 import re
 
 from kflow import errors
-from kflow.engine import backend
+from kflow.engine import devices
 
 _DEVICE_RE = re.compile(r"(?:^|/)(?:device:)?(cpu|gpu)(?::(\d+))?$", re.IGNORECASE)
 
@@ -42,7 +42,7 @@ class Placer:
     """Assigns a device to each op of a session's graph, memoized per op."""
 
     def __init__(self, allow_soft_placement=True, gpu=None):
-        self.gpu = gpu if gpu is not None else backend.gpu_backend()
+        self.gpu = gpu if gpu is not None else devices.gpu_backend()
         self.allow_soft_placement = allow_soft_placement
         self._memo = {}
 
@@ -76,4 +76,4 @@ class Placer:
         return ("CPU", 0)
 
     def backend_for(self, placed):
-        return self.gpu if placed[0] == "GPU" else backend.CPU
+        return self.gpu if placed[0] == "GPU" else devices.CPU

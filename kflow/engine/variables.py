@@ -16,7 +16,7 @@ import operator
 import numpy as np
 
 from kflow import errors
-from kflow.engine import backend, dtypes, graph as graph_mod, shapes
+from kflow.engine import devices, dtypes, graph as graph_mod, shapes
 from kflow.engine.graph import GraphKeys
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
@@ -166,7 +166,7 @@ class Variable:
     def load(self, value, session=None):
         """Writes ``value`` into this variable in ``session`` without adding ops to the graph."""
         sess = session_for(session, self._variable)
-        arr = np.array(backend.to_numpy(value), dtype=self.dtype.as_numpy_dtype)  # a copy: the session owns it
+        arr = np.array(devices.to_numpy(value), dtype=self.dtype.as_numpy_dtype)  # a copy: the session owns it
         if not self.shape.is_compatible_with(arr.shape):
             raise ValueError("Cannot load a value of shape %s into variable '%s' of shape %s"
                              % (arr.shape, self.name, self.shape))

@@ -8,7 +8,7 @@ Example:
 """
 import numpy as np
 
-from kflow.engine import backend, dtypes
+from kflow.engine import devices, dtypes
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op
 from kflow.engine.ops import random_ops
@@ -16,7 +16,7 @@ from kflow.initializers.base import Initializer, as_float_dtype
 
 
 def _orthogonalize(a, rows, cols, gain, shape):
-    xp = backend.array_module(a)
+    xp = devices.array_module(a)
     q, r = xp.linalg.qr(a.astype(np.float64))
     q = q * xp.sign(xp.diagonal(r))  # makes the decomposition unique, hence uniformly distributed
     if rows < cols:

@@ -13,7 +13,7 @@ Example:
 import numpy as np
 
 from kflow import errors
-from kflow.engine import backend, dtypes
+from kflow.engine import devices, dtypes
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op
 from kflow.engine.ops import math_ops, reduction_ops
@@ -31,7 +31,7 @@ def default_thresholds(num_thresholds):
 
 
 def _confusion_kernel(labels, predictions, weights, thresholds):
-    xp = backend.array_module(predictions)
+    xp = devices.array_module(predictions)
     preds = predictions.reshape(-1)
     if preds.size and (float(preds.min()) < 0 or float(preds.max()) > 1):
         raise errors.InvalidArgumentError(None, None, "auc: predictions must be in [0, 1], got values in "

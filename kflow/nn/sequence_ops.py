@@ -6,14 +6,14 @@ Example:
 """
 import numpy as np
 
-from kflow.engine import backend
+from kflow.engine import devices
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops.constant_op import convert_to_tensor
 
 
 def _reverse_sequence_kernel(x, lengths, seq_axis, batch_axis):
-    xp = backend.array_module(x)
+    xp = devices.array_module(x)
     xm = xp.moveaxis(x, (batch_axis, seq_axis), (0, 1))
     n_batch, n_time = xm.shape[:2]
     lens = xp.asarray(lengths).astype(np.int64).reshape(-1, 1)
@@ -22,7 +22,7 @@ def _reverse_sequence_kernel(x, lengths, seq_axis, batch_axis):
                          % (lens.shape[0], n_batch))
     if n_batch and (int(lens.max()) > n_time or int(lens.min()) < 0):
         raise ValueError("reverse_sequence: seq_lengths must be in [0, %d], got %s"
-                         % (n_time, backend.to_numpy(lens).ravel().tolist()))
+                         % (n_time, devices.to_numpy(lens).ravel().tolist()))
     t = xp.arange(n_time).reshape(1, -1)
     src = xp.where(t < lens, lens - 1 - t, t)
     out = xm[xp.arange(n_batch).reshape(-1, 1), src]

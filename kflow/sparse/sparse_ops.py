@@ -5,7 +5,7 @@ Example:
 """
 import numpy as np
 
-from kflow.engine import backend
+from kflow.engine import devices
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import build_error, make_op
 from kflow.engine.ops.constant_op import convert_to_tensor
@@ -14,11 +14,11 @@ from kflow.sparse.sparse_tensor import SparseTensor
 
 
 def _to_dense_kernel(indices, values, dense_shape, default):
-    xp = backend.array_module(values)
-    shape = tuple(int(d) for d in backend.to_numpy(dense_shape))
+    xp = devices.array_module(values)
+    shape = tuple(int(d) for d in devices.to_numpy(dense_shape))
     out = xp.full(shape, default, dtype=values.dtype)
     if len(indices):
-        idx = backend.to_numpy(indices)
+        idx = devices.to_numpy(indices)
         if idx.ndim != 2 or idx.shape[1] != len(shape):
             raise InvalidArgumentError(None, None, "sparse indices have shape %s but the dense shape %s has rank %d"
                                        % (idx.shape, list(shape), len(shape)))
@@ -33,8 +33,8 @@ def _to_dense_kernel(indices, values, dense_shape, default):
 def _gather_values_kernel(grad, indices):
     if not len(indices):
         return grad.reshape(-1)[:0]
-    xp = backend.array_module(grad)
-    return grad[tuple(xp.asarray(backend.to_numpy(indices)).T)]
+    xp = devices.array_module(grad)
+    return grad[tuple(xp.asarray(devices.to_numpy(indices)).T)]
 
 
 # no gradient defined: second derivatives through to_dense are not supported

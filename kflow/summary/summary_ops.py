@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 
 from kflow import errors
-from kflow.engine import backend, dtypes, graph as graph_mod
+from kflow.engine import devices, dtypes, graph as graph_mod
 from kflow.engine.graph import GraphKeys
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import build_error, make_op
@@ -69,7 +69,7 @@ def _summary_op(op_def, tensor, scope, collections, **params):
 
 
 def _to_host(x):
-    return np.asarray(backend.to_numpy(x))
+    return np.asarray(devices.to_numpy(x))
 
 
 def _scalar_kernel(x, tag):

@@ -27,7 +27,7 @@ import threading
 import numpy as np
 
 from kflow import errors
-from kflow.engine import backend
+from kflow.engine import devices
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops.batch_parallel import over_batch
@@ -112,7 +112,7 @@ def _bind_update(op, session):
                 "variables)." % (", ".join(missing), op.name)) from None
         buffers = getattr(per_thread, "buffers", None)
         if buffers is None or (buffers and buffers[0].shape != state[0].shape):
-            xp = backend.array_module(state[0])
+            xp = devices.array_module(state[0])
             buffers = per_thread.buffers = [xp.empty_like(state[0]) for _ in range(n_scratch)]
         _apply(rule, state, grad, hypers, buffers, threads)
 

@@ -3,16 +3,16 @@ variables and their updates, cond, fused optimizer updates)."""
 import numpy as np
 
 import kflow as kf
-from kflow.engine import backend
+from kflow.engine import devices
 
 
-class _FakeGPU(backend.Backend):
+class _FakeGPU(devices.Backend):
     def __init__(self):
         super().__init__("GPU", np, np.asarray, np.asarray)
 
 
 def test_ops_handling_python_objects_stay_on_the_host_even_with_numeric_outputs():
-    backend._gpu_override.append(_FakeGPU())
+    devices._gpu_override.append(_FakeGPU())
     try:
         with kf.Graph().as_default():
             x = kf.constant([1.0, 2.0])
@@ -28,7 +28,7 @@ def test_ops_handling_python_objects_stay_on_the_host_even_with_numeric_outputs(
             assert sess.placer.place(v.op) == ("GPU", 0)
             assert sess.placer.place((x * 2.0).op) == ("GPU", 0)
     finally:
-        backend._gpu_override.pop()
+        devices._gpu_override.pop()
 
 
 def test_fetched_variable_values_and_updates_never_alias_the_session_buffer():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import kflow as kf
-from kflow.engine import backend, blas_threads, op_def
+from kflow.engine import devices, blas_threads, op_def
 from kflow.engine.gradient_check import check_gradients
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op
@@ -81,7 +81,7 @@ def test_register_gradient_overrides_a_declared_gradient_by_name():
             np.testing.assert_allclose(sess.run(kf.gradients(y, x)[0]), [2.0, 2.0])
 
 
-class _FakeGPU(backend.Backend):
+class _FakeGPU(devices.Backend):
     def __init__(self):
         super().__init__("GPU", np, np.asarray, np.asarray)
 
@@ -90,7 +90,7 @@ HOST_ONLY = OpDef("TestHostOnly", np.negative, grad=None, host_only=True)
 
 
 def test_placement_reads_host_only_from_the_declaration():
-    backend._gpu_override.append(_FakeGPU())
+    devices._gpu_override.append(_FakeGPU())
     try:
         with kf.Graph().as_default():
             x = kf.constant([1.0])
@@ -100,7 +100,7 @@ def test_placement_reads_host_only_from_the_declaration():
             assert sess.placer.place(on_host.op) == ("CPU", 0)
             assert sess.placer.place(anywhere.op) == ("GPU", 0)
     finally:
-        backend._gpu_override.pop()
+        devices._gpu_override.pop()
 
 
 SPLITS = OpDef("TestSplits", np.negative, grad=None, splits=True)

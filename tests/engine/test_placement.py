@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import kflow as kf
-from kflow.engine import backend
+from kflow.engine import devices
 from kflow.engine.placement import parse_device
 
 
@@ -11,7 +11,7 @@ class DeviceArray(np.ndarray):
     """Stands for GPU memory: numpy ufuncs keep the subclass, so values computed 'on the GPU' stay marked."""
 
 
-class FakeGPU(backend.Backend):
+class FakeGPU(devices.Backend):
     def __init__(self):
         self.uploads = 0
         self.downloads = 0
@@ -31,9 +31,9 @@ class FakeGPU(backend.Backend):
 @pytest.fixture
 def gpu():
     fake = FakeGPU()
-    backend._gpu_override.append(fake)
+    devices._gpu_override.append(fake)
     yield fake
-    backend._gpu_override.remove(fake)
+    devices._gpu_override.remove(fake)
 
 
 def test_parse_device():

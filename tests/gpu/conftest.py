@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from kflow.engine import backend
+from kflow.engine import devices
 
 _TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 for _folder in (os.path.join(_TESTS, "engine", "ops"), os.path.join(_TESTS, "nn")):
@@ -20,7 +20,7 @@ def gpu_log(request):
 
     if request.param == "cuda":
         cupy = pytest.importorskip("cupy")
-        if not backend.cupy_available():
+        if not devices.cupy_available():
             pytest.skip("cupy is installed but no CUDA device is visible")
         with host_outputs(cupy.ndarray) as log:
             yield log

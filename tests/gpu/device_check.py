@@ -13,7 +13,7 @@ import contextlib
 import numpy as np
 
 import kflow as kf
-from kflow.engine import backend, plan
+from kflow.engine import devices, plan
 
 # float32 on a GPU: other summation orders and transcendental implementations (a few ulps)
 TOLERANCES = {np.dtype(np.float16): (1e-2, 1e-3), np.dtype(np.float32): (2e-5, 2e-6),
@@ -63,11 +63,11 @@ def host_outputs(device_array_type):
 def host_only():
     """No GPU backend inside the block: everything runs on the CPU (for code that builds its own graphs, such as
     Keras models, where a ``kf.device`` scope of the default graph does not reach)."""
-    backend._gpu_override.append(None)
+    devices._gpu_override.append(None)
     try:
         yield
     finally:
-        backend._gpu_override.pop()
+        devices._gpu_override.pop()
 
 
 def assert_ran_on_device(log):

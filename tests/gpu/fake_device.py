@@ -20,7 +20,7 @@ import types
 
 import numpy as np
 
-from kflow.engine import backend
+from kflow.engine import devices
 
 # xp functions that take host data by design (CuPy's upload paths)
 _UPLOADS = {"array", "asarray", "asanyarray", "ascontiguousarray", "asfortranarray"}
@@ -128,7 +128,7 @@ def _to_device(result):
     return result
 
 
-class FakeGPU(backend.Backend):
+class FakeGPU(devices.Backend):
     """A GPU backend over ``FakeDeviceModule``: uploads make device arrays, downloads accept only device arrays."""
 
     def __init__(self):
@@ -160,13 +160,13 @@ def fake_gpu():
     entry = (FakeDeviceArray, gpu.xp)
     saved_cupyx = sys.modules.get("cupyx")
     sys.modules["cupyx"] = types.SimpleNamespace(scatter_add=_scatter_add)
-    backend._gpu_override.append(gpu)
-    backend._device_array_types.insert(0, entry)
+    devices._gpu_override.append(gpu)
+    devices._device_array_types.insert(0, entry)
     try:
         yield gpu
     finally:
-        backend._device_array_types.remove(entry)
-        backend._gpu_override.remove(gpu)
+        devices._device_array_types.remove(entry)
+        devices._gpu_override.remove(gpu)
         if saved_cupyx is None:
             del sys.modules["cupyx"]
         else:

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import kflow as kf
-from kflow.engine import backend
+from kflow.engine import devices
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op
 from device_check import host_outputs
@@ -38,7 +38,7 @@ def test_kernel_building_its_result_with_host_numpy_is_caught(fake_log, kernel):
 
 
 def test_xp_kernels_keep_results_on_the_device(fake_log):
-    value = _run_kernel_on_gpu(lambda x: backend.array_module(x).full(x.shape, 2.0, x.dtype) * x)
+    value = _run_kernel_on_gpu(lambda x: devices.array_module(x).full(x.shape, 2.0, x.dtype) * x)
     assert fake_log.calls == 1 and fake_log.leaks == []
     assert type(value) is np.ndarray  # fetched back to the host
     np.testing.assert_array_equal(value, np.full((2, 3), 2.0))
@@ -54,13 +54,13 @@ def test_mixing_a_host_array_into_a_device_computation_raises(fake_log):
 def test_fake_arrays_behave_like_cupy_arrays():
     with fake_gpu() as gpu:
         x = gpu.to_device(np.arange(6.0).reshape(2, 3))
-        xp = backend.array_module(np.ones(2), x)
-        assert isinstance(xp, FakeDeviceModule) and backend.array_module(np.ones(2)) is np
+        xp = devices.array_module(np.ones(2), x)
+        assert isinstance(xp, FakeDeviceModule) and devices.array_module(np.ones(2)) is np
         total = x.sum()
         assert isinstance(total, FakeDeviceArray) and total.shape == ()  # reductions stay 0-d device arrays
         assert isinstance(x[0, 1], FakeDeviceArray) and isinstance(np.stack([x, x]), FakeDeviceArray)
         assert isinstance(xp.zeros(3), FakeDeviceArray) and xp.float32 is np.float32
         assert isinstance(xp.random.RandomState(1).random_sample((2,), dtype=np.float32), FakeDeviceArray)
-        host = backend.to_numpy(x)
+        host = devices.to_numpy(x)
         assert type(host) is np.ndarray and float(total) == 15.0
-    assert backend.array_module(x) is np and backend.gpu_backend() is not gpu  # uninstalled on exit
+    assert devices.array_module(x) is np and devices.gpu_backend() is not gpu  # uninstalled on exit

@@ -5,13 +5,13 @@ import sys
 
 import pytest
 
-from kflow.engine import backend
+from kflow.engine import devices
 
 BENCH = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "bench")
 
 
 def test_skips_with_a_clear_message_without_a_gpu():
-    if backend.cupy_available():
+    if devices.cupy_available():
         pytest.skip("a GPU is visible: the benchmark would really run")
     done = subprocess.run([sys.executable, os.path.join(BENCH, "gpu_train.py")], capture_output=True, text=True,
                           timeout=120)

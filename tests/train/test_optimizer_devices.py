@@ -3,14 +3,14 @@ import numpy as np
 import pytest
 
 import kflow as kf
-from kflow.engine import backend
+from kflow.engine import devices
 
 
 class DeviceArray(np.ndarray):
     """Stands for GPU memory: numpy ufuncs keep the subclass, so values computed 'on the GPU' stay marked."""
 
 
-class FakeGPU(backend.Backend):
+class FakeGPU(devices.Backend):
     def __init__(self):
         self.uploads = 0
         super().__init__("GPU", np, self._up, self._down)
@@ -27,9 +27,9 @@ class FakeGPU(backend.Backend):
 @pytest.fixture
 def gpu():
     fake = FakeGPU()
-    backend._gpu_override.append(fake)
+    devices._gpu_override.append(fake)
     yield fake
-    backend._gpu_override.remove(fake)
+    devices._gpu_override.remove(fake)
 
 
 @pytest.mark.parametrize("make_opt", [lambda lr: kf.train.AdamOptimizer(lr),

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import kflow as kf
-from kflow.engine import backend
+from kflow.engine import devices
 from kflow.train import checkpoint_file, saver as saver_mod
 
 VALUES = {"f32": np.arange(6, dtype=np.float32).reshape(2, 3), "f64": np.array([1.5, -2.25]),
@@ -276,18 +276,18 @@ class _DeviceArray(np.ndarray):
 
 
 def test_restore_puts_values_on_the_variables_device(tmp_path):
-    fake = backend.Backend("GPU", np, lambda x: np.asarray(x).view(_DeviceArray),
+    fake = devices.Backend("GPU", np, lambda x: np.asarray(x).view(_DeviceArray),
                            lambda x: np.asarray(x).view(np.ndarray))
     v = kf.Variable(np.zeros(2, np.float32), name="v")
     doubled = v * 2.0
     with kf.Session() as sess:
         sess.run(v.initializer)
         path = kf.train.Saver().save(sess, str(tmp_path / "m"))
-    backend._gpu_override.append(fake)
+    devices._gpu_override.append(fake)
     try:
         with kf.Session() as sess:
             kf.train.Saver([v]).restore(sess, path)
             assert isinstance(sess.variable_values[v.op], _DeviceArray)
             np.testing.assert_array_equal(sess.run(doubled), [0.0, 0.0])
     finally:
-        backend._gpu_override.remove(fake)
+        devices._gpu_override.remove(fake)

@@ -6,7 +6,7 @@ Example:
 """
 import numpy as np
 
-from kflow.engine import backend, dtypes
+from kflow.engine import devices, dtypes
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops import params
@@ -44,7 +44,7 @@ def ones(shape, dtype=dtypes.float32, name=None):
 
 
 def _fill_kernel(x, dims):
-    return backend.array_module(x).full(params.ints(dims), x, dtype=x.dtype)
+    return devices.array_module(x).full(params.ints(dims), x, dtype=x.dtype)
 
 
 # state_output: a fill known at build time returns one shared read-only buffer (see static_op)
@@ -103,7 +103,7 @@ _RANGE_ORDER = [dtypes.int32, dtypes.int64, dtypes.float32, dtypes.float64]
 
 
 def _item(x):
-    return backend.to_numpy(x).item()
+    return devices.to_numpy(x).item()
 
 
 def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001 - TF's public name
@@ -135,7 +135,7 @@ def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001 -
 
 
 def _range_kernel(s, l, d, dtype):  # noqa: E741
-    return backend.array_module(s, l, d).arange(_item(s), _item(l), _item(d), dtype=dtype.as_numpy_dtype)
+    return devices.array_module(s, l, d).arange(_item(s), _item(l), _item(d), dtype=dtype.as_numpy_dtype)
 
 
 def linspace(start, stop, num, name=None):
@@ -158,7 +158,7 @@ def linspace(start, stop, num, name=None):
 
 
 def _linspace_kernel(a, b, n, dtype):
-    return backend.array_module(a, b, n).linspace(_item(a), _item(b), int(_item(n)), dtype=dtype.as_numpy_dtype)
+    return devices.array_module(a, b, n).linspace(_item(a), _item(b), int(_item(n)), dtype=dtype.as_numpy_dtype)
 
 
 lin_space = linspace
@@ -184,7 +184,7 @@ def eye(num_rows, num_columns=None, batch_shape=None, dtype=dtypes.float32, name
 
 
 def _eye_kernel(r, c, batch, dtype):
-    m = backend.array_module(r, c).eye(int(_item(r)), int(_item(c)), dtype=dtype.as_numpy_dtype)
+    m = devices.array_module(r, c).eye(int(_item(r)), int(_item(c)), dtype=dtype.as_numpy_dtype)
     return np.broadcast_to(m, batch + list(m.shape)).copy()
 
 
@@ -195,7 +195,7 @@ EYE = OpDef("Eye", _eye_kernel, grad=None, state_output=True)
 
 
 def _one_hot_kernel(idx, depth, on, off, axis, dtype):
-    xp = backend.array_module(idx)
+    xp = devices.array_module(idx)
     hot = idx[..., None] == xp.arange(int(_item(depth)))
     if axis != -1:
         hot = xp.moveaxis(hot, -1, axis)

@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 
-from kflow.engine import backend, blas_threads
+from kflow.engine import devices, blas_threads
 
 MIN_ELEMENTS = 1 << 18  # elements per part below which splitting measured no faster
 L2_BLOCK_BYTES = 1 << 20  # per-block input bytes for multi-pass kernels (1 MB L2 per core here; 0.5-2 MB
@@ -112,7 +112,7 @@ def map_over_batch(fn, x, *others, dtype=None):
     # small arrays (most calls) take the plain call after the cheap tests; a device array runs as one call
     # too (CuPy's are no np.ndarray, but a numpy-backed stand-in can be)
     if isinstance(x, np.ndarray) and x.ndim and x.size >= 2 * MIN_ELEMENTS and \
-            backend.array_module(x, *others) is np:
+            devices.array_module(x, *others) is np:
         shapes = [np.shape(o) for o in others]
         if np.broadcast_shapes(x.shape, *shapes) == x.shape:
             return _map_parts(fn, x, others, shapes, dtype)

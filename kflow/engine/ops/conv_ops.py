@@ -13,7 +13,7 @@ Example:
 """
 import numpy as np
 
-from kflow.engine import backend
+from kflow.engine import devices
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops import array_ops, shape_ops
@@ -40,7 +40,7 @@ def _window(conf, kh, kw):
 def _im2col_chunks(x, win):
     """Yields ``(start, stop, cols)``: the patches of images ``start:stop`` as a (rows, K) matrix (C- or, for
     one input channel, Fortran-contiguous)."""
-    xp = backend.array_module(x)
+    xp = devices.array_module(x)
     n, h, w, c = x.shape
     kh, kw = win.ksize
     oh, ow, (pt, pb), (pl, pr) = win.plan(h, w)
@@ -100,7 +100,7 @@ def _conv2d_kernel(x, w, conf):
     err = _geometry_error("Conv2D", win, x.shape, oh, ow)
     if err is not None:
         raise err
-    xp = backend.array_module(x, w)
+    xp = devices.array_module(x, w)
     out = xp.empty((n, oh, ow, oc), dtype=x.dtype)
     wm = w.reshape(kh * kw * c, oc)
 
@@ -126,7 +126,7 @@ def _filter_grad_kernel(x, dy, sizes, conf):
     kh, kw, c, oc = ints(sizes)
     win = _window(conf, kh, kw)
     _check_dy("Conv2DBackpropFilter", win, x.shape, dy.shape, oc)
-    xp = backend.array_module(x, dy)
+    xp = devices.array_module(x, dy)
 
     def images(start, stop):
         acc = xp.zeros((kh * kw * c, oc), dtype=dy.dtype)
@@ -163,7 +163,7 @@ def _input_grad_kernel(w, dy, sizes, conf):
     _check_depth("Conv2DBackpropInput", (n, h, wd, c), w.shape, "input_sizes")
     win = _window(conf, kh, kw)
     _check_dy("Conv2DBackpropInput", win, (n, h, wd, c), dy.shape, oc)
-    xp = backend.array_module(w, dy)
+    xp = devices.array_module(w, dy)
     oh, ow = dy.shape[1:3]
     taps = win.taps(h, wd, oh, ow)
     if not taps or n * oh * ow == 0:

@@ -14,7 +14,7 @@ import numbers
 
 import numpy as np
 
-from kflow.engine import backend
+from kflow.engine import devices
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import build_error
 from kflow.engine.ops import array_ops, math_ops
@@ -53,8 +53,8 @@ def _keep_mask(rng, xp, shape, keep_prob):
 def _dropout_bind(op, session):
     """The op's kernel in ``session``: draws masks from the session's generator for the op."""
     def kernel(x, keep, noise_shape=None):
-        xp = backend.array_module(x)
-        kp = float(backend.to_numpy(keep))
+        xp = devices.array_module(x)
+        kp = float(devices.to_numpy(keep))
         if not 0.0 < kp <= 1.0:
             raise ValueError("dropout: keep_prob must be a scalar in (0, 1], got %r" % kp)
         shape = x.shape if noise_shape is None else ints(noise_shape)

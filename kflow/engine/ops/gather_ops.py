@@ -12,7 +12,7 @@ import builtins
 
 import numpy as np
 
-from kflow.engine import backend
+from kflow.engine import devices
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops.constant_op import convert_to_tensor
@@ -24,7 +24,7 @@ _slice = builtins.slice  # this module defines kf.slice
 
 def scatter_add(out, key, values):
     """``out[key] += values`` with repeated indices adding up, on numpy or CuPy arrays."""
-    if backend.array_module(out) is np:
+    if devices.array_module(out) is np:
         np.add.at(out, key, values)
     else:  # pragma: no cover - needs a GPU
         import cupyx
@@ -37,7 +37,7 @@ def scatter_add(out, key, values):
 # ---- gather -------------------------------------------------------------------------------------
 def _gather_kernel(p, idx, axis):
     n = p.shape[axis]
-    if backend.array_module(idx) is np and idx.size and (idx.min() < 0 or idx.max() >= n):
+    if devices.array_module(idx) is np and idx.size and (idx.min() < 0 or idx.max() >= n):
         bad = idx[(idx < 0) | (idx >= n)].ravel()[0]
         raise IndexError("gather: index %d is not in [0, %d) (axis %d of params with shape %s)"
                          % (bad, n, axis, p.shape))

@@ -10,7 +10,7 @@ Example:
 """
 import numpy as np
 
-from kflow.engine import backend, blas_threads, dtypes, shapes
+from kflow.engine import devices, blas_threads, dtypes, shapes
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops.batch_parallel import over_batch
@@ -178,7 +178,7 @@ def _threaded_matmul(a, b):
     """``a @ b``. While a plan holds BLAS single-threaded (``blas_threads.lowered()``, a plan with
     convolutions), a large 2-D product runs as row (or column) blocks in kflow's threads; otherwise BLAS's
     own threads do it."""
-    if a.ndim != 2 or b.ndim != 2 or not blas_threads.lowered() or backend.array_module(a, b) is not np:
+    if a.ndim != 2 or b.ndim != 2 or not blas_threads.lowered() or devices.array_module(a, b) is not np:
         return np.matmul(a, b)
     (m, k), n = a.shape, b.shape[1]
     out = np.empty((m, n), np.result_type(a, b))

@@ -11,7 +11,7 @@ Example:
 """
 import numpy as np
 
-from kflow.engine import backend
+from kflow.engine import devices
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops import math_ops, array_ops
@@ -319,7 +319,7 @@ def _bias_grad_kernel(g, channels_first):
         return g.sum(axis=(0,) + tuple(range(2, g.ndim)), dtype=g.dtype)
     c = g.shape[-1]
     return sum_over_batch(lambda s, e: g[s:e].reshape(-1, c).sum(axis=0, dtype=g.dtype), len(g), g.size,
-                          backend.array_module(g))
+                          devices.array_module(g))
 
 
 def _bias_add_grad_grad_fn(op, grad):
@@ -360,7 +360,7 @@ def bias_add(value, bias, data_format=None, name=None):
 
 
 def _l2_loss(x):
-    xp = backend.array_module(x)
+    xp = devices.array_module(x)
     flat = x.reshape(-1)
     return xp.asarray(xp.dot(flat, flat) * 0.5, dtype=x.dtype)
 

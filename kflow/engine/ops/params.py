@@ -14,7 +14,7 @@ import functools
 
 import numpy as np
 
-from kflow.engine import backend, dtypes, shapes
+from kflow.engine import devices, dtypes, shapes
 from kflow.engine.operation import build_error, make_op
 from kflow.engine.ops.constant_op import convert_to_tensor, is_tensor_like
 
@@ -175,7 +175,7 @@ def data_grads(op, grads):
 
 def ints(values):
     """A parameter's runtime value (numpy or device array) as a tuple of Python ints."""
-    return tuple(int(v) for v in np.ravel(backend.to_numpy(values)))
+    return tuple(int(v) for v in np.ravel(devices.to_numpy(values)))
 
 
 def canonical_axis(op_type, name, inputs, axis, rank, extra=0):

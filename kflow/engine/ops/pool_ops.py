@@ -15,7 +15,7 @@ Example:
 """
 import numpy as np
 
-from kflow.engine import backend
+from kflow.engine import devices
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops import shape_ops
@@ -43,7 +43,7 @@ def _lowest(dtype):
 
 def _max_pool_into(x, out, taps):
     """Fills ``out`` with the window maxima of ``x`` (one strided slice per kernel position)."""
-    xp = backend.array_module(x)
+    xp = devices.array_module(x)
     started = False
     for _, _, orow, irow, ocol, icol in taps:
         src = x[:, irow, icol]
@@ -59,7 +59,7 @@ def _max_pool_into(x, out, taps):
 
 
 def _max_pool_kernel(x, window):
-    xp = backend.array_module(x)
+    xp = devices.array_module(x)
     shape, taps = _layout(x, window)
     out = xp.empty(shape, dtype=x.dtype)
     over_batch(lambda s, e: _max_pool_into(x[s:e], out[s:e], taps), len(x), x.size, xp, _image_bytes(x))
@@ -85,7 +85,7 @@ def _first_max_hits(x, y, taps):
     first position (row-major, as in TF) gets the gradient. Bool masks: 4x less memory traffic than
     routing float gradients (measured 20% faster).
     """
-    xp = backend.array_module(x)
+    xp = devices.array_module(x)
     taken = xp.zeros(y.shape, dtype=bool)
     last = len(taps) - 1
     for k, tap in enumerate(taps):
@@ -100,7 +100,7 @@ def _first_max_hits(x, y, taps):
 
 
 def _max_pool_grad_kernel(x, y, dy, window):
-    xp = backend.array_module(x, dy)
+    xp = devices.array_module(x, dy)
     _, taps = _layout(x, window)
     # windows that do not overlap and cover every input (e.g. 2x2 stride 2 on an even size) let each
     # kernel position write its slice once, with no zero fill and no accumulation
@@ -115,7 +115,7 @@ def _max_pool_grad_kernel(x, y, dy, window):
 
 def _route_max_grad(x, y, dy, dx, taps, write):
     """Sends each window's gradient ``dy`` to its first maximum in ``dx`` (written or accumulated)."""
-    xp = backend.array_module(x, dy)
+    xp = devices.array_module(x, dy)
     for (_, _, orow, irow, ocol, icol), hit in _first_max_hits(x, y, taps):
         dst = dx[:, irow, icol]
         if write:
@@ -135,7 +135,7 @@ MAX_POOL_GRAD = OpDef("MaxPoolGrad", _max_pool_grad_kernel, grad=_max_pool_grad_
 
 
 def _max_pool_grad_grad_kernel(x, y, ggx, window):
-    xp = backend.array_module(x, ggx)
+    xp = devices.array_module(x, ggx)
     out = xp.zeros(y.shape, dtype=ggx.dtype)
     taps = _layout(x, window)[1]
 
@@ -167,7 +167,7 @@ def _counts(xp, win, h, w, oh, ow, dtype):
 
 
 def _avg_pool_kernel(x, window):
-    xp = backend.array_module(x)
+    xp = devices.array_module(x)
     shape, taps = _layout(x, window)
     out = xp.zeros(shape, dtype=x.dtype)
     for _, _, orow, irow, ocol, icol in taps:
@@ -188,7 +188,7 @@ AVG_POOL = OpDef("AvgPool", _avg_pool_kernel, grad=_avg_pool_grad_fn)
 
 
 def _avg_pool_grad_kernel(dy, x, window):
-    xp = backend.array_module(dy)
+    xp = devices.array_module(dy)
     shape, taps = _layout(x, window)
     g = dy / _counts(xp, window, x.shape[1], x.shape[2], shape[1], shape[2], dy.dtype)
     dx = xp.zeros(x.shape, dtype=dy.dtype)

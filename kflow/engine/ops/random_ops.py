@@ -11,7 +11,7 @@ Example:
 """
 import numpy as np
 
-from kflow.engine import backend, dtypes
+from kflow.engine import devices, dtypes
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import build_error
 from kflow.engine.ops.constant_op import convert_to_tensor, is_tensor_like
@@ -144,7 +144,7 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=Non
 
 # ---- uniform ------------------------------------------------------------------------------------
 def _sample_uniform_int(rng, shape, lo, hi, dtype):
-    lo, hi = backend.to_numpy(lo).item(), backend.to_numpy(hi).item()
+    lo, hi = devices.to_numpy(lo).item(), devices.to_numpy(hi).item()
     if lo >= hi:
         raise ValueError("random_uniform: need minval < maxval, got minval=%d, maxval=%d" % (lo, hi))
     return rng.integers(lo, hi, size=ints(shape), dtype=dtype.as_numpy_dtype)
@@ -199,7 +199,7 @@ def _sample_shuffle(rng, x):
     if np.ndim(x) == 0:
         return x
     perm = rng.permutation(x.shape[0])
-    return x[backend.array_module(x).asarray(perm)]
+    return x[devices.array_module(x).asarray(perm)]
 
 
 RANDOM_SHUFFLE = OpDef("RandomShuffle", bind=_random_bind(_sample_shuffle), grad=None)
@@ -216,8 +216,8 @@ def random_shuffle(value, seed=None, name=None):
 
 
 def _sample_multinomial(rng, logits, num_samples, output_dtype):
-    lg = backend.to_numpy(logits).astype(np.float64)
-    n = int(backend.to_numpy(num_samples).item())
+    lg = devices.to_numpy(logits).astype(np.float64)
+    n = int(devices.to_numpy(num_samples).item())
     # Gumbel-max: argmax(logits + Gumbel noise) is a draw from softmax(logits)
     u = rng.random((lg.shape[0], n, lg.shape[1]))
     gumbel = -np.log(-np.log(np.maximum(u, np.finfo(np.float64).tiny)))

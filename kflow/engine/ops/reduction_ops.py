@@ -8,7 +8,7 @@ Example:
 """
 import numpy as np
 
-from kflow.engine import backend, dtypes
+from kflow.engine import devices, dtypes
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops.comparison_ops import equal
@@ -64,7 +64,7 @@ def _reduction_kernel(np_fn):
     """The kernel ``np_fn(v, axis=axes, keepdims=keepdims)`` as an array: reductions to a scalar give numpy
     scalars, and ops exchange arrays (of the input's array module)."""
     def kernel(v, axes, keepdims):
-        return backend.array_module(v).asarray(np_fn(v, axis=axes, keepdims=keepdims))
+        return devices.array_module(v).asarray(np_fn(v, axis=axes, keepdims=keepdims))
     return kernel
 
 
@@ -171,7 +171,7 @@ def _prod_others_kernel(v, axes):
     Exclusive running products from both ends (as TF's Prod gradient) instead of ``prod / x``, so inputs
     that contain zeros get exact gradients rather than nan.
     """
-    xp = backend.array_module(v)
+    xp = devices.array_module(v)
     red = tuple(range(v.ndim)) if axes is None else tuple(sorted(a % v.ndim for a in axes))
     front = tuple(range(len(red)))
     moved = xp.moveaxis(v, red, front)

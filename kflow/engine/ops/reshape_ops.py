@@ -6,7 +6,7 @@ Example:
 """
 import numpy as np
 
-from kflow.engine import backend, dtypes
+from kflow.engine import devices, dtypes
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops import params
@@ -15,7 +15,7 @@ from kflow.engine.ops.constant_op import convert_to_tensor
 
 def _on_device_of(x, host_value):
     """``host_value`` (read from ``x``'s metadata) on ``x``'s device: GPU kernels take only device arrays."""
-    xp = backend.array_module(x)
+    xp = devices.array_module(x)
     return host_value if xp is np else xp.asarray(host_value)
 
 

@@ -12,7 +12,7 @@ Example:
 import numpy as np
 
 from kflow import errors
-from kflow.engine import backend, dtypes
+from kflow.engine import devices, dtypes
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op
 from kflow.engine.ops.constant_op import convert_to_tensor
@@ -37,7 +37,7 @@ def _convert(value, dtype, func, index):
 
 
 def _py_func_kernel(*args, func, Tout, single):  # noqa: N803
-    out = func(*[backend.to_numpy(a) for a in args])
+    out = func(*[devices.to_numpy(a) for a in args])
     outs = [out] if single else out
     if outs is None and not Tout:
         return None

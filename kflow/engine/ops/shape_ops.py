@@ -6,7 +6,7 @@ Example:
 """
 import numpy as np
 
-from kflow.engine import backend, shapes
+from kflow.engine import devices, shapes
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops.constant_op import convert_to_tensor
@@ -192,7 +192,7 @@ _PAD_MODES = ("CONSTANT", "REFLECT", "SYMMETRIC")
 def _pad_kernel(x, paddings, constant_values, mode):
     pads = np.asarray(ints(paddings)).reshape(-1, 2).tolist()
     if mode == "CONSTANT":
-        return np.pad(x, pads, mode="constant", constant_values=backend.to_numpy(constant_values).item())
+        return np.pad(x, pads, mode="constant", constant_values=devices.to_numpy(constant_values).item())
     return np.pad(x, pads, mode=mode.lower())
 
 
@@ -235,7 +235,7 @@ def _pad_grad_kernel(g, paddings, mode):
     pads = np.asarray(ints(paddings)).reshape(-1, 2)
     if mode == "CONSTANT":
         return g[tuple(slice(b, n - a) for (b, a), n in zip(pads.tolist(), g.shape))]
-    xp = backend.array_module(g)
+    xp = devices.array_module(g)
     for axis, ((b, a), n_out) in enumerate(zip(pads.tolist(), g.shape)):
         if b == 0 and a == 0:
             continue

@@ -9,7 +9,7 @@ Example:
 """
 import numpy as np
 
-from kflow.engine import backend, dtypes
+from kflow.engine import devices, dtypes
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops.constant_op import convert_to_tensor
@@ -18,13 +18,13 @@ from kflow.engine.ops.params import make_param_op, constant_value, data_grads
 
 def _descending_order(x):
     """Indices sorting the last axis of ``x`` from largest to smallest, lower index first among ties."""
-    xp = backend.array_module(x)
+    xp = devices.array_module(x)
     key = x if x.dtype.kind in "fi" else x.astype(np.int64)
     return xp.argsort(-key, axis=-1, kind="stable")
 
 
 def _top_k_kernel(x, k):
-    k = int(backend.to_numpy(k))
+    k = int(devices.to_numpy(k))
     n = x.shape[-1]
     if not 0 <= k <= n:
         raise ValueError("top_k: input must have at least k=%d columns, got shape %s" % (k, x.shape))
@@ -76,7 +76,7 @@ def _rows(a):
 
 
 def _scatter_last_axis(g, idx, x):
-    xp = backend.array_module(g)
+    xp = devices.array_module(g)
     out = xp.zeros(x.shape, dtype=g.dtype)
     o, i = _rows(out), _rows(idx)
     if i.size:
@@ -106,8 +106,8 @@ GATHER_LAST_AXIS = OpDef("GatherLastAxis", _gather_last_axis, grad=_gather_last_
 
 
 def _in_top_k_kernel(p, t, k):
-    xp = backend.array_module(p)
-    k = int(backend.to_numpy(k))
+    xp = devices.array_module(p)
+    k = int(devices.to_numpy(k))
     n, c = p.shape
     if t.shape != (n,):
         raise ValueError("in_top_k: targets must have shape (%d,) for predictions of shape %s, got %s"

@@ -11,7 +11,7 @@ Example:
 """
 import numpy as np
 
-from kflow.engine import backend
+from kflow.engine import devices
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops import array_ops, math_ops, shape_ops
@@ -65,7 +65,7 @@ def _sparse_softmax_xent(logits, labels):
     if labels.shape != (n,):
         raise ValueError("sparse_softmax_cross_entropy_with_logits: labels must have shape %s (the logits' batch "
                          "shape), got %s" % ((n,), labels.shape))
-    xp = backend.array_module(logits)
+    xp = devices.array_module(logits)
     if xp is np and n and (labels.min() < 0 or labels.max() >= c):
         bad = labels[(labels < 0) | (labels >= c)][0]
         raise ValueError("Received a label value of %d which is outside the valid range of [0, %d)." % (bad, c))

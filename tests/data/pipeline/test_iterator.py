@@ -200,9 +200,9 @@ class _DeviceArray(np.ndarray):
 
 
 def test_pipelines_stay_on_the_host_with_a_gpu():
-    from kflow.engine import backend
+    from kflow.engine import devices
 
-    class FakeGPU(backend.Backend):
+    class FakeGPU(devices.Backend):
         def __init__(self):
             self.uploads = 0
             super().__init__("GPU", np, self._up, lambda x: np.asarray(x).view(np.ndarray))
@@ -212,7 +212,7 @@ def test_pipelines_stay_on_the_host_with_a_gpu():
             return np.asarray(x).view(_DeviceArray)
 
     gpu = FakeGPU()
-    backend._gpu_override.append(gpu)
+    devices._gpu_override.append(gpu)
     try:
         ph = kf.placeholder(kf.float32, [None])
         it = Dataset.from_tensor_slices(ph).map(lambda v: v * 2.0).batch(2).make_initializable_iterator()
@@ -225,4 +225,4 @@ def test_pipelines_stay_on_the_host_with_a_gpu():
             assert sess.run(y).tolist() == [7.0, 9.0]
             assert gpu.uploads - uploads == 1  # the batch, once; the map ran per element on the host
     finally:
-        backend._gpu_override.remove(gpu)
+        devices._gpu_override.remove(gpu)

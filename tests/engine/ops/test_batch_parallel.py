@@ -140,12 +140,12 @@ def test_a_failing_part_returns_only_after_every_other_part_finished(monkeypatch
 
 
 def test_map_over_batch_runs_a_device_array_subclass_whole(threaded, monkeypatch):
-    from kflow.engine import backend
+    from kflow.engine import devices
 
     class DeviceArray(np.ndarray):  # a numpy-backed stand-in for a CuPy array (tests/gpu/fake_device.py)
         pass
 
-    monkeypatch.setattr(backend, "_device_array_types", [(DeviceArray, "device module")])
+    monkeypatch.setattr(devices, "_device_array_types", [(DeviceArray, "device module")])
     x = np.arange(-6.0, 6.0).reshape(4, 3).view(DeviceArray)
     calls = []
 

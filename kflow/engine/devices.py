@@ -1,4 +1,5 @@
-"""Array backends: numpy on the CPU, CuPy on the GPU.
+"""Devices and their array backends: numpy on the CPU, CuPy on the GPU (named "devices" so it never reads as
+Keras's ``kflow.keras.backend``).
 
 Kernels call ``xp = array_module(x)`` and use ``xp`` so one code path serves both.
 Importing kflow never fails when cupy is missing.
