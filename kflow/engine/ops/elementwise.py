@@ -50,6 +50,15 @@ def unary_op(op_def, x, name=None, out_dtype=None, require_float=False, params=N
     return make_op(op_def, [x], [(out_dtype or x.dtype, x.shape)], name, params=params).outputs[0]
 
 
+def elementwise_function(py_name, op_def, out_dtype=None):
+    """The public ``kf.<py_name>(x, y, name=None)`` building the broadcasting op ``op_def``."""
+    def fn(x, y, name=None):
+        return binary_op(op_def, x, y, name, out_dtype=out_dtype)
+    fn.__name__ = fn.__qualname__ = py_name
+    fn.__doc__ = "Elementwise ``%s`` of ``x`` and ``y``, broadcasting (op type %s)." % (py_name, op_def.type)
+    return fn
+
+
 # ---- broadcasting gradients ------------------------------------------------------------------------------
 def _sum_to_shape_of(g, x):
     """Sums ``g`` over the axes along which ``x`` was broadcast, giving ``x``'s shape."""

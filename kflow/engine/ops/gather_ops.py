@@ -49,21 +49,23 @@ def _gather_grad_kernel(g, idx, p, axis):
     return scatter_add(out, (_slice(None),) * axis + (idx,), g)
 
 
-def _gather_grad_grad(op, grad):
-    return [gather(grad, op.inputs[1], axis=op.attrs["axis"]), None, None]
+def _scatter_back(grad_def):
+    """The gradient of an op picking entries of its input (by indices or by a mask, its second input):
+    ``grad_def`` puts the output's gradient back where the entries came from."""
+    def grad(op, grad):
+        x, picks = op.inputs
+        return [make_op(grad_def, [grad, picks, x], [(grad.dtype, x.shape)], grad_def.type,
+                        params={"axis": op.attrs["axis"]}).outputs[0], None]
+    return grad
 
 
-GATHER_GRAD = OpDef("GatherGrad", _gather_grad_kernel, grad=_gather_grad_grad)
+def _pick_again(pick):
+    """The gradient of a scatter-back op: the same picking, applied to the incoming gradient."""
+    return lambda op, grad: [pick(grad, op.inputs[1], axis=op.attrs["axis"]), None, None]
 
 
-def _gather_grad(op, grad):
-    p, idx = op.inputs
-    g = make_op(GATHER_GRAD, [grad, idx, p], [(grad.dtype, p.shape)], "GatherGrad",
-                params={"axis": op.attrs["axis"]}).outputs[0]
-    return [g, None]
-
-
-GATHER = OpDef("GatherV2", _gather_kernel, grad=_gather_grad)
+GATHER_GRAD = OpDef("GatherGrad", _gather_grad_kernel, grad=_pick_again(lambda *a, **k: gather(*a, **k)))
+GATHER = OpDef("GatherV2", _gather_kernel, grad=_scatter_back(GATHER_GRAD))
 
 
 def gather(params, indices, validate_indices=None, name=None, axis=0, batch_dims=0):
@@ -175,21 +177,9 @@ def _boolean_mask_grad_kernel(g, c, x, axis):
     return out
 
 
-def _boolean_mask_grad_grad(op, grad):
-    return [boolean_mask(grad, op.inputs[1], axis=op.attrs["axis"]), None, None]
-
-
-BOOLEAN_MASK_GRAD = OpDef("BooleanMaskGrad", _boolean_mask_grad_kernel, grad=_boolean_mask_grad_grad)
-
-
-def _boolean_mask_grad(op, grad):
-    x, m = op.inputs
-    g = make_op(BOOLEAN_MASK_GRAD, [grad, m, x], [(grad.dtype, x.shape)], "BooleanMaskGrad",
-                params={"axis": op.attrs["axis"]}).outputs[0]
-    return [g, None]
-
-
-BOOLEAN_MASK = OpDef("BooleanMask", _boolean_mask_kernel, grad=_boolean_mask_grad)
+BOOLEAN_MASK_GRAD = OpDef("BooleanMaskGrad", _boolean_mask_grad_kernel,
+                          grad=_pick_again(lambda *a, **k: boolean_mask(*a, **k)))
+BOOLEAN_MASK = OpDef("BooleanMask", _boolean_mask_kernel, grad=_scatter_back(BOOLEAN_MASK_GRAD))
 
 
 def boolean_mask(tensor, mask, name="boolean_mask", axis=None):

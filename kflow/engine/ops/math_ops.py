@@ -20,24 +20,14 @@ from kflow.engine.ops.identity_ops import identity
 # The elementwise core and one-input ops live in their own files; re-exported so ``math_ops.<op>`` and
 # ``kf.<op>`` keep working.
 from kflow.engine.ops.elementwise import (  # noqa: F401
-    binary_inputs, binary_op, unary_op, unbroadcast, broadcast_like, cast, to_float, to_int32, to_int64,
-    zeros_like, ones_like)
+    binary_inputs, binary_op, elementwise_function, unary_op, unbroadcast, broadcast_like, cast, to_float,
+    to_int32, to_int64, zeros_like, ones_like)
 from kflow.engine.ops.unary_math_ops import (  # noqa: F401
     negative, neg, square, sqrt, rsqrt, reciprocal, exp, log, log1p, abs, sign, sin, cos, tanh, sigmoid,
     floor, ceil, round)
 
 
 # ---- arithmetic ---------------------------------------------------------------
-def add(x, y, name=None):
-    return binary_op(ADD, x, y, name)
-
-
-def subtract(x, y, name=None):
-    return binary_op(SUB, x, y, name)
-
-
-def multiply(x, y, name=None):
-    return binary_op(MUL, x, y, name)
 
 
 def divide(x, y, name=None):
@@ -80,22 +70,6 @@ def mod(x, y, name=None):
 
 
 floormod = mod
-
-
-def pow(x, y, name=None):  # noqa: A001 - TF's public name
-    return binary_op(POW, x, y, name)
-
-
-def maximum(x, y, name=None):
-    return binary_op(MAXIMUM, x, y, name)
-
-
-def minimum(x, y, name=None):
-    return binary_op(MINIMUM, x, y, name)
-
-
-def squared_difference(x, y, name=None):
-    return binary_op(SQUARED_DIFFERENCE, x, y, name)
 
 
 def _squared_difference(x, y):
@@ -165,6 +139,14 @@ POW = OpDef("Pow", np.power, grad=_pow_grad)
 MAXIMUM = OpDef("Maximum", np.maximum, grad=_maximum_grad)
 MINIMUM = OpDef("Minimum", np.minimum, grad=_minimum_grad)
 SQUARED_DIFFERENCE = OpDef("SquaredDifference", _squared_difference, grad=_squared_difference_grad)
+
+add = elementwise_function("add", ADD)
+subtract = elementwise_function("subtract", SUB)
+multiply = elementwise_function("multiply", MUL)
+pow = elementwise_function("pow", POW)  # noqa: A001 - TF's public name
+maximum = elementwise_function("maximum", MAXIMUM)
+minimum = elementwise_function("minimum", MINIMUM)
+squared_difference = elementwise_function("squared_difference", SQUARED_DIFFERENCE)
 
 
 # ---- matmul, cast, add_n --------------------------------------------------------
