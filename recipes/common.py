@@ -3,7 +3,7 @@
 ``--dataset mnist`` uses the full MNIST training set when its files are present (or can be
 downloaded); when only the 10k test files exist (as in /work/shared/datasets), it trains on
 the first 8,000 test images and tests on the last 2,000; with no MNIST files at all (offline,
-fresh install) it uses the 6,000 + 1,000-image subset shipped inside kflow. It says which.
+fresh install) it uses the 9,000 + 1,000-image subset shipped inside kflow. It says which.
 
 Example:
     >>> args = parser_with_common_flags(__doc__).parse_args()
@@ -55,7 +55,7 @@ def _load_mnist():
         print("Data: MNIST, full set")
         return train, test
     except errors.NotFoundError as missing:
-        reason = str(missing).splitlines()[0]
+        reason = str(missing).splitlines()[0].rstrip(".")
     try:
         x, y = mnist.load_test_data(mirrors=[], embedded=False)  # local files only: the download just failed
     except errors.NotFoundError:

@@ -4,7 +4,7 @@ The main job of kflow: a Keras Sequential MLP (784-512-512-10 with dropout), Ada
 to TensorBoard and checkpointed (best validation loss) every epoch, then evaluated on the
 test set.
 
-    python recipes/mnist_mlp.py --dataset mnist --epochs 5
+    python recipes/mnist_mlp.py --dataset mnist --epochs 10
     tensorboard --logdir runs/mnist_mlp/logs
 """
 import os
@@ -32,7 +32,8 @@ def build_model():
 
 
 def main(argv=None):
-    parser = parser_with_common_flags(__doc__)
+    # 10 epochs: on the 9,000 images shipped in kflow (the offline fallback) the MLP passes 95% only after ~8.
+    parser = parser_with_common_flags(__doc__, epochs=10)
     parser.add_argument("--out", default="runs/mnist_mlp", help="TensorBoard logs and checkpoints go here")
     args = parser.parse_args(argv)
     (x_train, y_train), (x_test, y_test) = load_dataset(args.dataset, args.data_dir, args.limit)

@@ -2,11 +2,11 @@
 
 Which images: from the 10,000 MNIST test images (``t10k-*``, index 0..9999 in file order),
   - test split (1,000 images):  the indices ``i`` with ``i % 10 == 0``  (0, 10, 20, ..., 9990);
-  - train split (6,000 images): the indices ``i`` with ``i % 10`` in 1..6 (1..6, 11..16, ..., 9991..9996),
-    in increasing order.
-Indices with ``i % 10`` in 7..9 are left out. No random numbers are involved, and both splits
-span the whole test set (its first half, from NIST's SD-3, is cleaner than its second, from SD-1),
-so the subset's test images are as hard as MNIST's.
+  - train split (9,000 images): all the other indices, in increasing order (1..9, 11..19, ..., 9991..9999).
+No random numbers are involved, and both splits span the whole test set (its first half, from
+NIST's SD-3, is cleaner than its second, from SD-1), so the subset's test images are as hard as
+MNIST's. 9,000 training images rather than fewer: the main job's MLP needs them to pass 95% test
+accuracy with a margin (with 6,000 it ends at 94-95%).
 
 The output is four gzipped IDX files with MNIST's names, written byte-reproducibly (gzip
 level 9, mtime 0, no file name), so their SHA-256 (``kflow.datasets.mnist.EMBEDDED_SHA256``)
@@ -34,7 +34,7 @@ SOURCE_FILES = ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 def subset_indices(n=10000):
     """``{"train": indices, "test": indices}`` into the MNIST test set (see the module docstring)."""
     i = np.arange(n)
-    return {"train": i[(i % 10 >= 1) & (i % 10 <= 6)], "test": i[i % 10 == 0]}
+    return {"train": i[i % 10 != 0], "test": i[i % 10 == 0]}
 
 
 def _read_source(source_dir, name):

@@ -6,7 +6,7 @@ them, and a SHA-256 per file: every load checks the bytes before parsing them, s
 damaged installation fails loudly instead of training on garbage.
 
 Example:
-    >>> SUBSET = EmbeddedSubset("mnist-subset", sha256={...}, summary="6,000 training and 1,000 test images")
+    >>> SUBSET = EmbeddedSubset("mnist-subset", sha256={...}, summary="9,000 training and 1,000 test images")
     >>> images_path, labels_path = SUBSET.verified_paths(("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"))
 """
 import dataclasses
@@ -25,7 +25,7 @@ class EmbeddedSubset:
     Attributes:
       folder: its folder name under :data:`DATA_ROOT`.
       sha256: file name (with ".gz") -> SHA-256 hex digest of the shipped bytes.
-      summary: what it holds, for messages, e.g. "6,000 training and 1,000 test images".
+      summary: what it holds, for messages, e.g. "9,000 training and 1,000 test images".
     """
 
     folder: str

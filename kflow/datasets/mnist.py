@@ -4,7 +4,7 @@
 Where the files are looked for (a ``path`` directory, ``$KFLOW_DATA_DIR/mnist/``,
 the cache ``~/.kflow/datasets/mnist/``, then the mirrors) is described in
 :mod:`kflow.datasets.idx_dataset`. When none of them has it, the loaders fall back
-to a 7,000-image subset shipped inside kflow (:data:`EMBEDDED`: 6,000 training
+to a 10,000-image subset shipped inside kflow (:data:`EMBEDDED`: 9,000 training
 and 1,000 test images carved from the MNIST test set by
 ``tools/make_embedded_mnist.py``; CC BY-SA 3.0, Y. LeCun and C. Cortes), and say so
 in one line on stderr.
@@ -17,7 +17,7 @@ Example:
     >>> x_test, y_test = mnist.load_test_data()   # needs only the two t10k files
     >>> (x_train, y_train), _ = mnist.load_data(embedded=True)   # the shipped subset, offline
     >>> x_train.shape
-    (6000, 28, 28)
+    (9000, 28, 28)
 """
 from kflow.datasets.embedded import EmbeddedSubset
 from kflow.datasets.idx_dataset import IdxDataset
@@ -42,8 +42,8 @@ MD5 = {
 # SHA-256 of the shipped .gz files, as tools/make_embedded_mnist.py writes them
 # (byte-reproducible: gzip level 9, mtime 0).
 EMBEDDED_SHA256 = {
-    "train-images-idx3-ubyte.gz": "62eef1baefeb6836cc332a1acb63f790f49d6e0a244eb2446c5fa696aaff2dee",
-    "train-labels-idx1-ubyte.gz": "dca019766d2bbabe7132a4f6e3fad31e40a3571c16d62175b6bad9193cd634b3",
+    "train-images-idx3-ubyte.gz": "dd920b3cf691ce4190930dc700bd6cefded30105afb102c47b820c68bdfff04d",
+    "train-labels-idx1-ubyte.gz": "86ed34cd5ad2920af3f0a43178cda42513ae613c8ec8daae14194f8f65eeeb6b",
     "t10k-images-idx3-ubyte.gz": "b5211fa4f7b011e34b7c65e4cb5b19ae4a63c2fc64c3fb3ef2c5c9581d60c963",
     "t10k-labels-idx1-ubyte.gz": "e565e0d9a04fd4c95c5477d90fdc7f550ec29749aa91e258b7375d21741997e5",
 }
@@ -51,7 +51,7 @@ EMBEDDED_SHA256 = {
 EMBEDDED = EmbeddedSubset(
     folder="mnist-subset",
     sha256=EMBEDDED_SHA256,
-    summary="6,000 training and 1,000 test images from the MNIST test set",
+    summary="9,000 training and 1,000 test images from the MNIST test set",
 )
 
 DATASET = IdxDataset(
@@ -78,7 +78,7 @@ def load_data(path=None, *, mirrors=None, embedded=None):
 
     Returns:
       ``((x_train, y_train), (x_test, y_test))``: uint8 images (N, 28, 28) and
-      uint8 labels (N,); N is 60,000 and 10,000, or 6,000 and 1,000 for the subset.
+      uint8 labels (N,); N is 60,000 and 10,000, or 9,000 and 1,000 for the subset.
 
     Raises:
       kflow.errors.NotFoundError: a file is missing and cannot be downloaded

@@ -14,8 +14,8 @@ REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 SUBSET_DIR = pathlib.Path(embedded.DATA_ROOT) / "mnist-subset"
 # Pinned here as well as in kflow.datasets.mnist: changing the shipped data takes a deliberate edit of both.
 SHA256 = {
-    "train-images-idx3-ubyte.gz": "62eef1baefeb6836cc332a1acb63f790f49d6e0a244eb2446c5fa696aaff2dee",
-    "train-labels-idx1-ubyte.gz": "dca019766d2bbabe7132a4f6e3fad31e40a3571c16d62175b6bad9193cd634b3",
+    "train-images-idx3-ubyte.gz": "dd920b3cf691ce4190930dc700bd6cefded30105afb102c47b820c68bdfff04d",
+    "train-labels-idx1-ubyte.gz": "86ed34cd5ad2920af3f0a43178cda42513ae613c8ec8daae14194f8f65eeeb6b",
     "t10k-images-idx3-ubyte.gz": "b5211fa4f7b011e34b7c65e4cb5b19ae4a63c2fc64c3fb3ef2c5c9581d60c963",
     "t10k-labels-idx1-ubyte.gz": "e565e0d9a04fd4c95c5477d90fdc7f550ec29749aa91e258b7375d21741997e5",
 }
@@ -52,9 +52,9 @@ def test_shipped_files_have_the_pinned_sha256():
 
 def test_subset_content():
     (x_train, y_train), (x_test, y_test) = mnist.load_data(embedded=True)
-    assert x_train.shape == (6000, 28, 28) and x_test.shape == (1000, 28, 28)
+    assert x_train.shape == (9000, 28, 28) and x_test.shape == (1000, 28, 28)
     assert x_train.dtype == y_train.dtype == x_test.dtype == np.uint8
-    assert np.bincount(y_train, minlength=10).min() > 450 and np.bincount(y_test, minlength=10).min() > 70
+    assert np.bincount(y_train, minlength=10).min() > 700 and np.bincount(y_test, minlength=10).min() > 70
     assert y_test[:3].tolist() == [7, 0, 9]  # MNIST test images 0, 10 and 20
     assert y_train[:6].tolist() == [2, 1, 0, 4, 1, 4]  # MNIST test images 1..6
     assert mnist.load_test_data(embedded=True)[1].tolist() == y_test.tolist()
@@ -66,12 +66,13 @@ def test_script_carves_the_same_bytes_from_the_mnist_test_set(shared_datasets, t
     assert digests == SHA256
     for name in SHA256:
         assert (tmp_path / name).read_bytes() == (SUBSET_DIR / name).read_bytes()
-    # The documented indices: test i % 10 == 0, train i % 10 in 1..6.
+    # The documented indices: test i % 10 == 0, train all others.
     source = idx.read_idx(shared_datasets / "mnist" / "t10k-images-idx3-ubyte.gz")
     (x_train, _), (x_test, _) = mnist.load_data(embedded=True)
     np.testing.assert_array_equal(x_test, source[::10])
     np.testing.assert_array_equal(x_train[:6], source[1:7])
-    np.testing.assert_array_equal(x_train[-6:], source[9991:9997])
+    np.testing.assert_array_equal(x_train[-9:], source[9991:])
+    np.testing.assert_array_equal(x_train[9:18], source[11:20])
 
 
 def test_damaged_subset_is_refused(tmp_path, monkeypatch):
@@ -111,7 +112,7 @@ def test_download_comes_before_the_subset(shared_datasets, local_mirror, capsys)
 
 def test_falls_back_to_the_subset_with_one_line(local_mirror, capsys):
     (x_train, _), (x_test, _) = mnist.load_data(mirrors=[local_mirror.url])
-    assert x_train.shape == (6000, 28, 28) and x_test.shape == (1000, 28, 28)
+    assert x_train.shape == (9000, 28, 28) and x_test.shape == (1000, 28, 28)
     assert local_mirror.requests == ["/train-images-idx3-ubyte.gz"]  # the download was tried first
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("kflow.datasets.mnist: the full set is not available")
@@ -120,14 +121,14 @@ def test_falls_back_to_the_subset_with_one_line(local_mirror, capsys):
     import kflow as kf
 
     (_, y_train), _ = kf.keras.datasets.mnist.load_data("mnist.npz")
-    assert y_train.shape == (6000,) and "subset embedded in kflow" in capsys.readouterr().err
+    assert y_train.shape == (9000,) and "subset embedded in kflow" in capsys.readouterr().err
 
 
 def test_only_test_files_present_still_falls_back_to_the_whole_subset(tmp_path, monkeypatch, capsys):
     _write_split(tmp_path / "data" / "mnist", "t10k", [5, 6])
     monkeypatch.setenv("KFLOW_DATA_DIR", str(tmp_path / "data"))
     (x_train, _), (x_test, _) = mnist.load_data()
-    assert (len(x_train), len(x_test)) == (6000, 1000)  # train and test from one source, never mixed
+    assert (len(x_train), len(x_test)) == (9000, 1000)  # train and test from one source, never mixed
     assert "train-images-idx3-ubyte" in capsys.readouterr().err
     assert mnist.load_test_data()[1].tolist() == [5, 6]  # the test split alone is found locally
 
@@ -142,7 +143,7 @@ def test_embedded_true_loads_the_subset_without_looking_elsewhere(tmp_path, monk
     _write_full_set(tmp_path / "data" / "mnist", [3], [4])
     monkeypatch.setenv("KFLOW_DATA_DIR", str(tmp_path / "data"))
     (x_train, _), (x_test, _) = mnist.load_data(mirrors=[local_mirror.url], embedded=True)
-    assert (len(x_train), len(x_test)) == (6000, 1000)
+    assert (len(x_train), len(x_test)) == (9000, 1000)
     assert local_mirror.requests == [] and capsys.readouterr().err == ""
 
 
