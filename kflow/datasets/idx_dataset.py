@@ -98,20 +98,20 @@ class IdxDataset:
             if split not in self.splits:
                 raise ValueError(f"{self.name} has splits {sorted(self.splits)}, not {split!r}")
         if embedded:
-            if names_location(path):
+            if _names_location(path):
                 raise ValueError(f"{self.name}: pass either path={path!r} or embedded=True, not both")
             return self._load_embedded(splits)
         try:
             return self._load_found(splits, path, mirrors, default_mirrors)
         except errors.NotFoundError as missing:
             # An explicit location fails loudly, like an explicit embedded=False.
-            if embedded is not None or self.subset is None or names_location(path):
+            if embedded is not None or self.subset is None or _names_location(path):
                 raise
             print(self._fallback_notice(missing), file=sys.stderr)
             return self._load_embedded(splits)
 
     def _load_found(self, splits, path, mirrors, default_mirrors):
-        if names_location(path):
+        if _names_location(path):
             path = os.path.expanduser(os.fspath(path))
             if os.path.isfile(path) and path.endswith(".npz"):
                 return self._load_npz(path, splits)
@@ -233,7 +233,7 @@ class IdxDataset:
                     for s in splits]
 
 
-def names_location(path):
+def _names_location(path):
     """Whether ``path`` names a place to load from.
 
     ``keras.datasets.mnist.load_data(path="mnist.npz")`` names a cache file that
