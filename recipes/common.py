@@ -3,7 +3,8 @@ clean exit when the data is missing.
 
 ``--dataset mnist`` uses the full MNIST training set when its files are present (or can be
 downloaded); when only the 10k test files exist (as in /work/shared/datasets), it trains on
-the first 8,000 test images and tests on the last 2,000, and says so.
+the first 8,000 test images and tests on the last 2,000; with no MNIST files at all (offline,
+fresh install) it uses the 9,000 + 1,000-image subset shipped inside kflow. It says which.
 
 A missing dataset is an expected situation, not a bug: :func:`run` prints one short message (the
 folders searched and whether they exist, the download attempts, where to put the files) and exits
@@ -78,16 +79,28 @@ def _scaled(images):
 
 
 def _load(name):
+    return _load_mnist() if name == "mnist" else DATASETS[name].load_data()
+
+
+def _load_mnist():
+    """Full MNIST, else its local test split cut 8,000/2,000, else the subset shipped in kflow; prints which."""
     try:
-        return DATASETS[name].load_data()
+        train, test = mnist.load_data(embedded=False)
+        print("Data: MNIST, full set")
+        return train, test
     except errors.NotFoundError as missing:
-        if name != "mnist":
-            raise
-        x, y = mnist.load_test_data()  # raises in turn, saying where to put the files, if these are missing too
-        print("MNIST training files are not available (%s); training on the first 8,000 images of the MNIST test "
-              "set and testing on the last 2,000. For the full set, put the four IDX files in $KFLOW_DATA_DIR/mnist/."
-              % str(missing).splitlines()[0])
-        return (x[:8000], y[:8000]), (x[8000:], y[8000:])
+        reason = str(missing).splitlines()[0].rstrip(".")
+    try:
+        x, y = mnist.load_test_data(mirrors=[], embedded=False)  # local files only: the download just failed
+    except errors.NotFoundError:
+        print("Data: the MNIST subset embedded in kflow (%s), as MNIST is neither local nor downloadable (%s). For "
+              "the full set, put its four IDX files in $KFLOW_DATA_DIR/mnist/ or go online once."
+              % (mnist.EMBEDDED.summary, reason))
+        return mnist.load_data(embedded=True)
+    print("Data: MNIST training files are not available (%s); training on the first 8,000 images of the MNIST test "
+          "set and testing on the last 2,000. For the full set, put the four IDX files in $KFLOW_DATA_DIR/mnist/."
+          % reason)
+    return (x[:8000], y[:8000]), (x[8000:], y[8000:])
 
 
 def _explain(name, data_dir, error):

@@ -9,7 +9,11 @@ Each file is looked for, in order:
 3. in the cache, ``$KFLOW_CACHE_DIR/datasets/<name>/`` (default
    ``~/.kflow/datasets/<name>/``);
 4. on the mirrors (argument ``mirrors``, else the ``$KFLOW_<NAME>_MIRROR``
-   variable, else the module's ``MIRRORS`` list), downloaded into the cache.
+   variable, else the module's ``MIRRORS`` list), downloaded into the cache;
+5. when all of that fails and no ``path`` was given, in the small subset shipped
+   inside kflow (:mod:`kflow.datasets.embedded`), if the dataset has one; one line
+   on stderr says so. ``embedded=True`` asks for the subset directly,
+   ``embedded=False`` forbids the fallback.
 
 Files may be gzipped (``name.gz``) or raw (``name``).
 
@@ -20,6 +24,7 @@ Example:
 import dataclasses
 import os
 import re
+import sys
 
 import numpy as np
 
@@ -56,6 +61,7 @@ class IdxDataset:
       splits: split name -> (images file, labels file), names without ".gz" (MNIST's names by default).
       num_classes: labels must lie in ``[0, num_classes)``.
       image_shape: the shape of one image.
+      subset: the :class:`kflow.datasets.embedded.EmbeddedSubset` shipped with kflow, or None.
     """
 
     name: str
@@ -65,8 +71,9 @@ class IdxDataset:
     splits: dict = dataclasses.field(default_factory=lambda: dict(MNIST_LAYOUT_SPLITS))
     num_classes: int = 10
     image_shape: tuple = (28, 28)
+    subset: object = None
 
-    def load(self, splits, path=None, mirrors=None, default_mirrors=()):
+    def load(self, splits, path=None, mirrors=None, default_mirrors=(), embedded=None):
         """Loads the given splits.
 
         Args:
@@ -74,29 +81,45 @@ class IdxDataset:
           path: None, a directory holding the files, or a Keras-style ``.npz``.
           mirrors: base URLs to download from, or None for the default.
           default_mirrors: used when neither ``mirrors`` nor the env var is set.
+          embedded: None falls back to :attr:`subset` when the files are neither
+            found nor downloadable and no ``path`` names a location; True loads
+            the subset at once; False never uses it.
 
         Returns:
           A list with one ``(images, labels)`` pair of uint8 arrays per split.
 
         Raises:
-          kflow.errors.NotFoundError: a file is missing and could not be fetched.
+          kflow.errors.NotFoundError: a file is missing and could not be fetched
+            (and there is no fallback), or ``embedded=True`` without a subset.
           idx.IdxFormatError: a file is malformed.
+          ValueError: an unknown split, or ``embedded=True`` with a ``path``.
         """
         for split in splits:
             if split not in self.splits:
                 raise ValueError(f"{self.name} has splits {sorted(self.splits)}, not {split!r}")
-        if path is not None:
+        if embedded:
+            if _names_location(path):
+                raise ValueError(f"{self.name}: pass either path={path!r} or embedded=True, not both")
+            return self._load_embedded(splits)
+        try:
+            return self._load_found(splits, path, mirrors, default_mirrors)
+        except errors.NotFoundError as missing:
+            # An explicit location fails loudly, like an explicit embedded=False.
+            if embedded is not None or self.subset is None or _names_location(path):
+                raise
+            print(self._fallback_notice(missing), file=sys.stderr)
+            return self._load_embedded(splits)
+
+    def _load_found(self, splits, path, mirrors, default_mirrors):
+        if _names_location(path):
             path = os.path.expanduser(os.fspath(path))
             if os.path.isfile(path) and path.endswith(".npz"):
                 return self._load_npz(path, splits)
             if os.path.isdir(path):
                 return [self._read_split(s, self._find_all(s, [(path, "path argument")])) for s in splits]
-            # keras.datasets.mnist.load_data(path="mnist.npz") names a cache file
-            # that kflow does not use; accept that spelling, reject anything else.
-            if not (path.endswith(".npz") and os.path.basename(path) == path):
-                raise errors.NotFoundError(
-                    None, None, f"{self.name}: path={path!r} is neither a directory holding "
-                    f"the IDX files nor a .npz file.\n{self._how_to_fix()}")
+            raise errors.NotFoundError(
+                None, None, f"{self.name}: path={path!r} is neither a directory holding "
+                f"the IDX files nor a .npz file.\n{self._how_to_fix()}")
         places = self._search_dirs()
         found = {s: self._find_all(s, places, missing_ok=True) for s in splits}
         missing = [f for s in splits for f, p in zip(self.splits[s], found[s]) if p is None]
@@ -104,6 +127,18 @@ class IdxDataset:
             self._download(missing, places, mirrors, default_mirrors, splits)
             found = {s: self._find_all(s, places) for s in splits}
         return [self._read_split(s, found[s]) for s in splits]
+
+    def _load_embedded(self, splits):
+        if self.subset is None:
+            raise errors.NotFoundError(None, None, f"{self.name}: kflow ships no embedded subset of this "
+                                       f"dataset; load it with embedded=False.\n{self._how_to_fix()}")
+        return [self._read_split(s, self.subset.verified_paths(self.splits[s])) for s in splits]
+
+    def _fallback_notice(self, missing):
+        reason = str(missing).splitlines()[0].removeprefix(f"{self.name}: ").rstrip(".")
+        return (f"{self.module}: the full set is not available ({reason}); using the subset embedded in kflow: "
+                f"{self.subset.summary}. For the full set, put its IDX files in ${DATA_DIR_ENV}/{self.name}/ or "
+                "let them download once; embedded=False raises instead of falling back.")
 
     def mirrors(self, mirrors=None, default_mirrors=()):
         """The mirror list: the argument, else ``$<mirror_env>``, else the default."""
@@ -203,6 +238,19 @@ class IdxDataset:
                                            "Keras-style .npz holds x_train, y_train, x_test, y_test")
             return [self._checked(data[f"x_{s}"], data[f"y_{s}"], f"{path}[x_{s}]", f"{path}[y_{s}]")
                     for s in splits]
+
+
+def _names_location(path):
+    """Whether ``path`` names a place to load from.
+
+    ``keras.datasets.mnist.load_data(path="mnist.npz")`` names a cache file that
+    kflow does not use: a bare ``.npz`` name that is not a file here means "look
+    in the usual places", as no ``path`` does.
+    """
+    if path is None:
+        return False
+    path = os.path.expanduser(os.fspath(path))
+    return not (path.endswith(".npz") and os.path.basename(path) == path and not os.path.isfile(path))
 
 
 def _locate(filename, places):

@@ -78,8 +78,8 @@ def test_checksum_mismatch_is_rejected_and_leaves_nothing(shared_datasets, local
     content[100] ^= 1  # one flipped bit: still a perfectly valid IDX + gzip file
     url = _serve_bytes(local_mirror, "bad", MNIST_TEST[1], gzip.compress(bytes(content)))
     _publish(shared_datasets, local_mirror, "mnist", "bad", MNIST_TEST[:1])
-    with pytest.raises(errors.NotFoundError) as info:
-        mnist.load_test_data(mirrors=[url])
+    with pytest.raises(errors.NotFoundError) as info:  # embedded=False: no fallback to the shipped subset
+        mnist.load_test_data(mirrors=[url], embedded=False)
     assert "checksum mismatch" in str(info.value)
     assert mnist.MD5["t10k-labels-idx1-ubyte"] in str(info.value)
     # The good images file was kept; the bad labels file left no trace (no .part).
@@ -90,13 +90,13 @@ def test_truncated_download_is_rejected(shared_datasets, local_mirror, isolated_
     data = (shared_datasets / "mnist" / MNIST_TEST[0]).read_bytes()
     url = _serve_bytes(local_mirror, "cut", MNIST_TEST[0], data[: len(data) // 2])
     with pytest.raises(errors.NotFoundError, match="corrupt gzip"):
-        mnist.load_test_data(mirrors=[url])
+        mnist.load_test_data(mirrors=[url], embedded=False)
     assert _cache_files(isolated_env, "mnist") == []
 
 
 def test_no_mirror_works(local_mirror, isolated_env):
     with pytest.raises(errors.NotFoundError) as info:
-        mnist.load_test_data(mirrors=[local_mirror.url + "a/", local_mirror.url + "b"])
+        mnist.load_test_data(mirrors=[local_mirror.url + "a/", local_mirror.url + "b"], embedded=False)
     message = str(info.value)
     assert "HTTP 404" in message and "/a/t10k-images" in message and "/b/t10k-images" in message
     assert "$KFLOW_MNIST_MIRROR" in message and "$KFLOW_DATA_DIR/mnist/" in message

@@ -33,7 +33,7 @@ def test_mnist_test_split_from_data_dir(real_datasets, monkeypatch):
 def test_mnist_load_data_with_only_test_files_fails_clearly(shared_datasets, monkeypatch):
     monkeypatch.setenv("KFLOW_DATA_DIR", str(shared_datasets))
     with pytest.raises(errors.NotFoundError) as info:
-        mnist.load_data()
+        mnist.load_data(embedded=False)  # without it, the shipped subset stands in (tests/datasets/test_embedded.py)
     message = str(info.value)
     assert "train-images-idx3-ubyte" in message
     assert str(shared_datasets / "mnist") in message          # where it looked

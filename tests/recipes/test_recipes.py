@@ -2,10 +2,11 @@
 real data is absent), and a missing dataset ends a recipe with one short message and exit status 1."""
 import importlib.util
 import os
+import re
 import subprocess
 import sys
-
 import tempfile
+import time
 
 import pytest
 
@@ -113,14 +114,37 @@ def test_missing_dataset_debug_shows_the_traceback(tmp_path):
     assert result.returncode == 2 and "invalid choice: 'fashion'" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_mnist_without_any_files_says_where_to_put_them(tmp_path, monkeypatch):
-    """No local MNIST and no reachable mirror: the recipe stops with the library's where-to-put-files error."""
-    import kflow as kf
-
+def _offline(monkeypatch, tmp_path):
+    """No local MNIST, an empty cache and a mirror that refuses connections (the discard port)."""
     monkeypatch.setenv("KFLOW_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("KFLOW_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("KFLOW_MNIST_MIRROR", "http://127.0.0.1:9/")  # the discard port: connection refused
-    with pytest.raises(Exception, match=r"\$KFLOW_DATA_DIR/mnist/") as info:
-        _load("mnist_mlp").main(["--dataset", "mnist", "--epochs", "1", "--out", str(tmp_path / "out")])
-    assert type(info.value).__name__ == "DatasetUnavailable"  # what common.run turns into a short message
-    assert not os.path.exists(tmp_path / "out" / "checkpoints")
+    monkeypatch.setenv("KFLOW_MNIST_MIRROR", "http://127.0.0.1:9/")
+
+
+@pytest.mark.parametrize("recipe", ["mnist_cnn", "estimator_mnist"])
+def test_mnist_without_any_files_uses_the_embedded_subset(recipe, tmp_path, monkeypatch, capsys):
+    """No MNIST anywhere: the recipe trains on the subset shipped in kflow, and says so and where to put the full set."""
+    _offline(monkeypatch, tmp_path)
+    out_flag = "--model-dir" if recipe == "estimator_mnist" else "--out"
+    _load(recipe).main(["--dataset", "mnist", "--epochs", "1", "--limit", "512", out_flag, str(tmp_path / "out")])
+    out = capsys.readouterr().out
+    assert "Data: the MNIST subset embedded in kflow (9,000 training and 1,000 test images" in out
+    assert "$KFLOW_DATA_DIR/mnist/" in out and "Connection refused" not in out
+
+
+def test_main_job_offline_end_to_end(tmp_path):
+    """``python recipes/mnist_mlp.py`` as a user runs it on a fresh machine: no data, no network, default flags."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KFLOW_")}
+    env.update(HOME=str(tmp_path / "home"), KFLOW_CACHE_DIR=str(tmp_path / "cache"),
+               KFLOW_MNIST_MIRROR="http://127.0.0.1:9/", PYTHONPATH=os.path.dirname(RECIPES))
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, os.path.join(RECIPES, "mnist_mlp.py")], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=600)
+    seconds = time.perf_counter() - start
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    assert "Data: the MNIST subset embedded in kflow" in proc.stdout
+    assert "mnist: 9000 training and 1000 test images" in proc.stdout
+    accuracy = float(re.search(r"test accuracy: ([0-9.]+)", proc.stdout).group(1))
+    assert accuracy >= 0.95, proc.stdout[-2000:]
+    assert os.listdir(tmp_path / "runs" / "mnist_mlp" / "checkpoints")
+    print("main job offline: test accuracy %.4f in %.1f s" % (accuracy, seconds))
