@@ -27,6 +27,7 @@ import kflow
 from kflow.keras import losses as losses_mod
 from kflow.keras import metrics as metrics_mod
 from kflow.keras import optimizers as optimizers_mod
+from kflow.layers.serialization import deserialize_layer
 
 
 def _atomic_h5(filepath, overwrite, write):
@@ -172,15 +173,8 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
 
 
 def model_from_config(config, custom_objects=None):
-    """Rebuilds a model (Sequential or functional) from ``{"class_name", "config"}``."""
-    from kflow.keras.engine.sequential import Sequential
-    from kflow.keras.engine.training import Model
-
-    classes = {"Sequential": Sequential, "Model": Model, "Functional": Model}
-    cls = (custom_objects or {}).get(config["class_name"]) or classes.get(config["class_name"])
-    if cls is None:
-        raise ValueError("Unknown model class %r; pass it in custom_objects." % config["class_name"])
-    return cls.from_config(config["config"], custom_objects=custom_objects)
+    """Rebuilds a model (Sequential or functional; models are layers) from ``{"class_name", "config"}``."""
+    return deserialize_layer(config, custom_objects)
 
 
 def model_from_json(json_string, custom_objects=None):

@@ -1,0 +1,52 @@
+"""The session of a graph: one ``Session`` per graph that Keras-style code reads and writes weights with.
+
+``K.get_session()`` in tf.keras 1.x: models, layers' ``get_weights``/``set_weights`` and
+``K.get_value`` all use the same session of their graph, so two models sharing a graph share
+weight values. It lives in the engine because ``kflow.layers`` (layer weights) and
+``kflow.keras`` (models, the backend) both need it.
+
+Example:
+    >>> sess = get_session()                    # the default graph's session, made on first use
+    >>> kernel, bias = batch_get_value([layer.kernel, layer.bias])
+    >>> batch_set_value([(layer.bias, np.zeros(10))])
+"""
+import weakref
+
+from kflow.engine import graph as graph_mod
+from kflow.engine.session import Session
+
+_SESSIONS = weakref.WeakKeyDictionary()  # graph -> its session
+
+
+def get_session(graph=None):
+    """The session of ``graph`` (default: the default graph), created on first use (again once closed)."""
+    graph = graph if graph is not None else graph_mod.get_default_graph()
+    sess = _SESSIONS.get(graph)
+    if sess is None or sess._closed:
+        sess = _SESSIONS[graph] = Session(graph=graph)
+    return sess
+
+
+def set_session(session):
+    """Makes ``session`` the session of its graph (models built in that graph then use it)."""
+    _SESSIONS[session.graph] = session
+
+
+def close_sessions():
+    """Closes and forgets every graph's session (``K.clear_session``)."""
+    for sess in list(_SESSIONS.values()):
+        sess.close()
+    _SESSIONS.clear()
+
+
+def batch_get_value(variables):
+    """The values (numpy) of ``variables``, all of one graph, in one run of that graph's session."""
+    if not variables:
+        return []
+    return list(get_session(variables[0].graph).run(tuple(variables)))
+
+
+def batch_set_value(pairs):
+    """Loads each ``(variable, value)`` into its graph's session; adds no op to the graph."""
+    for variable, value in pairs:
+        variable.load(value, get_session(variable.graph))
