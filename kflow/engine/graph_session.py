@@ -2,8 +2,8 @@
 
 ``K.get_session()`` in tf.keras 1.x: models, layers' ``get_weights``/``set_weights`` and
 ``K.get_value`` all use the same session of their graph, so two models sharing a graph share
-weight values. It lives in the engine because ``kflow.layers`` (layer weights) and
-``kflow.keras`` (models, the backend) both need it.
+weight values. It lives in the engine because ``kf.layers`` (layer weights) and
+``kf.keras`` (models, the backend) both need it.
 
 Example:
     >>> sess = get_session()                    # the default graph's session, made on first use

@@ -2,7 +2,7 @@
 
 It is a ``placeholder_with_default(False)``, made once per graph: inference needs no feed and
 training (``Model.fit``) feeds True, so layers switch behaviour without building anything twice.
-It lives in the engine because both ``kflow.layers`` (``training=None``) and ``kflow.keras``
+It lives in the engine because both ``kf.layers`` (``training=None``) and ``kf.keras``
 read it, and the graph is theirs in common.
 
 Example:

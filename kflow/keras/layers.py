@@ -25,3 +25,4 @@ from kflow.layers.pooling1d import (MaxPooling1D, AveragePooling1D, MaxPool1D, A
 from kflow.layers.merge import (Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, add,
                                 subtract, multiply, average, maximum, minimum, concatenate)
 from kflow.layers.input_layer import Input, InputLayer
+from kflow.layers.serialization import serialize_layer as serialize, deserialize_layer as deserialize

@@ -1,6 +1,6 @@
-"""The Keras engine: Network/Model/Sequential, the functional graph, data batching, training loops, saving."""
-from kflow.layers.input_layer import Input, InputLayer
-from kflow.keras.model.training import Model
+"""Keras models: Network/Model/Sequential (layers themselves), the functional graph, batching, loops, saving."""
 from kflow.keras.model.sequential import Sequential
+from kflow.keras.model.training import Model
+from kflow.layers.input_layer import Input, InputLayer
 
 __all__ = ["Input", "InputLayer", "Model", "Sequential"]
