@@ -14,6 +14,7 @@ def test_round_trip_and_custom_objects():
     dense = kf.layers.Dense(3, activation="relu", name="d")
     again = deserialize_layer(serialize_layer(dense))
     assert type(again) is kf.layers.Dense and again.get_config() == dense.get_config() and again is not dense
+    assert kf.keras.layers.deserialize(kf.keras.layers.serialize(dense)).get_config() == dense.get_config()
 
     class Scale(kf.layers.Layer):
         pass
