@@ -84,7 +84,6 @@ class Function:
         self.outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
         graph = (self.outputs + self.inputs)[0].graph if self.outputs or self.inputs else \
             graph_mod.get_default_graph()
-        self._session = get_session(graph)
         # values take the placeholders' dtypes, as Keras converts them (0/1 for the learning-phase flag)
         self._dtypes = [np.dtype(t.dtype.as_numpy_dtype) for t in self.inputs]
         fetches = tuple(self.outputs)
@@ -92,6 +91,7 @@ class Function:
             with graph.as_default():
                 fetches += (group(*updates, name=name or "updates"),)
         self._fetches = fetches
+        self._session = get_session(graph)  # after the ops are made: it initializes the graph's new variables
         self._n = len(self.outputs)
         self._feed_dict = dict(feed_dict or {})
 

@@ -33,3 +33,13 @@ def test_batch_get_and_set_value_use_the_graphs_session():
     assert len(kf.get_default_graph().get_operations()) == n_ops  # no ops added
     with pytest.raises(ValueError, match="shape"):
         graph_session.batch_set_value([(a, np.zeros(3))])
+
+
+def test_handing_out_the_session_initializes_only_new_variables():
+    a = kf.Variable(1.0, name="a")
+    sess = graph_session.get_session()
+    assert sess.run(a) == 1.0  # initialized when the session was handed out
+    a.load(5.0, sess)
+    b = kf.Variable(2.0, name="b")
+    assert graph_session.get_session() is sess
+    assert sess.run(b) == 2.0 and sess.run(a) == 5.0  # b initialized, a kept its value

@@ -133,3 +133,22 @@ def test_nested_sequential_round_trips_through_a_model_file(tmp_path):
     assert [type(l).__name__ for l in loaded.layers] == ["Sequential", "Dense"] and loaded.layers[0] is not outer
     x = np.random.RandomState(3).rand(4, 3).astype(np.float32)
     np.testing.assert_allclose(loaded.predict(x), outer.predict(x), rtol=1e-6)
+
+
+def test_many_models_in_one_graph_do_not_look_like_a_growing_training_loop():
+    # One session serves every model of the graph: building models layer by layer must not cost an initializing
+    # run per layer (the session warns when runs keep following graph growth, the sign of ops made in a loop).
+    import warnings
+
+    x = np.ones((2, 3), np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        models = []
+        for _ in range(4):
+            model = kf.keras.Sequential()
+            model.add(layers.Dense(4, input_shape=(3,)))
+            for _ in range(5):
+                model.add(layers.Dense(4))
+            models.append(model)
+        outputs = [m.predict(x) for m in models]
+    assert len({o.tobytes() for o in outputs}) == 4  # four models, four sets of weights

@@ -51,7 +51,7 @@ def init_network(model, inputs, outputs, name=None):
         if all(layer is not l for l in model._layers):
             model._layers.append(layer)
     model.built = True
-    model._initialize_variables()
+    model._load_initial_weights()
 
 
 def _unique_names(names):

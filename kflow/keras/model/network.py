@@ -21,7 +21,6 @@ import numpy as np
 
 from kflow.engine import dtypes
 from kflow.engine import graph as graph_mod
-from kflow.engine.graph import GraphKeys
 from kflow.engine.learning_phase import learning_phase
 from kflow.engine.ops.constant_op import placeholder
 from kflow.keras import backend as K
@@ -100,14 +99,9 @@ class Network(Layer):
         """The session of this model's graph (``K.get_session()``; holds the weight values)."""
         return K.get_session(self._graph)
 
-    def _initialize_variables(self):
-        """Initializes the variables of the graph that the session does not hold yet (keeps the others)."""
-        sess = self.session
-        pending = [v for v in self._graph.get_collection(GraphKeys.GLOBAL_VARIABLES) +
-                   self._graph.get_collection(GraphKeys.LOCAL_VARIABLES) if v.op not in sess.variable_values]
-        if pending:
-            sess.run(tuple(v.initializer for v in pending))
-        for layer in self._layers:  # Layer(weights=[...]) values wait for the session to exist
+    def _load_initial_weights(self):
+        """Loads the values of ``Layer(weights=[...])``, which wait for the model's session."""
+        for layer in self._layers:
             initial = getattr(layer, "_pending_initial_weights", None)
             if initial is not None:
                 layer._pending_initial_weights = None

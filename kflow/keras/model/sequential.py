@@ -49,7 +49,7 @@ class Sequential(Model):
         if self.built:
             self._apply(layer)
             self._compiled, self._functions = None, {}
-            self._initialize_variables()
+            self._load_initial_weights()
         elif len(self._layers) == 1 and _batch_input_shape(layer) is not None:
             self._build(_batch_input_shape(layer), getattr(layer, "dtype", None))
 
@@ -87,7 +87,7 @@ class Sequential(Model):
         self.built = True
         for layer in self._layers:
             self._apply(layer)
-        self._initialize_variables()
+        self._load_initial_weights()
 
     def _apply(self, layer):
         out = call_layer(layer, self.outputs[0])

@@ -69,7 +69,7 @@ class Model(Network):
         self.outputs = list(out) if isinstance(out, (list, tuple)) else [out]
         self.output_names = ["output_%d" % (i + 1) for i in range(len(self.outputs))]
         self.built = True
-        self._initialize_variables()
+        self._load_initial_weights()
 
     def _ensure_built(self, x_arrays):
         if not self.outputs:  # a subclassed model called on tensors is built but has no inputs of its own
@@ -133,7 +133,7 @@ class Model(Network):
                                 feed_dict={K.learning_phase(self._graph): True})
             else:
                 fn = K.function(feeds, fetches)
-        self._initialize_variables()
+        self._load_initial_weights()
         self._functions[kind] = fn
         return fn
 
