@@ -25,7 +25,7 @@ from kflow.engine.learning_phase import learning_phase
 from kflow.engine.ops.constant_op import placeholder
 from kflow.keras import backend as K
 from kflow.keras.model import summary as summary_mod
-from kflow.layers.base import Layer
+from kflow.layers.base import Layer, _unique  # one de-duplication by identity for layers and models
 
 
 def accepts_training(layer):
@@ -221,12 +221,3 @@ class Network(Layer):
 def _is_layer(v):
     return (hasattr(v, "build") or hasattr(v, "get_config")) and hasattr(v, "trainable_weights") and \
         callable(v) and not isinstance(v, type)
-
-
-def _unique(items):
-    seen, out = set(), []
-    for x in items:
-        if id(x) not in seen:
-            seen.add(id(x))
-            out.append(x)
-    return out
