@@ -8,7 +8,7 @@ Example:
 """
 from kflow.keras import (activations, backend, callbacks, datasets, initializers, layers, losses, metrics, models,
                          optimizers, preprocessing, regularizers, utils)
-from kflow.keras.engine import Input, InputLayer, Model, Sequential
+from kflow.keras.model import Input, InputLayer, Model, Sequential
 
 __all__ = ["Sequential", "Model", "Input", "InputLayer", "layers", "optimizers", "losses", "metrics", "callbacks",
            "models", "datasets", "backend", "activations", "initializers", "regularizers", "utils", "preprocessing"]

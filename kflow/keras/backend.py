@@ -1,8 +1,10 @@
 """The Keras backend (``kf.keras.backend``, usually imported as ``K``): sessions, learning phase, values.
 
-Every graph gets one Keras session (so models sharing a graph share weights) and one
-learning-phase flag: a boolean ``placeholder_with_default(False)`` that ``fit`` feeds
-True, so layers such as Dropout switch behaviour without rebuilding anything.
+Keras code runs in the default graph, as in tf.keras 1.x: every graph has one session
+(``K.get_session()``, so models sharing a graph share weights) and one learning-phase flag, a
+boolean ``placeholder_with_default(False)`` that ``fit`` feeds True, so layers such as Dropout
+switch behaviour without rebuilding anything. Both are graph state kept by the engine
+(``kflow.engine.graph_session``, ``kflow.engine.learning_phase``); this module is their Keras face.
 
 Example:
     >>> from kflow.keras import backend as K
@@ -10,16 +12,13 @@ Example:
     >>> K.get_value(model.optimizer.lr)
     1e-04
 """
-import weakref
-
 import numpy as np
 
 from kflow.engine import graph as graph_mod
-from kflow.engine.ops.constant_op import placeholder_with_default
-from kflow.engine.session import Session
+from kflow.engine.graph_session import batch_get_value, batch_set_value, close_sessions, get_session, set_session
+from kflow.engine.learning_phase import forget_learning_phases, learning_phase
+from kflow.engine.ops.control_flow_ops import group
 
-_SESSIONS = weakref.WeakKeyDictionary()  # graph -> its Keras session
-_LEARNING_PHASES = weakref.WeakKeyDictionary()  # graph -> bool tensor
 _EPSILON = 1e-7
 _FLOATX = "float32"
 
@@ -43,38 +42,11 @@ def image_data_format():
     return "channels_last"
 
 
-def get_session(graph=None):
-    """The Keras session of ``graph`` (default: the default graph), created on first use."""
-    graph = graph if graph is not None else graph_mod.get_default_graph()
-    sess = _SESSIONS.get(graph)
-    if sess is None or sess._closed:
-        sess = _SESSIONS[graph] = Session(graph=graph)
-    return sess
-
-
-def set_session(session):
-    """Makes ``session`` the Keras session of its graph (models built in that graph then use it)."""
-    _SESSIONS[session.graph] = session
-
-
 def clear_session():
     """Closes every Keras session and starts a fresh default graph (as ``K.clear_session()``)."""
-    for sess in list(_SESSIONS.values()):
-        sess.close()
-    _SESSIONS.clear()
-    _LEARNING_PHASES.clear()
+    close_sessions()
+    forget_learning_phases()
     graph_mod.reset_default_graph()
-
-
-def learning_phase(graph=None):
-    """The boolean learning-phase tensor of ``graph``: False unless fed (``fit`` feeds True)."""
-    graph = graph if graph is not None else graph_mod.get_default_graph()
-    phase = _LEARNING_PHASES.get(graph)
-    if phase is None:
-        with graph.as_default(), graph.control_dependencies(None), graph.name_scope(None):
-            phase = placeholder_with_default(False, shape=[], name="keras_learning_phase")
-        _LEARNING_PHASES[graph] = phase
-    return phase
 
 
 def get_value(x):
@@ -89,52 +61,53 @@ def set_value(x, value):
     x.load(value, get_session(x.graph))
 
 
-def batch_get_value(xs):
-    if not xs:
-        return []
-    return list(get_session(xs[0].graph).run(tuple(xs)))
-
-
-def batch_set_value(pairs):
-    for x, value in pairs:
-        set_value(x, value)
-
-
 class Function:
-    """``K.function(inputs, outputs, updates)``: ``f(values) -> [output values]``, one run in the Keras session.
+    """``K.function(inputs, outputs, updates)``: ``f(values) -> [output values]``, one run of the graph's session.
+
+    It is also what ``Model.fit`` / ``evaluate`` / ``predict`` run per batch: the feeds and fetches never
+    change, so the session compiles its plan on the first call and every later call reuses it.
+
+    Args:
+        inputs: placeholders, in the order of the values given to ``__call__``. A None value leaves its
+            placeholder unfed (e.g. sample weights that default to ones).
+        outputs: tensors whose values are returned.
+        updates: ops run with the outputs (optimizer update, moving averages), grouped into one op.
+        feed_dict: extra feeds given on every call (``Model.fit`` feeds the learning phase True).
 
     Example (Keras FAQ: a layer's output; 0 feeds the learning phase for test mode):
         >>> f = K.function([model.layers[0].input, K.learning_phase()], [model.layers[3].output])
         >>> layer_output = f([x, 0])[0]
     """
 
-    def __init__(self, inputs, outputs, updates=None, name=None):
+    def __init__(self, inputs, outputs, updates=None, name=None, feed_dict=None):
+        self.inputs = list(inputs)
         self.outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
-        graph = (self.outputs + list(inputs))[0].graph
-        # K.learning_phase() is the default graph's flag; a Sequential model has its own graph: use its flag
-        self.inputs = [learning_phase(graph) if t.graph is not graph and _LEARNING_PHASES.get(t.graph) is t else t
-                       for t in inputs]
-        self._session = get_session(graph)
+        graph = (self.outputs + self.inputs)[0].graph if self.outputs or self.inputs else \
+            graph_mod.get_default_graph()
+        # values take the placeholders' dtypes, as Keras converts them (0/1 for the learning-phase flag)
+        self._dtypes = [np.dtype(t.dtype.as_numpy_dtype) for t in self.inputs]
         fetches = tuple(self.outputs)
         if updates:
-            from kflow.engine.ops.control_flow_ops import group
-
             with graph.as_default():
-                fetches += (group(*updates),)
+                fetches += (group(*updates, name=name or "updates"),)
         self._fetches = fetches
+        self._session = get_session(graph)  # after the ops are made: it initializes the graph's new variables
+        self._n = len(self.outputs)
+        self._feed_dict = dict(feed_dict or {})
 
     def __call__(self, values):
         if len(values) != len(self.inputs):
             raise ValueError("This function takes %d input values (%s); got %d."
                              % (len(self.inputs), [t.name for t in self.inputs], len(values)))
-        # values take the placeholders' dtypes, as Keras converts them (0/1 for the learning phase flag)
-        feed = {t: np.asarray(v, dtype=t.dtype.as_numpy_dtype) for t, v in zip(self.inputs, values)}
-        out = self._session.run(self._fetches, feed)
-        return list(out[:len(self.outputs)])
+        feed = dict(self._feed_dict)
+        for t, dtype, v in zip(self.inputs, self._dtypes, values):
+            if v is not None:
+                feed[t] = v if v.__class__ is np.ndarray and v.dtype == dtype else np.asarray(v, dtype)
+        return list(self._session.run(self._fetches, feed)[:self._n])
 
 
 def function(inputs, outputs, updates=None, **kwargs):
-    return Function(inputs, outputs, updates=updates, name=kwargs.get("name"))
+    return Function(inputs, outputs, updates=updates, name=kwargs.get("name"), feed_dict=kwargs.get("feed_dict"))
 
 
 # The tensor functions (K.mean, K.square, ...) live beside, in backend_ops.

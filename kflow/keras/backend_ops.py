@@ -9,6 +9,7 @@ Example:
     ...     return K.sqrt(K.mean(K.square(y_pred - y_true), axis=-1))
 """
 from kflow.engine import dtypes
+from kflow.engine.graph_session import get_session
 from kflow.engine.ops import array_ops, clip_ops, comparison_ops, concat_ops, math_ops, nn_ops
 from kflow.engine.ops import reduction_ops as R
 from kflow.engine.ops import gather_ops, random_ops, shape_ops, unary_math_ops as U
@@ -113,8 +114,6 @@ def constant(value, dtype=None, shape=None, name=None):
 
 def variable(value, dtype=None, name=None):
     """A Variable holding ``value``, initialized at once in its graph's Keras session (as Keras does)."""
-    from kflow.keras.backend import get_session  # backend re-exports this module: import on use
-
     v = Variable(value, dtype=dtype or dtypes.float32, name=name)
     get_session(v.graph).run(v.initializer)
     return v

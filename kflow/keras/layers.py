@@ -24,4 +24,5 @@ from kflow.layers.pooling1d import (MaxPooling1D, AveragePooling1D, MaxPool1D, A
                                     GlobalMaxPooling1D, GlobalAvgPool1D, GlobalMaxPool1D)
 from kflow.layers.merge import (Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, add,
                                 subtract, multiply, average, maximum, minimum, concatenate)
-from kflow.keras.engine.input_layer import Input, InputLayer
+from kflow.layers.input_layer import Input, InputLayer
+from kflow.layers.serialization import serialize_layer as serialize, deserialize_layer as deserialize

@@ -19,7 +19,7 @@ import inspect
 
 import numpy as np
 
-from kflow.engine import dtypes, graph as graph_mod
+from kflow.engine import dtypes, graph as graph_mod, graph_session
 from kflow.engine.graph import GraphKeys
 from kflow.engine.ops.constant_op import convert_to_tensor, is_tensor_like
 from kflow import initializers
@@ -337,15 +337,11 @@ class Layer:
         return int(sum(np.prod(w.shape.as_list()) for w in self.weights))
 
     def get_weights(self):
-        """Weight values (numpy) read from the Keras session of the weights' graph."""
-        from kflow.keras import backend
-
-        return backend.batch_get_value(self.weights)
+        """Weight values (numpy) read from the session of the weights' graph (``K.get_session()``)."""
+        return graph_session.batch_get_value(self.weights)
 
     def set_weights(self, weights):
-        """Loads numpy values into the weights (in ``weights`` order) in the Keras session."""
-        from kflow.keras import backend
-
+        """Loads numpy values into the weights (in ``weights`` order) in the session of their graph."""
         params = self.weights
         if len(params) != len(weights):
             raise ValueError("You called `set_weights(weights)` on layer \"%s\" with a weight list of length %d, "
@@ -354,7 +350,7 @@ class Layer:
             if not p.shape.is_compatible_with(np.shape(w)):
                 raise ValueError("Layer weight shape %s not compatible with provided weight shape %s (weight %s)"
                                  % (p.shape, np.shape(w), p.name))
-        backend.batch_set_value(list(zip(params, weights)))
+        graph_session.batch_set_value(list(zip(params, weights)))
 
     # ---- sublayer tracking --------------------------------------------------------------------
     def __setattr__(self, key, value):

@@ -1,8 +1,8 @@
 """The ``training`` flag of layers such as Dropout and BatchNormalization.
 
 ``training`` may be a Python bool (the branch is chosen while building), a boolean tensor
-(both branches are built and a select picks one per run), or None: then the Keras
-learning phase of the graph is used (False unless fed, and ``Model.fit`` feeds True).
+(both branches are built and a select picks one per run), or None: then the learning
+phase of the graph is used (``kflow.engine.learning_phase``: False unless fed; ``Model.fit`` feeds True).
 
 Example:
     >>> is_training = kf.placeholder_with_default(False, [])
@@ -10,16 +10,15 @@ Example:
 """
 import numpy as np
 
-from kflow.engine.ops.constant_op import convert_to_tensor, is_tensor_like
+from kflow.engine.learning_phase import learning_phase
 from kflow.engine.ops.array_ops import where
+from kflow.engine.ops.constant_op import convert_to_tensor, is_tensor_like
 
 
 def resolve(training):
-    """``training`` as a Python bool or a bool tensor (None -> the Keras learning phase)."""
+    """``training`` as a Python bool or a bool tensor (None -> the graph's learning phase)."""
     if training is None:
-        from kflow.keras import backend  # the learning phase belongs to the Keras backend
-
-        return backend.learning_phase()
+        return learning_phase()
     if isinstance(training, (bool, np.bool_, int)):
         return bool(training)
     return static_value(training)

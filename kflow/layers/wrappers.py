@@ -13,6 +13,7 @@ from kflow.engine import shapes
 from kflow.engine.ops import array_ops
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.layers.base import Layer, InputSpec
+from kflow.layers.serialization import deserialize_layer, serialize_layer
 
 
 class Wrapper(Layer):
@@ -26,14 +27,11 @@ class Wrapper(Layer):
         self.layer = layer
 
     def get_config(self):
-        nested = {"class_name": type(self.layer).__name__, "config": self.layer.get_config()}
-        return dict(super().get_config(), layer=nested)
+        return dict(super().get_config(), layer=serialize_layer(self.layer))
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         """Rebuilds the wrapped layer from its nested config (custom layers come from ``custom_objects``)."""
-        from kflow.keras.engine.functional import deserialize_layer  # kflow.keras imports kflow.layers
-
         config = dict(config)
         layer = deserialize_layer(config.pop("layer"), custom_objects)
         return cls(layer, **config)

@@ -61,8 +61,8 @@ def host_outputs(device_array_type):
 
 @contextlib.contextmanager
 def host_only():
-    """No GPU backend inside the block: everything runs on the CPU (for code that builds its own graphs, such as
-    Keras models, where a ``kf.device`` scope of the default graph does not reach)."""
+    """No GPU backend inside the block: sessions made in it run everything on the CPU (for code that makes its
+    own session, such as a Keras fit after ``K.clear_session()``, where no ``kf.device`` scope is wanted)."""
     devices._gpu_override.append(None)
     try:
         yield

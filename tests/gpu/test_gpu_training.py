@@ -11,7 +11,9 @@ Y = RNG.randint(0, 3, 64).astype(np.int64)
 
 def _fit(initial=None):
     """Initial weights, then weights, history and predictions after two epochs (starting from ``initial`` when
-    given); unplaced ops go to the GPU when there is one."""
+    given); unplaced ops go to the GPU when there is one. Each fit starts a fresh default graph and Keras
+    session (K.clear_session), so the session places its ops with the backends of this call."""
+    kf.keras.backend.clear_session()
     layers = kf.keras.layers
     model = kf.keras.Sequential([
         layers.Conv2D(4, 3, activation="relu", input_shape=(8, 8, 1)), layers.BatchNormalization(),

@@ -6,7 +6,7 @@ from kflow.keras import backend as K
 
 
 def test_function_reads_intermediate_layers_in_either_learning_phase():
-    # The Keras FAQ recipe, on a Sequential model (its own graph): K.learning_phase() still switches dropout.
+    # The Keras FAQ recipe, on a Sequential model (in the default graph): K.learning_phase() switches dropout.
     L = kf.keras.layers
     model = kf.keras.Sequential([L.Dense(4, activation="relu", input_shape=(3,)), L.Dropout(0.5), L.Dense(2)])
     x = np.random.RandomState(0).rand(64, 3).astype(np.float32)

@@ -3,20 +3,22 @@
 ``Layer.__call__`` records each call as a node ``(inputs, outputs)`` and tags the outputs
 with ``_keras_history = (layer, node_index, tensor_index)``; a functional model walks these
 back from its outputs to its inputs to find its layers (in topological order) and the
-connectivity that ``get_config`` saves and ``from_config`` replays in a fresh graph.
+connectivity that ``get_config`` saves and ``from_config`` replays (in the default graph).
+Calling the model on new tensors (``model(x)``, it is a Layer) replays the same nodes on them,
+so the same layers, and weights, compute the new outputs.
 
 Example:
     >>> x = kf.keras.Input(shape=(784,))
     >>> h = kf.keras.layers.Dense(64, activation="relu")(x)
     >>> model = kf.keras.Model(x, kf.keras.layers.Dense(10, activation="softmax")(h))
     >>> clone = kf.keras.Model.from_config(model.get_config())
+    >>> again = model(kf.keras.Input(shape=(784,)))    # model's weights on a new input
 """
-import inspect
-
-from kflow.keras.engine.input_layer import InputLayer
-from kflow.keras.engine.network import Network, new_model_graph
+from kflow.keras.model.network import Network, call_layer
 # The same flattening Layer.__call__ uses when it numbers a node's tensors, so indices agree.
-from kflow.layers.base import Layer, _flatten
+from kflow.layers.base import _flatten, _map
+from kflow.layers.input_layer import InputLayer
+from kflow.layers.serialization import deserialize_layer
 
 
 def _as_list(x):
@@ -49,7 +51,7 @@ def init_network(model, inputs, outputs, name=None):
         if all(layer is not l for l in model._layers):
             model._layers.append(layer)
     model.built = True
-    model._initialize_variables()
+    model._load_initial_weights()
 
 
 def _unique_names(names):
@@ -86,6 +88,28 @@ def _topological_nodes(inputs, outputs):
     for t in outputs:
         visit(t, [])
     return order
+
+
+def call_network(model, inputs, training=None):
+    """``model``'s outputs computed from new ``inputs``: its nodes replayed in order, layer by layer.
+
+    Each layer is called again (so it reuses its weights and records a new node); the inputs stand
+    in for ``model.inputs``, in order.
+    """
+    inputs = _as_list(inputs)
+    if len(inputs) != len(model.inputs):
+        raise ValueError("Model %s expects %d inputs (%s) but was called on %d tensors."
+                         % (model.name, len(model.inputs), model.input_names, len(inputs)))
+    values = {id(t): x for t, x in zip(model.inputs, inputs)}
+    for layer, node_index in model._nodes:
+        if isinstance(layer, InputLayer):
+            continue
+        node_inputs, node_outputs = layer._inbound_nodes[node_index]
+        outputs = call_layer(layer, _map(node_inputs, lambda t: values[id(t)]), training)
+        for old, new in zip(_flatten(node_outputs), _flatten(outputs)):
+            values[id(old)] = new
+    outputs = [values[id(t)] for t in model.outputs]
+    return outputs[0] if len(outputs) == 1 else outputs
 
 
 def output_shape(model, layer):
@@ -131,55 +155,28 @@ def get_config(model):
             "output_layers": [ref(t) for t in model.outputs]}
 
 
-def layer_class(class_name, custom_objects=None):
-    """The layer class for a saved ``class_name``: custom_objects, then kf.keras.layers, then InputLayer."""
-    if custom_objects and class_name in custom_objects:
-        return custom_objects[class_name]
-    if class_name == "InputLayer":
-        return InputLayer
-    from kflow.keras import layers
-
-    # only the public layer classes: a config naming "__builtins__", "__class__" or "InputSpec" is not one
-    cls = getattr(layers, class_name, None) if isinstance(class_name, str) and not class_name.startswith("_") \
-        else None
-    if not (isinstance(cls, type) and issubclass(cls, Layer)):
-        raise ValueError("Unknown layer: %s. For a custom layer, pass custom_objects={'%s': %s} to load_model / "
-                         "from_config." % (class_name, class_name, class_name))
-    return cls
-
-
-def deserialize_layer(entry, custom_objects=None):
-    cls = layer_class(entry["class_name"], custom_objects)
-    # As Keras does: layers whose from_config takes custom_objects (Lambda looks up its function there) get them.
-    if "custom_objects" in inspect.signature(cls.from_config).parameters:
-        return cls.from_config(entry["config"], custom_objects=custom_objects)
-    return cls.from_config(entry["config"])
-
-
 def from_config(cls, config, custom_objects=None):
-    """Rebuilds a functional model in a new graph by replaying the saved nodes in order."""
-    graph = new_model_graph()  # seeded like any model's own graph (kf.set_random_seed)
-    with graph.as_default():
-        layers = {entry["name"]: deserialize_layer(entry, custom_objects) for entry in config["layers"]}
-        produced = {}  # (layer name, node index) -> flat output tensors
-        for entry in config["layers"]:
-            layer = layers[entry["name"]]
-            if isinstance(layer, InputLayer):
-                produced[(layer.name, 0)] = [layer.output]
-        pending = [(e["name"], i, node) for e in config["layers"] for i, node in enumerate(e["inbound_nodes"])]
-        while pending:
-            remaining = []
-            for name, index, node in pending:
-                if not all((src, src_node) in produced for src, src_node, _, _ in node):
-                    remaining.append((name, index, node))
-                    continue
-                args = [produced[(src, src_node)][src_index] for src, src_node, src_index, _ in node]
-                out = layers[name](args[0] if len(args) == 1 else args)
-                produced[(name, index)] = _flatten(out)
-            if len(remaining) == len(pending):
-                raise ValueError("Cannot rebuild the model: the inputs of layers %s are never produced."
-                                 % sorted({r[0] for r in remaining}))
-            pending = remaining
-        inputs = [produced[(n, i)][j] for n, i, j in config["input_layers"]]
-        outputs = [produced[(n, i)][j] for n, i, j in config["output_layers"]]
+    """Rebuilds a functional model (in the default graph) by replaying the saved nodes in order."""
+    layers = {entry["name"]: deserialize_layer(entry, custom_objects) for entry in config["layers"]}
+    produced = {}  # (layer name, node index) -> flat output tensors
+    for entry in config["layers"]:
+        layer = layers[entry["name"]]
+        if isinstance(layer, InputLayer):
+            produced[(layer.name, 0)] = [layer.output]
+    pending = [(e["name"], i, node) for e in config["layers"] for i, node in enumerate(e["inbound_nodes"])]
+    while pending:
+        remaining = []
+        for name, index, node in pending:
+            if not all((src, src_node) in produced for src, src_node, _, _ in node):
+                remaining.append((name, index, node))
+                continue
+            args = [produced[(src, src_node)][src_index] for src, src_node, src_index, _ in node]
+            out = layers[name](args[0] if len(args) == 1 else args)
+            produced[(name, index)] = _flatten(out)
+        if len(remaining) == len(pending):
+            raise ValueError("Cannot rebuild the model: the inputs of layers %s are never produced."
+                             % sorted({r[0] for r in remaining}))
+        pending = remaining
+    inputs = [produced[(n, i)][j] for n, i, j in config["input_layers"]]
+    outputs = [produced[(n, i)][j] for n, i, j in config["output_layers"]]
     return cls(inputs=inputs, outputs=outputs, name=config.get("name"))

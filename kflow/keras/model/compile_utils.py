@@ -19,7 +19,7 @@ from kflow.engine.ops.constant_op import placeholder, placeholder_with_default
 from kflow.engine.ops.reduction_ops import reduce_mean
 from kflow.keras import losses as losses_mod
 from kflow.keras import metrics as metrics_mod
-from kflow.keras.engine.functional import _as_list
+from kflow.keras.model.functional import _as_list
 
 _SPARSE_LOSSES = (losses_mod.sparse_categorical_crossentropy,)
 

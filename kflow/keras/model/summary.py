@@ -17,6 +17,9 @@ Example output::
 """
 import numpy as np
 
+from kflow.layers.base import _flatten
+from kflow.layers.input_layer import InputLayer
+
 
 def _count(weights):
     return int(sum(np.prod(w.shape.as_list(), dtype=np.int64) for w in weights))
@@ -39,9 +42,6 @@ def connections(model):
     nodes = getattr(model, "_nodes", None)
     if nodes is None:
         return None
-    from kflow.keras.engine.input_layer import InputLayer
-    from kflow.layers.base import _flatten
-
     local, links = {}, {}
     for layer, node_index in nodes:  # node numbers within this model, as get_config writes them
         local[(id(layer), node_index)] = sum(1 for k in local if k[0] == id(layer))

@@ -1,5 +1,8 @@
 """``Input``: the placeholder that starts a functional model, and the ``InputLayer`` that owns it.
 
+It lives with the layers (``kf.keras.Input`` and ``kf.keras.layers.InputLayer`` re-export it) so that
+layer deserialization, which must know it, stays below the Keras models.
+
 Example:
     >>> x = kf.keras.Input(shape=(784,), name="pixels")
     >>> x

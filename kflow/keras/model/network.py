@@ -1,9 +1,10 @@
-"""Network: what every Keras model is made of - a graph, a session, layers, inputs, outputs, weights.
+"""Network: what every Keras model is made of - layers, inputs, outputs, weights - and itself a Layer.
 
-Each model lives in one ``kf.Graph`` and uses that graph's Keras session
-(``K.get_session(graph)``): Sequential and subclassed models create their own graph, so
-several models coexist; a functional model lives in the graph of its ``Input`` tensors,
-and models sharing that graph share their layers' weights.
+As in tf.keras 1.x, a model lives in the default graph of the moment it is made (a functional
+model in the graph of its ``Input`` tensors) and uses that graph's session (``K.get_session()``):
+several models share one graph, their layers uniquely named ("dense", "dense_1"), and models
+sharing layers share weights. A model is a ``Layer``: calling it on new tensors runs its layers
+again on them with the same weights, so a model can be a layer of another model.
 
 Weights are read and written straight through the session (``get_weights`` is one
 ``Session.run``, ``set_weights`` loads values), so neither adds ops to the graph.
@@ -12,31 +13,23 @@ Example:
     >>> model.get_weights()[0].shape
     (784, 64)
     >>> model.set_weights(other.get_weights())
+    >>> y = model(kf.keras.Input(shape=(784,)))   # the same weights on a new input
 """
-import collections
 import inspect
-import itertools
 
 import numpy as np
 
 from kflow.engine import dtypes
 from kflow.engine import graph as graph_mod
-from kflow.engine.graph import Graph, GraphKeys
+from kflow.engine.learning_phase import learning_phase
 from kflow.engine.ops.constant_op import placeholder
 from kflow.keras import backend as K
-from kflow.keras.engine import summary as summary_mod
-
-_MODEL_COUNTERS = collections.defaultdict(lambda: itertools.count(1))
-
-
-def _default_name(cls_name):
-    snake = "".join("_" + c.lower() if c.isupper() else c for c in cls_name).lstrip("_")
-    n = next(_MODEL_COUNTERS[snake])
-    return snake if n == 1 else "%s_%d" % (snake, n - 1)
+from kflow.keras.model import summary as summary_mod
+from kflow.layers.base import Layer, _unique  # one de-duplication by identity for layers and models
 
 
 def accepts_training(layer):
-    """True when ``layer.call`` takes a ``training`` argument (Dropout, BatchNormalization, ...)."""
+    """True when ``layer.call`` takes a ``training`` argument (Dropout, BatchNormalization, models, ...)."""
     call = getattr(layer, "call", None)
     if call is None:
         return False
@@ -47,28 +40,29 @@ def accepts_training(layer):
     return "training" in params
 
 
-def call_layer(layer, inputs, graph):
-    """Applies ``layer`` inside ``graph``, passing the learning phase to layers that take ``training``."""
+def call_layer(layer, inputs, training=None):
+    """Applies ``layer``, passing ``training`` (default: the graph's learning phase) to layers that take it."""
     if accepts_training(layer):
-        return layer(inputs, training=K.learning_phase(graph))
+        return layer(inputs, training=training if training is not None else learning_phase())
     return layer(inputs)
 
 
-class Network:
-    """Base of Model and Sequential: graph/session ownership, layers, weights, summary.
+class Network(Layer):
+    """Base of Model and Sequential: layers, weights, session, summary.
 
     Subclasses set ``inputs``/``outputs`` (lists of tensors) and ``_layers`` when they build.
+
+    Args:
+        name: the model name (default: snake_case of the class, unique in the graph: "sequential_1").
+        graph: the graph the model lives in (default: the default graph).
     """
 
     def __init__(self, name=None, graph=None):
-        object.__setattr__(self, "_layers", [])  # before __setattr__ tracking can run
-        self.name = name or _default_name(type(self).__name__)
-        self._graph = graph if graph is not None else new_model_graph()
+        super().__init__(name=name)
+        self._graph = graph if graph is not None else graph_mod.get_default_graph()
         self.inputs, self.outputs = [], []
         self.input_names, self.output_names = [], []
-        self.built = False
         self.stop_training = False
-        self.trainable = True
 
     # ---- layer tracking (subclassed models assign layers as attributes) -------------
     def __setattr__(self, name, value):
@@ -97,21 +91,17 @@ class Network:
     # ---- graph and session -------------------------------------------------------------
     @property
     def graph(self):
+        """The graph the model lives in (the default graph when it was made)."""
         return self._graph
 
     @property
     def session(self):
-        """The Keras session of this model's graph (holds the weight values)."""
+        """The session of this model's graph (``K.get_session()``; holds the weight values)."""
         return K.get_session(self._graph)
 
-    def _initialize_variables(self):
-        """Initializes the variables of the graph that the session does not hold yet (keeps the others)."""
-        sess = self.session
-        pending = [v for v in self._graph.get_collection(GraphKeys.GLOBAL_VARIABLES) +
-                   self._graph.get_collection(GraphKeys.LOCAL_VARIABLES) if v.op not in sess.variable_values]
-        if pending:
-            sess.run(tuple(v.initializer for v in pending))
-        for layer in self._layers:  # Layer(weights=[...]) values wait for the session to exist
+    def _load_initial_weights(self):
+        """Loads the values of ``Layer(weights=[...])``, which wait for the model's session."""
+        for layer in self._layers:
             initial = getattr(layer, "_pending_initial_weights", None)
             if initial is not None:
                 layer._pending_initial_weights = None
@@ -143,6 +133,8 @@ class Network:
         return _unique(self.trainable_weights + self.non_trainable_weights)
 
     variables = weights
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
 
     @property
     def losses(self):
@@ -226,32 +218,6 @@ class Network:
         return "<kflow.keras %s '%s' with %d layers>" % (type(self).__name__, self.name, len(self._layers))
 
 
-def new_model_graph():
-    """A new graph for a model, seeded from ``kf.set_random_seed`` on the default graph.
-
-    In TF1 a Keras model lives in the default graph, so the graph seed makes runs repeatable while
-    models built one after the other still draw different weights. A model's own graph gets the same:
-    the user's seed, mixed with how many models have taken one from this default graph so far.
-    """
-    graph = Graph()
-    default = graph_mod.get_default_graph()
-    if default.seed is not None:
-        seed, count = getattr(default, "_keras_seed_count", (None, 0))
-        count = count + 1 if seed == default.seed else 0
-        default._keras_seed_count = (default.seed, count)
-        graph.seed = (int(default.seed) * 1000003 + count) % (2 ** 31) if count else default.seed
-    return graph
-
-
 def _is_layer(v):
     return (hasattr(v, "build") or hasattr(v, "get_config")) and hasattr(v, "trainable_weights") and \
         callable(v) and not isinstance(v, type)
-
-
-def _unique(items):
-    seen, out = set(), []
-    for x in items:
-        if id(x) not in seen:
-            seen.add(id(x))
-            out.append(x)
-    return out

@@ -1,7 +1,8 @@
-"""Sequential: a linear stack of layers in its own graph.
+"""Sequential: a linear stack of layers, in the default graph.
 
 The model is built as soon as the input shape is known: from the first layer's
-``input_shape`` / ``input_dim``, or from the first data given to fit/predict.
+``input_shape`` / ``input_dim`` (or the inputs of a model given as first layer), or from
+the first data given to fit/predict, or from the first tensor it is called on.
 
 Example:
     >>> model = kf.keras.Sequential([
@@ -9,13 +10,14 @@ Example:
     ...     kf.keras.layers.Dense(10, activation="softmax")])
     >>> model.output_shape
     (None, 10)
+    >>> wider = kf.keras.Sequential([model, kf.keras.layers.Dense(2)])   # a model is a layer
 """
 from kflow.engine import dtypes
 from kflow.engine.ops.constant_op import placeholder
-from kflow.keras.engine import functional
-from kflow.keras.engine.input_layer import InputLayer
-from kflow.keras.engine.network import call_layer
-from kflow.keras.engine.training import Model
+from kflow.keras.model.network import Network, call_layer
+from kflow.keras.model.training import Model
+from kflow.layers.input_layer import InputLayer
+from kflow.layers.serialization import deserialize_layer
 
 
 class Sequential(Model):
@@ -47,9 +49,9 @@ class Sequential(Model):
         if self.built:
             self._apply(layer)
             self._compiled, self._functions = None, {}
-            self._initialize_variables()
-        elif len(self._layers) == 1 and getattr(layer, "_batch_input_shape", None) is not None:
-            self._build(layer._batch_input_shape, getattr(layer, "dtype", None))
+            self._load_initial_weights()
+        elif len(self._layers) == 1 and _batch_input_shape(layer) is not None:
+            self._build(_batch_input_shape(layer), getattr(layer, "dtype", None))
 
     def pop(self):
         """Removes the last layer (its ops stay in the graph, unused)."""
@@ -68,7 +70,7 @@ class Sequential(Model):
             input_shape = self._build_input_shape
         if input_shape is None:
             raise ValueError("You must provide an `input_shape` argument.")
-        self._build(tuple(input_shape))
+        self._build(tuple(input_shape.as_list() if hasattr(input_shape, "as_list") else input_shape))
 
     def _build_from_arrays(self, x_arrays):
         if len(x_arrays) != 1:
@@ -85,10 +87,10 @@ class Sequential(Model):
         self.built = True
         for layer in self._layers:
             self._apply(layer)
-        self._initialize_variables()
+        self._load_initial_weights()
 
     def _apply(self, layer):
-        out = call_layer(layer, self.outputs[0], self._graph)
+        out = call_layer(layer, self.outputs[0])
         if isinstance(out, (list, tuple)):
             raise TypeError("All layers in a Sequential model should have a single output tensor; layer %s "
                             "returned %d." % (layer.name, len(out)))
@@ -98,7 +100,7 @@ class Sequential(Model):
     def call(self, inputs, training=None):
         h = inputs
         for layer in self._layers:
-            h = call_layer(layer, h, self._graph)
+            h = call_layer(layer, h, training)
         return h
 
     def _layer_output_shape(self, layer):
@@ -115,8 +117,16 @@ class Sequential(Model):
             config = {"layers": config}
         model = cls(name=config.get("name"))
         for entry in config["layers"]:
-            model._layers.append(functional.deserialize_layer(entry, custom_objects))
+            model._layers.append(deserialize_layer(entry, custom_objects))
         shape = config.get("build_input_shape") or getattr(model._layers[0], "_batch_input_shape", None)
         if shape is not None:
             model._build(tuple(shape))
         return model
+
+
+def _batch_input_shape(layer):
+    """The input shape a first layer fixes: its ``input_shape`` argument, or a built model's input."""
+    shape = getattr(layer, "_batch_input_shape", None)
+    if shape is None and isinstance(layer, Network) and len(layer.inputs) == 1:
+        shape = tuple(layer.inputs[0].shape.as_list())
+    return shape

@@ -36,6 +36,7 @@ from kflow.train.checkpoint_file import array_checksum
 from kflow.lazy_import import lazy_module
 
 h5py = lazy_module("h5py")  # imported on the first save or load, not by `import kflow`
+from kflow.layers.serialization import deserialize_layer
 
 
 def _atomic_h5(filepath, overwrite, write):
@@ -209,19 +210,12 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
 
 
 def model_from_config(config, custom_objects=None, safe_mode=True):
-    """Rebuilds a model (Sequential or functional) from ``{"class_name", "config"}``.
+    """Rebuilds a model (Sequential or functional; models are layers) from ``{"class_name", "config"}``.
 
     ``safe_mode=False`` allows Lambda layers (whose functions come from ``custom_objects``).
     """
-    from kflow.keras.engine.sequential import Sequential
-    from kflow.keras.engine.training import Model
-
-    classes = {"Sequential": Sequential, "Model": Model, "Functional": Model}
-    cls = (custom_objects or {}).get(config["class_name"]) or classes.get(config["class_name"])
-    if cls is None:
-        raise ValueError("Unknown model class %r; pass it in custom_objects." % config["class_name"])
     with safe_mode_scope(safe_mode):
-        return cls.from_config(config["config"], custom_objects=custom_objects)
+        return deserialize_layer(config, custom_objects)
 
 
 def model_from_json(json_string, custom_objects=None, safe_mode=True):

@@ -1,9 +1,9 @@
 """Model: compile / fit / evaluate / predict over a network's graph.
 
-``fit`` stays short: it turns the data into batches, gets the train step (compiled once
-into one ``Session.run`` per batch: feeds for inputs, targets and the learning-phase
-flag; fetches for loss, metrics and the update op), and hands both to the loop with the
-callbacks. Everything optional is a callback; History and the progress bar are added by
+``fit`` stays short: it turns the data into batches, gets the train step (a ``K.function``
+over the model's graph, compiled once into one ``Session.run`` per batch: feeds for inputs,
+targets and the learning-phase flag; fetches for loss, metrics and the update op), and hands
+both to the loop with the callbacks. Everything optional is a callback; History and the progress bar are added by
 default. Nothing is added to the graph per batch or per epoch.
 
 Example:
@@ -13,6 +13,8 @@ Example:
     >>> model.evaluate(x_test, y_test)
     [0.09, 0.97]
 """
+import weakref
+
 import numpy as np
 
 from kflow.keras import backend as K
@@ -20,12 +22,11 @@ from kflow.keras import optimizers
 from kflow.keras.callbacks.base import CallbackList
 from kflow.keras.callbacks.history import History
 from kflow.keras.callbacks.progbar import ProgbarLogger
-from kflow.keras.engine import data_adapter as data
-from kflow.keras.engine import functional, saving
-from kflow.keras.engine.compile_utils import CompiledLoss
-from kflow.keras.engine.network import Network, accepts_training
-from kflow.keras.engine.step_function import StepFunction
-from kflow.keras.engine.training_loop import fit_loop, predict_loop, test_loop
+from kflow.keras.model import data_adapter as data
+from kflow.keras.model import functional, saving
+from kflow.keras.model.compile_utils import CompiledLoss
+from kflow.keras.model.network import Network, accepts_training
+from kflow.keras.model.training_loop import fit_loop, predict_loop, test_loop
 
 
 class Model(Network):
@@ -51,6 +52,9 @@ class Model(Network):
 
     # ---- building ------------------------------------------------------------------
     def call(self, inputs, training=None):
+        """A functional model's outputs on new ``inputs`` (same layers, same weights); subclasses override."""
+        if hasattr(self, "_nodes"):
+            return functional.call_network(self, inputs, training)
         raise NotImplementedError("Subclassed models must implement call(inputs) (or use Model(inputs, outputs)).")
 
     def _build_from_arrays(self, x_arrays):
@@ -59,16 +63,16 @@ class Model(Network):
         phs = [self._placeholder_for(a, n) for a, n in zip(x_arrays, names)]
         with self._graph.as_default():
             args = phs[0] if len(phs) == 1 else phs
-            out = self.call(args, training=K.learning_phase(self._graph)) if accepts_training(self) \
+            out = self.call(args, training=K.learning_phase()) if accepts_training(self) \
                 else self.call(args)
         self.inputs, self.input_names = phs, names
         self.outputs = list(out) if isinstance(out, (list, tuple)) else [out]
         self.output_names = ["output_%d" % (i + 1) for i in range(len(self.outputs))]
         self.built = True
-        self._initialize_variables()
+        self._load_initial_weights()
 
     def _ensure_built(self, x_arrays):
-        if not self.built:
+        if not self.outputs:  # a subclassed model called on tensors is built but has no inputs of its own
             if x_arrays is None:
                 raise ValueError("Model %s is not built yet: call fit/predict with data, or build it first."
                                  % self.name)
@@ -108,27 +112,28 @@ class Model(Network):
 
     @property
     def metrics_names(self):
-        return self._compile_graph().metrics_names if self.built and self._compile_args else ["loss"]
+        return self._compile_graph().metrics_names if self.outputs and self._compile_args else ["loss"]
 
     def _function(self, kind):
-        """The cached step function "train", "test" or "predict" (built, with its variables, once)."""
+        """The cached ``K.function`` "train", "test" or "predict" (built, with its variables, once)."""
         fn = self._functions.get(kind)
         if fn is not None:
             return fn
         if kind == "predict":
-            fn = StepFunction(self.session, self.inputs, self.outputs)
+            fn = K.function(self.inputs, self.outputs)
         else:
             c = self._compile_graph()
             feeds = self.inputs + c.targets + c.sample_weights
             fetches = [c.total_loss] + c.metrics_tensors
             if kind == "train":
+                _claim(self.optimizer, self)
                 with self._graph.as_default():
                     update = self.optimizer.get_updates(c.total_loss, self.trainable_weights)
-                fn = StepFunction(self.session, feeds, fetches, updates=[update] + self.updates,
-                                  fixed_feeds={K.learning_phase(self._graph): True})
+                fn = K.function(feeds, fetches, updates=[update] + self.updates,
+                                feed_dict={K.learning_phase(self._graph): True})
             else:
-                fn = StepFunction(self.session, feeds, fetches)
-        self._initialize_variables()
+                fn = K.function(feeds, fetches)
+        self._load_initial_weights()
         self._functions[kind] = fn
         return fn
 
@@ -318,6 +323,16 @@ class Model(Network):
 
     def to_json(self, **kwargs):
         return saving.model_to_json(self, **kwargs)
+
+
+def _claim(optimizer, model):
+    """Binds ``optimizer`` to ``model``: its step count and slots are one model's (recompiling keeps them)."""
+    owner = getattr(optimizer, "_keras_model", None)
+    owner = owner() if owner is not None else None
+    if owner is not None and owner is not model:
+        raise RuntimeError("This %s is already used by model %s: create one optimizer per model (model %s)."
+                           % (type(optimizer).__name__, owner.name, model.name))
+    optimizer._keras_model = weakref.ref(model)
 
 
 def _callbacks(callbacks, model):
