@@ -47,7 +47,7 @@ negative = negative
 subtract = subtract
 newaxis = newaxis
 
-__version__ = "0.1.0"
+from kflow.version import __version__  # noqa: E402,F401
 from kflow.engine.ops.array_ops import range, linspace, lin_space, eye, one_hot
 from kflow.engine.ops.shape_ops import (transpose, expand_dims, squeeze, tile, pad, reverse, reverse_v2,
                                         broadcast_to)

@@ -15,7 +15,7 @@ Example:
 """
 
 TIERS = (
-    ("errors", "package_order", "lazy_import"),
+    ("errors", "package_order", "lazy_import", "version"),
     ("proto",),                                          # protobuf wire toolkit: Example and Event messages
     ("engine",),                                         # graph, session, ops; graph-wide state
     ("nn", "initializers", "losses", "random", "sparse"),

@@ -26,21 +26,17 @@ from kflow import package_order
 KFLOW_DIR = pathlib.Path(kflow.__file__).resolve().parent
 
 # (importer package, imported package) -> why it is still there and who removes it.
-KNOWN_UPWARD = {
-    ("layers", "keras"): "keras.backend graph state, learning phase and batch_get_value (layers/base.py, "
-                         "training_flag.py) and layer deserialization (layers/wrappers.py): branch keras13c moves "
-                         "them into engine/ and layers/",
-    ("keras", package_order.ROOT): "keras/engine/saving.py reads kflow.__version__ from the root: branch keras13c",
-}
+KNOWN_UPWARD = {}
 
-# (importer module prefix, imported module prefix) -> why function-level imports between them remain.
+# (importer module prefix, imported module prefix) -> why function-level imports between them remain (debts, each
+# inside one package: no package-level cycle depends on them).
 KNOWN_FUNCTION_LEVEL = {
-    ("kflow.engine", "kflow.engine"): "the engine/ops import loop (ops <-> operation, gradients; graph -> operation, "
-                                      "tensor/variables -> session): the op-declaration redesign on main",
-    ("kflow.layers", "kflow.keras"): "the layers -> keras edges of KNOWN_UPWARD: branch keras13c",
-    ("kflow.keras", "kflow"): "Keras internals (backend_ops, functional, saving, summary): branch keras13c",
-    ("kflow.data", "kflow.data"): "Dataset's methods build subclasses defined in modules that import dataset.py: "
-                                  "branch data13d splits data/ into pipeline/, tfrecord/, example/",
+    ("kflow.keras", "kflow.keras"): "K.categorical_crossentropy & co. (backend_ops) call the losses, which read "
+                                    "K.epsilon(): backend and losses import each other; the fix is a config module "
+                                    "(epsilon, floatx) below both",
+    ("kflow.data", "kflow.data"): "Dataset's chaining methods build its subclasses (batching, map_ops, ...), defined "
+                                  "in modules that import dataset.py; the fix is transformations as stages that "
+                                  "Dataset wraps (composition)",
 }
 
 # (importer module, imported module) -> the one-line reason a function-level import of kflow is right there.

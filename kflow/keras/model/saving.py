@@ -25,7 +25,7 @@ import warnings
 
 import numpy as np
 
-import kflow
+from kflow.version import __version__
 from kflow import errors
 from kflow.keras import losses as losses_mod
 from kflow.keras import metrics as metrics_mod
@@ -102,7 +102,7 @@ def save_weights_to_group(group, model):
     layers = model.layers
     _set_attr(group, "layer_names", [layer.name for layer in layers])
     group.attrs["backend"] = "kflow"
-    group.attrs["keras_version"] = kflow.__version__
+    group.attrs["keras_version"] = __version__
     for layer in layers:
         g = group.create_group(layer.name)
         weights = list(getattr(layer, "weights", []))
@@ -152,7 +152,7 @@ def load_weights(model, filepath, by_name=False):
 # ---- whole model -----------------------------------------------------------------------
 def model_to_json(model, **kwargs):
     return json.dumps({"class_name": type(model).__name__, "config": model.get_config(),
-                       "keras_version": kflow.__version__, "backend": "kflow"}, default=_json_default, **kwargs)
+                       "keras_version": __version__, "backend": "kflow"}, default=_json_default, **kwargs)
 
 
 def _json_default(obj):
@@ -184,7 +184,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
     args = model._compile_args
 
     def write(f):
-        f.attrs["keras_version"] = kflow.__version__
+        f.attrs["keras_version"] = __version__
         f.attrs["backend"] = "kflow"
         f.attrs["model_config"] = model_json
         save_weights_to_group(f.create_group("model_weights"), model)
