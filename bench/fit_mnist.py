@@ -93,8 +93,8 @@ def torch_epoch(kind, x, y, epochs):
     nn = torch.nn
     torch.manual_seed(0)
     if kind == "mlp":
-        model = nn.Sequential(nn.Flatten(), nn.Linear(784, 512), nn.ReLU(), nn.Dropout(0.5), nn.Linear(512, 512),
-                              nn.ReLU(), nn.Dropout(0.5), nn.Linear(512, 10))
+        model = nn.Sequential(nn.Flatten(), nn.Linear(784, 512), nn.ReLU(), nn.Dropout(0.2), nn.Linear(512, 512),
+                              nn.ReLU(), nn.Dropout(0.2), nn.Linear(512, 10))
         xt = torch.from_numpy(x.reshape(-1, 784))
     else:
         model = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(),
@@ -125,8 +125,8 @@ def keras_epoch(kind, x, y, epochs):
         return None
     L = keras.layers
     if kind == "mlp":
-        model = keras.Sequential([L.Input((784,)), L.Dense(512, activation="relu"), L.Dropout(0.5),
-                                  L.Dense(512, activation="relu"), L.Dropout(0.5), L.Dense(10, activation="softmax")])
+        model = keras.Sequential([L.Input((784,)), L.Dense(512, activation="relu"), L.Dropout(0.2),
+                                  L.Dense(512, activation="relu"), L.Dropout(0.2), L.Dense(10, activation="softmax")])
         data = x.reshape(-1, 784)
     else:
         model = keras.Sequential([L.Input((28, 28, 1)), L.Conv2D(32, 3, activation="relu"), L.MaxPooling2D(2),

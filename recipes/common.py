@@ -35,7 +35,7 @@ class DatasetUnavailable(Exception):
     """The dataset's files are missing or unreadable; ``str()`` is the message for the user."""
 
 
-def parser_with_common_flags(description, epochs=5):
+def parser_with_common_flags(description, epochs=5, batch_size=128):
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", choices=sorted(DATASETS), default="mnist")
     parser.add_argument("--epochs", type=int, default=epochs)
@@ -43,7 +43,7 @@ def parser_with_common_flags(description, epochs=5):
                         help="folder holding mnist/ and fashion-mnist/ IDX files (default: $KFLOW_DATA_DIR, the "
                              "cache, then download)")
     parser.add_argument("--limit", type=int, default=None, help="use at most this many training examples")
-    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--batch-size", type=int, default=batch_size)
     parser.add_argument("--verbose", type=int, default=1)
     add_debug_flag(parser)
     return parser
