@@ -28,12 +28,9 @@ KFLOW_DIR = pathlib.Path(kflow.__file__).resolve().parent
 # (importer package, imported package) -> why it is still there and who removes it.
 KNOWN_UPWARD = {}
 
-# (importer module prefix, imported module prefix) -> why function-level imports between them remain (debts, each
-# inside one package: no package-level cycle depends on them).
+# (importer module prefix, imported module prefix) -> why function-level imports between them remain (a debt inside
+# one package: no package-level cycle depends on it).
 KNOWN_FUNCTION_LEVEL = {
-    ("kflow.keras", "kflow.keras"): "K.categorical_crossentropy & co. (backend_ops) call the losses, which read "
-                                    "K.epsilon(): backend and losses import each other; the fix is a config module "
-                                    "(epsilon, floatx) below both",
     ("kflow.data", "kflow.data"): "Dataset's chaining methods build its subclasses (batching, map_ops, ...), defined "
                                   "in modules that import dataset.py; the fix is transformations as stages that "
                                   "Dataset wraps (composition)",

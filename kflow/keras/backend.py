@@ -18,29 +18,7 @@ from kflow.engine import graph as graph_mod
 from kflow.engine.graph_session import batch_get_value, batch_set_value, close_sessions, get_session, set_session
 from kflow.engine.learning_phase import forget_learning_phases, learning_phase
 from kflow.engine.ops.control_flow_ops import group
-
-_EPSILON = 1e-7
-_FLOATX = "float32"
-
-
-def floatx():
-    return _FLOATX
-
-
-def epsilon():
-    """The fuzz factor used to keep logs and divisions finite (1e-7, as in Keras)."""
-    return _EPSILON
-
-
-def set_epsilon(value):
-    global _EPSILON
-    _EPSILON = float(value)
-
-
-def image_data_format():
-    """Always "channels_last" (NHWC): kflow's image layers default to it (Keras programs branch on this)."""
-    return "channels_last"
-
+from kflow.keras.backend_config import epsilon, floatx, image_data_format, set_epsilon  # noqa: F401
 
 def clear_session():
     """Closes every Keras session and starts a fresh default graph (as ``K.clear_session()``)."""

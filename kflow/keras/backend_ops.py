@@ -16,6 +16,7 @@ from kflow.engine.ops import gather_ops, random_ops, shape_ops, unary_math_ops a
 from kflow.engine.ops.constant_op import constant as _constant, convert_to_tensor, placeholder as _placeholder
 from kflow.engine.ops.control_flow_ops import stop_gradient
 from kflow.engine.variables import Variable
+from kflow.keras import crossentropy
 
 
 def _reduce(op):
@@ -136,22 +137,16 @@ def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
 
 def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     """Keras's backend form (``target`` first); ``output`` holds probabilities unless ``from_logits``."""
-    from kflow.keras import losses
-
-    return losses.categorical_crossentropy(target, output, from_logits=from_logits)
+    return crossentropy.categorical_crossentropy(target, output, from_logits=from_logits)
 
 
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
-    from kflow.keras import losses
-
-    return losses.sparse_categorical_crossentropy(target, output, from_logits=from_logits)
+    return crossentropy.sparse_categorical_crossentropy(target, output, from_logits=from_logits)
 
 
 def binary_crossentropy(target, output, from_logits=False):
     """Element-wise (not averaged over the last axis, unlike the loss of the same name)."""
-    from kflow.keras import losses
-
-    return losses.binary_crossentropy_elements(target, output, from_logits=from_logits)
+    return crossentropy.binary_crossentropy_elements(target, output, from_logits=from_logits)
 
 
 __all__ = ["mean", "sum", "max", "min", "prod", "any", "all", "square", "sqrt", "abs", "exp", "log", "sign",

@@ -11,42 +11,31 @@ Example:
     True
 """
 from kflow import nn
-from kflow.engine import dtypes
 from kflow.engine.ops import math_ops as M
-from kflow.engine.ops.array_ops import reshape
-from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.reduction_ops import reduce_mean, reduce_sum
 from kflow.keras import backend as K
-
-
-def _clip(x, lo, hi):
-    return M.minimum(M.maximum(x, lo), hi)
-
-
-def _prepare(y_true, y_pred):
-    y_pred = convert_to_tensor(y_pred)
-    y_true = M.cast(convert_to_tensor(y_true), y_pred.dtype)
-    return y_true, y_pred
+from kflow.keras.crossentropy import (  # noqa: F401 - losses by their Keras names
+    binary_crossentropy_elements, categorical_crossentropy, clip, prepare, sparse_categorical_crossentropy)
 
 
 def mean_squared_error(y_true, y_pred):
-    y_true, y_pred = _prepare(y_true, y_pred)
+    y_true, y_pred = prepare(y_true, y_pred)
     return reduce_mean(M.squared_difference(y_pred, y_true), axis=-1)
 
 
 def mean_absolute_error(y_true, y_pred):
-    y_true, y_pred = _prepare(y_true, y_pred)
+    y_true, y_pred = prepare(y_true, y_pred)
     return reduce_mean(M.abs(y_pred - y_true), axis=-1)
 
 
 def mean_absolute_percentage_error(y_true, y_pred):
-    y_true, y_pred = _prepare(y_true, y_pred)
+    y_true, y_pred = prepare(y_true, y_pred)
     diff = M.abs((y_true - y_pred) / M.maximum(M.abs(y_true), K.epsilon()))
     return 100.0 * reduce_mean(diff, axis=-1)
 
 
 def mean_squared_logarithmic_error(y_true, y_pred):
-    y_true, y_pred = _prepare(y_true, y_pred)
+    y_true, y_pred = prepare(y_true, y_pred)
     first = M.log(M.maximum(y_pred, K.epsilon()) + 1.0)
     second = M.log(M.maximum(y_true, K.epsilon()) + 1.0)
     return reduce_mean(M.squared_difference(first, second), axis=-1)
@@ -54,84 +43,43 @@ def mean_squared_logarithmic_error(y_true, y_pred):
 
 def huber_loss(y_true, y_pred, delta=1.0):
     """0.5 * e^2 where |e| <= delta, delta * (|e| - 0.5 * delta) beyond; mean over the last axis."""
-    y_true, y_pred = _prepare(y_true, y_pred)
+    y_true, y_pred = prepare(y_true, y_pred)
     err = M.abs(y_pred - y_true)
     quadratic = M.minimum(err, delta)
     return reduce_mean(0.5 * M.square(quadratic) + delta * (err - quadratic), axis=-1)
 
 
 def logcosh(y_true, y_pred):
-    y_true, y_pred = _prepare(y_true, y_pred)
+    y_true, y_pred = prepare(y_true, y_pred)
     x = y_pred - y_true
     # log(cosh(x)) = x + softplus(-2x) - log(2), stable for large |x|
     return reduce_mean(x + nn.softplus(-2.0 * x) - 0.6931471805599453, axis=-1)
 
 
 def hinge(y_true, y_pred):
-    y_true, y_pred = _prepare(y_true, y_pred)
+    y_true, y_pred = prepare(y_true, y_pred)
     return reduce_mean(M.maximum(1.0 - y_true * y_pred, 0.0), axis=-1)
 
 
 def squared_hinge(y_true, y_pred):
-    y_true, y_pred = _prepare(y_true, y_pred)
+    y_true, y_pred = prepare(y_true, y_pred)
     return reduce_mean(M.square(M.maximum(1.0 - y_true * y_pred, 0.0)), axis=-1)
-
-
-def categorical_crossentropy(y_true, y_pred, from_logits=False):
-    """Cross-entropy against one-hot (or soft) targets."""
-    y_true, y_pred = _prepare(y_true, y_pred)
-    logits = y_pred if from_logits else _logits_of(y_pred, "Softmax")
-    if logits is not None:
-        return nn.softmax_cross_entropy_with_logits_v2(labels=y_true, logits=logits)
-    y_pred = y_pred / reduce_sum(y_pred, axis=-1, keepdims=True)
-    y_pred = _clip(y_pred, K.epsilon(), 1.0 - K.epsilon())
-    return -reduce_sum(y_true * M.log(y_pred), axis=-1)
-
-
-def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False):
-    """Cross-entropy against integer class ids (shape ``[batch]`` or ``[batch, 1]``)."""
-    y_pred = convert_to_tensor(y_pred)
-    logits = y_pred if from_logits else _logits_of(y_pred, "Softmax")
-    if logits is None:  # log-probabilities are valid logits: softmax(log p) = p
-        logits = M.log(_clip(y_pred, K.epsilon(), 1.0 - K.epsilon()))
-    labels = M.cast(reshape(convert_to_tensor(y_true), [-1]), dtypes.int64)
-    return nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
 
 
 def binary_crossentropy(y_true, y_pred, from_logits=False):
     return reduce_mean(binary_crossentropy_elements(y_true, y_pred, from_logits), axis=-1)
 
 
-def binary_crossentropy_elements(y_true, y_pred, from_logits=False):
-    """Per-element binary cross-entropy (``K.binary_crossentropy``; the loss averages it over the last axis).
-    Probabilities are clipped to ``[eps, 1 - eps]`` unless they come straight from a sigmoid, whose logits
-    are used."""
-    y_true, y_pred = _prepare(y_true, y_pred)
-    logits = y_pred if from_logits else _logits_of(y_pred, "Sigmoid")
-    if logits is None:
-        p = _clip(y_pred, K.epsilon(), 1.0 - K.epsilon())
-        logits = M.log(p / (1.0 - p))
-    return nn.sigmoid_cross_entropy_with_logits(labels=y_true, logits=logits)
-
-
 def kullback_leibler_divergence(y_true, y_pred):
-    y_true, y_pred = _prepare(y_true, y_pred)
-    y_true = _clip(y_true, K.epsilon(), 1.0)
-    y_pred = _clip(y_pred, K.epsilon(), 1.0)
+    y_true, y_pred = prepare(y_true, y_pred)
+    y_true = clip(y_true, K.epsilon(), 1.0)
+    y_pred = clip(y_pred, K.epsilon(), 1.0)
     return reduce_sum(y_true * M.log(y_true / y_pred), axis=-1)
 
 
 def poisson(y_true, y_pred):
-    y_true, y_pred = _prepare(y_true, y_pred)
+    y_true, y_pred = prepare(y_true, y_pred)
     return reduce_mean(y_pred - y_true * M.log(y_pred + K.epsilon()), axis=-1)
-
-
-def _logits_of(y_pred, op_type):
-    """The logits feeding ``y_pred`` when it is the output of a Softmax/Sigmoid op, else None."""
-    op = y_pred.op
-    while op.type == "Identity" and op.inputs:  # e.g. a name given to the output
-        op = op.inputs[0].op
-    return op.inputs[0] if op.type == op_type and op.inputs else None
 
 
 # Aliases as in Keras.
