@@ -80,9 +80,11 @@ def test_use_locking_loses_no_update(name):
     assert step == serial_step == THREADS * STEPS
     if name == "Adam":
         # m and v see the same gradients in any order; the step size reads beta powers that another
-        # thread's step may advance in between (a separate op, as in TF), so the weights agree closely.
+        # thread's step may advance in between (a separate op, as in TF): an Adam step moves a weight by at
+        # most ~lr, and each thread may see the powers of up to THREADS steps ahead, which shifts the early,
+        # bias-corrected steps; the weights (~lr * THREADS * STEPS) agree within a few steps' worth.
         np.testing.assert_array_equal(concurrent[1:], serial[1:])
-        np.testing.assert_allclose(concurrent[0], serial[0], rtol=2e-3)
+        np.testing.assert_allclose(concurrent[0], serial[0], rtol=0, atol=2 * THREADS * 0.01)
     else:
         for got, want in zip(concurrent, serial):
             np.testing.assert_array_equal(got, want)
