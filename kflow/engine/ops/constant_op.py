@@ -73,7 +73,9 @@ def constant(value, dtype=None, shape=None, name="Const", verify_shape=False):
             raise TypeError("Expected Tensor's shape: %s, got %s." % (tuple(shape), arr.shape))
     arr.setflags(write=False)  # kernels may return it as is; nobody may write into it
     dt = dtypes.as_dtype(arr.dtype)
-    return make_op(CONST, [], [(dt, arr.shape)], name, params={"value": arr}, attrs={"dtype": dt}).outputs[0]
+    # the kernel returns the value itself: a bare closure is the cheapest call a plan step can make
+    return make_op(CONST, [], [(dt, arr.shape)], name, attrs={"value": arr, "dtype": dt},
+                   kernel=lambda: arr).outputs[0]
 
 
 def _const_kernel(value):
