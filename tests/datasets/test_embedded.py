@@ -60,14 +60,14 @@ def test_subset_content():
     assert mnist.load_test_data(embedded=True)[1].tolist() == y_test.tolist()
 
 
-def test_script_carves_the_same_bytes_from_the_mnist_test_set(shared_datasets, tmp_path):
+def test_script_carves_the_same_bytes_from_the_mnist_test_set(real_datasets, tmp_path):
     script = _make_script()
-    digests = script.make_subset(shared_datasets / "mnist", tmp_path)
+    digests = script.make_subset(real_datasets / "mnist", tmp_path)
     assert digests == SHA256
     for name in SHA256:
         assert (tmp_path / name).read_bytes() == (SUBSET_DIR / name).read_bytes()
     # The documented indices: test i % 10 == 0, train all others.
-    source = idx.read_idx(shared_datasets / "mnist" / "t10k-images-idx3-ubyte.gz")
+    source = idx.read_idx(real_datasets / "mnist" / "t10k-images-idx3-ubyte.gz")
     (x_train, _), (x_test, _) = mnist.load_data(embedded=True)
     np.testing.assert_array_equal(x_test, source[::10])
     np.testing.assert_array_equal(x_train[:6], source[1:7])
