@@ -8,10 +8,10 @@ import numpy as np
 
 from kflow.engine import devices, dtypes
 from kflow.engine.op_def import OpDef
-from kflow.engine.operation import make_op, build_error
+from kflow.engine.operation import build_error
 from kflow.engine.ops import params
 from kflow.engine.ops.comparison_ops import where_v2
-from kflow.engine.ops.constant_op import convert_to_tensor
+from kflow.engine.ops.constant_op import convert_to_tensor, static_op  # noqa: F401 - static_op re-exported
 from kflow.engine.ops.elementwise import binary_inputs
 from kflow.engine.ops.reduction_ops import reduce_sum
 # Shape primitives and zeros_like/ones_like live below; re-exported so ``array_ops.<op>`` and ``kf.<op>`` work.
@@ -24,14 +24,6 @@ def _static_values(t):
     if t.op.type == "Const":
         return t.op.attrs["value"]
     return None
-
-
-def static_op(op_def, arr, name, attrs=None):
-    """An op of type ``op_def`` whose inputs are all known at build time: its value ``arr`` is computed once
-    (and uploaded once per device); the kernel returns that shared read-only buffer."""
-    arr.setflags(write=False)
-    return make_op(op_def, [], [(dtypes.as_dtype(arr.dtype), arr.shape)], name,
-                   attrs=dict(attrs or {}, value=arr), kernel=lambda: arr).outputs[0]
 
 
 def zeros(shape, dtype=dtypes.float32, name=None):

@@ -71,11 +71,16 @@ def constant(value, dtype=None, shape=None, name="Const", verify_shape=False):
             arr = arr.reshape(shape)
         else:
             raise TypeError("Expected Tensor's shape: %s, got %s." % (tuple(shape), arr.shape))
+    return static_op(CONST, arr, name, attrs={"dtype": dtypes.as_dtype(arr.dtype)})
+
+
+def static_op(op_def, arr, name, attrs=None):
+    """An op of type ``op_def`` whose value ``arr`` is known at build time (a constant, or a fill/range of known
+    arguments): computed once, uploaded once per device, and returned as one shared read-only buffer."""
     arr.setflags(write=False)  # kernels may return it as is; nobody may write into it
-    dt = dtypes.as_dtype(arr.dtype)
     # the kernel returns the value itself: a bare closure is the cheapest call a plan step can make
-    return make_op(CONST, [], [(dt, arr.shape)], name, attrs={"value": arr, "dtype": dt},
-                   kernel=lambda: arr).outputs[0]
+    return make_op(op_def, [], [(dtypes.as_dtype(arr.dtype), arr.shape)], name,
+                   attrs=dict(attrs or {}, value=arr), kernel=lambda: arr).outputs[0]
 
 
 def _const_kernel(value):
