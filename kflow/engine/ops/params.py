@@ -169,8 +169,9 @@ def op_params(op):
 
 
 def data_grads(op, grads):
-    """``grads`` for the data inputs, padded with None for the parameter inputs."""
-    return list(grads) + [None] * (len(op.inputs) - op.attrs["n_data"])
+    """``grads`` for the data inputs, padded with None for the parameter inputs (none when every parameter was
+    static: such an op has only data inputs)."""
+    return list(grads) + [None] * (len(op.inputs) - op.attrs.get("n_data", len(op.inputs)))
 
 
 def ints(values):

@@ -63,8 +63,7 @@ def _reshape_kernel(x, *dynamic_shape, shape=None):
 
 
 def _reshape_grad(op, grad):
-    return params.data_grads(op, [reshape_like(grad, op.inputs[0])]) if "n_data" in op.attrs else \
-        [reshape_like(grad, op.inputs[0])]
+    return params.data_grads(op, [reshape_like(grad, op.inputs[0])])
 
 
 RESHAPE = OpDef("Reshape", _reshape_kernel, grad=_reshape_grad, view=True)
