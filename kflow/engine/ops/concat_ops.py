@@ -167,14 +167,12 @@ def stack(values, axis=0, name="stack"):
         >>> kf.stack([x, y], axis=1)   # [N] and [N] -> [N, 2]
     """
     values = _same_dtype("Pack", name, values)
-    merged = values[0].shape
-    for t in values[1:]:
-        if not merged.is_compatible_with(t.shape):
-            raise build_error("Pack", name, values, "stack: all inputs must have the same shape, got %s"
-                              % [str(v.shape) for v in values])
-        merged = merged.merge_with(t.shape)
-    a = canonical_axis("Pack", name, values, axis, merged.ndims, extra=1)
-    return pack(values, a, name)
+    rank = next((t.shape.ndims for t in values if t.shape.ndims is not None), None)
+    a = canonical_axis("Pack", name, values, axis, rank, extra=1)
+    try:
+        return pack(values, a, name)  # merges the shapes, raising ValueError when they differ
+    except ValueError as e:
+        raise build_error("Pack", name, values, str(e)) from None
 
 
 def unstack(value, num=None, axis=0, name="unstack"):
