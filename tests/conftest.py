@@ -103,6 +103,19 @@ def threaded(monkeypatch):
 
 
 @pytest.fixture
+def bit_flips():
+    """``bit_flips(data, count, rng)`` yields ``(bit, damaged)`` ``count`` times: a copy of ``data`` with one random
+    bit flipped, for fuzz tests of readers that must either detect the damage or read the same values."""
+    def flips(data, count, rng):
+        for _ in range(count):
+            bit = int(rng.integers(0, len(data) * 8))
+            damaged = bytearray(data)
+            damaged[bit // 8] ^= 1 << (bit % 8)
+            yield bit, bytes(damaged)
+    return flips
+
+
+@pytest.fixture
 def full_disk():
     """``full_disk(limit)`` makes this process's writes beyond ``limit`` bytes of a file fail with EFBIG
     ("File too large", what h5py reports for a full disk) until the test ends."""

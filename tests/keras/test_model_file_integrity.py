@@ -44,7 +44,7 @@ def test_unknown_layer_class_names(name):
         kf.keras.models.model_from_json(json.dumps(config))
 
 
-def test_truncated_or_damaged_model_files_raise_data_loss_naming_the_file(ram_tmp_path):
+def test_truncated_or_damaged_model_files_raise_data_loss_naming_the_file(ram_tmp_path, bit_flips):
     model = _model()
     path = str(ram_tmp_path / "model.h5")
     model.save(path)
@@ -60,10 +60,7 @@ def test_truncated_or_damaged_model_files_raise_data_loss_naming_the_file(ram_tm
         with pytest.raises(errors.DataLossError, match="damaged.h5"):
             kf.keras.models.load_model(damaged)
     target = _model()
-    for case in range(300):  # single bit flips, read back as weights
-        bit = int(rng.integers(0, len(data) * 8))
-        flipped = bytearray(data)
-        flipped[bit // 8] ^= 1 << (bit % 8)
+    for _, flipped in bit_flips(data, 300, rng):  # single bit flips, read back as weights
         with open(damaged, "wb") as f:
             f.write(flipped)
         started = time.monotonic()

@@ -21,17 +21,14 @@ def _same(got):
         all(a == b for a, b in zip(got[k].reshape(-1), np.asarray(VALUES[k]).reshape(-1))) for k in VALUES)
 
 
-def test_every_single_bit_flip_restores_the_same_values_or_raises_data_loss(ram_tmp_path):
+def test_every_single_bit_flip_restores_the_same_values_or_raises_data_loss(ram_tmp_path, bit_flips):
     path = str(ram_tmp_path / "model.ckpt-7")
     cf.write_checkpoint(path, VALUES, global_step=7)
     data = open(path + cf.SUFFIX, "rb").read()  # the file written for the prefix
     damaged_path = str(ram_tmp_path / "damaged")
     rng = np.random.default_rng(14)
     outcomes = {"same": 0, "DataLossError": 0, "not HDF5": 0}
-    for case in range(1200):  # as many as the adversarial pass that found 500 undetected
-        bit = int(rng.integers(0, len(data) * 8))
-        damaged = bytearray(data)
-        damaged[bit // 8] ^= 1 << (bit % 8)
+    for bit, damaged in bit_flips(data, 1200, rng):  # as many as the adversarial pass that found 500 undetected
         with open(damaged_path, "wb") as f:
             f.write(damaged)
         started = time.monotonic()
