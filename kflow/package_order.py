@@ -16,6 +16,7 @@ Example:
 
 TIERS = (
     ("errors", "package_order", "lazy_import", "version"),
+    ("atomic_file",),                                    # temp file + rename: every package that writes files
     ("proto",),                                          # protobuf wire toolkit: Example and Event messages
     ("engine",),                                         # graph, session, ops; graph-wide state
     ("nn", "initializers", "losses", "random", "sparse"),

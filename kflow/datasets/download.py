@@ -22,7 +22,7 @@ import os
 import zlib
 
 from kflow import errors
-from kflow.train.atomic_file import remove_stale_temp_files, temp_file
+from kflow.atomic_file import remove_stale_temp_files, temp_file
 from kflow.lazy_import import lazy_module
 
 # The HTTP stack (ssl, email, ...) and tqdm load on the first download, not on `import kflow`.

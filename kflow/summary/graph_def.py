@@ -20,10 +20,10 @@ Example:
 """
 import numbers
 import os
-import tempfile
 
 import numpy as np
 
+from kflow.atomic_file import atomic_write
 from kflow.engine import dtypes, shapes
 from kflow.engine.graph import Graph
 from kflow.engine.operation import Operation
@@ -183,14 +183,7 @@ def write_graph(graph_or_graph_def, logdir, name, as_text=True):
     os.makedirs(logdir, exist_ok=True)
     path = os.path.join(logdir, name)
     data = str(graph_def).encode("utf-8") if as_text else graph_def.SerializeToString()
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".%s." % os.path.basename(path),
-                               suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
+    with atomic_write(path) as tmp:  # written with the user's umask (mkstemp's files were 0600)
+        with open(tmp, "wb") as f:
             f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
     return path

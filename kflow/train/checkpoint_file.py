@@ -57,7 +57,7 @@ import numpy as np
 from crc32c import crc32c
 
 from kflow import errors
-from kflow.train.atomic_file import atomic_write
+from kflow.atomic_file import atomic_write
 from kflow.lazy_import import lazy_module
 # Re-exported: the Saver needs the data files and the state file together.
 from kflow.train.checkpoint_state import (CheckpointState, get_checkpoint_state,

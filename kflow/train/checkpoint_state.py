@@ -25,7 +25,7 @@ import re
 import warnings
 
 from kflow.proto.text_format import quote
-from kflow.train.atomic_file import atomic_write
+from kflow.atomic_file import atomic_write
 
 STATE_FILENAME = "checkpoint"
 

@@ -98,3 +98,14 @@ def test_text_format_parses_with_protobuf(tmp_path):
     parsed = text_format.Parse(str(gd), graph_pb2.GraphDef())
     assert parsed.SerializeToString(deterministic=True) == gd.SerializeToString()
     assert text_format.MessageToString(parsed) == str(gd)
+
+
+def test_write_graph_honours_the_umask(tmp_path):
+    _build()
+    old = os.umask(0o022)
+    try:
+        path = kf.train.write_graph(kf.get_default_graph(), str(tmp_path), "graph.pbtxt")
+    finally:
+        os.umask(old)
+    assert os.stat(path).st_mode & 0o777 == 0o644  # tempfile.mkstemp's files were 0600
+    assert os.listdir(tmp_path) == ["graph.pbtxt"]  # no temporary file left

@@ -31,7 +31,7 @@ from kflow.keras import losses as losses_mod
 from kflow.keras import metrics as metrics_mod
 from kflow.keras import optimizers as optimizers_mod
 from kflow.layers.safe_mode import safe_mode_scope
-from kflow.train.atomic_file import atomic_write
+from kflow.atomic_file import atomic_write
 from kflow.train.checkpoint_file import array_checksum
 from kflow.lazy_import import lazy_module
 

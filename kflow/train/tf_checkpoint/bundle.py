@@ -23,6 +23,7 @@ import struct
 import numpy as np
 
 from kflow import errors
+from kflow.atomic_file import atomic_write
 from kflow.data.tfrecord.crc import crc32c, mask, unmask
 from kflow.proto import wire
 from kflow.train.tf_checkpoint.table import read_table, write_table
@@ -211,10 +212,9 @@ def write_bundle(prefix, name_to_array):
         data += raw
     header = wire.field_varint(1, 1) + wire.field_bytes(3, wire.field_varint(1, 1))  # one shard, little endian, v1
     shard = data_path(prefix, 0, 1)
-    tmp = "%s.tmp%d" % (shard, os.getpid())
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, shard)
+    with atomic_write(shard) as tmp:  # a failed write leaves the previous file and no temporary one
+        with open(tmp, "wb") as f:
+            f.write(data)
     write_table(index_path(prefix), [(b"", header)] + entries)
     return prefix
 

@@ -20,10 +20,10 @@ Example:
     >>> read_table("/tmp/t.index")
     [(b'', b'header'), (b'a', b'1')]
 """
-import os
 import struct
 
 from kflow import errors
+from kflow.atomic_file import atomic_write
 from kflow.data.tfrecord.crc import masked_crc32c, unmask
 from kflow.data.tfrecord.crc import crc32c as _crc32c
 from kflow.proto.wire import DecodeError, decode_varint, encode_varint
@@ -165,7 +165,6 @@ def write_table(path, items, block_size=4096):
     index_handle = emit(index.finish())
     footer = (metaindex + index_handle).ljust(40, b"\0") + struct.pack("<Q", MAGIC)
     out.extend(footer)
-    tmp = "%s.tmp%d" % (path, os.getpid())
-    with open(tmp, "wb") as f:
-        f.write(out)
-    os.replace(tmp, path)
+    with atomic_write(path) as tmp:  # a failed write leaves the previous file and no temporary one
+        with open(tmp, "wb") as f:
+            f.write(out)
