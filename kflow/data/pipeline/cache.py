@@ -14,7 +14,7 @@ import os
 import threading
 import weakref
 
-from kflow import errors
+from kflow.atomic_file import temp_file
 from kflow.data.pipeline.cache_file import CacheWriter, read_cache
 from kflow.data.pipeline.dataset import Dataset
 
@@ -68,9 +68,7 @@ class CacheDataset(Dataset):
         if os.path.exists(path):
             yield from read_cache(path, spec_text)
             return
-        tmp = "%s.tmp-%d-%d" % (path, os.getpid(), threading.get_ident())
-        done = False
-        try:
+        with temp_file(path) as tmp:  # an abandoned or failed pass leaves no file behind
             writer = CacheWriter(tmp, spec_text)
             try:
                 for x in self._inputs[0]._make_iterator(ctx):
@@ -79,9 +77,4 @@ class CacheDataset(Dataset):
                 writer.finish()
             finally:
                 writer.close()
-            done = True
-        finally:
-            if done:
-                os.replace(tmp, path)
-            elif os.path.exists(tmp):
-                os.remove(tmp)
+            os.replace(tmp, path)

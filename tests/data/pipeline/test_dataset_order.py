@@ -141,7 +141,7 @@ def test_cache_to_file(tmp_path):
     assert [(int(x), s) for x, s in again] == first
     with pytest.raises(kf.errors.InvalidArgumentError, match="cache of other elements"):
         list(Dataset.range(3).cache(prefix))  # another pipeline's file is refused, not replayed
-    assert not [f for f in os.listdir(tmp_path) if ".tmp-" in f]  # no temporary files left over
+    assert not [f for f in os.listdir(tmp_path) if ".tmp" in f]  # no temporary files left over
 
 
 def test_cache_file_is_reused_by_a_later_run(tmp_path):
