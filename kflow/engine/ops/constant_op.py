@@ -84,6 +84,7 @@ def static_op(op_def, arr, name, attrs=None):
 
 
 def _const_kernel(value):
+    # the declared form, for a Const rebuilt from its attributes; constant() binds its value directly (static_op)
     return value
 
 
