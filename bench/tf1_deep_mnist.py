@@ -87,7 +87,6 @@ def child(framework, steps, repeat, profile):
         import tensorflow.compat.v1 as tf
         tf.disable_eager_execution()
     else:
-        sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         import kflow as tf
     best = max(steps_per_second(tf, steps, profile) for _ in range(repeat))
     print("RESULT %.3f" % best)
