@@ -139,3 +139,22 @@ def _set(setter, threads):
 def single_threaded():
     """Runs the block with numpy's BLAS on one thread (a no-op where ``available()`` is False)."""
     return limited(1)
+
+
+def core_name():
+    """The CPU kernel numpy's OpenBLAS runs ("SkylakeX", "Haswell", ...; ``OPENBLAS_CORETYPE`` overrides it), or
+    None where numpy's BLAS is not a controllable OpenBLAS (benchmarks print it: the kernel decides BLAS speed)."""
+    if _functions() is None:
+        return None
+    for path in _candidate_libraries():
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for symbol in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename", "openblas_get_corename64_",
+                       "openblas_get_corename"):
+            if hasattr(lib, symbol):
+                getter = getattr(lib, symbol)
+                getter.restype = ctypes.c_char_p
+                return getter().decode()
+    return None

@@ -137,3 +137,13 @@ def test_limited_holds_the_smallest_limit_of_its_users(blas):
             assert blas() == 1 and blas_threads.lowered()
         assert blas() == 2
     assert blas() == 3
+
+
+def test_core_name_names_openblas_kernel(blas):
+    name = blas_threads.core_name()
+    assert isinstance(name, str) and name
+
+
+def test_core_name_is_none_without_a_controllable_blas(monkeypatch):
+    monkeypatch.setattr(blas_threads, "_found", [None])
+    assert blas_threads.core_name() is None
