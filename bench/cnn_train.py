@@ -19,6 +19,7 @@ import time
 
 
 from threads_arg import threads_from_argv
+from bench_env import PeakRSS, in_both_blas_settings
 
 THREADS = threads_from_argv()  # before numpy is imported
 
@@ -147,6 +148,7 @@ def main(argv=None):
     parser.add_argument("--only", choices=["kflow", "torch"], nargs="+", default=["kflow", "torch"])
     parser.add_argument("--repeat", type=int, default=1, help="alternate the runs R times; report the best")
     args = parser.parse_args(argv)
+    in_both_blas_settings()
     x, y = load_images((args.steps + WARMUP) * args.batch)
     weights = initial_weights()
     print("cores: %d, threads: %d, load average: %.2f, batch %d, %d timed steps"
@@ -163,14 +165,15 @@ def main(argv=None):
     results = {}
     for r in range(max(1, args.repeat)):
         for name, run in runners.items():
-            rate, loss = run()
+            with PeakRSS() as mem:
+                rate, loss = run()
             if args.repeat > 1:
                 print("  run %d %-6s %8.1f images/s  (load average %.2f)" % (r + 1, name, rate, os.getloadavg()[0]))
             if name not in results or rate > results[name][0]:
-                results[name] = (rate, loss)
-    for name, (rate, loss) in results.items():
-        print("%-6s %8.1f images/s   last loss %.4f%s" % (name, rate, loss, "  (best of %d)" % args.repeat
-                                                          if args.repeat > 1 else ""))
+                results[name] = (rate, loss, mem.peak_mb)
+    for name, (rate, loss, peak) in results.items():
+        print("%-6s %8.1f images/s   last loss %.4f   peak RSS +%.0f MB%s" % (
+            name, rate, loss, peak, "  (best of %d)" % args.repeat if args.repeat > 1 else ""))
     if len(results) == 2:
         print("kflow/torch throughput = %.2f" % (results["kflow"][0] / results["torch"][0]))
 

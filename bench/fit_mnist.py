@@ -24,6 +24,7 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "recipes"))
 
 import kflow as kf  # noqa: E402
+from bench_env import PeakRSS, in_both_blas_settings  # noqa: E402
 import mnist_cnn  # noqa: E402
 import mnist_mlp  # noqa: E402
 
@@ -154,6 +155,7 @@ def main():
     parser.add_argument("--skip-cnn", action="store_true")
     parser.add_argument("--rounds", type=int, default=3, help="paired with/without-callbacks runs")
     args = parser.parse_args()
+    in_both_blas_settings()
     x, y, source = load(args.samples)
     print("data: %d %s, batch 128, Adam, best of %d epochs" % (len(x), source, args.epochs))
     load_line()
@@ -161,10 +163,16 @@ def main():
     if not args.skip_cnn:
         models.append(("cnn", mnist_cnn.build_model, x[..., None]))
     for kind, build, data in models:
-        ours, timing, _ = kflow_epoch(build, data, y, args.epochs)
-        print("%s: kflow %7.2f s/epoch (%s)" % (kind.upper(), ours, kf.keras.callbacks.progbar.format_timing(timing)))
-        print(ratio_line("pytorch", ours, torch_epoch(kind, x, y, args.epochs)))
-        print(ratio_line("keras", ours, keras_epoch(kind, x, y, args.epochs)))
+        with PeakRSS() as mem:
+            ours, timing, _ = kflow_epoch(build, data, y, args.epochs)
+        print("%s: kflow %7.2f s/epoch (%s)  peak RSS +%.0f MB" % (
+            kind.upper(), ours, kf.keras.callbacks.progbar.format_timing(timing), mem.peak_mb))
+        with PeakRSS() as mem:
+            theirs = torch_epoch(kind, x, y, args.epochs)
+        print(ratio_line("pytorch", ours, theirs) + ("  peak RSS +%.0f MB" % mem.peak_mb if theirs else ""))
+        with PeakRSS() as mem:
+            theirs = keras_epoch(kind, x, y, args.epochs)
+        print(ratio_line("keras", ours, theirs) + ("  peak RSS +%.0f MB" % mem.peak_mb if theirs else ""))
         if kind == "mlp":
             callbacks_cost(build, data, y, args.epochs, ours, args.rounds)
 

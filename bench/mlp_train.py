@@ -18,6 +18,7 @@ import time
 
 
 from threads_arg import threads_from_argv
+from bench_env import PeakRSS, in_both_blas_settings
 
 THREADS = threads_from_argv()  # before numpy is imported
 
@@ -215,6 +216,7 @@ def main(argv=None):
     parser.add_argument("--profile", action="store_true", help="cProfile kflow's epoch (top functions)")
     parser.add_argument("--only", choices=["kflow", "numpy", "torch"], nargs="+", default=None)
     args = parser.parse_args(argv)
+    in_both_blas_settings()
     train, test = load_data()
     weights = initial_weights()
     runners = {"kflow": lambda b: kflow_epoch(train, test, b, weights, args.profile),
@@ -229,10 +231,13 @@ def main(argv=None):
         runs = {name: [] for name in names}
         for _ in range(args.repeat):  # interleaved, so a busy moment on a shared machine hits all of them
             for name in names:
-                runs[name].append(runners[name](batch))
+                with PeakRSS() as mem:
+                    seconds, accuracy = runners[name](batch)
+                runs[name].append((seconds, accuracy, mem.peak_mb))
         results = {name: min(r) for name, r in runs.items()}
         for name in names:
-            print("batch %3d  %-6s %7.2f s/epoch  test accuracy %.4f" % ((batch, name) + results[name]))
+            print("batch %3d  %-6s %7.2f s/epoch  test accuracy %.4f  peak RSS +%.0f MB" % ((batch, name) +
+                                                                                         results[name]))
         for other in ("numpy", "torch"):
             if "kflow" in results and other in results:
                 print("batch %3d  kflow/%s = %.2f" % (batch, other, results["kflow"][0] / results[other][0]))

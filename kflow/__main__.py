@@ -36,7 +36,8 @@ def _blas():
     except Exception:  # numpy < 1.25 has no dict mode
         text = "unknown (numpy does not say; pip install threadpoolctl for details)"
     control = "thread count adjustable" if blas_threads.available() else "thread count not adjustable"
-    return "%s, %s" % (text, control)
+    kernel = blas_threads.core_name()
+    return "%s, %s%s" % (text, control, ", kernel %s" % kernel if kernel else "")
 
 
 def _gpu():

@@ -14,7 +14,9 @@ itself meanwhile (``lowered()``): that step went from 49.7 to 32.3 ms (PyTorch: 
 
 OpenBLAS's thread count is process-wide (``openblas_set_num_threads_local`` is global in the pthreads builds
 numpy ships), so other threads' numpy products also run single-threaded during such a step; nested or
-concurrent users share one lowering through a counter. Where numpy's BLAS cannot be found (MKL, Accelerate,
+concurrent users share the setting (the smallest limit held wins).
+On cores that other processes keep busy, plans without such kernels also cap BLAS's threads at the free
+cores (``limited``, ``core_budget``): BLAS threads waiting for a taken core spin and stall the product. Where numpy's BLAS cannot be found (MKL, Accelerate,
 a renamed build) ``available()`` is False, nothing is lowered and kernels leave BLAS calls to BLAS's threads.
 
 Example:
@@ -38,7 +40,7 @@ _SYMBOLS = [("scipy_openblas_set_num_threads64_", "scipy_openblas_get_num_thread
 # "cblas": a distribution's switchable BLAS) are probed
 _OTHER_BLAS = ("mkl", "accelerate", "blis", "atlas", "armpl", "nvpl", "essl")
 _lock = threading.Lock()
-_state = {"users": 0, "saved": None}
+_state = {"limits": [], "limit": None, "saved": None}  # limits held now; the BLAS thread count set
 _found = []  # memoized (set, get) functions, or None
 
 
@@ -96,27 +98,63 @@ def available():
 
 
 def lowered():
-    """True while some thread is inside ``single_threaded()`` (with a controllable BLAS)."""
-    return _state["users"] > 0
+    """True while some thread holds numpy's BLAS single-threaded (``single_threaded()`` or ``limited(1)``)."""
+    return _state["limit"] == 1
 
 
 @contextlib.contextmanager
-def single_threaded():
-    """Runs the block with numpy's BLAS on one thread (a no-op where ``available()`` is False)."""
+def limited(threads):
+    """Runs the block with numpy's BLAS on at most ``threads`` threads (a no-op where ``available()`` is False).
+
+    Nested or concurrent users share the process-wide setting: the smallest limit held wins, and BLAS's own
+    thread count comes back when the last user leaves.
+    """
     functions = _functions()
     if functions is None:
         yield
         return
     setter, getter = functions
+    threads = max(1, int(threads))
     with _lock:
-        if _state["users"] == 0:
+        if not _state["limits"]:
             _state["saved"] = getter()
-            setter(1)
-        _state["users"] += 1
+        _state["limits"].append(threads)
+        _set(setter, min(_state["limits"]))
     try:
         yield
     finally:
         with _lock:
-            _state["users"] -= 1
-            if _state["users"] == 0:
-                setter(_state["saved"])
+            _state["limits"].remove(threads)
+            _set(setter, min(_state["limits"]) if _state["limits"] else _state["saved"])
+            if not _state["limits"]:
+                _state["limit"] = None
+
+
+def _set(setter, threads):
+    if threads != _state["limit"]:
+        setter(threads)
+        _state["limit"] = threads
+
+
+def single_threaded():
+    """Runs the block with numpy's BLAS on one thread (a no-op where ``available()`` is False)."""
+    return limited(1)
+
+
+def core_name():
+    """The CPU kernel numpy's OpenBLAS runs ("SkylakeX", "Haswell", ...; ``OPENBLAS_CORETYPE`` overrides it), or
+    None where numpy's BLAS is not a controllable OpenBLAS (benchmarks print it: the kernel decides BLAS speed)."""
+    if _functions() is None:
+        return None
+    for path in _candidate_libraries():
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for symbol in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename", "openblas_get_corename64_",
+                       "openblas_get_corename"):
+            if hasattr(lib, symbol):
+                getter = getattr(lib, symbol)
+                getter.restype = ctypes.c_char_p
+                return getter().decode()
+    return None

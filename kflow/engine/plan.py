@@ -14,7 +14,7 @@ import linecache
 import weakref
 
 from kflow import errors
-from kflow.engine import blas_threads
+from kflow.engine import blas_threads, core_budget
 
 PLAN_FILENAME_PREFIX = "<kflow plan "
 _plan_numbers = itertools.count()
@@ -143,6 +143,9 @@ class Plan:
         try:
             if self.lowers_blas:
                 with blas_threads.single_threaded():
+                    outs = self._fn(feed_values)
+            elif core_budget.contended():  # BLAS threads sized to the cores other processes leave free
+                with blas_threads.limited(core_budget.free_cores()):
                     outs = self._fn(feed_values)
             else:  # the common path stays a bare call
                 outs = self._fn(feed_values)

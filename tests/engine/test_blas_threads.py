@@ -103,8 +103,11 @@ def _observe_blas(x, seen):
     return kf.py_func(record, [x], kf.float32)
 
 
-def test_a_plan_with_convolutions_runs_with_blas_single_threaded_throughout(blas):
+def test_a_plan_with_convolutions_runs_with_blas_single_threaded_throughout(blas, monkeypatch):
     import kflow as kf
+    from kflow.engine import core_budget
+
+    monkeypatch.setattr(core_budget, "contended", lambda: False)  # other processes' load would lower BLAS too
 
     seen = []
     x = kf.placeholder(kf.float32, [2, 5, 5, 1])
@@ -125,3 +128,22 @@ def test_a_plan_with_convolutions_runs_with_blas_single_threaded_throughout(blas
         with pytest.raises(Exception, match="step fails"):
             sess.run(failing, {x: np.ones((2, 5, 5, 1), np.float32)})
     assert blas() == 3 and not blas_threads.lowered()  # a failing step gives the thread count back too
+
+
+def test_limited_holds_the_smallest_limit_of_its_users(blas):
+    with blas_threads.limited(2):
+        assert blas() == 2 and not blas_threads.lowered()
+        with blas_threads.single_threaded():
+            assert blas() == 1 and blas_threads.lowered()
+        assert blas() == 2
+    assert blas() == 3
+
+
+def test_core_name_names_openblas_kernel(blas):
+    name = blas_threads.core_name()
+    assert isinstance(name, str) and name
+
+
+def test_core_name_is_none_without_a_controllable_blas(monkeypatch):
+    monkeypatch.setattr(blas_threads, "_found", [None])
+    assert blas_threads.core_name() is None

@@ -304,6 +304,32 @@ def test_gate_graph_and_float32_training():
     assert value.dtype == np.float32 and np.abs(value).max() < 1e-2
 
 
+def test_large_updates_run_in_cache_sized_blocks_with_the_same_result(monkeypatch):
+    from kflow.engine.ops import batch_parallel
+    from kflow.train import fused_update
+
+    start = RNG.randn(40, 25)
+    w = kf.Variable(start, name="w")
+    train_op = kf.train.AdamOptimizer(0.1).minimize(kf.reduce_sum(kf.sin(w) * w))
+    init = kf.global_variables_initializer()
+    values, block_sizes = [], []
+    for blocked in (False, True):
+        if blocked:  # Adam's 5 float64 arrays (var, m, v, grad, scratch): 40 bytes per element, blocks of 100
+            monkeypatch.setattr(fused_update, "BLOCKED_MIN_ELEMENTS", 100)
+            monkeypatch.setattr(batch_parallel, "L2_BLOCK_BYTES", 40 * 100)
+            real_blocked = batch_parallel._blocked
+            monkeypatch.setattr(batch_parallel, "_blocked", lambda fn, size: block_sizes.append(size) or
+                                real_blocked(fn, size))
+        with kf.Session() as sess:
+            sess.run(init)
+            for _ in range(3):
+                sess.run(train_op)
+            values.append(sess.run(w))
+    assert block_sizes and set(block_sizes) == {100}
+    assert not np.allclose(values[0], start)
+    np.testing.assert_array_equal(values[0], values[1])
+
+
 def test_threaded_update_of_large_variables_matches_serial(monkeypatch):
     from kflow.engine.ops import batch_parallel
 

@@ -18,13 +18,12 @@ Example:
     >>> over_batch(fill, len(x), x.size)
 """
 import contextlib
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 
-from kflow.engine import devices, blas_threads
+from kflow.engine import devices, blas_threads, core_budget
 
 MIN_ELEMENTS = 1 << 18  # elements per part below which splitting measured no faster
 L2_BLOCK_BYTES = 1 << 20  # per-block input bytes for multi-pass kernels (1 MB L2 per core here; 0.5-2 MB
@@ -34,17 +33,8 @@ WORKER_PREFIX = "kflow-batch"
 
 
 def thread_count():
-    """Cores this process may run on (its CPU affinity), capped like BLAS by ``OPENBLAS_NUM_THREADS`` /
-    ``OMP_NUM_THREADS`` when set; at least 1."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - platforms without sched_getaffinity
-        cores = os.cpu_count() or 1
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
-        if os.environ.get(var, "").strip().isdigit() and int(os.environ[var]) > 0:
-            cores = min(cores, int(os.environ[var]))
-            break
-    return max(1, cores)
+    """Threads to split work over: this process's cores that other processes leave free (``core_budget``)."""
+    return core_budget.free_cores()
 
 
 def _executor(extra):

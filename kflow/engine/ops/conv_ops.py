@@ -13,7 +13,7 @@ Example:
 """
 import numpy as np
 
-from kflow.engine import devices
+from kflow.engine import devices, scratch
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops import array_ops, shape_ops
@@ -30,6 +30,11 @@ GPU_CHUNK_BYTES = 1 << 30  # on a GPU one big GEMM per call is best
 def _chunk(xp, n, bytes_per_image):
     limit = CHUNK_BYTES if xp is np else GPU_CHUNK_BYTES
     return max(1, min(n, limit // max(bytes_per_image, 1)))
+
+
+def _buffer(xp, tag, size, dtype):
+    """A scratch vector of ``size`` elements: reused across calls on the CPU (``scratch``), fresh on a GPU."""
+    return scratch.growable(tag, size, dtype)[:size] if xp is np else xp.empty(size, dtype=dtype)
 
 
 def _window(conf, kh, kw):
@@ -49,10 +54,12 @@ def _im2col_chunks(x, win):
         yield 0, n, x.reshape(n * h * w, c)
         return
     b = _chunk(xp, n, oh * ow * k * x.itemsize)
-    flat = xp.empty(b * oh * ow * k, dtype=x.dtype)
+    flat = _buffer(xp, "im2col", b * oh * ow * k, x.dtype)
     padded = pt + pb + pl + pr > 0
     if padded:  # zero borders are written once; each chunk only overwrites the interior
-        pbuf = xp.zeros((b, h + pt + pb, w + pl + pr, c), dtype=x.dtype)
+        pshape = (b, h + pt + pb, w + pl + pr, c)
+        pbuf = scratch.zero_bordered("im2col-pad", pshape, x.dtype, (pt, pl)) if xp is np else \
+            xp.zeros(pshape, dtype=x.dtype)
     (sh, sw), (dh, dw) = win.strides, win.dilations
     # one input channel: a tap-major (K, rows) buffer makes each copy run along an output row instead of
     # one element per (tap, channel); the GEMMs take its transpose as is (conv1 of the MNIST CNN: 8x faster)
@@ -174,7 +181,7 @@ def _input_grad_kernel(w, dy, sizes, conf):
     b = _chunk(xp, n, len(taps) * oh * ow * c * dy.itemsize)
 
     def images(start, stop):
-        flat = xp.empty(len(taps) * min(b, stop - start) * oh * ow * c, dtype=dy.dtype)
+        flat = _buffer(xp, "col2im", len(taps) * min(b, stop - start) * oh * ow * c, dy.dtype)
         for s in range(start, stop, b):
             e = min(stop, s + b)
             rows = (e - s) * oh * ow

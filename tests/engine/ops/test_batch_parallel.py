@@ -57,14 +57,6 @@ def test_worker_errors_reach_the_caller(monkeypatch):
         batch_parallel.over_batch(fn, 10, 10 * batch_parallel.MIN_ELEMENTS)
 
 
-def test_thread_count_honors_the_blas_thread_variables(monkeypatch):
-    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    assert batch_parallel.thread_count() == 1
-    monkeypatch.setenv("OMP_NUM_THREADS", "bogus")
-    assert batch_parallel.thread_count() >= 1
-
-
 def test_blas_work_splits_with_single_threaded_blas(monkeypatch):
     from kflow.engine import blas_threads
 

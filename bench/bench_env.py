@@ -1,0 +1,78 @@
+"""What the training benchmarks share: running under both BLAS settings, and peak memory of a run.
+
+``in_both_blas_settings()`` makes a benchmark run twice, each time in a child process: once with
+``OPENBLAS_CORETYPE``/``OPENBLAS_L2_SIZE`` unset (OpenBLAS picks its kernel, as on a user's machine) and once
+with the machine's values, printing the kernel OpenBLAS reports under each. These variables must reach
+OpenBLAS before numpy loads it, hence the child processes. ``PeakRSS`` samples the process's resident memory
+during a run, so each implementation's peak above its starting point can be printed beside its time.
+
+Example:
+    >>> in_both_blas_settings()        # first thing in main(): returns only inside the children
+    >>> with PeakRSS() as mem:
+    ...     run_epoch()
+    >>> mem.peak_mb
+"""
+import os
+import subprocess
+import sys
+import threading
+import time
+
+from kflow.engine import blas_threads
+
+CHILD_VARIABLE = "KFLOW_BENCH_BLAS_SETTING"
+BLAS_VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def in_both_blas_settings():
+    """In the parent: reruns this script (same arguments) in both settings, then exits. In a child: returns."""
+    if os.environ.get(CHILD_VARIABLE):
+        print("[%s] OpenBLAS kernel: %s" % (os.environ[CHILD_VARIABLE], blas_threads.core_name()), flush=True)
+        return
+    machine = ", ".join("%s=%s" % (v, os.environ[v]) for v in BLAS_VARIABLES if v in os.environ) or "none set"
+    for setting in ("BLAS env unset (user machine)", "machine BLAS env (%s)" % machine):
+        env = dict(os.environ, **{CHILD_VARIABLE: setting})
+        if setting.startswith("BLAS env unset"):
+            for v in BLAS_VARIABLES:
+                env.pop(v, None)
+        print("=== %s" % setting, flush=True)
+        subprocess.run([sys.executable] + sys.argv, env=env)
+    sys.exit(0)
+
+
+def _rss_bytes():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+class PeakRSS:
+    """Peak resident memory above the value at entry, sampled every ``interval`` seconds (Linux; else 0)."""
+
+    def __init__(self, interval=0.002):
+        self.interval = interval
+        self.peak_mb = 0.0
+
+    def __enter__(self):
+        try:
+            self._start = _rss_bytes()
+        except OSError:
+            self._start = None
+            return self
+        self._peak = self._start
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self):
+        while not self._done.is_set():
+            self._peak = max(self._peak, _rss_bytes())
+            time.sleep(self.interval)
+
+    def __exit__(self, *exc):
+        if self._start is None:
+            return
+        self._done.set()
+        self._thread.join()
+        self._peak = max(self._peak, _rss_bytes())
+        self.peak_mb = (self._peak - self._start) / 2 ** 20
