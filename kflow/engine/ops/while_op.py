@@ -83,7 +83,8 @@ def build_loop(cond_fn, body_fn, init, shapes_in, sliced=(), maximum_iterations=
         body_fn: ``body_fn(values, slices) -> (new_values, emits)`` (flat lists of tensors).
         init: the loop variables' initial tensors (a flat list).
         shapes_in: the shape each loop variable keeps across iterations (its shape invariant).
-        sliced: tensors read one leading-dimension slice per iteration (iteration ``i`` reads ``x[i]``).
+        sliced: tensors read one leading-dimension slice per iteration (iteration ``i`` reads ``x[i]``);
+            the loop ends after the shortest one.
         maximum_iterations: optional int scalar bounding the number of iterations.
         back_prop: False makes the loop's outputs carry no gradient.
         check: ``check(new_values, emits)`` validates the body's results before the op is built.
@@ -141,6 +142,9 @@ def _bind_while(op, session):
         seqs = args[n:n + n_sliced]
         ext = list(args[n + n_sliced:])
         limit = int(limit)
+        if seqs:  # a loop over sequences ends with the shortest one
+            shortest = min(len(x) for x in seqs)
+            limit = shortest if limit < 0 else min(limit, shortest)
         emitted = [[] for _ in range(n_emit)]
         history = [] if saved is not None else None
         i = 0
