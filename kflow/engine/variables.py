@@ -68,22 +68,28 @@ class Variable:
         if initial_value is None:
             raise ValueError("initial_value must be specified.")
         g = graph_mod.get_default_graph()
-        with g.control_dependencies(None):  # initialization must not wait on outer control deps
-            with g.name_scope(name or "Variable") as scope:
-                if callable(initial_value):
-                    initial_value = initial_value()
-                init = convert_to_tensor(initial_value, dtype=dtype, name="initial_value")
-                if dtype is not None and init.dtype is not dtypes.as_dtype(dtype):
-                    init = cast(init, dtype)
-                var_shape = shapes.TensorShape(shape) if shape is not None else init.shape
-                if validate_shape and not var_shape.is_fully_defined():
-                    raise ValueError("initial_value must have a shape specified: %s" % init)
-                self._variable = make_op(VARIABLE, [], [(init.dtype, var_shape)], scope,
-                                         attrs={"dtype": init.dtype, "shape": var_shape})
-                self._variable._py_variable = self
-                self._initial_value = init
-                self._initializer_op = _assign_op(self, init, ASSIGN, "Assign", validate_shape).op
-                self._snapshot = identity_read(self._variable.outputs[0])
+        # as TF1 lifts them, a variable made inside a loop body or cond branch lives outside it: its
+        # initializer runs once, and the loop reads it as a captured tensor (a variable to differentiate)
+        saved_context, g._cond_context = g._cond_context, None
+        try:
+            with g.control_dependencies(None):  # initialization must not wait on outer control deps
+                with g.name_scope(name or "Variable") as scope:
+                    if callable(initial_value):
+                        initial_value = initial_value()
+                    init = convert_to_tensor(initial_value, dtype=dtype, name="initial_value")
+                    if dtype is not None and init.dtype is not dtypes.as_dtype(dtype):
+                        init = cast(init, dtype)
+                    var_shape = shapes.TensorShape(shape) if shape is not None else init.shape
+                    if validate_shape and not var_shape.is_fully_defined():
+                        raise ValueError("initial_value must have a shape specified: %s" % init)
+                    self._variable = make_op(VARIABLE, [], [(init.dtype, var_shape)], scope,
+                                             attrs={"dtype": init.dtype, "shape": var_shape})
+                    self._variable._py_variable = self
+                    self._initial_value = init
+                    self._initializer_op = _assign_op(self, init, ASSIGN, "Assign", validate_shape).op
+                    self._snapshot = identity_read(self._variable.outputs[0])
+        finally:
+            g._cond_context = saved_context
         self._trainable = trainable
         self.constraint = constraint
         if collections is None:

@@ -55,7 +55,8 @@ def _iterate(fn_step, elems, init, who, back_prop, name, reverse_order=False):
 
     init_vals = [constant(0)] + list(init)
     vals, emits = build_loop(lambda v, s: less(v[0], count), body, init_vals, [t.shape for t in init_vals],
-                             sliced=leaves, back_prop=back_prop, name=name, check=check)
+                             sliced=leaves, back_prop=back_prop, name=name, check=check,
+                             emit_length=n if isinstance(n, int) else None)
     return vals[1:], emits, structure
 
 

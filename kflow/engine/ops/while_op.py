@@ -75,7 +75,7 @@ def context_ops(g, ctx, first):
 
 
 def build_loop(cond_fn, body_fn, init, shapes_in, sliced=(), maximum_iterations=None, back_prop=True,
-               name="while", check=None):
+               name="while", check=None, emit_length=None):
     """Builds a While op (the primitive under ``while_loop``, ``scan``, ``map_fn`` and ``dynamic_rnn``).
 
     Args:
@@ -87,7 +87,8 @@ def build_loop(cond_fn, body_fn, init, shapes_in, sliced=(), maximum_iterations=
             the loop ends after the shortest one.
         maximum_iterations: optional int scalar bounding the number of iterations.
         back_prop: False makes the loop's outputs carry no gradient.
-        check: ``check(new_values, emits)`` validates the body's results before the op is built.
+        check: ``check(new_values, emits, pred)`` validates the body's results before the op is built.
+        emit_length: the number of iterations when the caller knows it statically (the emits' first dim).
 
     Returns:
         ``(final_values, stacked_emits)``: each emit stacked over iterations (``[iterations, ...]``).
@@ -116,7 +117,7 @@ def build_loop(cond_fn, body_fn, init, shapes_in, sliced=(), maximum_iterations=
         limit = constant(-1) if maximum_iterations is None else \
             convert_to_tensor(maximum_iterations, dtype=dtypes.int32)
         specs = [(t.dtype, s) for t, s in zip(init, shapes_in)]
-        specs += [(e.dtype, shapes.TensorShape([None]).concatenate(e.shape)) for e in emits]
+        specs += [(e.dtype, shapes.TensorShape([emit_length]).concatenate(e.shape)) for e in emits]
         op = make_op(WHILE, [limit] + list(init) + list(sliced) + externals, specs, "While",
                      attrs={"context": ctx, "loop_vars": vals, "slices": slices, "pred": pred, "body": new_vals,
                             "emits": emits, "externals": externals, "saved": [], "back_prop": back_prop,
