@@ -91,3 +91,5 @@ from kflow.engine.ops.script_ops import py_func, numpy_function
 from kflow.engine.ops.while_loop import while_loop
 from kflow.engine.ops.functional_ops import map_fn, scan, foldl, foldr
 from kflow.engine.ops.case_ops import case, switch_case
+from kflow.layers.raw_rnn import raw_rnn as _raw_rnn
+nn.raw_rnn = _raw_rnn
