@@ -36,7 +36,7 @@ def _bind_case_index(op, session):
     return index
 
 
-CASE_INDEX = OpDef("CaseIndex", bind=_bind_case_index, grad=None)
+CASE_INDEX = OpDef("CaseIndex", bind=_bind_case_index, grad=None, host_only=True)  # reads predicates on the host
 
 
 def case(pred_fn_pairs, default=None, exclusive=False, strict=False, name="case"):

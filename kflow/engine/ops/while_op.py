@@ -205,17 +205,8 @@ def _while_grad(op, *grads):
     with g.name_scope(op.name + "_grad"):
         gvars, gemits, targets = in_context(g, gctx, build)
         targets = own(g, gctx, targets)
-        ops = context_ops(g, gctx, first)
-        needed, gext = [], []
-        for t in gctx.external_inputs():
-            c = t.op._cond_context
-            if ctx.encloses(c):
-                if c is not ctx:
-                    raise ValueError("while_loop gradient: reads %s from a nested context" % t.name)
-                needed.append(t)
-            else:
-                gext.append(t)
-        del ops
+        context_ops(g, gctx, first)
+        needed, gext = _split_reads(gctx, ctx)
         for t in needed:
             if t not in a["saved"]:
                 a["saved"].append(t)
@@ -244,6 +235,22 @@ def _while_grad(op, *grads):
     for j in ext_idx:
         result[1 + n + n_sliced + j] = next(outs)
     return result
+
+
+def _split_reads(gctx, ctx):
+    """The outer tensors a loop gradient's body reads: forward-body values (recorded per iteration) and
+    tensors from outside the loop (inputs of the WhileGrad op)."""
+    needed, outside = [], []
+    for t in gctx.external_inputs():
+        c = t.op._cond_context
+        if not ctx.encloses(c):
+            outside.append(t)
+        elif c is ctx:
+            needed.append(t)
+        else:
+            raise ValueError("while_loop gradient: a gradient reads '%s' from inside a cond of the loop body "
+                             "(created at %s) instead of through the cond" % (t.name, t.op.created_at))
+    return needed, outside
 
 
 def _zeros_for(x):
