@@ -61,7 +61,7 @@ def raw_rnn(cell, loop_fn, parallel_iterations=None, swap_memory=False, scope=No
         raise TypeError("raw_rnn: loop_fn must be a callable")
     with vs.variable_scope(scope or "rnn"):
         time0 = convert_to_tensor(0)
-        finished, first_input, state, emit_structure, loop_state = loop_fn(time0, None, None, None)
+        finished, first_input, state, _, loop_state = loop_fn(time0, None, None, None)  # (emits come per step)
         if state is None:
             raise ValueError("raw_rnn: loop_fn must return an initial cell state when cell_output is None")
         finished = convert_to_tensor(finished)

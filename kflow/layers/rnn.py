@@ -127,7 +127,6 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None, dtype=No
             state = cell.zero_state(batch, dtype)
         seq = _lengths(sequence_length) if sequence_length is not None else None
         leaves = [convert_to_tensor(s) for s in flatten(state)]
-        time = array_ops.shape(seq_major)[0] if steps is None else convert_to_tensor(steps)
 
         def body(vals, slices):
             t, old = vals[0], pack_as(state, vals[1:])
@@ -140,7 +139,7 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None, dtype=No
             return [t + 1] + flatten(new), [out]
 
         init = [convert_to_tensor(0)] + leaves
-        vals, (outputs,) = build_loop(lambda v, s: comparison_ops.less(v[0], time), body, init,
+        vals, (outputs,) = build_loop(None, body, init,  # one iteration per time step of the inputs
                                       [x.shape for x in init], sliced=[seq_major], name="while",
                                       emit_length=steps)
         final = pack_as(state, vals[1:])

@@ -106,7 +106,7 @@ def test_lstm_trains_with_dynamic_time():
 def test_bidirectional_with_dynamic_time():
     x = kf.placeholder(kf.float64, [3, None, 4])
     cell = TanhCell(kf.constant(W), kf.constant(U))
-    (fw, bw), (sf, sb) = bidirectional_dynamic_rnn(cell, cell, x, sequence_length=kf.constant(LENGTHS),
+    (fw, bw), (_, sb) = bidirectional_dynamic_rnn(cell, cell, x, sequence_length=kf.constant(LENGTHS),
                                                    dtype=kf.float64)
     with kf.Session() as sess:
         o_fw, o_bw, s_bw = sess.run([fw, bw, sb], {x: XV})

@@ -13,7 +13,7 @@ import numpy as np
 from kflow import errors
 from kflow.engine import dtypes
 from kflow.engine.op_def import OpDef
-from kflow.engine.operation import make_op, build_error
+from kflow.engine.operation import build_error, make_op
 from kflow.engine.ops.comparison_ops import equal
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.control_flow_ops import cond

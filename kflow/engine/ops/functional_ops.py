@@ -8,7 +8,6 @@ Example:
     >>> kf.scan(lambda acc, x: acc + x, kf.constant([1., 2., 3.]))          # [1., 3., 6.]
 """
 from kflow.engine import dtypes
-from kflow.engine.ops.comparison_ops import less
 from kflow.engine.ops.concat_ops import concat
 from kflow.engine.ops.constant_op import constant, convert_to_tensor
 from kflow.engine.ops.math_ops import add
@@ -36,7 +35,6 @@ def _iterate(fn_step, elems, init, who, back_prop, name, reverse_order=False):
     leaves, n = _sequences(elems, who)
     if reverse_order:
         leaves = [reverse(x, [0]) for x in leaves]
-    count = convert_to_tensor(n, dtype=dtypes.int32)
     structure = {}
 
     def body(vals, slices):
@@ -54,7 +52,8 @@ def _iterate(fn_step, elems, init, who, back_prop, name, reverse_order=False):
                                  % (who, old.shape, new.shape, new.name))
 
     init_vals = [constant(0)] + list(init)
-    vals, emits = build_loop(lambda v, s: less(v[0], count), body, init_vals, [t.shape for t in init_vals],
+    # the loop ends with the sequences: no condition to evaluate per iteration
+    vals, emits = build_loop(None, body, init_vals, [t.shape for t in init_vals],
                              sliced=leaves, back_prop=back_prop, name=name, check=check,
                              emit_length=n if isinstance(n, int) else None)
     return vals[1:], emits, structure

@@ -79,7 +79,8 @@ def build_loop(cond_fn, body_fn, init, shapes_in, sliced=(), maximum_iterations=
     """Builds a While op (the primitive under ``while_loop``, ``scan``, ``map_fn`` and ``dynamic_rnn``).
 
     Args:
-        cond_fn: ``cond_fn(values, slices) -> scalar bool tensor``.
+        cond_fn: ``cond_fn(values, slices) -> scalar bool tensor``; None runs until the shortest sliced
+            sequence (or ``maximum_iterations``) ends, with no condition plan to call per iteration.
         body_fn: ``body_fn(values, slices) -> (new_values, emits)`` (flat lists of tensors).
         init: the loop variables' initial tensors (a flat list).
         shapes_in: the shape each loop variable keeps across iterations (its shape invariant).
@@ -102,14 +103,17 @@ def build_loop(cond_fn, body_fn, init, shapes_in, sliced=(), maximum_iterations=
             vals = [loop_value(t.dtype, s, "loop_var") for t, s in zip(init, shapes_in)]
             slices = [loop_value(x.dtype, x.shape[1:] if x.shape.dims is not None else None, "slice")
                       for x in sliced]
-            pred = convert_to_tensor(cond_fn(vals, slices))
+            pred = convert_to_tensor(cond_fn(vals, slices)) if cond_fn is not None else None
             new_vals, emits = body_fn(vals, slices)
             return vals, slices, pred, [convert_to_tensor(v) for v in new_vals], [convert_to_tensor(e)
                                                                                  for e in emits]
         vals, slices, pred, new_vals, emits = in_context(g, ctx, build)
         if check is not None:
             check(new_vals, emits, pred)
-        pred, = own(g, ctx, [pred])
+        if pred is not None:
+            pred, = own(g, ctx, [pred])
+        elif not sliced and maximum_iterations is None:
+            raise ValueError("build_loop: a loop without a condition needs sliced sequences or a maximum")
         new_vals = own(g, ctx, new_vals)
         emits = own(g, ctx, emits)
         context_ops(g, ctx, first)
@@ -132,11 +136,11 @@ def _bind_while(op, session):
     home = session.placer.place(op)
     feeds = a["loop_vars"] + a["slices"] + a["externals"]
     saved = list(a["saved"]) if a["history"] is not None else None
-    cond_plan = Plan(session, [a["pred"]], feeds, home)
+    cond_run = Plan(session, [a["pred"]], feeds, home).run if a["pred"] is not None else None
     body_plan = Plan(session, a["body"] + a["emits"] + (saved or []), feeds, home)
     n_emit = len(a["emits"])
     emit_specs = [(e.shape, e.dtype.as_numpy_dtype) for e in a["emits"]]
-    cond_run, body_run = cond_plan.run, body_plan.run
+    body_run = body_plan.run
 
     def run(limit, *args):
         vals = list(args[:n])
@@ -151,7 +155,7 @@ def _bind_while(op, session):
         i = 0
         while i != limit:
             feed = vals + [x[i] for x in seqs] + ext if seqs else vals + ext
-            if not cond_run(feed)[0]:
+            if cond_run is not None and not cond_run(feed)[0]:
                 break
             out = body_run(feed)
             vals = out[:n]
