@@ -153,6 +153,13 @@ def test_gradient_wrt_initial_value_and_captured_tensor():
     check_gradients(f, [X0, W0])
 
 
+def test_gradient_wrt_captured_scalars_sums_over_iterations():
+    def f(x, a):
+        return kf.while_loop(lambda k, v: k < 5, lambda k, v: (k + 1, v * a + kf.reduce_sum(v) * a * a), [0, x])[1]
+
+    check_gradients(f, [X0, np.array(0.7)])
+
+
 def test_gradient_through_nested_structure_and_several_vars():
     def f(x, w):
         def body(k, s):

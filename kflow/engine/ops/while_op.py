@@ -284,7 +284,11 @@ def _bind_while_grad(op, session):
             for j in range(ns):
                 slice_grads[j].append(out[nv + j])
             ext = out[nv + ns:]
-            acc = ext if acc is None else [x + y for x, y in zip(acc, ext)]
+            if acc is None:  # a copy: plan outputs may be fed arrays, which the sums below must not touch
+                acc = [devices.array_module(x).array(x, copy=True) for x in ext]  # (0-d arrays, not scalars)
+            else:
+                for x, y in zip(acc, ext):
+                    x += y
         if acc is None:
             acc = [devices.array_module(x).zeros_like(x) for x in ext_values]
         results = g + [_unslice(parts[::-1], x) for parts, x in zip(slice_grads, seqs)] + list(acc)
