@@ -72,6 +72,10 @@ def test_maximum_iterations_bounds_the_loop():
     j = kf.while_loop(lambda i: i < 100, lambda i: i + 1, [0], maximum_iterations=n)
     assert _run(i) == 7
     assert _run(j, {n: 3}) == 3 and _run(j, {n: 0}) == 0
+    k = kf.while_loop(lambda i: i < 100, lambda i: i + 1, [0], maximum_iterations=kf.constant(4, kf.int64))
+    assert _run(k) == 4
+    with pytest.raises(TypeError, match="maximum_iterations"):
+        kf.while_loop(lambda i: i < 100, lambda i: i + 1, [0], maximum_iterations=2.5)
 
 
 def test_zero_iterations_returns_the_initial_values_and_gradient_one():

@@ -13,7 +13,8 @@ gradient reads (a history output); a WhileGrad op runs the body's gradient plan 
 loop are not supported (a clear error).
 
 Example:
-    >>> vals, emits = build_loop(lambda v, x: v[0] < 10, lambda v, x: ([v[0] + 1], []), [kf.constant(0)])
+    >>> vals, emits = build_loop(lambda v, x: v[0] < 10, lambda v, x: ([v[0] + 1], []), [kf.constant(0)],
+    ...                          [kf.TensorShape([])])
 """
 import numpy as np
 
@@ -118,8 +119,7 @@ def build_loop(cond_fn, body_fn, init, shapes_in, sliced=(), maximum_iterations=
         emits = own(g, ctx, emits)
         context_ops(g, ctx, first)
         externals = ctx.external_inputs()
-        limit = constant(-1) if maximum_iterations is None else \
-            convert_to_tensor(maximum_iterations, dtype=dtypes.int32)
+        limit = constant(-1) if maximum_iterations is None else _iteration_limit(maximum_iterations)
         specs = [(t.dtype, s) for t, s in zip(init, shapes_in)]
         specs += [(e.dtype, shapes.TensorShape([emit_length]).concatenate(e.shape)) for e in emits]
         op = make_op(WHILE, [limit] + list(init) + list(sliced) + externals, specs, "While",
@@ -128,6 +128,14 @@ def build_loop(cond_fn, body_fn, init, shapes_in, sliced=(), maximum_iterations=
                             "n_vars": len(init), "n_sliced": len(sliced), "history": None})
     outs = op.outputs
     return outs[:len(init)], outs[len(init):]
+
+
+def _iteration_limit(maximum_iterations):
+    limit = convert_to_tensor(maximum_iterations)
+    if not limit.dtype.is_integer or limit.shape.ndims not in (None, 0):
+        raise TypeError("while_loop: maximum_iterations must be a scalar integer, got %s %s"
+                        % (limit.dtype.name, limit.shape))
+    return limit
 
 
 def _bind_while(op, session):
