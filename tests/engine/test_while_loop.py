@@ -61,6 +61,17 @@ def test_shape_invariants_let_a_loop_var_grow():
     assert _run(v).shape == (8,)
 
 
+def test_shape_invariant_for_a_single_var_and_a_nested_structure():
+    v = kf.while_loop(lambda v: kf.size(v) < 5, lambda v: kf.concat([v, [1.0]], 0), [kf.constant([1.0])],
+                      shape_invariants=kf.TensorShape([None]))
+    d = kf.while_loop(lambda i, d: i < 2, lambda i, d: (i + 1, {"a": kf.concat([d["a"], d["a"]], 0)}),
+                      [0, {"a": kf.constant([2.0])}],
+                      shape_invariants=[kf.TensorShape([]), {"a": kf.TensorShape([None])}])
+    assert _run(v).shape == (5,) and np.allclose(_run(d[1]["a"]), [2.0] * 4)
+    with pytest.raises(ValueError, match="structure of loop_vars"):
+        kf.while_loop(lambda i, v: i < 2, lambda i, v: (i, v), [0, 1.0], shape_invariants=[kf.TensorShape([])])
+
+
 def test_shape_change_without_invariant_names_the_loop_var():
     with pytest.raises(ValueError, match=r"loop_vars\[1\].*shape_invariants"):
         kf.while_loop(lambda i, v: i < 3, lambda i, v: (i + 1, kf.concat([v, v], 0)), [0, kf.constant([1.0])])

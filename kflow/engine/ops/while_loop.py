@@ -82,11 +82,12 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     if shape_invariants is None:
         invariants = [t.shape for t in leaves]
     else:
-        if structure_of(shape_invariants) != structure_of(loop_vars) and not (
-                len(loop_vars) == 1 and structure_of([shape_invariants]) == structure_of(loop_vars)):
-            raise ValueError("while_loop: shape_invariants must have the structure of loop_vars")
-        given = flatten(shape_invariants if len(flatten(shape_invariants)) == len(leaves) else [shape_invariants])
-        invariants = [shapes.as_shape(s) for s in given]
+        if len(loop_vars) == 1 and structure_of([shape_invariants]) == structure_of(loop_vars):
+            shape_invariants = [shape_invariants]  # TF1 accepts a bare shape for a single loop variable
+        if structure_of(shape_invariants) != structure_of(loop_vars):
+            raise ValueError("while_loop: shape_invariants must have the structure of loop_vars %s, got %r"
+                             % (_describe(loop_vars), shape_invariants))
+        invariants = [shapes.as_shape(s) for s in flatten(shape_invariants)]
         for t, s, n in zip(leaves, invariants, names):
             if not t.shape.is_compatible_with(s):
                 raise ValueError("while_loop: the shape invariant %s of loop variable %s is not compatible with "
