@@ -11,6 +11,7 @@ Example:
     ...     sess.run(inc)
     10
 """
+import contextlib
 import operator
 
 import numpy as np
@@ -56,6 +57,15 @@ def _bind_initialized_value(op, session):
 INITIALIZED_VALUE = OpDef("InitializedValue", bind=_bind_initialized_value, state_output=True)
 
 
+@contextlib.contextmanager
+def _outside_control_flow(g):
+    saved, g._cond_context = g._cond_context, None
+    try:
+        yield
+    finally:
+        g._cond_context = saved
+
+
 class Variable:
     """A TF1 variable: ``Variable(initial_value, trainable=True, name=None, dtype=None, ...)``.
 
@@ -68,28 +78,24 @@ class Variable:
         if initial_value is None:
             raise ValueError("initial_value must be specified.")
         g = graph_mod.get_default_graph()
-        # as TF1 lifts them, a variable made inside a loop body or cond branch lives outside it: its
-        # initializer runs once, and the loop reads it as a captured tensor (a variable to differentiate)
-        saved_context, g._cond_context = g._cond_context, None
-        try:
-            with g.control_dependencies(None):  # initialization must not wait on outer control deps
-                with g.name_scope(name or "Variable") as scope:
-                    if callable(initial_value):
-                        initial_value = initial_value()
-                    init = convert_to_tensor(initial_value, dtype=dtype, name="initial_value")
-                    if dtype is not None and init.dtype is not dtypes.as_dtype(dtype):
-                        init = cast(init, dtype)
-                    var_shape = shapes.TensorShape(shape) if shape is not None else init.shape
-                    if validate_shape and not var_shape.is_fully_defined():
-                        raise ValueError("initial_value must have a shape specified: %s" % init)
-                    self._variable = make_op(VARIABLE, [], [(init.dtype, var_shape)], scope,
-                                             attrs={"dtype": init.dtype, "shape": var_shape})
-                    self._variable._py_variable = self
-                    self._initial_value = init
-                    self._initializer_op = _assign_op(self, init, ASSIGN, "Assign", validate_shape).op
-                    self._snapshot = identity_read(self._variable.outputs[0])
-        finally:
-            g._cond_context = saved_context
+        # initialization waits on no outer control deps, and is lifted out of loops and conds as in TF1:
+        # the initializer runs once, and a loop body captures the variable like any outer tensor
+        with g.control_dependencies(None), _outside_control_flow(g):
+            with g.name_scope(name or "Variable") as scope:
+                if callable(initial_value):
+                    initial_value = initial_value()
+                init = convert_to_tensor(initial_value, dtype=dtype, name="initial_value")
+                if dtype is not None and init.dtype is not dtypes.as_dtype(dtype):
+                    init = cast(init, dtype)
+                var_shape = shapes.TensorShape(shape) if shape is not None else init.shape
+                if validate_shape and not var_shape.is_fully_defined():
+                    raise ValueError("initial_value must have a shape specified: %s" % init)
+                self._variable = make_op(VARIABLE, [], [(init.dtype, var_shape)], scope,
+                                         attrs={"dtype": init.dtype, "shape": var_shape})
+                self._variable._py_variable = self
+                self._initial_value = init
+                self._initializer_op = _assign_op(self, init, ASSIGN, "Assign", validate_shape).op
+                self._snapshot = identity_read(self._variable.outputs[0])
         self._trainable = trainable
         self.constraint = constraint
         if collections is None:
