@@ -242,3 +242,12 @@ def test_bad_arguments():
         kf.while_loop(lambda: True, lambda: (), [])
     with pytest.raises(ValueError, match="not compatible"):
         kf.while_loop(lambda v: v[0] > 0, lambda v: v, [kf.constant([1.0])], shape_invariants=[kf.TensorShape([2])])
+
+
+def test_a_failing_body_op_is_named_in_the_run_error():
+    x = kf.placeholder(kf.float32, [None, None])
+    w = kf.placeholder(kf.float32, [None, None])
+    _, v = kf.while_loop(lambda i, v: i < 2, lambda i, v: (i + 1, kf.matmul(v, w, name="body_matmul")), [0, x])
+    with pytest.raises(kf.errors.InvalidArgumentError, match="body_matmul") as info:
+        _run(v, {x: np.ones((2, 3)), w: np.ones((2, 2))})
+    assert "'while/loop_var_1:0' (float32 (2, 3))" in str(info.value)  # the iteration's value, as fed
