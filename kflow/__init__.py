@@ -86,3 +86,10 @@ from kflow.data.example import parse_single_example, parse_example, decode_raw
 from kflow.data.example import FixedLenFeature, VarLenFeature, FixedLenSequenceFeature
 from kflow.sparse import SparseTensor, SparseTensorValue, sparse_tensor_to_dense
 from kflow.engine.ops.script_ops import py_func, numpy_function
+
+# functional control flow (issue 16, item 1)
+from kflow.engine.ops.while_loop import while_loop
+from kflow.engine.ops.functional_ops import map_fn, scan, foldl, foldr
+from kflow.engine.ops.case_ops import case, switch_case
+from kflow.layers.raw_rnn import raw_rnn as _raw_rnn
+nn.raw_rnn = _raw_rnn

@@ -202,7 +202,8 @@ def needed_ops(targets, feeds):
         state[op] = 1
         stack.append((op, True))
         for c in reversed(op.control_inputs):
-            if not state.get(c):
+            # an op whose outputs are all fed has nothing left to run (a kf.tuple over a loop value)
+            if not state.get(c) and not (c.outputs and all(o in fed for o in c.outputs)):
                 stack.append((c, False))
         for t in reversed(op.inputs):
             if t not in fed and not state.get(t.op):

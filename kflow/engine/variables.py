@@ -11,6 +11,7 @@ Example:
     ...     sess.run(inc)
     10
 """
+import contextlib
 import operator
 
 import numpy as np
@@ -56,6 +57,15 @@ def _bind_initialized_value(op, session):
 INITIALIZED_VALUE = OpDef("InitializedValue", bind=_bind_initialized_value, state_output=True)
 
 
+@contextlib.contextmanager
+def _outside_control_flow(g):
+    saved, g._cond_context = g._cond_context, None
+    try:
+        yield
+    finally:
+        g._cond_context = saved
+
+
 class Variable:
     """A TF1 variable: ``Variable(initial_value, trainable=True, name=None, dtype=None, ...)``.
 
@@ -68,7 +78,9 @@ class Variable:
         if initial_value is None:
             raise ValueError("initial_value must be specified.")
         g = graph_mod.get_default_graph()
-        with g.control_dependencies(None):  # initialization must not wait on outer control deps
+        # initialization waits on no outer control deps, and is lifted out of loops and conds as in TF1:
+        # the initializer runs once, and a loop body captures the variable like any outer tensor
+        with g.control_dependencies(None), _outside_control_flow(g):
             with g.name_scope(name or "Variable") as scope:
                 if callable(initial_value):
                     initial_value = initial_value()

@@ -1,25 +1,27 @@
 """Recurrent networks over time (``kf.nn.*_rnn``): static_rnn, dynamic_rnn and their bidirectional forms.
 
-kflow graphs have no while loop, so ``dynamic_rnn`` unrolls the cell over the *static*
-time dimension of its inputs (it must be known when the graph is built; pad batches to a
-fixed length and pass ``sequence_length``). Past each sequence's length the outputs are
-zero and the state is carried through unchanged, exactly as in TF1, so the final state is
-the state at the last valid step. Weights are shared across steps ("rnn/<cell>/kernel:0").
+``static_rnn`` unrolls the cell over a Python list of steps. ``dynamic_rnn`` runs the cell in a While
+loop (``kflow.engine.ops.while_op``) over the time dimension, which may be unknown until run time
+(a placeholder with ``None`` time). Past each sequence's length the outputs are zero and the state is
+carried through unchanged, exactly as in TF1, so the final state is the state at the last valid step.
+Weights are shared across steps ("rnn/<cell>/kernel:0").
 
 Example:
-    >>> x = kf.placeholder(kf.float32, [None, 20, 8])          # [batch, time (static), depth]
+    >>> x = kf.placeholder(kf.float32, [None, None, 8])        # [batch, time, depth]
     >>> lengths = kf.placeholder(kf.int32, [None])
     >>> cell = kf.nn.rnn_cell.BasicLSTMCell(16)
     >>> outputs, state = kf.nn.dynamic_rnn(cell, x, sequence_length=lengths, dtype=kf.float32)
     >>> outputs.shape, state.h.shape
-    (TensorShape([None, 20, 16]), TensorShape([None, 16]))
+    (TensorShape([None, None, 16]), TensorShape([None, 16]))
 """
 from kflow.engine import dtypes
 from kflow.engine.operation import build_error
 from kflow.engine.ops import array_ops, comparison_ops, math_ops
 from kflow.engine.ops.concat_ops import concat, stack, unstack
 from kflow.engine.ops.constant_op import convert_to_tensor
-from kflow.engine.ops.shape_ops import expand_dims, reverse
+from kflow.engine.ops.shape_ops import expand_dims, reverse, transpose
+from kflow.engine.ops.while_loop import flatten, pack_as
+from kflow.engine.ops.while_op import build_loop
 from kflow.layers import variable_scope as vs
 from kflow.layers.rnn_cell import LSTMStateTuple
 from kflow.nn.sequence_ops import reverse_sequence
@@ -88,30 +90,60 @@ def _time_steps(inputs, time_major, who):
     if dims is None or len(dims) < 3:
         raise build_error(who, who, [inputs], "%s: inputs must have rank >= 3 ([batch, time, depth]%s), got shape %s"
                           % (who, ", time_major=True: [time, batch, depth]" if time_major else "", inputs.shape))
-    if dims[axis] is None:
-        raise build_error(who, who, [inputs], "%s: kflow unrolls RNNs over the time dimension, which must be known "
-                          "when the graph is built (got shape %s). Pad sequences to a fixed length and pass "
-                          "sequence_length=." % (who, inputs.shape))
     if dims[-1] is None:
         raise build_error(who, who, [inputs], "%s: the depth (last dimension) of the inputs must be known, got %s"
                           % (who, inputs.shape))
     return inputs, axis, dims[axis]
 
 
+def _time_major(x, axis):
+    if axis == 0:
+        return x
+    perm = [1, 0] + list(range(2, x.shape.ndims))
+    return transpose(x, perm)
+
+
 def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None, dtype=None, parallel_iterations=None,
                 swap_memory=False, time_major=False, scope=None):
     """Runs ``cell`` over ``inputs`` ``[batch, time, depth]`` (``[time, batch, depth]`` when ``time_major``).
 
-    The time dimension must be static (see the module docstring). ``sequence_length`` ([batch] ints) masks
-    each sequence: outputs past its length are zero and its state stops changing.
+    The time dimension may be unknown until run time: the cell runs in a While loop, one iteration per
+    step. ``sequence_length`` ([batch] ints) masks each sequence: outputs past its length are zero and its
+    state stops changing.
 
     Returns:
         ``(outputs, final_state)``: outputs ``[batch, time, cell.output_size]`` (time-major if requested).
     """
     inputs, axis, steps = _time_steps(inputs, time_major, "dynamic_rnn")
     with vs.variable_scope(scope or "rnn"):
-        outs, state = _unroll(cell, unstack(inputs, num=steps, axis=axis), initial_state, dtype, sequence_length)
-        return stack(outs, axis=axis), state
+        seq_major = _time_major(inputs, axis)
+        if initial_state is not None:
+            state = initial_state
+        else:
+            if dtype is None:
+                raise ValueError("If there is no initial_state, you must give a dtype.")
+            dims = seq_major.shape.dims
+            batch = dims[1] if dims[1] is not None else array_ops.shape(seq_major)[1]
+            state = cell.zero_state(batch, dtype)
+        seq = _lengths(sequence_length) if sequence_length is not None else None
+        leaves = [convert_to_tensor(s) for s in flatten(state)]
+
+        def body(vals, slices):
+            t, old = vals[0], pack_as(state, vals[1:])
+            out, new = cell(slices[0], old)
+            if seq is not None:
+                # [batch, 1] mask: rows whose sequence already ended keep their state and emit zeros
+                valid = expand_dims(comparison_ops.less(t, seq), 1)
+                out = array_ops.where(valid, out, array_ops.zeros_like(out))
+                new = _map2(lambda n, o: array_ops.where(valid, n, o), new, old)
+            return [t + 1] + flatten(new), [out]
+
+        init = [convert_to_tensor(0)] + leaves
+        vals, (outputs,) = build_loop(None, body, init,  # one iteration per time step of the inputs
+                                      [x.shape for x in init], sliced=[seq_major], name="while",
+                                      emit_length=steps)
+        final = pack_as(state, vals[1:])
+        return _time_major(outputs, axis), final
 
 
 def bidirectional_dynamic_rnn(cell_fw, cell_bw, inputs, sequence_length=None, initial_state_fw=None,

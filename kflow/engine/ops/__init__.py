@@ -19,4 +19,11 @@ that every gradient is built from:
 Above them the composite families (gather, slicing, clip, nn, conv, pool, xent, dropout, normalization,
 random, embedding, einsum, top-k, control flow, script ops) build on the core; composites either combine
 primitives (their gradient comes for free) or declare their own gradient.
+
+Loops sit on top of cond (their contexts extend cond's):
+
+    while_op        the While op (cond/body sub-graphs compiled once into plans) and its WhileGrad
+    while_loop      kf.while_loop: nested loop variables, shape invariants, checks
+    functional_ops  map_fn, scan, foldl, foldr (on the While op's sliced inputs and stacked emits)
+    case_ops        case, switch_case (a chain of conds on one branch index)
 """
