@@ -86,3 +86,7 @@ from kflow.data.example import parse_single_example, parse_example, decode_raw
 from kflow.data.example import FixedLenFeature, VarLenFeature, FixedLenSequenceFeature
 from kflow.sparse import SparseTensor, SparseTensorValue, sparse_tensor_to_dense
 from kflow.engine.ops.script_ops import py_func, numpy_function
+
+# program scaffolding: app/flags, logging, gfile (issue 16)
+from kflow.platform import app, flags, gfile
+from kflow.platform import tf_logging as logging
