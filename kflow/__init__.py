@@ -90,3 +90,9 @@ from kflow.engine.ops.script_ops import py_func, numpy_function
 # program scaffolding: app/flags, logging, gfile (issue 16)
 from kflow.platform import app, flags, gfile
 from kflow.platform import tf_logging as logging
+
+# queue-based input and RunOptions (issue 16)
+from kflow.data.queue import (QueueBase, FIFOQueue, PaddingFIFOQueue, RandomShuffleQueue, ReaderBase,
+                              TFRecordReader, WholeFileReader, TextLineReader, FixedLengthRecordReader, read_file)
+from kflow.engine.count_up_to import count_up_to
+from kflow.engine.run_options import RunOptions, RunMetadata

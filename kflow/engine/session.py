@@ -18,6 +18,7 @@ from kflow.engine.fetches import FetchStructure
 from kflow.engine.host_memory import keep_freed_buffers
 from kflow.engine.placement import Placer, device_name
 from kflow.engine.plan import Plan
+from kflow.engine.run_options import deadline_after
 
 # Runs in a row that found the graph grown before the "graph grows in the loop" warning fires.
 GROWTH_WARN_RUNS = 5
@@ -71,6 +72,8 @@ class Session:
         Raises:
             InvalidArgumentError: a feed has the wrong shape/dtype, or a placeholder is not fed.
             FailedPreconditionError: a variable is read before it is initialized.
+            DeadlineExceededError: ``options.timeout_in_ms`` (or the config's ``operation_timeout_in_ms``)
+                passed while a kernel waited (a queue, a reader).
         """
         if self._closed:
             raise RuntimeError("Attempted to use a closed Session.")
@@ -90,6 +93,10 @@ class Session:
         if nested:
             feed_dict = _flatten_feed(feed_dict)
         feed_values = [check(feed_dict[k]) for k, check in zip(feed_keys, feed_checks)]
+        timeout = getattr(options, "timeout_in_ms", 0) or self.config.extra.get("operation_timeout_in_ms", 0)
+        if timeout and timeout > 0:  # blocking kernels (queues, readers) give up at the deadline
+            with deadline_after(timeout):
+                return structure.pack(plan.run(feed_values))
         return structure.pack(plan.run(feed_values))
 
     def _fetch_structure(self, fetches):

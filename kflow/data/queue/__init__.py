@@ -1,0 +1,10 @@
+"""Queue-based input (TF1's pre-``tf.data`` pipeline): queues, their per-session contents, and queue-fed readers.
+
+Queue runners, ``Coordinator`` and the input producers and batchers built on these stand above, in ``kflow.train``.
+"""
+from kflow.data.queue.queues import FIFOQueue, PaddingFIFOQueue, QueueBase, RandomShuffleQueue
+from kflow.data.queue.readers import (FixedLengthRecordReader, ReaderBase, TextLineReader, TFRecordReader,
+                                      WholeFileReader, read_file)
+
+__all__ = ["QueueBase", "FIFOQueue", "PaddingFIFOQueue", "RandomShuffleQueue", "ReaderBase", "TFRecordReader",
+           "TextLineReader", "FixedLengthRecordReader", "WholeFileReader", "read_file"]
