@@ -263,11 +263,26 @@ def _convert_feed(value, t, np_dtype, is_string):
         return arr.astype(object) if arr.dtype != object else arr
     if arr.dtype == np_dtype:
         return arr
+    if arr.dtype.kind == "f" and np_dtype.kind in "iu":
+        return _integral_feed(arr, t, np_dtype)
     if arr.dtype.kind in "OSU" or not np.can_cast(arr.dtype, np_dtype, "same_kind") and not (
             arr.dtype.kind in "iub" and np_dtype.kind in "iuf"):
         raise FeedError(
             None, t.op, "Cannot feed a value of dtype %s for Tensor '%s', which has dtype %s" % (
                 arr.dtype, t.name, t.dtype.name))
+    return arr.astype(np_dtype)
+
+
+def _integral_feed(arr, t, np_dtype):
+    """Float values fed to an integer tensor (``np.ones(...)`` labels): converted when every value is a whole
+    number the dtype holds. Unlike TF1, which truncates 1.5 to 1, kflow refuses a feed that would change a value."""
+    info = np.iinfo(np_dtype)
+    ok = np.isfinite(arr) & (arr == np.round(arr)) & (arr >= info.min) & (arr <= info.max)
+    if not ok.all():
+        bad = arr[~ok].reshape(-1)[0]
+        raise FeedError(None, t.op, "Cannot feed a value of dtype %s for Tensor '%s', which has dtype %s: %r is not "
+                        "a whole number in the %s range, and kflow does not truncate feeds (TF1 would); round or "
+                        "cast the value first" % (arr.dtype, t.name, t.dtype.name, float(bad), t.dtype.name))
     return arr.astype(np_dtype)
 
 

@@ -20,7 +20,7 @@ from kflow.engine import graph as graph_mod
 from kflow.engine import shapes as shapes_mod
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import build_error, make_op
-from kflow.engine.ops.constant_op import convert_to_tensor
+from kflow.engine.ops.constant_op import convert_to_tensor, is_tensor_like
 from kflow.engine.ops.random_ops import _seeds as random_op_seeds
 
 
@@ -114,7 +114,7 @@ class QueueBase:
         if shapes is None:
             self._shapes = [shapes_mod.TensorShape(None)] * len(self._dtypes)
         else:
-            shape_list = [shapes] if single else list(shapes)
+            shape_list = [shapes] if _is_one_shape(shapes) else list(shapes)
             if len(shape_list) != len(self._dtypes):
                 raise ValueError("Queue: %d shapes given for %d dtypes" % (len(shape_list), len(self._dtypes)))
             self._shapes = [shapes_mod.as_shape(s) for s in shape_list]
@@ -175,7 +175,7 @@ class QueueBase:
                                 len(vals)))
         tensors = []
         for i, (v, dtype, shape) in enumerate(zip(vals, self._dtypes, self._shapes)):
-            t = convert_to_tensor(v, dtype=dtype)
+            t = convert_to_tensor(v) if is_tensor_like(v) else convert_to_tensor(v, dtype=dtype)
             if t.dtype is not dtype:
                 raise build_error(what, None, [t], "%s into queue '%s': component %d has dtype %s, the queue "
                                   "holds %s" % (what, self._name, i, t.dtype.name, dtype.name), TypeError)
@@ -261,6 +261,14 @@ class QueueBase:
                 None, None, "Queue '%s': cannot batch elements of component %d with different shapes %s; give the "
                 "queue fixed shapes, or use a PaddingFIFOQueue (batch(..., dynamic_pad=True))"
                 % (self._name, i, sorted({v.shape for v in values}))) from None
+
+
+def _is_one_shape(shapes):
+    """Whether ``shapes`` is one shape (``[2, None]``, a TensorShape) rather than a list of shapes."""
+    if isinstance(shapes, shapes_mod.TensorShape):
+        return True
+    return isinstance(shapes, (list, tuple)) and len(shapes) > 0 and all(
+        d is None or isinstance(d, (int, np.integer, shapes_mod.Dimension)) for d in shapes)
 
 
 def _pad_stack(values, dtype):
