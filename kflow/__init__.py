@@ -96,3 +96,15 @@ from kflow.data.queue import (QueueBase, FIFOQueue, PaddingFIFOQueue, RandomShuf
                               TFRecordReader, WholeFileReader, TextLineReader, FixedLengthRecordReader, read_file)
 from kflow.engine.count_up_to import count_up_to
 from kflow.engine.run_options import RunOptions, RunMetadata
+
+# program scaffolding: printing, py_function, TF1 aliases (issue 16)
+from kflow.engine.ops.logging_ops import Print, print_v2 as print
+from kflow.engine.ops.script_ops import py_function
+from kflow.engine.tf1_aliases import (arg_max, arg_min, to_double, scalar_mul, identity_n, is_tensor,
+                                      initialize_variables, initialize_local_variables, tables_initializer,
+                                      initialize_all_tables, op_scope, dimension_value, dimension_at_index,
+                                      no_gradient, colocate_with)
+from kflow.errors import OpError
+from kflow.data import queue
+from kflow.version import __version__ as VERSION
+from kflow.platform.tf_logging import get_logger

@@ -29,3 +29,4 @@ from kflow.train.input import (input_producer, string_input_producer, range_inpu
                                limit_epochs, batch, batch_join, shuffle_batch, shuffle_batch_join)
 from kflow.data.queue import (FIFOQueue, PaddingFIFOQueue, RandomShuffleQueue, TFRecordReader, WholeFileReader,
                               TextLineReader, FixedLengthRecordReader)
+from kflow.train.device_setter import replica_device_setter
