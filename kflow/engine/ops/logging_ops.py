@@ -35,13 +35,18 @@ def _v1_text(arr, budget):
     if arr.ndim == 0:
         budget[0] -= 1
         return _scalar_text(arr)
-    parts = []
+    parts, more = [], ""
     for sub in arr:
         if budget[0] <= 0:
-            parts.append("...")
+            more = "..."
             break
         parts.append(_v1_text(sub, budget))
-    return "[" + (" " if arr.ndim == 1 else "").join(parts) + "]"
+    return "[" + (" " if arr.ndim == 1 else "").join(parts) + more + "]"
+
+
+def _v1_bracketed(arr, summarize):
+    text = _v1_text(arr, [summarize if summarize >= 0 else np.inf])
+    return "[%s]" % text if arr.ndim == 0 else text
 
 
 def format_tensor(arr, summarize=3, indent=1):
@@ -65,8 +70,7 @@ def _bind_print(op, session):
     def print_kernel(value, *data):
         calls[0] += 1
         if first_n is None or first_n < 0 or calls[0] <= first_n:
-            text = "".join(_v1_text(np.asarray(devices.to_numpy(d)), [summarize if summarize >= 0 else np.inf])
-                           for d in data)
+            text = "".join(_v1_bracketed(np.asarray(devices.to_numpy(d)), summarize) for d in data)
             print(message + text, file=sys.stderr)
         return value
     return print_kernel
