@@ -12,6 +12,7 @@ Example:
     ...                                            allow_smaller_final_batch=True)
 """
 from kflow.data.queue.queues import FIFOQueue, PaddingFIFOQueue, RandomShuffleQueue
+from kflow.data.queue.readers import matching_files
 from kflow.engine import dtypes
 from kflow.engine import graph as graph_mod
 from kflow.engine.count_up_to import count_up_to
@@ -39,6 +40,14 @@ def limit_epochs(tensor, num_epochs=None, name=None):
         counter = count_up_to(epochs, num_epochs)
         with graph_mod.control_dependencies([counter.op]):
             return identity(tensor, name="limit_epochs")
+
+
+def match_filenames_once(pattern, name=None):
+    """A local variable holding the file names matching ``pattern``, found when local variables are initialized
+    (``kf.local_variables_initializer()``), as TF1's."""
+    with graph_mod.name_scope(name, "matching_filenames"):
+        return Variable(matching_files(pattern), trainable=False, validate_shape=False, name="matching_filenames",
+                        collections=[GraphKeys.LOCAL_VARIABLES])
 
 
 def _fill_summary(queue, name, minimum=0, capacity=None):

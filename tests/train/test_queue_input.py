@@ -206,3 +206,16 @@ def test_many_threads_count_each_epoch_once():
     values = np.concatenate([o[0] for o in out])
     assert sorted(values) == sorted(list(range(50)) * 4)
     assert threading.active_count() < 20
+
+
+def test_match_filenames_once_feeds_string_input_producer(tmp_path):
+    for i in range(3):
+        open(str(tmp_path / ("part-%d.txt" % i)), "w").write("line %d\n" % i)
+    files = kf.train.match_filenames_once(str(tmp_path / "part-*.txt"))
+    assert files in kf.local_variables()
+    queue = kf.train.string_input_producer(files, num_epochs=1, shuffle=False)
+    _, line = kf.TextLineReader().read(queue)
+    with kf.Session() as sess:
+        init_all(sess)
+        out = drain(sess, line)
+    assert out == [b"line 0", b"line 1", b"line 2"]

@@ -3,8 +3,9 @@
 Queue runners, ``Coordinator`` and the input producers and batchers built on these stand above, in ``kflow.train``.
 """
 from kflow.data.queue.queues import FIFOQueue, PaddingFIFOQueue, QueueBase, RandomShuffleQueue
-from kflow.data.queue.readers import (FixedLengthRecordReader, ReaderBase, TextLineReader, TFRecordReader,
-                                      WholeFileReader, read_file)
+from kflow.data.queue.readers import (FixedLengthRecordReader, IdentityReader, ReaderBase, TextLineReader,
+                                      TFRecordReader, WholeFileReader, matching_files, read_file)
 
 __all__ = ["QueueBase", "FIFOQueue", "PaddingFIFOQueue", "RandomShuffleQueue", "ReaderBase", "TFRecordReader",
-           "TextLineReader", "FixedLengthRecordReader", "WholeFileReader", "read_file"]
+           "TextLineReader", "FixedLengthRecordReader", "WholeFileReader", "IdentityReader", "read_file",
+           "matching_files"]

@@ -5,12 +5,13 @@ A reader's ``read(queue)`` op returns one ``(key, value)`` pair of string scalar
 record of the current file; when a file is done, the reader dequeues the next file name from ``queue``
 (a ``string_input_producer``'s), and once that queue is closed and empty the op raises ``OutOfRangeError``.
 Keys say where a record came from: ``b"file:offset"`` (TFRecord), ``b"file:line"`` (text, 1-based),
-``b"file:index"`` (fixed length), the file name (whole file). Each session keeps its own position.
+``b"file:index"`` (fixed length), the file name (whole file, identity). Each session keeps its own position.
 
 Example:
     >>> filename_queue = kf.train.string_input_producer(["a.tfrecords"], num_epochs=1)
     >>> key, serialized = kf.TFRecordReader().read(filename_queue)
 """
+import glob
 import threading
 
 import numpy as np
@@ -192,6 +193,15 @@ class TFRecordReader(ReaderBase):
                 yield ("%s:%d" % (filename, offset)).encode(), record
 
 
+class IdentityReader(ReaderBase):
+    """Each work unit (queue entry) is one record whose key and value are both the entry itself."""
+
+    _default_name = "IdentityReader"
+
+    def _records(self, filename, op):
+        yield filename.encode(), filename.encode()
+
+
 class WholeFileReader(ReaderBase):
     """Each file is one record: key = the file name, value = its contents."""
 
@@ -266,3 +276,17 @@ def read_file(filename, name=None):
     """
     filename = convert_to_tensor(filename, dtype=dtypes.string)
     return make_op(READ_FILE, [filename], [(dtypes.string, [])], name or "ReadFile").outputs[0]
+
+
+def _matching_files_kernel(pattern):
+    patterns = [_text(p) for p in np.asarray(pattern, dtype=object).reshape(-1)]
+    return _strings([name.encode() for p in patterns for name in sorted(glob.glob(p))])
+
+
+MATCHING_FILES = OpDef("MatchingFiles", _matching_files_kernel, grad=None, host_only=True)
+
+
+def matching_files(pattern, name=None):
+    """The sorted file names matching the glob ``pattern`` (a string or a vector of them), when run."""
+    pattern = convert_to_tensor(pattern, dtype=dtypes.string)
+    return make_op(MATCHING_FILES, [pattern], [(dtypes.string, [None])], name or "MatchingFiles").outputs[0]

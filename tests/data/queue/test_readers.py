@@ -115,3 +115,14 @@ def test_gzip_is_not_read_as_plain_tfrecord(tmp_path):
         sess.run(fill)
         with pytest.raises(kf.errors.DataLossError, match="plain_named"):
             sess.run(value)
+
+
+def test_identity_reader_and_matching_files(tmp_path):
+    for name in ("b.txt", "a.txt", "c.csv"):
+        open(str(tmp_path / name), "w").write(name)
+    found = kf.matching_files(str(tmp_path / "*.txt"))
+    with kf.Session() as sess:
+        names = sess.run(found)
+    assert list(names) == [str(tmp_path / n).encode() for n in ("a.txt", "b.txt")]
+    out, produced, _ = read_all(kf.IdentityReader(), ["unit-1", "unit-2"])
+    assert out == [(b"unit-1", b"unit-1"), (b"unit-2", b"unit-2")] and produced == 2
