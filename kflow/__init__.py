@@ -94,7 +94,7 @@ from kflow.platform import tf_logging as logging
 # queue-based input and RunOptions (issue 16)
 from kflow.data.queue import (QueueBase, FIFOQueue, PaddingFIFOQueue, RandomShuffleQueue, ReaderBase,
                               TFRecordReader, WholeFileReader, TextLineReader, FixedLengthRecordReader, IdentityReader,
-                              read_file, matching_files)
+                              read_file, matching_files, decode_csv)
 from kflow.engine.count_up_to import count_up_to
 from kflow.engine.run_options import RunOptions, RunMetadata
 

@@ -10,4 +10,5 @@ __all__ = ["TFRecordWriter", "TFRecordOptions", "TFRecordCompressionType", "tf_r
 
 # tf.io.gfile (issue 16)
 from kflow.platform import gfile  # noqa: E402
-__all__ += ["gfile"]
+from kflow.data.queue import read_file, matching_files, decode_csv  # noqa: E402
+__all__ += ["gfile", "read_file", "matching_files", "decode_csv"]
