@@ -61,6 +61,7 @@ class Session:
         self._warned_growth = False
         self._context = None
         self.placer = Placer(self.config.allow_soft_placement)
+        self._operation_timeout = getattr(self.config, "extra", {}).get("operation_timeout_in_ms", 0)  # ms; 0: none
         keep_freed_buffers()  # steps reuse freed arrays instead of page-faulting on fresh memory
 
     # ---- running ---------------------------------------------------------
@@ -93,10 +94,11 @@ class Session:
         if nested:
             feed_dict = _flatten_feed(feed_dict)
         feed_values = [check(feed_dict[k]) for k, check in zip(feed_keys, feed_checks)]
-        timeout = getattr(options, "timeout_in_ms", 0) or self.config.extra.get("operation_timeout_in_ms", 0)
-        if timeout and timeout > 0:  # blocking kernels (queues, readers) give up at the deadline
-            with deadline_after(timeout):
-                return structure.pack(plan.run(feed_values))
+        if options is not None or self._operation_timeout:
+            timeout = getattr(options, "timeout_in_ms", 0) or self._operation_timeout
+            if timeout and timeout > 0:  # blocking kernels (queues, readers) give up at the deadline
+                with deadline_after(timeout):
+                    return structure.pack(plan.run(feed_values))
         return structure.pack(plan.run(feed_values))
 
     def _fetch_structure(self, fetches):
