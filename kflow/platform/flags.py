@@ -58,15 +58,23 @@ def _parse_list(text):
 class Flag:
     """One flag: its name, parser, default, help text and current value."""
 
-    def __init__(self, name, default, help_text, parse, type_name, enum_values=None):
+    def __init__(self, name, default, help_text, parse, type_name, enum_values=None, multi=False):
         self.name = name
         self.help = help_text or ""
         self.parse_text = parse
         self.type_name = type_name
         self.enum_values = enum_values
-        self.default = None if default is None else self.convert(default)
+        self.multi = multi  # repeatable: ``--name=a --name=b`` gives ["a", "b"]
+        self.required = False
+        self.default = None if default is None else self.convert_all(default)
         self.value = self.default
         self.present = False
+
+    def convert_all(self, value):
+        """``value`` converted: for a repeatable flag, each item of a list (or the one value) into a list."""
+        if not self.multi:
+            return self.convert(value)
+        return [self.convert(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
 
     def convert(self, text):
         if not isinstance(text, str) and self.type_name not in ("list", "enum"):
@@ -126,7 +134,7 @@ class FlagValues:
         if name not in self._flags:
             raise AttributeError("Unknown flag %r: define it with DEFINE_* before setting it" % name)
         flag = self._flags[name]
-        flag.value = None if value is None else flag.convert(value)
+        flag.value = None if value is None else flag.convert_all(value)
 
     def __getitem__(self, name):
         return self._flags[name]
@@ -159,6 +167,7 @@ class FlagValues:
         argv = list(argv)
         rest = argv[:1]
         args = argv[1:]
+        seen = set()  # repeatable flags given in this argv: later occurrences add to the list
         i = 0
         while i < len(args):
             arg = args[i]
@@ -190,7 +199,17 @@ class FlagValues:
                     i += 1
                 else:
                     raise IllegalFlagValueError("flag --%s: missing a value" % name)
-            flag.value, flag.present = flag.convert(value), True
+            if flag.multi:
+                flag.value = (flag.value if name in seen else []) + [flag.convert(value)]
+                seen.add(name)
+            else:
+                flag.value = flag.convert(value)
+            flag.present = True
+        if not known_only:
+            missing = sorted(f.name for f in self._flags.values() if f.required and f.value is None)
+            if missing:
+                raise IllegalFlagValueError("Flag --%s must have a value other than None (it is marked as "
+                                            "required)" % ", --".join(missing))
         object.__setattr__(self, "_parsed", True)
         return rest
 
@@ -209,10 +228,11 @@ class FlagValues:
 FLAGS = FlagValues()
 
 
-def _definer(parse, type_name):
+def _definer(parse, type_name, multi=False):
     def define(name, default, help, flag_values=FLAGS, **kwargs):  # noqa: A002 - TF's argument name
-        return flag_values._define(Flag(name, default, help, parse, type_name))
-    define.__doc__ = "Defines a %s flag: ``DEFINE_%s(name, default, help)``." % (type_name, type_name)
+        return flag_values._define(Flag(name, default, help, parse, type_name, multi=multi))
+    define.__doc__ = "Defines a %s%s flag: ``DEFINE_%s%s(name, default, help)``." % (
+        "repeatable " if multi else "", type_name, "multi_" if multi else "", type_name)
     return define
 
 
@@ -222,8 +242,21 @@ DEFINE_float = _definer(float, "float")
 DEFINE_boolean = _definer(_parse_bool, "bool")
 DEFINE_bool = DEFINE_boolean
 DEFINE_list = _definer(_parse_list, "list")
+DEFINE_multi_string = _definer(str, "string", multi=True)
+DEFINE_multi_integer = _definer(int, "int", multi=True)
+DEFINE_multi_float = _definer(float, "float", multi=True)
 
 
 def DEFINE_enum(name, default, enum_values, help, flag_values=FLAGS, **kwargs):  # noqa: N802,A002
     """Defines a string flag whose value must be one of ``enum_values``."""
     return flag_values._define(Flag(name, default, help, str, "enum", enum_values=list(enum_values)))
+
+
+def mark_flag_as_required(flag_name, flag_values=FLAGS):
+    """Parsing ``argv`` (``kf.app.run``, ``FLAGS(argv)``) fails unless the flag ends up with a value."""
+    flag_values[flag_name].required = True
+
+
+def mark_flags_as_required(flag_names, flag_values=FLAGS):
+    for name in flag_names:
+        mark_flag_as_required(name, flag_values)

@@ -101,3 +101,25 @@ def test_app_run_help_and_errors(capsys):
         assert "no_such_flag" in capsys.readouterr().err
     finally:
         delattr(kf.flags.FLAGS, name)
+
+
+def test_repeatable_flags(fv):
+    flags.DEFINE_multi_string("tag", ["a"], "Tags.", flag_values=fv)
+    flags.DEFINE_multi_integer("gpu", 0, "GPUs.", flag_values=fv)
+    fv(["prog"])
+    assert fv.tag == ["a"] and fv.gpu == [0]
+    fv(["prog", "--tag=x", "--tag", "y", "--gpu=1", "--gpu=3"])
+    assert fv.tag == ["x", "y"] and fv.gpu == [1, 3]
+    fv(["prog", "--tag=z"])  # a new argv starts a new list
+    assert fv.tag == ["z"]
+    with pytest.raises(flags.IllegalFlagValueError, match="gpu=z"):
+        fv(["prog", "--gpu=z"])
+
+
+def test_required_flags(fv):
+    flags.DEFINE_string("output", None, "Where to write.", flag_values=fv)
+    flags.mark_flags_as_required(["output"], flag_values=fv)
+    with pytest.raises(flags.IllegalFlagValueError, match="--output must have a value"):
+        fv(["prog"])
+    fv(["prog", "--output=/tmp/x"])
+    assert fv.output == "/tmp/x"
