@@ -147,7 +147,7 @@ def test_runner_error_without_coordinator_reaches_the_consumer():
     kf.train.add_queue_runner(kf.train.QueueRunner(q, [q.enqueue(bad)]))
     with kf.Session() as sess:
         threads = kf.train.start_queue_runners(sess)
-        with pytest.raises(kf.errors.OpError, match="broken input"):
+        with pytest.raises(kf.errors.InvalidArgumentError, match="queue runner feeding it failed.*broken input"):
             sess.run(q.dequeue(), options=kf.RunOptions(timeout_in_ms=5000))
         for t in threads:
             t.join(5)
@@ -219,3 +219,16 @@ def test_match_filenames_once_feeds_string_input_producer(tmp_path):
         init_all(sess)
         out = drain(sess, line)
     assert out == [b"line 0", b"line 1", b"line 2"]
+
+
+def test_a_runner_waiting_on_an_unstarted_producer_reports_it_downstream():
+    x = kf.train.range_input_producer(5, num_epochs=1).dequeue()
+    xb = kf.train.batch([x], batch_size=2)
+    producer_runner, batch_runner = kf.get_collection(kf.GraphKeys.QUEUE_RUNNERS)
+    with kf.Session() as sess:
+        init_all(sess)
+        threads = batch_runner.create_threads(sess, start=True, daemon=True)  # the producer's are never started
+        with pytest.raises(kf.errors.FailedPreconditionError, match="feeding it failed.*start_queue_runners"):
+            sess.run(xb, options=kf.RunOptions(timeout_in_ms=10000))
+        for t in threads:
+            t.join(5)

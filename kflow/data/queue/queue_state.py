@@ -111,9 +111,12 @@ class QueueState:
         if self.cancelled:
             raise errors.CancelledError(None, op, "Queue '%s': the session was closed" % self.name)
         if self.feeder_error is not None and self.feeders == 0:
-            raise errors.OutOfRangeError(
-                None, op, "Queue '%s' will get no more elements: the queue runner feeding it failed with %s: %s"
-                % (self.name, type(self.feeder_error).__name__, self.feeder_error))
+            # the feeder's error class (an InvalidArgumentError stays one), never the OutOfRangeError that loops
+            # take for the normal end of input
+            error = self.feeder_error
+            cls = type(error) if isinstance(error, errors.OpError) else errors.UnknownError
+            raise cls(None, op, "Queue '%s' will get no more elements: the queue runner feeding it failed with "
+                      "%s: %s" % (self.name, type(error).__name__, error))
         if not self._started_feeders and self.runner_check is not None:
             why = self.runner_check()
             if why:
