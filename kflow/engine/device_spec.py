@@ -60,9 +60,12 @@ def merge_device(inner, outer):
 
 
 def device_for(op, stack):
-    """The device of ``op`` created under the device ``stack`` (outermost first; strings or functions)."""
+    """The device of ``op`` created under the device ``stack`` (outermost first; strings, functions, or None
+    for ``kf.device(None)``, which hides the scopes outside it)."""
     device = ""
     for entry in reversed(stack):  # innermost first: outer scopes only fill what inner ones left out
+        if entry is None:
+            break  # kf.device(None): the scopes outside do not apply
         if callable(entry):
             op.device = device
             device = entry(op) or ""

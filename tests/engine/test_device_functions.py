@@ -74,3 +74,12 @@ def test_colocate_with_uses_the_ops_device():
     with kf.colocate_with(v):
         y = v * 2.0
     assert y.op.device == "/cpu:0"
+
+
+def test_device_none_hides_outer_scopes():
+    with kf.device("/cpu:0"):
+        with kf.device(None):
+            a = kf.constant(1.0)
+        with kf.device(""):
+            b = kf.constant(2.0)
+    assert a.op.device == "" and b.op.device == "/cpu:0"
