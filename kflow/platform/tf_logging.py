@@ -84,6 +84,11 @@ def fatal(msg, *args, **kwargs):
     _logger.critical(msg, *args, **kwargs)
 
 
+def TaskLevelStatusMessage(msg):  # noqa: N802 - TF's name
+    """TF1 logs task status messages at ERROR level."""
+    error(msg)
+
+
 def vlog(level, msg, *args, **kwargs):
     _logger.log(level, msg, *args, **kwargs)
 

@@ -148,7 +148,7 @@ def _queue_shapes(flat, shapes, enqueue_many, dynamic_pad, what):
 
 
 def _batch(tensors_list, batch_size, make_queue, threads_per_input, enqueue_many, shapes, dynamic_pad,
-           allow_smaller_final_batch, summary, name, what):
+           allow_smaller_final_batch, summary, name, what, keep_input=None):
     with graph_mod.name_scope(name, what):
         structures = [_flatten(t) for t in tensors_list]
         flat_list = [[convert_to_tensor(t) for t in flat] for flat, _ in structures]
@@ -159,7 +159,10 @@ def _batch(tensors_list, batch_size, make_queue, threads_per_input, enqueue_many
                                 % (what, [t.dtype.name for t in first], [t.dtype.name for t in flat]))
         queue = make_queue([t.dtype for t in first],
                            _queue_shapes(first, shapes, enqueue_many, dynamic_pad, what))
-        enqueue_ops = [queue.enqueue_many(flat) if enqueue_many else queue.enqueue(flat) for flat in flat_list]
+        if keep_input is None:
+            enqueue_ops = [queue.enqueue_many(flat) if enqueue_many else queue.enqueue(flat) for flat in flat_list]
+        else:
+            enqueue_ops = [queue.enqueue_if(keep_input, flat, many=enqueue_many) for flat in flat_list]
         add_queue_runner(QueueRunner(queue, enqueue_ops * threads_per_input))
         summary(queue)
         n = convert_to_tensor(batch_size, dtype=dtypes.int32)
@@ -214,3 +217,48 @@ def shuffle_batch_join(tensors_list, batch_size, capacity, min_after_dequeue, se
     return _batch(list(tensors_list), batch_size, make_queue, 1, enqueue_many, shapes, False,
                   allow_smaller_final_batch, _shuffle_summary(capacity, min_after_dequeue), name,
                   "shuffle_batch_join")
+
+
+# ---- conditional batching: only the elements whose keep_input is true enter the queue -------------------------
+def maybe_batch(tensors, keep_input, batch_size, num_threads=1, capacity=32, enqueue_many=False, shapes=None,
+                dynamic_pad=False, allow_smaller_final_batch=False, shared_name=None, name=None):
+    """As ``batch``, enqueuing an element only when ``keep_input`` is true (with ``enqueue_many``, per row)."""
+    def make_queue(dts, shps):
+        return (PaddingFIFOQueue if dynamic_pad else FIFOQueue)(capacity, dts, shapes=shps)
+    return _batch([tensors], batch_size, make_queue, num_threads, enqueue_many, shapes, dynamic_pad,
+                  allow_smaller_final_batch, lambda q: _fill_summary(q, "fraction_of_%d_full" % capacity,
+                                                                     capacity=capacity), name, "maybe_batch",
+                  keep_input=keep_input)
+
+
+def maybe_batch_join(tensors_list, keep_input, batch_size, capacity=32, enqueue_many=False, shapes=None,
+                     dynamic_pad=False, allow_smaller_final_batch=False, shared_name=None, name=None):
+    """As ``batch_join``, keeping only the elements whose ``keep_input`` is true."""
+    def make_queue(dts, shps):
+        return (PaddingFIFOQueue if dynamic_pad else FIFOQueue)(capacity, dts, shapes=shps)
+    return _batch(list(tensors_list), batch_size, make_queue, 1, enqueue_many, shapes, dynamic_pad,
+                  allow_smaller_final_batch, lambda q: _fill_summary(q, "fraction_of_%d_full" % capacity,
+                                                                     capacity=capacity), name, "maybe_batch_join",
+                  keep_input=keep_input)
+
+
+def maybe_shuffle_batch(tensors, batch_size, capacity, min_after_dequeue, keep_input, num_threads=1, seed=None,
+                        enqueue_many=False, shapes=None, allow_smaller_final_batch=False, shared_name=None,
+                        name=None):
+    """As ``shuffle_batch``, keeping only the elements whose ``keep_input`` is true."""
+    def make_queue(dts, shps):
+        return RandomShuffleQueue(capacity, min_after_dequeue, dts, shapes=shps, seed=seed)
+    return _batch([tensors], batch_size, make_queue, num_threads, enqueue_many, shapes, False,
+                  allow_smaller_final_batch, _shuffle_summary(capacity, min_after_dequeue), name,
+                  "maybe_shuffle_batch", keep_input=keep_input)
+
+
+def maybe_shuffle_batch_join(tensors_list, batch_size, capacity, min_after_dequeue, keep_input, seed=None,
+                             enqueue_many=False, shapes=None, allow_smaller_final_batch=False, shared_name=None,
+                             name=None):
+    """As ``shuffle_batch_join``, keeping only the elements whose ``keep_input`` is true."""
+    def make_queue(dts, shps):
+        return RandomShuffleQueue(capacity, min_after_dequeue, dts, shapes=shps, seed=seed)
+    return _batch(list(tensors_list), batch_size, make_queue, 1, enqueue_many, shapes, False,
+                  allow_smaller_final_batch, _shuffle_summary(capacity, min_after_dequeue), name,
+                  "maybe_shuffle_batch_join", keep_input=keep_input)

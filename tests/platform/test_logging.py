@@ -42,3 +42,8 @@ def test_log_every_n_and_first_n(capsys, verbosity):
         kf.logging.log_first_n(kf.logging.INFO, "first %d", 2, i)
     lines = capsys.readouterr().err.splitlines()
     assert [line.split(":")[-1] for line in lines] == ["every 0", "every 3", "every 6", "first 0", "first 1"]
+
+
+def test_task_level_status_message_logs_at_error(capsys):
+    kf.logging.TaskLevelStatusMessage("task 3 done")
+    assert "ERROR:kflow:task 3 done" in capsys.readouterr().err

@@ -232,3 +232,40 @@ def test_a_runner_waiting_on_an_unstarted_producer_reports_it_downstream():
             sess.run(xb, options=kf.RunOptions(timeout_in_ms=10000))
         for t in threads:
             t.join(5)
+
+
+def test_maybe_batch_keeps_only_the_chosen_elements():
+    x = kf.train.range_input_producer(10, num_epochs=1, shuffle=False).dequeue()
+    evens = kf.train.maybe_batch([x], keep_input=kf.equal(x % 2, 0), batch_size=2, allow_smaller_final_batch=True)
+    with kf.Session() as sess:
+        init_all(sess)
+        out = drain(sess, evens)
+    assert list(np.concatenate([o[0] for o in out])) == [0, 2, 4, 6, 8]
+
+    kf.reset_default_graph()
+    rows = kf.constant(np.arange(6, dtype=np.int32))
+    keep = kf.constant([True, False, True, True, False, False])
+    kept = kf.train.maybe_shuffle_batch([rows], 3, capacity=10, min_after_dequeue=0, keep_input=keep,
+                                        enqueue_many=True, seed=1)
+    with kf.Session() as sess:
+        coord = kf.train.Coordinator()
+        threads = kf.train.start_queue_runners(sess, coord)
+        seen = np.concatenate([sess.run(kept)[0] for _ in range(4)])  # the runner re-enqueues the rows forever
+        coord.request_stop()
+        coord.join(threads)
+    assert set(seen.tolist()) == {0, 2, 3}
+    with pytest.raises(ValueError, match="keep_input must be a bool scalar"):
+        kf.train.maybe_batch([kf.constant(1)], keep_input=[True, False], batch_size=1)
+
+
+def test_maybe_joins_take_every_kept_input():
+    a = kf.train.range_input_producer(4, num_epochs=1, shuffle=False).dequeue()
+    b = kf.train.range_input_producer(4, num_epochs=1, shuffle=False).dequeue() + 10
+    joined = kf.train.maybe_batch_join([[a], [b]], keep_input=True, batch_size=8, allow_smaller_final_batch=True)
+    shuffled = kf.train.maybe_shuffle_batch_join([[a * 0], [b * 0]], 2, capacity=8, min_after_dequeue=0,
+                                                 keep_input=False)
+    assert shuffled[0].shape.as_list() == [2]
+    with kf.Session() as sess:
+        init_all(sess)
+        out = drain(sess, joined)
+    assert sorted(np.concatenate([o[0] for o in out])) == [0, 1, 2, 3, 10, 11, 12, 13]

@@ -54,6 +54,22 @@ def _enqueue_many_kernel(op, state):
     return enqueue_many
 
 
+def _enqueue_if_kernel(op, state):
+    many = op.attrs["many"]
+
+    def enqueue_if(keep, *arrays):
+        keep = np.asarray(keep)
+        if not many:
+            if keep:
+                state.put([tuple(np.array(a) for a in arrays)], op)
+            return
+        arrays = [np.array(a) for a in arrays]
+        rows = np.flatnonzero(np.broadcast_to(keep, arrays[0].shape[:1])) if keep.ndim else (
+            range(arrays[0].shape[0]) if keep else ())
+        state.put([tuple(a[i, ...] for a in arrays) for i in rows], op)
+    return enqueue_if
+
+
 def _dequeue_kernel(op, state):
     single = len(op.outputs) == 1
 
@@ -92,6 +108,7 @@ QUEUE_HANDLE = OpDef("QueueHandle", bind=_state_binder(_handle_kernel), grad=Non
 QUEUE_ENQUEUE = OpDef("QueueEnqueueV2", bind=_state_binder(_enqueue_kernel), grad=None, host_only=True)
 QUEUE_ENQUEUE_MANY = OpDef("QueueEnqueueManyV2", bind=_state_binder(_enqueue_many_kernel), grad=None,
                            host_only=True)
+QUEUE_ENQUEUE_IF = OpDef("QueueEnqueueIf", bind=_state_binder(_enqueue_if_kernel), grad=None, host_only=True)
 QUEUE_DEQUEUE = OpDef("QueueDequeueV2", bind=_state_binder(_dequeue_kernel), grad=None, host_only=True)
 QUEUE_DEQUEUE_MANY = OpDef("QueueDequeueManyV2", bind=_state_binder(_dequeue_many_kernel), grad=None,
                            host_only=True)
@@ -201,6 +218,17 @@ class QueueBase:
         tensors = self._components(vals, "QueueEnqueueManyV2", True)
         return make_op(QUEUE_ENQUEUE_MANY, tensors, [], name or "%s_EnqueueMany" % self._base_name(),
                        attrs={"queue": self})
+
+    def enqueue_if(self, keep_input, vals, many=False, name=None):
+        """An op enqueuing ``vals`` only where ``keep_input`` (a bool scalar, or with ``many`` also a vector over
+        dimension 0) is true: what ``kf.train.maybe_batch`` and its siblings build."""
+        tensors = self._components(vals, "QueueEnqueueIf", many)
+        keep = convert_to_tensor(keep_input, dtype=dtypes_mod.bool)
+        if keep.shape.ndims not in (None, 0) and not (many and keep.shape.ndims == 1):
+            raise build_error("QueueEnqueueIf", name, [keep], "keep_input must be a bool scalar%s, got shape %s"
+                              % (" or vector" if many else "", keep.shape))
+        return make_op(QUEUE_ENQUEUE_IF, [keep] + tensors, [], name or "%s_EnqueueIf" % self._base_name(),
+                       attrs={"queue": self, "many": bool(many)})
 
     def dequeue(self, name=None):
         """One element, removed from the queue (waits for one; ``OutOfRangeError`` once closed and empty)."""
