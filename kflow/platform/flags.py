@@ -124,6 +124,10 @@ class FlagValues:
     # ---- values --------------------------------------------------------------
     def __getattr__(self, name):
         flags = object.__getattribute__(self, "_flags")
+        if name == "__flags":  # old TF1 programs print ``FLAGS.__flags`` (absl: name -> Flag, each with .value)
+            if not self._parsed:
+                self._parse(sys.argv, known_only=True)
+            return dict(flags)
         if name not in flags:
             raise AttributeError("Unknown flag %r (defined flags: %s)" % (name, ", ".join(sorted(flags)) or "none"))
         if not self._parsed:
@@ -144,6 +148,10 @@ class FlagValues:
 
     def is_parsed(self):
         return self._parsed
+
+    def _parse_flags(self, args=None):
+        """TF <= 1.4's explicit parse: parses ``args`` (default ``sys.argv``), keeping unknown arguments."""
+        return self._parse(sys.argv if args is None else args, known_only=True)
 
     def mark_as_parsed(self):
         object.__setattr__(self, "_parsed", True)

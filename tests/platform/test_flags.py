@@ -123,3 +123,10 @@ def test_required_flags(fv):
         fv(["prog"])
     fv(["prog", "--output=/tmp/x"])
     assert fv.output == "/tmp/x"
+
+
+def test_old_tf1_spellings(fv):
+    flags.DEFINE_integer("epoch", 25, "Epochs.", flag_values=fv)
+    assert fv._parse_flags(["prog", "--epoch=3", "--other"]) == ["prog", "--other"]
+    registry = getattr(fv, "__flags")
+    assert list(registry) == ["epoch"] and registry["epoch"].value == 3
