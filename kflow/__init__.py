@@ -93,3 +93,26 @@ from kflow.engine.ops.functional_ops import map_fn, scan, foldl, foldr
 from kflow.engine.ops.case_ops import case, switch_case
 from kflow.layers.raw_rnn import raw_rnn as _raw_rnn
 nn.raw_rnn = _raw_rnn
+
+# program scaffolding: app/flags, logging, gfile (issue 16)
+from kflow.platform import app, flags, gfile
+from kflow.platform import tf_logging as logging
+
+# queue-based input and RunOptions (issue 16)
+from kflow.data.queue import (QueueBase, FIFOQueue, PaddingFIFOQueue, RandomShuffleQueue, ReaderBase,
+                              TFRecordReader, WholeFileReader, TextLineReader, FixedLengthRecordReader, IdentityReader,
+                              read_file, matching_files, decode_csv)
+from kflow.engine.count_up_to import count_up_to
+from kflow.engine.run_options import RunOptions, RunMetadata
+
+# program scaffolding: printing, py_function, TF1 aliases (issue 16)
+from kflow.engine.ops.logging_ops import Print, print_v2 as print
+from kflow.engine.ops.script_ops import py_function
+from kflow.engine.tf1_aliases import (arg_max, arg_min, to_double, scalar_mul, identity_n, is_tensor,
+                                      initialize_variables, initialize_local_variables, tables_initializer,
+                                      initialize_all_tables, op_scope, dimension_value, dimension_at_index,
+                                      no_gradient, colocate_with)
+from kflow.errors import OpError
+from kflow.data import queue
+from kflow.version import __version__ as VERSION
+from kflow.platform.tf_logging import get_logger

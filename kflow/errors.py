@@ -81,3 +81,8 @@ class FileWriteError(OSError):
 
     def __str__(self):
         return self.strerror
+
+
+# queue-based input and RunOptions deadlines (issue 16)
+class DeadlineExceededError(OpError):
+    """An operation ran past its deadline (``RunOptions(timeout_in_ms=...)``)."""

@@ -17,6 +17,7 @@ Example:
 TIERS = (
     ("errors", "package_order", "lazy_import", "version"),
     ("atomic_file",),                                    # temp file + rename: every package that writes files
+    ("platform",),                                       # flags, app.run, logging, gfile (program scaffolding)
     ("proto",),                                          # protobuf wire toolkit: Example and Event messages
     ("engine",),                                         # graph, session, ops; graph-wide state
     ("nn", "initializers", "losses", "random", "sparse"),

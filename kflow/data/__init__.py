@@ -3,9 +3,10 @@
 - ``kflow.data.pipeline``: ``Dataset``, ``Iterator``, transformations and file datasets.
 - ``kflow.data.tfrecord``: TFRecord framing, CRCs, compression, reader, writer and the inspect CLI.
 - ``kflow.data.example``: ``tf.train.Example`` messages, feature specs and parsing.
+- ``kflow.data.queue``: TF1's queues (``FIFOQueue``...) and queue-fed readers (``TFRecordReader``...).
 
 Imports point one way: the pipeline may use the other two wings; ``tfrecord``
-may use ``example`` (its CLI summarizes Examples); ``example`` uses neither.
+may use ``example`` (its CLI summarizes Examples); ``example`` uses neither; ``queue`` reads TFRecord files.
 
 Example:
     >>> ds = kf.data.TFRecordDataset(files).map(parse).shuffle(10000).batch(32).prefetch(1)

@@ -149,7 +149,11 @@ class Graph:
 
     @contextlib.contextmanager
     def device(self, device_name):
-        self._device_stack.append(device_name or "")
+        """Ops created inside get ``device_name`` (a string, merged with outer scopes) or, for a function,
+        ``device_name(op)``; ``None`` ignores the outer scopes."""
+        if hasattr(device_name, "to_string"):  # a DeviceSpec
+            device_name = device_name.to_string()
+        self._device_stack.append(device_name)
         try:
             yield
         finally:

@@ -12,6 +12,7 @@ import sys
 
 from kflow.engine import graph as graph_mod
 from kflow.engine import shapes
+from kflow.engine.device_spec import device_for
 from kflow.engine.tensor import Tensor
 from kflow.engine.default_session import session_for
 
@@ -35,11 +36,12 @@ class Operation:
         self.outputs = [Tensor(self, i, dt, shape) for i, (dt, shape) in enumerate(output_specs)]
         self.attrs = attrs
         self._kernel = kernel
-        self.device = graph._current_device()
         self._cond_context = graph._cond_context
         self._gradient_type = graph._gradient_override_map.get(self.type, self.type)  # the gradient to use
         self._traceback = _user_frame()
         self._id = -1
+        # last: device functions (kf.device(fn)) look at the finished op
+        self.device = device_for(self, graph._device_stack) if graph._device_stack else ""
 
     def kernel(self, session):
         """Returns the callable that computes this op inside ``session``."""

@@ -16,6 +16,7 @@ import re
 
 from kflow import errors
 from kflow.engine import devices
+from kflow.engine.device_spec import parse_fields
 
 _DEVICE_RE = re.compile(r"(?:^|/)(?:device:)?(cpu|gpu)(?::(\d+))?$", re.IGNORECASE)
 
@@ -30,6 +31,9 @@ def parse_device(spec):
         return None
     m = _DEVICE_RE.search(spec.strip())
     if m is None:
+        device = parse_fields(spec).get("device")  # "/job:ps/task:0" (a device function's) requests no device
+        if device is None:
+            return None
         raise ValueError("Unknown device specification %r; use '/cpu:0' or '/gpu:0' (or '/device:GPU:0')" % spec)
     return m.group(1).upper(), int(m.group(2) or 0)
 

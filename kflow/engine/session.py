@@ -18,6 +18,7 @@ from kflow.engine.fetches import FetchStructure
 from kflow.engine.host_memory import keep_freed_buffers
 from kflow.engine.placement import Placer, device_name
 from kflow.engine.plan import Plan
+from kflow.engine.run_options import deadline_after
 
 # Runs in a row that found the graph grown before the "graph grows in the loop" warning fires.
 GROWTH_WARN_RUNS = 5
@@ -60,6 +61,7 @@ class Session:
         self._warned_growth = False
         self._context = None
         self.placer = Placer(self.config.allow_soft_placement)
+        self._operation_timeout = getattr(self.config, "extra", {}).get("operation_timeout_in_ms", 0)  # ms; 0: none
         keep_freed_buffers()  # steps reuse freed arrays instead of page-faulting on fresh memory
 
     # ---- running ---------------------------------------------------------
@@ -71,6 +73,8 @@ class Session:
         Raises:
             InvalidArgumentError: a feed has the wrong shape/dtype, or a placeholder is not fed.
             FailedPreconditionError: a variable is read before it is initialized.
+            DeadlineExceededError: ``options.timeout_in_ms`` (or the config's ``operation_timeout_in_ms``)
+                passed while a kernel waited (a queue, a reader).
         """
         if self._closed:
             raise RuntimeError("Attempted to use a closed Session.")
@@ -90,6 +94,11 @@ class Session:
         if nested:
             feed_dict = _flatten_feed(feed_dict)
         feed_values = [check(feed_dict[k]) for k, check in zip(feed_keys, feed_checks)]
+        if options is not None or self._operation_timeout:
+            timeout = getattr(options, "timeout_in_ms", 0) or self._operation_timeout
+            if timeout and timeout > 0:  # blocking kernels (queues, readers) give up at the deadline
+                with deadline_after(timeout):
+                    return structure.pack(plan.run(feed_values))
         return structure.pack(plan.run(feed_values))
 
     def _fetch_structure(self, fetches):
@@ -256,11 +265,26 @@ def _convert_feed(value, t, np_dtype, is_string):
         return arr.astype(object) if arr.dtype != object else arr
     if arr.dtype == np_dtype:
         return arr
+    if arr.dtype.kind == "f" and np_dtype.kind in "iu":
+        return _integral_feed(arr, t, np_dtype)
     if arr.dtype.kind in "OSU" or not np.can_cast(arr.dtype, np_dtype, "same_kind") and not (
             arr.dtype.kind in "iub" and np_dtype.kind in "iuf"):
         raise FeedError(
             None, t.op, "Cannot feed a value of dtype %s for Tensor '%s', which has dtype %s" % (
                 arr.dtype, t.name, t.dtype.name))
+    return arr.astype(np_dtype)
+
+
+def _integral_feed(arr, t, np_dtype):
+    """Float values fed to an integer tensor (``np.ones(...)`` labels): converted when every value is a whole
+    number the dtype holds. Unlike TF1, which truncates 1.5 to 1, kflow refuses a feed that would change a value."""
+    info = np.iinfo(np_dtype)
+    ok = np.isfinite(arr) & (arr == np.round(arr)) & (arr >= info.min) & (arr <= info.max)
+    if not ok.all():
+        bad = arr[~ok].reshape(-1)[0]
+        raise FeedError(None, t.op, "Cannot feed a value of dtype %s for Tensor '%s', which has dtype %s: %r is not "
+                        "a whole number in the %s range, and kflow does not truncate feeds (TF1 would); round or "
+                        "cast the value first" % (arr.dtype, t.name, t.dtype.name, float(bad), t.dtype.name))
     return arr.astype(np_dtype)
 
 

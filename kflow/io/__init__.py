@@ -7,3 +7,8 @@ from kflow.sparse.sparse_tensor import SparseTensor, SparseTensorValue
 __all__ = ["TFRecordWriter", "TFRecordOptions", "TFRecordCompressionType", "tf_record_iterator",
            "FixedLenFeature", "VarLenFeature", "FixedLenSequenceFeature", "parse_single_example", "parse_example",
            "decode_raw", "SparseTensor", "SparseTensorValue"]
+
+# tf.io.gfile (issue 16)
+from kflow.platform import gfile  # noqa: E402
+from kflow.data.queue import read_file, matching_files, decode_csv  # noqa: E402
+__all__ += ["gfile", "read_file", "matching_files", "decode_csv"]

@@ -20,3 +20,15 @@ from kflow.data.example import Example, Features, Feature, BytesList, FloatList,
 from kflow.train.session_run_hook import SessionRunArgs, SessionRunContext, SessionRunHook, SessionRunValues
 from kflow.train.basic_session_run_hooks import (CheckpointSaverHook, LoggingTensorHook, NanLossDuringTrainingError,
                                                  NanTensorHook, StopAtStepHook, SummarySaverHook)
+
+# queue-based input (issue 16)
+from kflow.train.coordinator import Coordinator, LooperThread
+from kflow.train.queue_runner import QueueRunner, add_queue_runner, start_queue_runners
+from kflow.train import queue_runner
+from kflow.train.input import (input_producer, string_input_producer, range_input_producer, slice_input_producer,
+                               limit_epochs, batch, batch_join, shuffle_batch, shuffle_batch_join,
+                               match_filenames_once, maybe_batch, maybe_batch_join, maybe_shuffle_batch,
+                               maybe_shuffle_batch_join)
+from kflow.data.queue import (FIFOQueue, PaddingFIFOQueue, RandomShuffleQueue, TFRecordReader, WholeFileReader,
+                              TextLineReader, FixedLengthRecordReader, IdentityReader)
+from kflow.train.device_setter import replica_device_setter

@@ -1,4 +1,4 @@
-"""The three wings of kflow/data import in one direction: pipeline -> tfrecord -> example.
+"""The wings of kflow/data import in one direction: pipeline -> tfrecord -> example, queue -> tfrecord.
 
 The pipeline reads TFRecord files and parses Examples; the TFRecord CLI
 summarizes Examples; the Example wing stands alone. Function-level imports
@@ -11,7 +11,8 @@ import kflow.data
 
 DATA_DIR = os.path.dirname(kflow.data.__file__)
 # wing -> the wings it may import (besides itself)
-ALLOWED = {"pipeline": {"tfrecord", "example"}, "tfrecord": {"example"}, "example": set()}
+ALLOWED = {"pipeline": {"tfrecord", "example"}, "tfrecord": {"example"}, "example": set(),
+           "queue": {"tfrecord"}}  # TF1's queue-fed readers read TFRecord files
 
 
 def imported_wings(path):

@@ -125,10 +125,12 @@ SIGMOID_XENT = OpDef("SigmoidCrossEntropyWithLogits", _sigmoid_xent, grad=_sigmo
 
 
 # ---- graph builders ---------------------------------------------------------------------------------
-def _labels_like(op_type, labels, x, name, integer=False):
+def _labels_like(op_type, labels, x, name, integer=False, cast_labels=False):
     if not is_tensor_like(labels) and not integer:
         return convert_to_tensor(labels, dtype=x.dtype)
     y = convert_to_tensor(labels)
+    if cast_labels and y.dtype is not x.dtype and (y.dtype.is_floating or y.dtype.is_integer):
+        return math_ops.cast(y, x.dtype)  # as TF: float64 one-hot labels against float32 logits
     ok = y.dtype.is_integer if integer else y.dtype is x.dtype
     if not ok:
         want = "an integer dtype" if integer else "dtype %s (the logits' dtype)" % x.dtype.name
@@ -191,6 +193,8 @@ def _require_named_arguments(fn_name, sentinel, labels, logits):
 def softmax_cross_entropy_with_logits_v2(labels=None, logits=None, axis=None, name=None, dim=None, _sentinel=None):
     """Softmax cross-entropy between ``logits`` and a probability distribution ``labels`` (same shape).
 
+    Labels of another numeric dtype are cast to the logits' dtype, as TF does.
+
     Gradients flow into both logits and labels. Returns the per-row loss (the logits' shape without ``axis``).
 
     Example:
@@ -199,7 +203,7 @@ def softmax_cross_entropy_with_logits_v2(labels=None, logits=None, axis=None, na
     op_type = "SoftmaxCrossEntropyWithLogits"
     _require_named_arguments("softmax_cross_entropy_with_logits_v2", _sentinel, labels, logits)
     x = _check_logits(op_type, logits, name)
-    y = _labels_like(op_type, labels, x, name)
+    y = _labels_like(op_type, labels, x, name, cast_labels=True)
     _check_same_shape(op_type, x, y, name)
     axis = -1 if axis is None and dim is None else (dim if axis is None else axis)
     x2, batch_shape = _as_2d(x, axis)
