@@ -86,3 +86,6 @@ from kflow.data.example import parse_single_example, parse_example, decode_raw
 from kflow.data.example import FixedLenFeature, VarLenFeature, FixedLenSequenceFeature
 from kflow.sparse import SparseTensor, SparseTensorValue, sparse_tensor_to_dense
 from kflow.engine.ops.script_ops import py_func, numpy_function
+
+# kf.image and nn/train breadth (issue 16, items 6-7)
+from kflow import image
