@@ -51,3 +51,8 @@ def zero_fraction(value, name=None):
     is_zero = math_ops.cast(comparison_ops.equal(value, 0), dtypes.float32)
     return reduction_ops.reduce_mean(is_zero, name=name or "zero_fraction")
 
+
+# nn breadth (issue 16, item 7)
+from kflow.engine.ops.candidate_sampling_ops import (log_uniform_candidate_sampler, uniform_candidate_sampler,
+                                                     compute_accidental_hits)
+from kflow.nn.sampled_losses import nce_loss, sampled_softmax_loss

@@ -17,6 +17,7 @@ that every gradient is built from:
     concat_ops      concat, split, stack, unstack
 
 Above them the composite families (gather, slicing, clip, nn, conv, pool, xent, dropout, normalization,
-random, embedding, einsum, top-k, control flow, script ops, image: resize and RGB/HSV) build on the core; composites either combine
+random, embedding, einsum, top-k, control flow, script ops, image: resize and RGB/HSV, candidate
+sampling) build on the core; composites either combine
 primitives (their gradient comes for free) or declare their own gradient.
 """
