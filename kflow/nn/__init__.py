@@ -56,3 +56,7 @@ def zero_fraction(value, name=None):
 from kflow.engine.ops.candidate_sampling_ops import (log_uniform_candidate_sampler, uniform_candidate_sampler,
                                                      compute_accidental_hits)
 from kflow.nn.sampled_losses import nce_loss, sampled_softmax_loss
+from kflow.engine.ops.depthwise_conv_ops import (depthwise_conv2d, depthwise_conv2d_native,
+                                                 depthwise_conv2d_native_backprop_input,
+                                                 depthwise_conv2d_native_backprop_filter, separable_conv2d,
+                                                 atrous_conv2d)

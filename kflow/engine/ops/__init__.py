@@ -17,7 +17,8 @@ that every gradient is built from:
     concat_ops      concat, split, stack, unstack
 
 Above them the composite families (gather, slicing, clip, nn, conv, pool, xent, dropout, normalization,
-random, embedding, einsum, top-k, control flow, script ops, image: resize and RGB/HSV, candidate
-sampling) build on the core; composites either combine
-primitives (their gradient comes for free) or declare their own gradient.
+random, embedding, einsum, top-k, control flow, script ops) build on the core; composites either combine
+primitives (their gradient comes for free) or declare their own gradient. Issue 16 added, above conv and
+random: depthwise_conv_ops, conv3d_ops (and 3-D pooling), image_ops (resize, RGB/HSV),
+candidate_sampling_ops, ctc_ops.
 """
