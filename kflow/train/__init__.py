@@ -20,3 +20,6 @@ from kflow.data.example import Example, Features, Feature, BytesList, FloatList,
 from kflow.train.session_run_hook import SessionRunArgs, SessionRunContext, SessionRunHook, SessionRunValues
 from kflow.train.basic_session_run_hooks import (CheckpointSaverHook, LoggingTensorHook, NanLossDuringTrainingError,
                                                  NanTensorHook, StopAtStepHook, SummarySaverHook)
+
+# train breadth (issue 16, item 7)
+from kflow.train.moving_averages import ExponentialMovingAverage
