@@ -60,3 +60,4 @@ from kflow.engine.ops.depthwise_conv_ops import (depthwise_conv2d, depthwise_con
                                                  depthwise_conv2d_native_backprop_input,
                                                  depthwise_conv2d_native_backprop_filter, separable_conv2d,
                                                  atrous_conv2d)
+from kflow.nn.local_response_normalization import local_response_normalization, lrn
