@@ -61,3 +61,5 @@ from kflow.engine.ops.depthwise_conv_ops import (depthwise_conv2d, depthwise_con
                                                  depthwise_conv2d_native_backprop_filter, separable_conv2d,
                                                  atrous_conv2d)
 from kflow.nn.local_response_normalization import local_response_normalization, lrn
+from kflow.engine.ops.conv3d_ops import (conv3d, conv3d_backprop_input_v2, conv3d_backprop_filter_v2, max_pool3d,
+                                         avg_pool3d)
