@@ -23,3 +23,5 @@ from kflow.train.basic_session_run_hooks import (CheckpointSaverHook, LoggingTen
 
 # train breadth (issue 16, item 7)
 from kflow.train.moving_averages import ExponentialMovingAverage
+from kflow.train.monitored_session import (Scaffold, ChiefSessionCreator, MonitoredSession, SingularMonitoredSession,
+                                           MonitoredTrainingSession)
