@@ -19,7 +19,8 @@ TIERS = (
     ("atomic_file",),                                    # temp file + rename: every package that writes files
     ("proto",),                                          # protobuf wire toolkit: Example and Event messages
     ("engine",),                                         # graph, session, ops; graph-wide state
-    ("nn", "initializers", "losses", "random", "sparse", "image"),
+    ("sparse",),                                         # SparseTensor: nn's CTC decoders return them
+    ("nn", "initializers", "losses", "random", "image"),
     ("layers",),                                         # variable scopes, Layer, layer library, RNN cells
     ("data",),                                           # Dataset, TFRecord framing, Example parsing
     ("io", "summary", "metrics"),                        # summary writes events with data's TFRecord framing
