@@ -41,6 +41,8 @@ def _batched(images, fn, op_type):
 
 def _resize_op(method):
     def resize_op(images, size, align_corners=False, name=None, half_pixel_centers=False):
+        if half_pixel_centers and method == "ResizeArea":
+            raise ValueError("resize_area: TF1's ResizeArea has no half_pixel_centers option")
         return _batched(images, lambda x: image_ops.resize(x, size, method, align_corners, half_pixel_centers,
                                                            name), method)
     resize_op.__name__ = {"ResizeBilinear": "resize_bilinear", "ResizeNearestNeighbor": "resize_nearest_neighbor",

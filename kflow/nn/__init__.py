@@ -64,3 +64,4 @@ from kflow.nn.local_response_normalization import local_response_normalization, 
 from kflow.engine.ops.conv3d_ops import (conv3d, conv3d_backprop_input_v2, conv3d_backprop_filter_v2, max_pool3d,
                                          avg_pool3d)
 from kflow.nn.ctc import ctc_loss, ctc_greedy_decoder, ctc_beam_search_decoder
+from kflow.nn.weighted_moments import weighted_moments

@@ -164,5 +164,7 @@ def test_resize_errors():
     with pytest.raises(ValueError, match="cannot both"):
         kf.image.resize_bilinear(np.zeros((1, 2, 3, 1), np.float32), [4, 4], align_corners=True,
                                  half_pixel_centers=True)
+    with pytest.raises(ValueError, match="resize_area.*half_pixel_centers"):
+        kf.image.resize_area(np.zeros((1, 2, 3, 1), np.float32), [4, 4], half_pixel_centers=True)
     with pytest.raises(ValueError, match="unknown method"):
         kf.image.resize_images(np.zeros((2, 3, 1), np.float32), [4, 4], method="lanczos")
