@@ -116,3 +116,6 @@ from kflow.errors import OpError
 from kflow.data import queue
 from kflow.version import __version__ as VERSION
 from kflow.platform.tf_logging import get_logger
+
+# kf.image and nn/train breadth (issue 16, items 6-7)
+from kflow import image

@@ -20,7 +20,8 @@ TIERS = (
     ("platform",),                                       # flags, app.run, logging, gfile (program scaffolding)
     ("proto",),                                          # protobuf wire toolkit: Example and Event messages
     ("engine",),                                         # graph, session, ops; graph-wide state
-    ("nn", "initializers", "losses", "random", "sparse"),
+    ("sparse",),                                         # SparseTensor: nn's CTC decoders return them
+    ("nn", "initializers", "losses", "random", "image"),
     ("layers",),                                         # variable scopes, Layer, layer library, RNN cells
     ("data",),                                           # Dataset, TFRecord framing, Example parsing
     ("io", "summary", "metrics"),                        # summary writes events with data's TFRecord framing

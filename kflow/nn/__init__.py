@@ -51,3 +51,17 @@ def zero_fraction(value, name=None):
     is_zero = math_ops.cast(comparison_ops.equal(value, 0), dtypes.float32)
     return reduction_ops.reduce_mean(is_zero, name=name or "zero_fraction")
 
+
+# nn breadth (issue 16, item 7)
+from kflow.engine.ops.candidate_sampling_ops import (log_uniform_candidate_sampler, uniform_candidate_sampler,
+                                                     compute_accidental_hits)
+from kflow.nn.sampled_losses import nce_loss, sampled_softmax_loss
+from kflow.engine.ops.depthwise_conv_ops import (depthwise_conv2d, depthwise_conv2d_native,
+                                                 depthwise_conv2d_native_backprop_input,
+                                                 depthwise_conv2d_native_backprop_filter, separable_conv2d,
+                                                 atrous_conv2d)
+from kflow.nn.local_response_normalization import local_response_normalization, lrn
+from kflow.engine.ops.conv3d_ops import (conv3d, conv3d_backprop_input_v2, conv3d_backprop_filter_v2, max_pool3d,
+                                         avg_pool3d)
+from kflow.nn.ctc import ctc_loss, ctc_greedy_decoder, ctc_beam_search_decoder
+from kflow.nn.weighted_moments import weighted_moments

@@ -24,6 +24,7 @@ from kflow.engine.graph import GraphKeys
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import build_error, make_op
 from kflow.engine.ops.constant_op import convert_to_tensor
+from kflow.image.color import convert_image_dtype
 from kflow.summary.event_proto import Summary, SummaryMetadata
 from kflow.summary.histogram import histogram_proto
 from kflow.summary.png import encode_png
@@ -144,7 +145,8 @@ IMAGE_SUMMARY = OpDef("ImageSummary", _image_kernel, grad=None, host_only=True)
 def image(name, tensor, max_outputs=3, collections=None, family=None):
     """PNG image summaries of the first ``max_outputs`` images of a ``[batch, height, width, channels]`` tensor.
 
-    Channels must be 1 (grey), 3 (RGB) or 4 (RGBA). uint8 images are used as is; float images are
+    Channels must be 1 (grey), 3 (RGB) or 4 (RGBA). uint8 images are used as is, other integer images are
+    rescaled to uint8 by ``kf.image.convert_image_dtype`` (saturating, as TF's summary); float images are
     scaled per image as TF does: all values >= 0 are scaled so the largest is 255, otherwise 0 maps to
     128 and the largest magnitude to 127 away from it; non-finite pixels are drawn red. Tags are
     ``name/image`` when ``max_outputs == 1``, else ``name/image/0``, ``name/image/1``, ...
@@ -155,8 +157,11 @@ def image(name, tensor, max_outputs=3, collections=None, family=None):
         if dims is not None and (len(dims) != 4 or dims[3] not in (None, 1, 3, 4)):
             raise build_error("ImageSummary", scope[:-1], [tensor], "image summary '%s' needs a [batch, height, "
                               "width, channels] tensor with 1, 3 or 4 channels, got shape %s" % (tag, tensor.shape))
+        if tensor.dtype.is_integer and tensor.dtype is not dtypes.uint8:
+            # other integer images are rescaled to uint8 as TF's summary does (convert_image_dtype, saturating)
+            tensor = convert_image_dtype(tensor, dtypes.uint8, saturate=True)
         if not (tensor.dtype is dtypes.uint8 or tensor.dtype.is_floating):
-            raise build_error("ImageSummary", scope[:-1], [tensor], "image summary '%s' needs uint8 or float "
+            raise build_error("ImageSummary", scope[:-1], [tensor], "image summary '%s' needs numeric "
                               "images, got dtype %s" % (tag, tensor.dtype.name))
         if max_outputs < 1:
             raise ValueError("image summary '%s': max_outputs must be >= 1, got %d" % (tag, max_outputs))

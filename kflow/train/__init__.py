@@ -32,3 +32,8 @@ from kflow.train.input import (input_producer, string_input_producer, range_inpu
 from kflow.data.queue import (FIFOQueue, PaddingFIFOQueue, RandomShuffleQueue, TFRecordReader, WholeFileReader,
                               TextLineReader, FixedLengthRecordReader, IdentityReader)
 from kflow.train.device_setter import replica_device_setter
+
+# train breadth (issue 16, item 7)
+from kflow.train.moving_averages import ExponentialMovingAverage
+from kflow.train.monitored_session import (Scaffold, ChiefSessionCreator, MonitoredSession, SingularMonitoredSession,
+                                           MonitoredTrainingSession)

@@ -121,11 +121,12 @@ class CheckpointSaverHook(SessionRunHook):
         self._saver = saver
         self._path = os.path.join(checkpoint_dir, checkpoint_basename)
         self._listeners = list(listeners or [])
+        self._scaffold = scaffold  # its saver (known once the scaffold is finalized) is used when saver is None
         self.saved_steps = []
 
     def begin(self):
         self._step = _require_global_step(self)
-        if self._saver is None:
+        if self._saver is None and self._scaffold is None:
             self._saver = Saver()
         os.makedirs(self.checkpoint_dir, exist_ok=True)
 
@@ -146,7 +147,8 @@ class CheckpointSaverHook(SessionRunHook):
     def _save(self, session, step):
         for listener in self._listeners:
             getattr(listener, "before_save", lambda s, n: None)(session, step)
-        path = self._saver.save(session, self._path, global_step=step)
+        saver = self._saver if self._saver is not None else self._scaffold.saver
+        path = saver.save(session, self._path, global_step=step)
         self.saved_steps.append(step)
         log.info("Saving checkpoints for %d into %s.", step, path)
         for listener in self._listeners:
@@ -162,6 +164,7 @@ class SummarySaverHook(SessionRunHook):
         self._writer = summary_writer
         self._output_dir = output_dir
         self._summary_op = summary_op
+        self._scaffold = scaffold  # its summary_op (known once the scaffold is finalized) is used by default
 
     def begin(self):
         if self._writer is None and self._output_dir:
@@ -172,8 +175,11 @@ class SummarySaverHook(SessionRunHook):
         self._next_step = int(session.run(self._step))  # the step the coming run performs
 
     def before_run(self, run_context):
-        self._due = self._summary_op is not None and self._writer is not None and self._timer.due(self._next_step)
-        return SessionRunArgs(self._summary_op) if self._due else None
+        op = self._summary_op
+        if op is None and self._scaffold is not None:
+            op = self._scaffold.summary_op
+        self._due = op is not None and self._writer is not None and self._timer.due(self._next_step)
+        return SessionRunArgs(op) if self._due else None
 
     def after_run(self, run_context, run_values):
         if self._due:

@@ -26,4 +26,7 @@ Loops sit on top of cond (their contexts extend cond's):
     while_loop      kf.while_loop: nested loop variables, shape invariants, checks
     functional_ops  map_fn, scan, foldl, foldr (on the While op's sliced inputs and stacked emits)
     case_ops        case, switch_case (a chain of conds on one branch index)
+
+Above conv and random: depthwise_conv_ops, conv3d_ops (and 3-D pooling), image_ops (resize, RGB/HSV),
+candidate_sampling_ops, ctc_ops.
 """
