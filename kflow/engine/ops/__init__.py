@@ -18,5 +18,9 @@ that every gradient is built from:
 
 Above them the composite families (gather, slicing, clip, nn, conv, pool, xent, dropout, normalization,
 random, embedding, einsum, top-k, control flow, script ops) build on the core; composites either combine
-primitives (their gradient comes for free) or declare their own gradient.
+primitives (their gradient comes for free) or declare their own gradient. Issue 16's array and linear-algebra
+breadth, each above the core:
+
+    scatter_ops     gather_nd, scatter_nd, tensor_scatter_nd_update/add/sub
+    segment_ops     segment_* and unsorted_segment_* reductions
 """
