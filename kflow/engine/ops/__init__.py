@@ -23,4 +23,9 @@ breadth, each above the core:
 
     scatter_ops     gather_nd, scatter_nd, tensor_scatter_nd_update/add/sub
     segment_ops     segment_* and unsorted_segment_* reductions
+    sort_ops        sort, argsort, unique, unique_with_counts
+    math_composites cumprod, reduce_logsumexp, tensordot
+    rearrange_ops   roll, repeat, sequence_mask
+    counting_ops    bincount, histogram_fixed_width
+    diag_ops        matrix_band_part, matrix_diag(_part), matrix_set_diag, diag, diag_part
 """
