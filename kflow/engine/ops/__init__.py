@@ -28,4 +28,5 @@ breadth, each above the core:
     rearrange_ops   roll, repeat, sequence_mask
     counting_ops    bincount, histogram_fixed_width
     diag_ops        matrix_band_part, matrix_diag(_part), matrix_set_diag, diag, diag_part
+    linalg_ops      inverse, det/slogdet, cholesky, qr, svd, eigh, solves, lstsq, norm, trace (kf.linalg)
 """
