@@ -86,3 +86,29 @@ from kflow.data.example import parse_single_example, parse_example, decode_raw
 from kflow.data.example import FixedLenFeature, VarLenFeature, FixedLenSequenceFeature
 from kflow.sparse import SparseTensor, SparseTensorValue, sparse_tensor_to_dense
 from kflow.engine.ops.script_ops import py_func, numpy_function
+
+# array, math and linear-algebra breadth: kf.math, kf.linalg and their TF1 top-level names (issue 16, items 4-5)
+from kflow import math, linalg
+from kflow.engine.ops.scatter_ops import (gather_nd, scatter_nd, tensor_scatter_nd_update, tensor_scatter_nd_add,
+                                          tensor_scatter_nd_sub, tensor_scatter_update, tensor_scatter_add,
+                                          tensor_scatter_sub)
+from kflow.engine.variable_scatter import (scatter_update, scatter_add, scatter_sub, scatter_mul, scatter_div,
+                                           scatter_max, scatter_min, scatter_nd_update, scatter_nd_add,
+                                           scatter_nd_sub)
+from kflow.engine.ops.segment_ops import (segment_sum, segment_mean, segment_max, segment_min, segment_prod,
+                                          unsorted_segment_sum, unsorted_segment_mean, unsorted_segment_max,
+                                          unsorted_segment_min, unsorted_segment_prod)
+from kflow.engine.ops.sort_ops import sort, argsort, unique, unique_with_counts
+from kflow.engine.ops.math_composites import cumprod, reduce_logsumexp, tensordot
+from kflow.engine.ops.rearrange_ops import roll, repeat, sequence_mask
+from kflow.engine.ops.counting_ops import bincount, histogram_fixed_width
+from kflow.engine.ops.diag_ops import (matrix_band_part, matrix_diag, matrix_diag_part, matrix_set_diag, diag,
+                                       diag_part)
+from kflow.engine.ops.linalg_ops import (matrix_inverse, matrix_determinant, matrix_solve, matrix_solve_ls,
+                                         matrix_triangular_solve, cholesky, cholesky_solve, qr, svd,
+                                         self_adjoint_eig, self_adjoint_eigvals, trace, matrix_transpose, norm)
+from kflow.math import (tan, sinh, cosh, asin, acos, atan, asinh, acosh, atanh, atan2, expm1, rint, log_sigmoid,
+                        scalar_mul, accumulate_n, count_nonzero, confusion_matrix, invert_permutation,
+                        is_non_decreasing, is_strictly_increasing, unsorted_segment_sqrt_n)
+from kflow.math import divide_no_nan as div_no_nan
+io.write_graph = summary.write_graph  # tf.io.write_graph; kflow.io stands below kflow.summary in the package order

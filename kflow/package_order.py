@@ -20,6 +20,7 @@ TIERS = (
     ("proto",),                                          # protobuf wire toolkit: Example and Event messages
     ("engine",),                                         # graph, session, ops; graph-wide state
     ("nn", "initializers", "losses", "random", "sparse"),
+    ("math", "linalg"),                                  # kf.math / kf.linalg namespaces (math re-exports nn's)
     ("layers",),                                         # variable scopes, Layer, layer library, RNN cells
     ("data",),                                           # Dataset, TFRecord framing, Example parsing
     ("io", "summary", "metrics"),                        # summary writes events with data's TFRecord framing

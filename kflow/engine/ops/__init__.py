@@ -29,4 +29,5 @@ breadth, each above the core:
     counting_ops    bincount, histogram_fixed_width
     diag_ops        matrix_band_part, matrix_diag(_part), matrix_set_diag, diag, diag_part
     linalg_ops      inverse, det/slogdet, cholesky, qr, svd, eigh, solves, lstsq, norm, trace (kf.linalg)
+    more_math_ops   trig/hyperbolic, expm1, rint, atan2, no-nan divisions, reduce_std/variance, ... (kf.math)
 """
