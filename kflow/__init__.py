@@ -111,4 +111,5 @@ from kflow.math import (tan, sinh, cosh, asin, acos, atan, asinh, acosh, atanh, 
                         scalar_mul, accumulate_n, count_nonzero, confusion_matrix, invert_permutation,
                         is_non_decreasing, is_strictly_increasing, unsorted_segment_sqrt_n)
 from kflow.math import divide_no_nan as div_no_nan
+from kflow.engine.indexed_slices import IndexedSlices
 io.write_graph = summary.write_graph  # tf.io.write_graph; kflow.io stands below kflow.summary in the package order
