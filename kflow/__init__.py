@@ -104,12 +104,14 @@ from kflow.engine.ops.rearrange_ops import roll, repeat, sequence_mask
 from kflow.engine.ops.counting_ops import bincount, histogram_fixed_width
 from kflow.engine.ops.diag_ops import (matrix_band_part, matrix_diag, matrix_diag_part, matrix_set_diag, diag,
                                        diag_part)
-from kflow.engine.ops.linalg_ops import (matrix_inverse, matrix_determinant, matrix_solve, matrix_solve_ls,
-                                         matrix_triangular_solve, cholesky, cholesky_solve, qr, svd,
-                                         self_adjoint_eig, self_adjoint_eigvals, trace, matrix_transpose, norm)
+from kflow.engine.ops.linalg_ops import (matrix_inverse, matrix_determinant, matrix_solve, matrix_triangular_solve,
+                                         cholesky, matrix_transpose)
+from kflow.engine.ops.decomposition_ops import qr, svd, self_adjoint_eig, self_adjoint_eigvals
+from kflow.engine.ops.linalg_composites import matrix_solve_ls, cholesky_solve, trace, norm
 from kflow.math import (tan, sinh, cosh, asin, acos, atan, asinh, acosh, atanh, atan2, expm1, rint, log_sigmoid,
                         scalar_mul, accumulate_n, count_nonzero, confusion_matrix, invert_permutation,
                         is_non_decreasing, is_strictly_increasing, unsorted_segment_sqrt_n)
 from kflow.math import divide_no_nan as div_no_nan
 from kflow.engine.indexed_slices import IndexedSlices
+from kflow.io import encode_base64, decode_base64, decode_compressed
 io.write_graph = summary.write_graph  # tf.io.write_graph; kflow.io stands below kflow.summary in the package order

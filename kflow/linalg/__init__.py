@@ -12,11 +12,12 @@ from kflow.engine.ops.diag_ops import (matrix_band_part as band_part, matrix_dia
                                        matrix_diag_part as diag_part, matrix_set_diag as set_diag,
                                        diag as tensor_diag, diag_part as tensor_diag_part)
 from kflow.engine.ops.einsum_op import einsum
-from kflow.engine.ops.linalg_ops import (adjoint, matrix_transpose, matvec, trace, logdet, norm, cholesky,
-                                         cholesky_solve, qr, svd, slogdet, matrix_inverse as inv,
+from kflow.engine.ops.linalg_ops import (adjoint, matrix_transpose, matvec, cholesky, slogdet, matrix_inverse as inv,
                                          matrix_determinant as det, matrix_solve as solve,
-                                         matrix_solve_ls as lstsq, matrix_triangular_solve as triangular_solve,
-                                         self_adjoint_eig as eigh, self_adjoint_eigvals as eigvalsh)
+                                         matrix_triangular_solve as triangular_solve)
+from kflow.engine.ops.decomposition_ops import (qr, svd, self_adjoint_eig as eigh,
+                                                self_adjoint_eigvals as eigvalsh)
+from kflow.engine.ops.linalg_composites import trace, logdet, norm, cholesky_solve, matrix_solve_ls as lstsq
 from kflow.engine.ops.math_composites import tensordot
 from kflow.engine.ops.math_ops import matmul
 from kflow.engine.ops.normalization_ops import l2_normalize

@@ -28,6 +28,8 @@ breadth, each above the core:
     rearrange_ops   roll, repeat, sequence_mask
     counting_ops    bincount, histogram_fixed_width
     diag_ops        matrix_band_part, matrix_diag(_part), matrix_set_diag, diag, diag_part
-    linalg_ops      inverse, det/slogdet, cholesky, qr, svd, eigh, solves, lstsq, norm, trace (kf.linalg)
+    linalg_ops      matrix_transpose, inverse, det/slogdet, cholesky, solves (kf.linalg)
+    decomposition_ops   qr, svd, eigh
+    linalg_composites   cholesky_solve, lstsq, trace, logdet, norm
     more_math_ops   trig/hyperbolic, expm1, rint, atan2, no-nan divisions, reduce_std/variance, ... (kf.math)
 """

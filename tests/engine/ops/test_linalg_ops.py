@@ -1,11 +1,15 @@
 """kf.linalg's ops: values against numpy.linalg, float64 numerical gradients of every differentiable one (inputs
 of the ops that read one triangle are symmetrized first), and clear errors for bad shapes/dtypes/singular input."""
+import types
+
 import numpy as np
 import pytest
 
 import kflow as kf
 from kflow.engine.gradient_check import check_gradients
-from kflow.engine.ops import linalg_ops as L
+from kflow.engine.ops import decomposition_ops, linalg_composites, linalg_ops
+
+L = types.SimpleNamespace(**{**vars(linalg_ops), **vars(decomposition_ops), **vars(linalg_composites)})
 
 RNG = np.random.RandomState(0)
 A = RNG.randn(2, 3, 3) + 2 * np.eye(3)
@@ -94,6 +98,12 @@ GRADIENTS = {
     "qr_square": (lambda a: L.qr(a), [A]),
     "svd_values": (lambda a: L.svd(a, compute_uv=False), [TALL]),
     "svd_values_of_full": (lambda a: L.svd(a)[0], [TALL]),
+    # singular vectors are defined up to sign (pairs flip together): check sign-free functions of them
+    "svd_vectors_tall": (lambda a: (lambda s, u, v: [s, u * u, v * v, kf.matmul(u, v, transpose_b=True)])(*L.svd(a)),
+                         [TALL]),
+    "svd_vectors_wide": (lambda a: (lambda s, u, v: [u * u, v * v, kf.matmul(u * s[None], v, transpose_b=True)])(
+        *L.svd(a)), [TALL.T.copy()]),
+    "svd_vectors_square_batch": (lambda a: (lambda s, u, v: [s, u * u, v * v])(*L.svd(a)), [A]),
     # eigenvectors are defined up to sign: check a sign-free function of them
     "eigh": (lambda a: (lambda e, v: [e, v * v])(*L.self_adjoint_eig(_sym(a))), [SPD]),
     "eigvalsh": (lambda a: L.self_adjoint_eigvals(_sym(a)), [SPD]),
@@ -114,10 +124,10 @@ def test_linalg_gradients(case):
     check_gradients(fn, inputs)
 
 
-def test_svd_vectors_are_not_differentiated_silently():
+def test_svd_vectors_of_full_matrices_are_not_differentiated_silently():
     x = kf.constant(TALL)
-    s, u, v = L.svd(x)
-    with pytest.raises(NotImplementedError, match="singular values"):
+    s, u, v = L.svd(x, full_matrices=True)
+    with pytest.raises(NotImplementedError, match="full_matrices=False"):
         kf.gradients(kf.reduce_sum(u), x)
 
 
