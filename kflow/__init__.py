@@ -107,7 +107,7 @@ from kflow.engine.ops.diag_ops import (matrix_band_part, matrix_diag, matrix_dia
 from kflow.engine.ops.linalg_ops import (matrix_inverse, matrix_determinant, matrix_solve, matrix_triangular_solve,
                                          cholesky, matrix_transpose)
 from kflow.engine.ops.decomposition_ops import qr, svd, self_adjoint_eig, self_adjoint_eigvals
-from kflow.engine.ops.linalg_composites import matrix_solve_ls, cholesky_solve, trace, norm
+from kflow.engine.ops.linalg_composites import matrix_solve_ls, cholesky_solve, trace, norm, cross
 from kflow.math import (tan, sinh, cosh, asin, acos, atan, asinh, acosh, atanh, atan2, expm1, rint, log_sigmoid,
                         scalar_mul, accumulate_n, count_nonzero, confusion_matrix, invert_permutation,
                         is_non_decreasing, is_strictly_increasing, unsorted_segment_sqrt_n)

@@ -17,7 +17,9 @@ from kflow.engine.ops.linalg_ops import (adjoint, matrix_transpose, matvec, chol
                                          matrix_triangular_solve as triangular_solve)
 from kflow.engine.ops.decomposition_ops import (qr, svd, self_adjoint_eig as eigh,
                                                 self_adjoint_eigvals as eigvalsh)
-from kflow.engine.ops.linalg_composites import trace, logdet, norm, cholesky_solve, matrix_solve_ls as lstsq
+from kflow.engine.ops.linalg_composites import (trace, logdet, norm, normalize, cross, cholesky_solve,
+                                                matrix_solve_ls as lstsq)
+from kflow.engine.ops.matrix_functions import expm, pinv, matrix_rank
 from kflow.engine.ops.math_composites import tensordot
 from kflow.engine.ops.math_ops import matmul
 from kflow.engine.ops.normalization_ops import l2_normalize

@@ -30,6 +30,7 @@ breadth, each above the core:
     diag_ops        matrix_band_part, matrix_diag(_part), matrix_set_diag, diag, diag_part
     linalg_ops      matrix_transpose, inverse, det/slogdet, cholesky, solves (kf.linalg)
     decomposition_ops   qr, svd, eigh
-    linalg_composites   cholesky_solve, lstsq, trace, logdet, norm
+    linalg_composites   cholesky_solve, lstsq, trace, logdet, norm, normalize, cross
+    matrix_functions    expm, pinv, matrix_rank
     more_math_ops   trig/hyperbolic, expm1, rint, atan2, no-nan divisions, reduce_std/variance, ... (kf.math)
 """

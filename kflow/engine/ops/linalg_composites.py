@@ -1,5 +1,5 @@
 """Linear algebra built from the core ops (their gradients come for free): cholesky_solve, lstsq
-(matrix_solve_ls), trace, logdet and norm.
+(matrix_solve_ls), trace, logdet, norm, normalize and cross.
 
 Example:
     >>> x = kf.linalg.lstsq(a, b, l2_regularizer=0.1)
@@ -9,6 +9,7 @@ import numpy as np
 
 from kflow.engine.operation import build_error
 from kflow.engine.ops.array_ops import eye
+from kflow.engine.ops.concat_ops import stack, unstack
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.decomposition_ops import svd
 from kflow.engine.ops.diag_ops import matrix_diag_part
@@ -113,3 +114,30 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None, keep_dims
             top = expand_dims(top, a)
         return top
     raise build_error("Norm", name, [x], "norm: matrix norm ord must be 'fro', 1, 2 or inf, got %r" % (ord,))
+
+
+def cross(a, b, name=None):
+    """The cross product of 3-vectors in the last axis of ``a`` and ``b``.
+
+    Example:
+        >>> kf.linalg.cross([1.0, 0.0, 0.0], [0.0, 1.0, 0.0])   # [0, 0, 1]
+    """
+    a, b = convert_to_tensor(a), convert_to_tensor(b)
+    for t in (a, b):
+        if t.shape.dims is not None and t.shape.dims[-1] not in (None, 3):
+            raise build_error("Cross", name, [a, b], "cross: the last axis must have size 3, got shapes %s and %s"
+                              % (a.shape, b.shape))
+    a0, a1, a2 = unstack(a, 3, axis=-1)
+    b0, b1, b2 = unstack(b, 3, axis=-1)
+    return stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis=-1, name=name or "Cross")
+
+
+def normalize(tensor, ord="euclidean", axis=None, name=None):
+    """``(tensor / norm(tensor), norm)`` with the norm kept broadcastable (``keepdims``).
+
+    Example:
+        >>> unit, length = kf.linalg.normalize([3.0, 4.0])   # [0.6, 0.8], [5]
+    """
+    x = convert_to_tensor(tensor)
+    n = norm(x, ord=ord, axis=axis, keepdims=True)
+    return x / n, n

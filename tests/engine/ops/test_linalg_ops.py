@@ -7,9 +7,10 @@ import pytest
 
 import kflow as kf
 from kflow.engine.gradient_check import check_gradients
-from kflow.engine.ops import decomposition_ops, linalg_composites, linalg_ops
+from kflow.engine.ops import decomposition_ops, linalg_composites, linalg_ops, matrix_functions
 
-L = types.SimpleNamespace(**{**vars(linalg_ops), **vars(decomposition_ops), **vars(linalg_composites)})
+L = types.SimpleNamespace(**{**vars(linalg_ops), **vars(decomposition_ops), **vars(linalg_composites),
+                             **vars(matrix_functions)})
 
 RNG = np.random.RandomState(0)
 A = RNG.randn(2, 3, 3) + 2 * np.eye(3)
@@ -83,7 +84,38 @@ def test_norms_trace_and_matrix_products():
         np.testing.assert_allclose(g, w)
 
 
+def _expm_series(a):
+    out = term = np.eye(a.shape[-1])
+    for k in range(1, 80):
+        term = term @ a / k
+        out = out + term
+    return out
+
+
+def test_matrix_functions_against_references():
+    scaled = A * 8.0  # 1-norm past Pade-13's range: scaling and squaring
+    e, big, rot, p, rank, c, (unit, length) = _run(
+        L.expm(A), L.expm(scaled), L.expm(kf.constant([[0.0, 1.0], [-1.0, 0.0]])), L.pinv(TALL),
+        L.matrix_rank([[1.0, 2.0], [2.0, 4.0]]), L.cross(B[..., 0], A[..., 0]), L.normalize([3.0, 4.0]))
+    np.testing.assert_allclose(e, np.stack([_expm_series(m) for m in A]), rtol=1e-12)
+    np.testing.assert_allclose(big, np.stack([np.linalg.matrix_power(_expm_series(m), 8) for m in A]), rtol=1e-9)
+    np.testing.assert_allclose(rot, [[np.cos(1), np.sin(1)], [-np.sin(1), np.cos(1)]], rtol=1e-6)
+    assert rot.dtype == np.float32
+    np.testing.assert_allclose(p, np.linalg.pinv(TALL))
+    assert rank == 1
+    np.testing.assert_allclose(c, np.cross(B[..., 0], A[..., 0]))
+    np.testing.assert_allclose(unit, [0.6, 0.8], rtol=1e-6)
+    assert length.tolist() == [5.0]
+    with pytest.raises(ValueError, match="size 3"):
+        L.cross([1.0, 2.0], [3.0, 4.0])
+
+
 GRADIENTS = {
+    "expm": (lambda a: L.expm(a), [A]),
+    "expm_scaled": (lambda a: L.expm(a), [A * 3.0]),
+    "pinv": (lambda a: L.pinv(a), [TALL]),
+    "cross": (lambda a, b: L.cross(a, b), [B[..., 0], A[..., 0]]),
+    "normalize": (lambda a: L.normalize(a, axis=1)[0], [TALL]),
     "inv": (lambda a: L.matrix_inverse(a), [A]),
     "inv_adjoint": (lambda a: L.matrix_inverse(a, adjoint=True), [A]),
     "det": (lambda a: L.matrix_determinant(a), [A]),
