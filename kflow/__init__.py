@@ -110,7 +110,7 @@ from kflow.engine.ops.decomposition_ops import qr, svd, self_adjoint_eig, self_a
 from kflow.engine.ops.linalg_composites import matrix_solve_ls, cholesky_solve, trace, norm, cross
 from kflow.math import (tan, sinh, cosh, asin, acos, atan, asinh, acosh, atanh, atan2, expm1, rint, log_sigmoid,
                         scalar_mul, accumulate_n, count_nonzero, confusion_matrix, invert_permutation,
-                        is_non_decreasing, is_strictly_increasing, unsorted_segment_sqrt_n)
+                        is_non_decreasing, is_strictly_increasing, unsorted_segment_sqrt_n, erf, erfc)
 from kflow.math import divide_no_nan as div_no_nan
 from kflow.engine.indexed_slices import IndexedSlices
 from kflow.io import encode_base64, decode_base64, decode_compressed

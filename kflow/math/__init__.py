@@ -1,6 +1,6 @@
 """``kf.math``: TF 1.15's ``tf.math`` namespace (elementwise math, reductions, segment reductions, cumulative ops),
-gathered from the engine's op library. Only names that work are here (no erf/lgamma/bessel functions: numpy
-has no kernels for them).
+gathered from the engine's op library. Only names that work are here (no lgamma/digamma/bessel functions:
+numpy has no kernels for them).
 
 Example:
     >>> kf.math.reduce_logsumexp(logits, axis=-1)
@@ -28,5 +28,5 @@ from kflow.engine.ops.more_math_ops import (tan, sinh, cosh, asin, acos, atan, a
                                             log_sigmoid, scalar_mul, accumulate_n, reduce_variance, reduce_std,
                                             reduce_euclidean_norm, count_nonzero, polyval, confusion_matrix,
                                             invert_permutation, is_non_decreasing, is_strictly_increasing,
-                                            unsorted_segment_sqrt_n)
+                                            unsorted_segment_sqrt_n, erf, erfc)
 from kflow.nn import zero_fraction

@@ -1,4 +1,5 @@
-"""More of tf.math: trigonometric and hyperbolic functions, expm1, rint, atan2 (declared ops with gradients), and
+"""More of tf.math: trigonometric and hyperbolic functions, erf/erfc, expm1, rint, atan2 (declared ops with
+gradients; erf/erfc evaluate Python's math.erf per element on the host, as numpy has no erf), and
 the composites TF 1.15 lists there (no-nan divisions, xlogy, log_sigmoid, reduce_variance/std/euclidean_norm,
 count_nonzero, polyval, confusion_matrix, invert_permutation, monotonicity tests, unsorted_segment_sqrt_n).
 
@@ -7,9 +8,11 @@ Example:
     >>> kf.math.divide_no_nan(x, count)          # 0 where count == 0
     >>> kf.math.reduce_std(x, axis=0)
 """
+import math
+
 import numpy as np
 
-from kflow.engine import dtypes
+from kflow.engine import devices, dtypes
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import build_error
 from kflow.engine.ops.comparison_ops import equal, not_equal, less, less_equal, where_v2
@@ -23,7 +26,7 @@ from kflow.engine.ops.reshape_ops import reshape
 from kflow.engine.ops.scatter_ops import scatter_nd
 from kflow.engine.ops.segment_ops import unsorted_segment_sum
 from kflow.engine.ops.sort_ops import argsort
-from kflow.engine.ops.unary_math_ops import log, negative, sqrt
+from kflow.engine.ops.unary_math_ops import exp, log, negative, sqrt
 
 
 def _unary(py_name, op_def):
@@ -51,6 +54,22 @@ ACOSH = OpDef("Acosh", np.arccosh, grad=_times(lambda x, y: 1.0 / sinh(y)))
 ATANH = OpDef("Atanh", np.arctanh, grad=_times(lambda x, y: 1.0 / (1.0 - x * x)))
 EXPM1 = OpDef("Expm1", np.expm1, grad=_times(lambda x, y: y + 1.0))
 RINT = OpDef("Rint", np.rint, grad=None)  # piecewise constant, as TF
+
+def _on_host(fn):
+    """An elementwise kernel from a Python scalar function (numpy has no erf): runs on host arrays."""
+    ufunc = np.frompyfunc(fn, 1, 1)
+
+    def kernel(x):
+        xp = devices.array_module(x)
+        out = ufunc(devices.to_numpy(x)).astype(x.dtype)
+        return out if xp is np else xp.asarray(out)
+    return kernel
+
+
+_TWO_OVER_SQRT_PI = 2.0 / np.sqrt(np.pi)
+ERF = OpDef("Erf", _on_host(math.erf), grad=_times(lambda x, y: _TWO_OVER_SQRT_PI * exp(-(x * x))))
+ERFC = OpDef("Erfc", _on_host(math.erfc), grad=_times(lambda x, y: -_TWO_OVER_SQRT_PI * exp(-(x * x))))
+erf, erfc = _unary("erf", ERF), _unary("erfc", ERFC)
 
 tan, sinh, cosh = _unary("tan", TAN), _unary("sinh", SINH), _unary("cosh", COSH)
 asin, acos, atan = _unary("asin", ASIN), _unary("acos", ACOS), _unary("atan", ATAN)

@@ -1,5 +1,7 @@
 """tf.math's trigonometric/hyperbolic ops, atan2 and the no-nan/statistics composites: values against numpy,
 float64 numerical gradients."""
+import math
+
 import numpy as np
 import pytest
 
@@ -10,7 +12,8 @@ from kflow.engine.ops import more_math_ops as m
 X = np.random.RandomState(0).uniform(-0.9, 0.9, (3, 4))
 UNARY = [(m.tan, np.tan, X), (m.sinh, np.sinh, X), (m.cosh, np.cosh, X), (m.asin, np.arcsin, X),
          (m.acos, np.arccos, X), (m.atan, np.arctan, X), (m.asinh, np.arcsinh, X), (m.acosh, np.arccosh, X + 2.0),
-         (m.atanh, np.arctanh, X), (m.expm1, np.expm1, X)]
+         (m.atanh, np.arctanh, X), (m.expm1, np.expm1, X), (m.erf, np.vectorize(math.erf), X * 3.0),
+         (m.erfc, np.vectorize(math.erfc), X * 3.0)]
 
 
 def _run(*tensors):
