@@ -14,7 +14,7 @@ Example:
     >>> isinstance(g, kf.IndexedSlices)     # g.indices: the looked-up ids; g.values: their rows' gradients
     True
 """
-from kflow.engine import dtypes
+from kflow.engine import dtypes, shapes
 from kflow.engine.ops.concat_ops import concat
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.elementwise import cast
@@ -58,6 +58,14 @@ class IndexedSlices:
     @property
     def device(self):
         return self.values.device
+
+    @property
+    def shape(self):
+        """The dense tensor's static shape."""
+        return shapes.TensorShape(self.dense_shape)
+
+    def get_shape(self):
+        return self.shape
 
     def _as_tensor(self):
         """The dense tensor (built once: a segment sum of the rows into zeros)."""

@@ -76,7 +76,8 @@ def _rmsprop_reference():
 def test_sparse_optimizers_touch_only_the_looked_up_rows(name):
     make, reference = CASES[name]
     grad, got = _train(make())
-    assert isinstance(grad, kf.IndexedSlices) and grad.dense_shape == [5, 2]
+    assert isinstance(grad, kf.IndexedSlices) and grad.dense_shape == [5, 2] and grad.shape.as_list() == [5, 2]
+    assert grad.dtype == kf.float64 and grad.indices.dtype == kf.int32
     want = _rmsprop_reference() if name == "rmsprop" else reference()
     np.testing.assert_allclose(got, want)
     np.testing.assert_array_equal(got[4], np.linspace(1.0, 2.0, 10)[8:])  # never looked up: never moved
