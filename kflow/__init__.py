@@ -97,8 +97,9 @@ from kflow.engine.variable_scatter import (scatter_update, scatter_add, scatter_
                                            scatter_nd_sub)
 from kflow.engine.ops.segment_ops import (segment_sum, segment_mean, segment_max, segment_min, segment_prod,
                                           unsorted_segment_sum, unsorted_segment_mean, unsorted_segment_max,
-                                          unsorted_segment_min, unsorted_segment_prod)
-from kflow.engine.ops.sort_ops import sort, argsort, unique, unique_with_counts
+                                          unsorted_segment_min, unsorted_segment_prod, sparse_segment_sum,
+                                          sparse_segment_mean, sparse_segment_sqrt_n)
+from kflow.engine.ops.sort_ops import sort, argsort, unique, unique_with_counts, searchsorted
 from kflow.engine.ops.math_composites import cumprod, reduce_logsumexp, tensordot
 from kflow.engine.ops.rearrange_ops import roll, repeat, sequence_mask
 from kflow.engine.ops.counting_ops import bincount, histogram_fixed_width

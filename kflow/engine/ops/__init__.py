@@ -22,8 +22,8 @@ primitives (their gradient comes for free) or declare their own gradient. Issue 
 breadth, each above the core:
 
     scatter_ops     gather_nd, scatter_nd, tensor_scatter_nd_update/add/sub
-    segment_ops     segment_* and unsorted_segment_* reductions
-    sort_ops        sort, argsort, unique, unique_with_counts
+    segment_ops     segment_*, unsorted_segment_* and sparse_segment_* reductions
+    sort_ops        sort, argsort, unique, unique_with_counts, searchsorted
     math_composites cumprod, reduce_logsumexp, tensordot
     rearrange_ops   roll, repeat, sequence_mask
     counting_ops    bincount, histogram_fixed_width

@@ -17,7 +17,9 @@ from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.comparison_ops import equal
 from kflow.engine.ops.elementwise import cast, ones_like
-from kflow.engine.ops.math_ops import maximum
+from kflow.engine.ops.gather_ops import gather
+from kflow.engine.ops.math_ops import divide, maximum
+from kflow.engine.ops.unary_math_ops import sqrt
 from kflow.engine.ops.params import constant_value
 
 _UFUNCS = {"sum": np.add, "mean": np.add, "max": np.maximum, "min": np.minimum, "prod": np.multiply}
@@ -197,3 +199,40 @@ segment_sum, segment_mean, segment_max, segment_min, segment_prod = (
     _sorted(k) for k in ("sum", "mean", "max", "min", "prod"))
 unsorted_segment_sum, unsorted_segment_mean, unsorted_segment_max, unsorted_segment_min, unsorted_segment_prod = (
     _unsorted(k) for k in ("sum", "mean", "max", "min", "prod"))
+
+
+
+def _sparse_segment(kind, rows, segment_ids, num_segments, name):
+    if num_segments is None:
+        return _reduce(SORTED, kind, rows, segment_ids, None, name)
+    return _reduce(UNSORTED, kind, rows, segment_ids, num_segments, name)
+
+
+def sparse_segment_sum(data, indices, segment_ids, name=None, num_segments=None):
+    """``segment_sum`` of the rows ``data[indices]`` (with ``num_segments``: the unsorted form).
+
+    Example:
+        >>> kf.sparse_segment_sum([[1.0], [2.0], [4.0]], [0, 2, 2], [0, 0, 1])   # [[5], [4]]
+    """
+    return _sparse_segment("sum", gather(data, indices), segment_ids, num_segments, name)
+
+
+def sparse_segment_mean(data, indices, segment_ids, name=None, num_segments=None):
+    """``segment_mean`` of the rows ``data[indices]``.
+
+    Example:
+        >>> kf.sparse_segment_mean([[1.0], [2.0], [4.0]], [0, 2], [0, 0])   # [[2.5]]
+    """
+    return _sparse_segment("mean", gather(data, indices), segment_ids, num_segments, name)
+
+
+def sparse_segment_sqrt_n(data, indices, segment_ids, name=None, num_segments=None):
+    """The sum of the rows ``data[indices]`` in each segment divided by the square root of its size.
+
+    Example:
+        >>> kf.sparse_segment_sqrt_n([[1.0], [3.0]], [0, 1], [0, 0])   # [[4 / sqrt(2)]]
+    """
+    rows = gather(data, indices)
+    total = _sparse_segment("sum", rows, segment_ids, num_segments, None)
+    count = _sparse_segment("sum", ones_like(rows), segment_ids, num_segments, None)
+    return divide(total, sqrt(maximum(count, ones_like(count))), name=name)

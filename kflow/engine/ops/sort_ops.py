@@ -127,3 +127,42 @@ def unique_with_counts(x, out_idx=dtypes.int32, name=None):
         >>> y, idx, count = kf.unique_with_counts([1, 1, 2])   # count [2, 1]
     """
     return _unique(UNIQUE_WITH_COUNTS, x, out_idx, name, counts=True)
+
+
+def _searchsorted_kernel(sorted_sequence, values, side, out_type):
+    xp = devices.array_module(sorted_sequence)
+    seq = sorted_sequence.reshape(-1, sorted_sequence.shape[-1])
+    vals = values.reshape(-1, values.shape[-1])
+    if seq.shape[0] != vals.shape[0]:
+        raise ValueError("searchsorted: sorted_sequence %s and values %s must have the same leading dimensions"
+                         % (sorted_sequence.shape, values.shape))
+    out = xp.stack([xp.searchsorted(s, v, side=side) for s, v in zip(seq, vals)]) if len(seq) else \
+        xp.zeros(vals.shape, np.int64)
+    return out.reshape(values.shape).astype(out_type.as_numpy_dtype)
+
+
+SEARCH_SORTED = OpDef("SearchSorted", _searchsorted_kernel, grad=None)
+
+
+def searchsorted(sorted_sequence, values, side="left", out_type=dtypes.int32, name=None):
+    """Where each of ``values`` would be inserted into the sorted innermost rows of ``sorted_sequence`` to keep
+    them sorted (``side`` "left": before equal entries; "right": after).
+
+    Example:
+        >>> kf.searchsorted([[0, 3, 9], [1, 2, 3]], [[2, 9], [0, 3]])   # [[1, 2], [0, 2]]
+    """
+    seq, vals = convert_to_tensor(sorted_sequence), convert_to_tensor(values)
+    if side not in ("left", "right"):
+        raise build_error("SearchSorted", name, [seq, vals], "searchsorted: side must be 'left' or 'right', got %r"
+                          % (side,))
+    if seq.dtype is not vals.dtype:
+        raise build_error("SearchSorted", name, [seq, vals], "searchsorted: sorted_sequence (%s) and values (%s) "
+                          "must have one dtype" % (seq.dtype.name, vals.dtype.name), TypeError)
+    sd, vd = seq.shape.dims, vals.shape.dims
+    if sd is not None and vd is not None and (len(sd) != len(vd) or len(sd) == 0 or
+                                              not seq.shape[:-1].is_compatible_with(vals.shape[:-1])):
+        raise build_error("SearchSorted", name, [seq, vals], "searchsorted: sorted_sequence %s and values %s must "
+                          "have the same rank (>= 1) and leading dimensions" % (seq.shape, vals.shape))
+    out_type = dtypes.as_dtype(out_type)
+    return make_op(SEARCH_SORTED, [seq, vals], [(out_type, vals.shape)], name or "SearchSorted",
+                   params={"side": side, "out_type": out_type}).outputs[0]

@@ -40,6 +40,18 @@ def test_unique_keeps_first_occurrence_order():
         sort_ops.unique([[1, 2]])
 
 
+def test_searchsorted_per_row_left_and_right():
+    seq = np.sort(RNG.randint(0, 10, size=(3, 6)), axis=1)
+    vals = RNG.randint(-1, 11, size=(3, 4))
+    left, right = _run(sort_ops.searchsorted(seq, vals), sort_ops.searchsorted(seq, vals, side="right",
+                                                                              out_type=kf.int64))
+    np.testing.assert_array_equal(left, [np.searchsorted(s, v) for s, v in zip(seq, vals)])
+    np.testing.assert_array_equal(right, [np.searchsorted(s, v, side="right") for s, v in zip(seq, vals)])
+    assert right.dtype == np.int64
+    with pytest.raises(ValueError, match="same rank"):
+        sort_ops.searchsorted(seq, vals[0])
+
+
 def test_cumprod_exclusive_reverse_and_gradient():
     x = RNG.rand(3, 4) + 0.5
     got = _run(*[math_composites.cumprod(x, 1, e, r) for e in (False, True) for r in (False, True)])

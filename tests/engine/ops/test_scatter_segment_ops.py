@@ -113,3 +113,19 @@ def test_segment_errors():
         _run(segment_ops.unsorted_segment_sum([1.0, 2.0], [0, 5], 2))
     with pytest.raises(ValueError, match="prefix of data shape"):
         segment_ops.unsorted_segment_sum(np.zeros([2, 3]), [[0, 1]], 2)
+
+
+def test_sparse_segments_reduce_gathered_rows():
+    data = np.random.RandomState(4).randn(4, 3)
+    idx, seg = np.array([0, 2, 2, 3]), np.array([0, 0, 1, 3])
+    total, mean, sqrt_n, unsorted = _run(segment_ops.sparse_segment_sum(data, idx, seg),
+                                         segment_ops.sparse_segment_mean(data, idx, seg),
+                                         segment_ops.sparse_segment_sqrt_n(data, idx, seg),
+                                         segment_ops.sparse_segment_sum(data, idx, [1, 0, 1, 1], num_segments=2))
+    rows = data[idx]
+    np.testing.assert_allclose(total, [rows[:2].sum(0), rows[2], np.zeros(3), rows[3]])
+    np.testing.assert_allclose(mean, [rows[:2].mean(0), rows[2], np.zeros(3), rows[3]])
+    np.testing.assert_allclose(sqrt_n, [rows[:2].sum(0) / np.sqrt(2), rows[2], np.zeros(3), rows[3]])
+    np.testing.assert_allclose(unsorted, [rows[1], rows[0] + rows[2] + rows[3]])
+    for fn in (segment_ops.sparse_segment_sum, segment_ops.sparse_segment_mean, segment_ops.sparse_segment_sqrt_n):
+        check_gradients(lambda d: fn(d, idx, seg), [data])
