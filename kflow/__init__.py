@@ -108,7 +108,7 @@ from kflow.engine.run_options import RunOptions, RunMetadata
 # program scaffolding: printing, py_function, TF1 aliases (issue 16)
 from kflow.engine.ops.logging_ops import Print, print_v2 as print
 from kflow.engine.ops.script_ops import py_function
-from kflow.engine.tf1_aliases import (arg_max, arg_min, to_double, scalar_mul, identity_n, is_tensor,
+from kflow.engine.tf1_aliases import (arg_max, arg_min, to_double, identity_n, is_tensor,
                                       initialize_variables, initialize_local_variables, tables_initializer,
                                       initialize_all_tables, op_scope, dimension_value, dimension_at_index,
                                       no_gradient, colocate_with)
@@ -119,3 +119,33 @@ from kflow.platform.tf_logging import get_logger
 
 # kf.image and nn/train breadth (issue 16, items 6-7)
 from kflow import image
+
+# array, math and linear-algebra breadth: kf.math, kf.linalg and their TF1 top-level names (issue 16, items 4-5)
+from kflow import math, linalg
+from kflow.engine.ops.scatter_ops import (gather_nd, scatter_nd, tensor_scatter_nd_update, tensor_scatter_nd_add,
+                                          tensor_scatter_nd_sub, tensor_scatter_update, tensor_scatter_add,
+                                          tensor_scatter_sub)
+from kflow.engine.variable_scatter import (scatter_update, scatter_add, scatter_sub, scatter_mul, scatter_div,
+                                           scatter_max, scatter_min, scatter_nd_update, scatter_nd_add,
+                                           scatter_nd_sub)
+from kflow.engine.ops.segment_ops import (segment_sum, segment_mean, segment_max, segment_min, segment_prod,
+                                          unsorted_segment_sum, unsorted_segment_mean, unsorted_segment_max,
+                                          unsorted_segment_min, unsorted_segment_prod, sparse_segment_sum,
+                                          sparse_segment_mean, sparse_segment_sqrt_n)
+from kflow.engine.ops.sort_ops import sort, argsort, unique, unique_with_counts, searchsorted
+from kflow.engine.ops.math_composites import cumprod, reduce_logsumexp, tensordot
+from kflow.engine.ops.rearrange_ops import roll, repeat, sequence_mask
+from kflow.engine.ops.counting_ops import bincount, histogram_fixed_width
+from kflow.engine.ops.diag_ops import (matrix_band_part, matrix_diag, matrix_diag_part, matrix_set_diag, diag,
+                                       diag_part)
+from kflow.engine.ops.linalg_ops import (matrix_inverse, matrix_determinant, matrix_solve, matrix_triangular_solve,
+                                         cholesky, matrix_transpose)
+from kflow.engine.ops.decomposition_ops import qr, svd, self_adjoint_eig, self_adjoint_eigvals
+from kflow.engine.ops.linalg_composites import matrix_solve_ls, cholesky_solve, trace, norm, cross
+from kflow.math import (tan, sinh, cosh, asin, acos, atan, asinh, acosh, atanh, atan2, expm1, rint, log_sigmoid,
+                        scalar_mul, accumulate_n, count_nonzero, confusion_matrix, invert_permutation,
+                        is_non_decreasing, is_strictly_increasing, unsorted_segment_sqrt_n, erf, erfc)
+from kflow.math import divide_no_nan as div_no_nan
+from kflow.engine.indexed_slices import IndexedSlices
+from kflow.io import encode_base64, decode_base64, decode_compressed
+io.write_graph = summary.write_graph  # tf.io.write_graph; kflow.io stands below kflow.summary in the package order

@@ -22,6 +22,7 @@ TIERS = (
     ("engine",),                                         # graph, session, ops; graph-wide state
     ("sparse",),                                         # SparseTensor: nn's CTC decoders return them
     ("nn", "initializers", "losses", "random", "image"),
+    ("math", "linalg"),                                  # kf.math / kf.linalg namespaces (math re-exports nn's)
     ("layers",),                                         # variable scopes, Layer, layer library, RNN cells
     ("data",),                                           # Dataset, TFRecord framing, Example parsing
     ("io", "summary", "metrics"),                        # summary writes events with data's TFRecord framing

@@ -12,9 +12,8 @@ import contextlib
 from kflow.engine import dtypes
 from kflow.engine import graph as graph_mod
 from kflow.engine.op_def import NotDifferentiable
-from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.identity_ops import group, identity
-from kflow.engine.ops.math_ops import cast, multiply
+from kflow.engine.ops.math_ops import cast
 from kflow.engine.ops.reduction_ops import argmax, argmin
 from kflow.engine.shapes import Dimension
 from kflow.engine.tensor import Tensor
@@ -33,18 +32,6 @@ def arg_min(input, dimension, output_type=dtypes.int64, name=None):  # noqa: A00
 
 def to_double(x, name="ToDouble"):
     return cast(x, dtypes.float64, name=name)
-
-
-def scalar_mul(scalar, x, name=None):
-    """``scalar * x`` for a scalar ``scalar``.
-
-    Raises:
-        ValueError: ``scalar`` is not a scalar.
-    """
-    scalar = convert_to_tensor(scalar, dtype=convert_to_tensor(x).dtype)
-    if scalar.shape.ndims not in (None, 0):
-        raise ValueError("scalar_mul: scalar must be a 0-D tensor, got shape %s" % scalar.shape)
-    return multiply(scalar, x, name=name)
 
 
 def identity_n(input, name=None):  # noqa: A002

@@ -39,6 +39,9 @@ class AdagradOptimizer(Optimizer):
         return fused_update(APPLY_ADAGRAD, var, grad, [self.get_slot(var, "accumulator")], [self._lr], _rule,
                             scratch=1, use_locking=self._use_locking)
 
+    # TF's sparse update: the same rule on the gradient's rows only (fused_update takes the IndexedSlices)
+    _apply_sparse = _apply_dense
+
 
 def _rule(var, accum, grad, lr, tmp):
     np.multiply(grad, grad, out=tmp)

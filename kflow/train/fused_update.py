@@ -32,6 +32,8 @@ from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops.batch_parallel import over_batch
 from kflow.engine.ops.constant_op import convert_to_tensor
+from kflow.engine.ops.gather_ops import scatter_add
+from kflow.engine.indexed_slices import IndexedSlices
 
 
 def update_op(op_type):
@@ -59,9 +61,12 @@ def fused_update(update, var, grad, slots, hypers, rule, scratch=0, name=None, u
     op_type = update.type
     var_op = var.op
     inputs = []
-    if grad is not None:
+    if isinstance(grad, IndexedSlices):  # only the rows in grad.indices (and their slots) change
+        inputs.extend(_check_slices(op_type, name, var, grad))
+    elif grad is not None:
         grad = _check_grad(op_type, name, var, grad)
         inputs.append(grad)
+    n_grad = len(inputs)
     fixed, tensor_pos = [], []
     for i, h in enumerate(hypers):
         if isinstance(h, numbers.Number):
@@ -76,7 +81,8 @@ def fused_update(update, var, grad, slots, hypers, rule, scratch=0, name=None, u
         inputs.append(t)
     return make_op(update, inputs, [], name or op_type,
                    attrs={"var": var_op, "slots": [s.op for s in slots], "use_locking": bool(use_locking),
-                          "rule": rule, "hypers": tuple(fixed), "hyper_inputs": tensor_pos, "scratch": scratch})
+                          "rule": rule, "hypers": tuple(fixed), "hyper_inputs": tensor_pos, "scratch": scratch,
+                          "grad_inputs": n_grad, "sparse": isinstance(grad, IndexedSlices)})
 
 
 def _check_grad(op_type, name, var, grad):
@@ -90,12 +96,26 @@ def _check_grad(op_type, name, var, grad):
     return grad
 
 
+def _check_slices(op_type, name, var, slices):
+    values, indices = slices.values, slices.indices
+    if values.dtype is not var.dtype or not indices.dtype.is_integer:
+        raise build_error(op_type, name, [values, indices], "%s: sparse gradient of variable '%s' (%s) needs %s "
+                          "values and integer indices, got %s and %s" % (op_type, var.name, var.dtype.name,
+                                                                         var.dtype.name, values.dtype.name,
+                                                                         indices.dtype.name), TypeError)
+    if not values.shape.is_compatible_with([None] + var.shape.as_list()[1:]):
+        raise build_error(op_type, name, [values, indices], "%s: sparse gradient rows %s do not fit variable '%s' "
+                          "of shape %s" % (op_type, values.shape, var.name, var.shape))
+    return [values, indices]
+
+
 def _bind_update(op, session):
     """The update's kernel in ``session``; it looks the arrays up each step (``Variable.load`` may replace them)."""
     a = op.attrs
     state_ops = [a["var"]] + a["slots"]
     rule, fixed, tensor_pos, n_scratch = a["rule"], a["hypers"], a["hyper_inputs"], a["scratch"]
-    has_grad = len(op.inputs) > len(tensor_pos)
+    has_grad = a["grad_inputs"]
+    apply = _apply_rows if a["sparse"] else _apply
     store = session.variable_values
     threads = _thread_count(session)
     per_thread = threading.local()  # this op's scratch buffers, one set per calling thread
@@ -114,7 +134,7 @@ def _bind_update(op, session):
         if buffers is None or (buffers and buffers[0].shape != state[0].shape):
             xp = devices.array_module(state[0])
             buffers = per_thread.buffers = [xp.empty_like(state[0]) for _ in range(n_scratch)]
-        _apply(rule, state, grad, hypers, buffers, threads)
+        apply(rule, state, grad, hypers, buffers, threads)
 
     if lock is not None:
         unlocked = update
@@ -176,3 +196,22 @@ def _apply(rule, state, grad, hypers, buffers, threads):
 
     over_batch(part, var.size, var.size * UPDATE_ELEMENT_WEIGHT, max_parts=threads,
                block_bytes=sum(a.itemsize for a in arrays))
+
+
+def _apply_rows(rule, state, grad, hypers, buffers, threads):
+    """The rule on the rows named by a sparse gradient ``grad = (values, indices)`` only, as TF's sparse updates:
+    repeated indices are summed first, then those rows of the variable and its slots are updated."""
+    values, indices = grad
+    var = state[0]
+    xp = devices.array_module(var)
+    rows, where = xp.unique(indices.reshape(-1), return_inverse=True)
+    if rows.size and (int(rows[0]) < 0 or int(rows[-1]) >= var.shape[0]):
+        bad = int(rows[0]) if int(rows[0]) < 0 else int(rows[-1])
+        raise IndexError("sparse update: row %d is not in [0, %d) (variable shape %s)" % (bad, var.shape[0],
+                                                                                       var.shape))
+    summed = scatter_add(xp.zeros((rows.size,) + var.shape[1:], var.dtype), where.reshape(-1),
+                         values.reshape((-1,) + var.shape[1:]))
+    picked = [s[rows] for s in state]  # copies of the touched rows
+    rule(*picked, summed, *hypers, *[b[:rows.size] for b in buffers])  # (rows.size <= the variable's rows)
+    for s, p in zip(state, picked):
+        s[rows] = p

@@ -28,6 +28,9 @@ class GradientDescentOptimizer(Optimizer):
         return fused_update(APPLY_GRADIENT_DESCENT, var, grad, [], [self._lr], _rule, scratch=1,
                             use_locking=self._use_locking)
 
+    # TF's sparse update: the same rule on the gradient's rows only (fused_update takes the IndexedSlices)
+    _apply_sparse = _apply_dense
+
 
 def _rule(var, grad, lr, tmp):
     np.multiply(grad, lr, out=tmp)

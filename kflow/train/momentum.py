@@ -38,6 +38,9 @@ class MomentumOptimizer(Optimizer):
         return fused_update(APPLY_MOMENTUM, var, grad, [self.get_slot(var, "momentum")], [self._lr, self._mom],
                             rule, scratch=1, use_locking=self._use_locking)
 
+    # TF's sparse update: the same rule on the gradient's rows only (fused_update takes the IndexedSlices)
+    _apply_sparse = _apply_dense
+
 
 def _rule(var, accum, grad, lr, momentum, tmp):
     accum *= momentum

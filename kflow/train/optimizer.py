@@ -18,6 +18,7 @@ import numpy as np
 from kflow.engine import graph as graph_mod
 from kflow.engine.graph import GraphKeys
 from kflow.engine.gradients import gradients
+from kflow.engine.indexed_slices import IndexedSlices, gradient_slices
 from kflow.engine.ops import array_ops, control_flow_ops
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.tensor import Tensor
@@ -93,6 +94,8 @@ class Optimizer:
             present = [g for g in grads if g is not None]
             gated = iter(control_flow_ops.tuple(present))
             grads = [next(gated) if g is not None else None for g in grads]
+        # a gather's (embedding lookup's) gradient names its rows, as TF's IndexedSlices
+        grads = [_sparse_or_dense(g, v) for g, v in zip(grads, var_list)]
         return list(zip(grads, var_list))
 
     def apply_gradients(self, grads_and_vars, global_step=None, name=None):
@@ -105,8 +108,9 @@ class Optimizer:
         pairs = []
         for g, v in grads_and_vars:
             v = _as_variable(v)
+            if g is not None and not isinstance(g, IndexedSlices):
+                g = _sparse_or_dense(convert_to_tensor(g), v)
             if g is not None:
-                g = convert_to_tensor(g)
                 if g.dtype is not v.dtype:
                     raise TypeError("Gradient '%s' has dtype %s but variable '%s' has dtype %s."
                                     % (g.name, g.dtype.name, v.name, v.dtype.name))
@@ -124,13 +128,14 @@ class Optimizer:
                 updates = []
                 # In-place updates must not start before every gradient (which may read any variable) is done;
                 # source ops (placeholders, constants) read no variable and may be fed, so they are not gated on.
-                gate = [grad.op for grad, _ in pairs if grad is not None and grad.op.inputs]
+                gate = [op for grad, _ in pairs if grad is not None for op in _producers(grad) if op.inputs]
                 with graph_mod.control_dependencies(gate):
                     for grad, var in pairs:
                         if grad is None:
                             continue
                         with graph_mod.name_scope("update_" + var.op.name), graph_mod.device(var.device):
-                            updates.append(self._with_constraint(var, self._apply_dense(grad, var)))
+                            apply = self._apply_sparse if isinstance(grad, IndexedSlices) else self._apply_dense
+                            updates.append(self._with_constraint(var, apply(grad, var)))
                 if global_step is None:
                     train_op = self._finish(updates, scope)
                 else:
@@ -150,6 +155,12 @@ class Optimizer:
 
     def _apply_dense(self, grad, var):
         raise NotImplementedError("%s must implement _apply_dense(grad, var)" % type(self).__name__)
+
+    def _apply_sparse(self, grad, var):
+        """The update for a sparse gradient (IndexedSlices). Default: the dense update of the dense gradient,
+        right for optimizers whose TF1 sparse update touches every row anyway (Adam's moments decay everywhere);
+        Momentum, RMSProp, Adagrad and SGD update only the gradient's rows."""
+        return self._apply_dense(grad._as_tensor(), var)
 
     def _finish(self, update_ops, name_scope):
         return control_flow_ops.group(*update_ops, name=name_scope)
@@ -222,6 +233,18 @@ class Optimizer:
 
     def _get_non_slot_variable(self, name, graph=None):
         return self._non_slot_dict.get((name, graph or graph_mod.get_default_graph()))
+
+
+def _sparse_or_dense(grad, var):
+    """``grad`` as IndexedSlices when it is a gather's gradient (rows of ``var``), else unchanged."""
+    if grad is None or isinstance(grad, IndexedSlices) or not var.shape.is_fully_defined():
+        return grad
+    return gradient_slices(grad, var.shape.as_list()) or grad
+
+
+def _producers(grad):
+    """The ops computing ``grad`` (a sparse gradient's values and indices: its dense form may never be built)."""
+    return [grad.values.op, grad.indices.op] if isinstance(grad, IndexedSlices) else [grad.op]
 
 
 def _filled_like(var, value):

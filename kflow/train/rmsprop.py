@@ -47,6 +47,9 @@ class RMSPropOptimizer(Optimizer):
         update = APPLY_CENTERED_RMS_PROP if self._centered else APPLY_RMS_PROP
         return fused_update(update, var, grad, slots, self._hypers, rule, scratch=1, use_locking=self._use_locking)
 
+    # TF's sparse update: the same rule on the gradient's rows only (fused_update takes the IndexedSlices)
+    _apply_sparse = _apply_dense
+
 
 def _update_ms(ms, grad, decay, tmp):
     ms *= decay

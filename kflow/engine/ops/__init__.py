@@ -29,4 +29,19 @@ Loops sit on top of cond (their contexts extend cond's):
 
 Above conv and random: depthwise_conv_ops, conv3d_ops (and 3-D pooling), image_ops (resize, RGB/HSV),
 candidate_sampling_ops, ctc_ops.
+
+Issue 16's array and linear-algebra breadth, each above the core:
+
+    scatter_ops     gather_nd, scatter_nd, tensor_scatter_nd_update/add/sub
+    segment_ops     segment_*, unsorted_segment_* and sparse_segment_* reductions
+    sort_ops        sort, argsort, unique, unique_with_counts, searchsorted
+    math_composites cumprod, reduce_logsumexp, tensordot
+    rearrange_ops   roll, repeat, sequence_mask
+    counting_ops    bincount, histogram_fixed_width
+    diag_ops        matrix_band_part, matrix_diag(_part), matrix_set_diag, diag, diag_part
+    linalg_ops      matrix_transpose, inverse, det/slogdet, cholesky, solves (kf.linalg)
+    decomposition_ops   qr, svd, eigh
+    linalg_composites   cholesky_solve, lstsq, trace, logdet, norm, normalize, cross
+    matrix_functions    expm, pinv, matrix_rank
+    more_math_ops   trig/hyperbolic, expm1, rint, atan2, no-nan divisions, reduce_std/variance, ... (kf.math)
 """
