@@ -73,11 +73,8 @@ def init(comm=None):
 
 def _abort_on_uncaught_exceptions(world):
     # A rank that dies while the others sit in a collective would leave them blocked forever.
-    previous = sys.excepthook
-
     def hook(exc_type, exc, tb):
         world.abort("".join(traceback.format_exception(exc_type, exc, tb)))
-        previous(exc_type, exc, tb)
 
     def thread_hook(args):
         world.abort("".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback)))
