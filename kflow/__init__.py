@@ -86,3 +86,8 @@ from kflow.data.example import parse_single_example, parse_example, decode_raw
 from kflow.data.example import FixedLenFeature, VarLenFeature, FixedLenSequenceFeature
 from kflow.sparse import SparseTensor, SparseTensorValue, sparse_tensor_to_dense
 from kflow.engine.ops.script_ops import py_func, numpy_function
+
+# distributed training over MPI and the TF1 cluster API (issue 19): kf.train.Server needs kflow.distribute,
+# which stands above kflow.train, so the root completes kf.train with it
+from kflow import distribute
+train.Server = distribute.Server

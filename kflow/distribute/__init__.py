@@ -19,3 +19,4 @@ from kflow.distribute.variable_broadcast import (broadcast_variables, broadcast_
                                         BroadcastGlobalVariablesHook)
 from kflow.distribute.keras_callbacks import (BroadcastGlobalVariablesCallback, MetricAverageCallback,
                                               LearningRateWarmupCallback)
+from kflow.distribute.cluster import Server

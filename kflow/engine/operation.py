@@ -35,7 +35,9 @@ class Operation:
         self.outputs = [Tensor(self, i, dt, shape) for i, (dt, shape) in enumerate(output_specs)]
         self.attrs = attrs
         self._kernel = kernel
-        self.device = graph._current_device()
+        device = graph._current_device()
+        # a device function (kf.train.replica_device_setter) picks the device of each new op, as in TF
+        self.device = device(self) if callable(device) else device
         self._cond_context = graph._cond_context
         self._gradient_type = graph._gradient_override_map.get(self.type, self.type)  # the gradient to use
         self._traceback = _user_frame()

@@ -20,18 +20,35 @@ from kflow.engine import devices
 _DEVICE_RE = re.compile(r"(?:^|/)(?:device:)?(cpu|gpu)(?::(\d+))?$", re.IGNORECASE)
 
 
+_TASK_PART_RE = re.compile(r"/?(job:[^/]+|replica:\d+|task:\d+)", re.IGNORECASE)
+_TASK_RE = re.compile(r"/job:([^/]+)(?:/replica:\d+)?(?:/task:(\d+))?", re.IGNORECASE)
+
+
 def parse_device(spec):
-    """Returns ``(kind, index)`` for a device string, or None for "" (no request).
+    """Returns ``(kind, index)`` for a device string, or None for "" or a task alone ("/job:worker/task:1",
+    whose task kflow.distribute runs the op on; the kind within the task follows the rules above).
 
     Raises:
         ValueError: for a string that names no CPU or GPU device.
     """
     if not spec:
         return None
-    m = _DEVICE_RE.search(spec.strip())
+    spec = _TASK_PART_RE.sub("", spec.strip())
+    if not spec:
+        return None
+    m = _DEVICE_RE.search(spec)
     if m is None:
         raise ValueError("Unknown device specification %r; use '/cpu:0' or '/gpu:0' (or '/device:GPU:0')" % spec)
     return m.group(1).upper(), int(m.group(2) or 0)
+
+
+def parse_task(spec):
+    """``(job, task_index)`` named by a device string ("/job:worker/task:1/cpu:0" -> ("worker", 1)); the task
+    index is None when only the job is named, and the result None when no job is."""
+    m = _TASK_RE.search(spec or "")
+    if m is None:
+        return None
+    return m.group(1), None if m.group(2) is None else int(m.group(2))
 
 
 def device_name(kind, index=0):

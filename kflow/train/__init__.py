@@ -20,3 +20,7 @@ from kflow.data.example import Example, Features, Feature, BytesList, FloatList,
 from kflow.train.session_run_hook import SessionRunArgs, SessionRunContext, SessionRunHook, SessionRunValues
 from kflow.train.basic_session_run_hooks import (CheckpointSaverHook, LoggingTensorHook, NanLossDuringTrainingError,
                                                  NanTensorHook, StopAtStepHook, SummarySaverHook)
+
+# the TF1 cluster API (issue 19); kf.train.Server is kflow.distribute's (it needs MPI), set by the root
+from kflow.train.cluster_spec import ClusterSpec
+from kflow.train.device_setter import replica_device_setter
