@@ -35,6 +35,7 @@ from kflow.engine import session as session_mod
 from kflow.train.cluster_spec import ClusterSpec
 
 SCHEME = "mpi"
+_stopped = []  # this process already told the other ranks to stop serving
 session_mod.register_target(SCHEME, cluster_plan.ClusterPlan)
 
 
@@ -96,9 +97,10 @@ class Server:
         self._was_client = True
 
     def _stop_others(self):
-        # A client's exit releases the servers blocked in join(), so mpiexec can end.
-        if self._joined or not self._was_client or not world_mod.is_initialized():
+        # A client's exit releases the servers blocked in join(), so mpiexec can end (once per process).
+        if self._joined or not self._was_client or not world_mod.is_initialized() or _stopped:
             return
+        _stopped.append(True)
         for rank in range(world_mod.size()):
             if rank != self.rank:
                 cluster_plan.send_message(rank, {"cmd": "stop"})

@@ -98,6 +98,22 @@ class TaskGraph:
             transfer_ops.wait_sends()
 
 
+class _ClientSession:
+    """A client session's state: its own task's graph, and the tasks holding its pieces (told on close)."""
+
+    def __init__(self, me):
+        self.id = next(_session_ids)
+        self.me = me
+        self.task = TaskGraph()
+        self.contacted = set()
+
+    def close(self):  # Session.close() closes its resources: the tasks drop this session's graphs
+        for rank in sorted(self.contacted):
+            send_message(rank, {"cmd": "close", "session": [self.me, self.id]})
+        self.contacted.clear()
+        self.task.session.close()
+
+
 class ClusterPlan:
     """A ``Plan`` for ``Session(server.target)``: the same constructor and ``run``, over the cluster's tasks."""
 
@@ -107,8 +123,10 @@ class ClusterPlan:
         self.feeds = list(feeds)
         self.ops = needed_ops(targets, self.feeds)
         self.placements = {op: ("CPU", 0) for op in self.ops}
-        state = session.resources.setdefault("cluster_session", {"id": next(_session_ids), "task": TaskGraph()})
-        self.session_id, self.task = state["id"], state["task"]
+        state = session.resources.get("cluster_session")
+        if state is None:
+            state = session.resources["cluster_session"] = _ClientSession(self.me)
+        self.state, self.session_id, self.task = state, state.id, state.task
         self.plan_id = next(_plan_ids)
         self._split(targets)
         self._sent = set()
@@ -215,6 +233,7 @@ class ClusterPlan:
                 message["nodes"] = nodes
                 self._sent.add(rank)
             send_message(rank, message)
+            self.state.contacted.add(rank)
             self.server.note_client()
         if self.me not in self._sent:
             self.task.add_plan(self.pieces.get(self.me, []))
@@ -266,6 +285,11 @@ def serve(server):
         if message["cmd"] == "stop":
             return
         key = tuple(message["session"])
+        if message["cmd"] == "close":
+            task = tasks.pop(key, None)
+            if task is not None:
+                task.session.close()
+            continue
         task = tasks.get(key)
         if task is None:
             task = tasks[key] = TaskGraph()

@@ -19,7 +19,7 @@ def usable(world):
     """True when every rank on this host has a GPU of its own (NCCL cannot put two ranks on one GPU)."""
     if world.nccl_usable is None:
         try:
-            import cupy  # noqa: kflow-import-ok - optional: only asked about device arrays
+            import cupy  # optional: only asked about device arrays
             world.nccl_usable = cupy.cuda.runtime.getDeviceCount() >= world.local_size
         except Exception:  # no CuPy (a test's fake device) or no driver: the host path serves
             world.nccl_usable = False
@@ -28,7 +28,7 @@ def usable(world):
 
 def _communicator(world):
     if world.nccl is None:
-        from cupy.cuda import nccl  # noqa: kflow-import-ok - optional, only with CuPy arrays
+        from cupy.cuda import nccl  # optional: only with CuPy arrays
         uid = np.array(nccl.get_unique_id() if world.rank == 0 else [0] * _UID_BYTES, np.int8)
         world.comm.Bcast(uid, root=0)
         world.nccl = (nccl, nccl.NcclCommunicator(world.size, tuple(int(v) for v in uid), world.rank))
@@ -44,7 +44,7 @@ def _dtype(nccl, array):
 
 def allreduce_sum(world, flat):
     """Sums the contiguous CuPy array ``flat`` over all ranks, in place."""
-    import cupy  # noqa: kflow-import-ok - the caller holds a CuPy array
+    import cupy  # the caller holds a CuPy array
     nccl, comm = _communicator(world)
     stream = cupy.cuda.get_current_stream().ptr
     comm.allReduce(flat.data.ptr, flat.data.ptr, flat.size, _dtype(nccl, flat), nccl.NCCL_SUM, stream)
@@ -52,7 +52,7 @@ def allreduce_sum(world, flat):
 
 def broadcast(world, array, root):
     """Overwrites the contiguous CuPy ``array`` with rank ``root``'s, in place."""
-    import cupy  # noqa: kflow-import-ok
+    import cupy
     nccl, comm = _communicator(world)
     stream = cupy.cuda.get_current_stream().ptr
     comm.bcast(array.data.ptr, array.size, _dtype(nccl, array), root, stream)

@@ -58,7 +58,7 @@ def init(comm=None):
     if "world" in _state:
         return
     try:
-        from mpi4py import MPI  # noqa: kflow-import-ok - optional dependency, imported on first use only
+        from mpi4py import MPI  # optional dependency: imported by init() only
     except ImportError as e:
         raise ImportError("kflow.distribute needs mpi4py and an MPI library: pip install 'kflow[mpi]' "
                           "(mpi4py + the mpich wheel, which provides mpiexec). (%s)" % e) from e
@@ -84,7 +84,7 @@ def _abort_on_uncaught_exceptions(world):
 
 
 def _select_local_gpu(world):
-    import cupy  # noqa: kflow-import-ok - present: cupy_available() said so
+    import cupy  # present: cupy_available() said so
     count = cupy.cuda.runtime.getDeviceCount()
     if count > 1:
         cupy.cuda.Device(world.local_rank % count).use()

@@ -39,15 +39,18 @@ def is_chief():
     return rank() == 0
 
 
-def average_logs(logs, count=1):
+def average_logs(logs, count=1, names=None):
     """``logs`` (name -> float) averaged over the processes, each weighted by its ``count``.
 
-    Every process must call this with the same names in the same order (it is a collective).
+    A collective: every process must call it, with the same ``names`` (default: the keys of ``logs``); a
+    process with no samples passes ``count=0`` and its missing values weigh nothing.
     """
-    if size() == 1 or not logs:
+    names = sorted(logs) if names is None else sorted(names)
+    if size() == 1 or not names:
         return dict(logs)
-    names = sorted(logs)
-    local = np.array([logs[n] * count for n in names] + [count], dtype=np.float64)
+    if not logs:
+        count = 0
+    local = np.array([logs.get(n, 0.0) * count for n in names] + [count], dtype=np.float64)
     total = _installed[0].allreduce_sum(local)
     if total[-1] == 0:
         return dict(logs)

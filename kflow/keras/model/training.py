@@ -227,8 +227,10 @@ class Model(Network):
         validate = None
         if validation_data is not None:
             val_batches = self._validation_batches(validation_data, batch_size, validation_steps)
+            val_count = getattr(val_batches, "samples", None)  # None for a Dataset: ranks weigh the same
             validate = lambda: process_world.average_logs(  # noqa: E731
-                self._run_test(val_batches, prefix="val_"), getattr(val_batches, "samples", None) or 1)
+                self._run_test(val_batches, prefix="val_"), 1 if val_count is None else val_count,
+                ["val_" + n for n in names])
         if not process_world.is_chief():
             verbose = 0
             callbacks = [cb for cb in callbacks or [] if not getattr(cb, "writes_files", False)]
