@@ -91,7 +91,7 @@ class Server:
     def join(self):
         """Serves the graph pieces clients send, until a client's process exits."""
         self._joined = True
-        cluster_plan.serve(self)
+        cluster_plan.serve()
 
     def note_client(self):
         self._was_client = True

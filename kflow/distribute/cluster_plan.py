@@ -69,7 +69,7 @@ def receive_message():
 
 
 class TaskGraph:
-    """One task's share of one client session: its graph, its session and the plans it was sent."""
+    """One task's share of one client session: a graph holding the pieces of its plans, and a session."""
 
     def __init__(self):
         self.graph = Graph()
@@ -274,10 +274,16 @@ def _send_node(name, input_name, dest, tag):
 
 
 def _op_refs(op):
-    return [v for v in (op.attrs or {}).values() if hasattr(v, "op_def") and hasattr(v, "outputs")]
+    """The ops ``op``'s attributes name (an update's variable and its slots)."""
+    refs = []
+    for value in (op.attrs or {}).values():
+        for v in value if isinstance(value, (list, tuple)) else [value]:
+            if hasattr(v, "op_def") and hasattr(v, "outputs"):
+                refs.append(v)
+    return refs
 
 
-def serve(server):
+def serve():
     """``Server.join()``: runs the pieces clients send until a client says "stop"."""
     tasks = {}  # (client rank, session id) -> TaskGraph
     while True:

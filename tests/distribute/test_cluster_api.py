@@ -17,7 +17,7 @@ def test_lecture_example_and_ps_worker_training_on_two_ranks(mpirun):
     assert records["ping_pong"] == records["local"]  # task 1 -> task 0 -> task 1, a feed used on task 1
     assert records["devices"] == {"weights": "/job:ps/task:0", "loss": "/job:worker/task:0"}
     cluster_w, local_w = records["trained"]["mpi://job:ps/task:0"], records["trained"]["local"]
-    np.testing.assert_allclose(cluster_w, local_w, rtol=1e-6)  # same 20 SGD steps, split over ps and worker
+    np.testing.assert_allclose(cluster_w, local_w, rtol=1e-6)  # same 60 momentum steps, split over ps and worker
     assert np.abs(np.array(local_w) - [1.0, -1.0, 2.0]).max() < 0.1
     assert records["joined_returned"]  # the client's exit released the server's join()
 

@@ -52,13 +52,13 @@ else:
         ys = kf.placeholder(kf.float32, [None, 1])
         weights = kf.Variable(kf.zeros([3, 1]), name="weights")
         loss = kf.reduce_mean(kf.square(kf.matmul(xs, weights) - ys))
-        step = kf.train.GradientDescentOptimizer(0.1).minimize(loss)
+        step = kf.train.MomentumOptimizer(0.05, 0.9).minimize(loss)  # a slot variable on the ps too
     devices = {"weights": weights.op.device, "loss": loss.op.device}
     results = {}
     for target in (ps_server.target, ""):
         with kf.Session(target) as sess:
             sess.run(kf.global_variables_initializer())
-            for _ in range(20):
+            for _ in range(60):
                 sess.run(step, {xs: data, ys: labels})
             results[target or "local"] = sess.run(weights).ravel().tolist()
     print(json.dumps({"devices": devices, "trained": results}))
