@@ -149,3 +149,8 @@ from kflow.math import divide_no_nan as div_no_nan
 from kflow.engine.indexed_slices import IndexedSlices
 from kflow.io import encode_base64, decode_base64, decode_compressed
 io.write_graph = summary.write_graph  # tf.io.write_graph; kflow.io stands below kflow.summary in the package order
+
+# distributed training over MPI and the TF1 cluster API (issue 19): kf.train.Server needs kflow.distribute,
+# which stands above kflow.train, so the root completes kf.train with it
+from kflow import distribute
+train.Server = distribute.Server

@@ -23,7 +23,7 @@ import sys
 
 import numpy as np
 
-from kflow import errors
+from kflow import distribute, errors
 from kflow.datasets import fashion_mnist, mnist
 from kflow.datasets.idx import IdxFormatError
 
@@ -45,8 +45,42 @@ def parser_with_common_flags(description, epochs=5, batch_size=128):
     parser.add_argument("--limit", type=int, default=None, help="use at most this many training examples")
     parser.add_argument("--batch-size", type=int, default=batch_size)
     parser.add_argument("--verbose", type=int, default=1)
+    parser.add_argument("--distributed", action="store_true",
+                        help="data-parallel over MPI: launch with `mpiexec -n N python recipes/...` (pip install "
+                             "'kflow[mpi]'); each rank trains on its 1/N of the data with --batch-size, so the global "
+                             "batch is N x --batch-size and the learning rate is scaled by N")
     add_debug_flag(parser)
     return parser
+
+
+class Distribution:
+    """What ``--distributed`` changes in a recipe: the averaging optimizer, the callbacks, who prints.
+
+    Example:
+        >>> dist = Distribution(args.distributed)
+        >>> model.compile(dist.optimizer(kf.keras.optimizers.Adam(lr=1e-3 * dist.size)), ...)
+        >>> model.fit(..., callbacks=callbacks + dist.callbacks())
+    """
+
+    def __init__(self, enabled):
+        self.enabled = enabled
+        if enabled:
+            distribute.init()
+        self.size = distribute.size() if enabled else 1
+        self.is_chief = not enabled or distribute.rank() == 0
+
+    def optimizer(self, optimizer):
+        return distribute.DistributedOptimizer(optimizer) if self.enabled else optimizer
+
+    def callbacks(self):
+        """Rank 0's initial weights for all, and training metrics averaged over the ranks."""
+        if not self.enabled:
+            return []
+        return [distribute.BroadcastGlobalVariablesCallback(0), distribute.MetricAverageCallback()]
+
+    def print(self, *args):
+        if self.is_chief:
+            print(*args)
 
 
 def add_debug_flag(parser):

@@ -4,6 +4,7 @@ Two Conv2D + MaxPooling2D blocks, dropout and a softmax classifier (Keras's "sim
 convnet"), logged to TensorBoard; prints the test accuracy.
 
     python recipes/mnist_cnn.py --dataset fashion_mnist --epochs 3
+    mpiexec -n 2 python recipes/mnist_cnn.py --distributed     # data-parallel on 2 processes (kflow[mpi])
 """
 import os
 import sys
@@ -11,12 +12,12 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import kflow as kf  # noqa: E402
-from common import load_dataset, parser_with_common_flags, run  # noqa: E402
+from common import Distribution, load_dataset, parser_with_common_flags, run  # noqa: E402
 
 layers = kf.keras.layers
 
 
-def build_model():
+def build_model(dist):
     model = kf.keras.Sequential([
         layers.Conv2D(32, kernel_size=(3, 3), activation="relu", input_shape=(28, 28, 1)),
         layers.MaxPooling2D(pool_size=(2, 2)),
@@ -26,7 +27,8 @@ def build_model():
         layers.Dropout(0.5),
         layers.Dense(10, activation="softmax"),
     ])
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    optimizer = dist.optimizer(kf.keras.optimizers.Adam(lr=1e-3 * dist.size))
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
 
@@ -34,17 +36,19 @@ def main(argv=None):
     parser = parser_with_common_flags(__doc__, epochs=3)
     parser.add_argument("--out", default="runs/mnist_cnn", help="TensorBoard logs go here")
     args = parser.parse_args(argv)
+    dist = Distribution(args.distributed)
     (x_train, y_train), (x_test, y_test) = load_dataset(args.dataset, args.data_dir, args.limit)
     x_train, x_test = x_train[..., None], x_test[..., None]  # NHWC with one channel
-    print("%s: %d training and %d test images" % (args.dataset, len(x_train), len(x_test)))
+    dist.print("%s: %d training and %d test images" % (args.dataset, len(x_train), len(x_test)))
 
-    model = build_model()
-    model.summary()
+    model = build_model(dist)
+    if dist.is_chief:
+        model.summary()
     tensorboard = kf.keras.callbacks.TensorBoard(log_dir=os.path.join(args.out, "logs"))
     model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs, validation_split=0.1,
-              callbacks=[tensorboard], verbose=args.verbose)
+              callbacks=dist.callbacks() + [tensorboard], verbose=args.verbose)
     loss, accuracy = model.evaluate(x_test, y_test, batch_size=512)
-    print("Test loss: %.4f - test accuracy: %.4f" % (loss, accuracy))
+    dist.print("Test loss: %.4f - test accuracy: %.4f" % (loss, accuracy))
     return accuracy
 
 

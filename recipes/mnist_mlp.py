@@ -6,6 +6,7 @@ test set.
 
     python recipes/mnist_mlp.py --dataset mnist --epochs 6
     tensorboard --logdir runs/mnist_mlp/logs
+    mpiexec -n 2 python recipes/mnist_mlp.py --distributed     # data-parallel on 2 processes (kflow[mpi])
 """
 import os
 import sys
@@ -15,13 +16,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
 
 import kflow as kf  # noqa: E402
-from common import load_dataset, parser_with_common_flags, run  # noqa: E402
+from common import Distribution, load_dataset, parser_with_common_flags, run  # noqa: E402
 
 layers = kf.keras.layers
 LEARNING_RATE = 1e-3
 
 
-def build_model():
+def build_model(dist):
     model = kf.keras.Sequential([
         layers.Dense(512, activation="relu", input_shape=(784,)),
         layers.Dropout(0.2),
@@ -29,8 +30,8 @@ def build_model():
         layers.Dropout(0.2),
         layers.Dense(10, activation="softmax"),
     ])
-    model.compile(optimizer=kf.keras.optimizers.Adam(lr=LEARNING_RATE), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(optimizer=dist.optimizer(kf.keras.optimizers.Adam(lr=LEARNING_RATE * dist.size)),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
 
@@ -42,26 +43,30 @@ def main(argv=None):
     parser.add_argument("--out", default="runs/mnist_mlp", help="TensorBoard logs and checkpoints go here")
     parser.add_argument("--seed", type=int, default=0, help="seeds weights, dropout and shuffling, so a rerun repeats")
     args = parser.parse_args(argv)
+    dist = Distribution(args.distributed)
     np.random.seed(args.seed)  # fit's shuffling draws its seed from np.random
     kf.set_random_seed(args.seed)
     (x_train, y_train), (x_test, y_test) = load_dataset(args.dataset, args.data_dir, args.limit)
     x_train, x_test = x_train.reshape(-1, 784), x_test.reshape(-1, 784)
-    print("%s: %d training and %d test images" % (args.dataset, len(x_train), len(x_test)))
+    dist.print("%s: %d training and %d test images" % (args.dataset, len(x_train), len(x_test)))
 
-    model = build_model()
-    model.summary()
+    model = build_model(dist)
+    if dist.is_chief:
+        model.summary()
     os.makedirs(os.path.join(args.out, "checkpoints"), exist_ok=True)
-    callbacks = [
+    rate = LEARNING_RATE * dist.size
+    # under --distributed, fit trains each rank on its shard and writes logs/checkpoints on rank 0 only
+    callbacks = dist.callbacks() + [
         kf.keras.callbacks.TensorBoard(log_dir=os.path.join(args.out, "logs")),
         kf.keras.callbacks.ModelCheckpoint(os.path.join(args.out, "checkpoints", "mlp.{epoch:02d}-{val_loss:.3f}.h5"),
                                            monitor="val_loss", save_best_only=True),
         kf.keras.callbacks.LearningRateScheduler(
-            lambda epoch: LEARNING_RATE if epoch < 0.7 * args.epochs else LEARNING_RATE / 10),
+            lambda epoch: rate if epoch < 0.7 * args.epochs else rate / 10),
     ]
     model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs, validation_split=0.1,
               callbacks=callbacks, verbose=args.verbose)
     loss, accuracy = model.evaluate(x_test, y_test, batch_size=512)
-    print("Test loss: %.4f - test accuracy: %.4f" % (loss, accuracy))
+    dist.print("Test loss: %.4f - test accuracy: %.4f" % (loss, accuracy))
     return accuracy
 
 

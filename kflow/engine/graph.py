@@ -170,12 +170,6 @@ class Graph:
         finally:
             self._gradient_override_map = saved
 
-    def _current_device(self):
-        for d in reversed(self._device_stack):
-            if d:
-                return d
-        return ""
-
     # ---- lookup ---------------------------------------------------------
     def get_operations(self):
         return list(self._ops)

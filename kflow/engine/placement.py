@@ -12,30 +12,35 @@ Example:
     >>> parse_device("/gpu:0")
     ('GPU', 0)
 """
-import re
-
 from kflow import errors
 from kflow.engine import devices
 from kflow.engine.device_spec import parse_fields
 
-_DEVICE_RE = re.compile(r"(?:^|/)(?:device:)?(cpu|gpu)(?::(\d+))?$", re.IGNORECASE)
-
-
 def parse_device(spec):
-    """Returns ``(kind, index)`` for a device string, or None for "" (no request).
+    """Returns ``(kind, index)`` for a device string, or None when it requests no device: "" or a task alone
+    ("/job:worker/task:1", whose task kflow.distribute runs the op on; a device function's "/job:ps/task:0").
 
     Raises:
         ValueError: for a string that names no CPU or GPU device.
     """
     if not spec:
         return None
-    m = _DEVICE_RE.search(spec.strip())
-    if m is None:
-        device = parse_fields(spec).get("device")  # "/job:ps/task:0" (a device function's) requests no device
-        if device is None:
-            return None
+    device = parse_fields(spec).get("device")
+    if device is None:
+        return None
+    kind, _, index = device.partition(":")
+    if kind not in ("CPU", "GPU") or not (index or "0").isdigit():
         raise ValueError("Unknown device specification %r; use '/cpu:0' or '/gpu:0' (or '/device:GPU:0')" % spec)
-    return m.group(1).upper(), int(m.group(2) or 0)
+    return kind, int(index or 0)
+
+
+def parse_task(spec):
+    """``(job, task_index)`` named by a device string ("/job:worker/task:1/cpu:0" -> ("worker", 1)); the task
+    index is None when only the job is named, and the result None when no job is."""
+    fields = parse_fields(spec)
+    if "job" not in fields:
+        return None
+    return fields["job"], int(fields["task"]) if "task" in fields else None
 
 
 def device_name(kind, index=0):

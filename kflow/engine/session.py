@@ -45,10 +45,32 @@ class GPUOptions:
         self.per_process_gpu_memory_fraction = per_process_gpu_memory_fraction
 
 
+_TARGET_PLANS = {}  # target scheme ("mpi") -> plan class running graphs placed over a cluster's tasks
+
+
+def register_target(scheme, plan_class):
+    """Makes ``Session("<scheme>://...")`` compile its runs with ``plan_class`` (same constructor and ``run`` as
+    ``Plan``): how ``kflow.distribute`` serves ``Session(server.target)`` without the engine knowing MPI."""
+    _TARGET_PLANS[scheme] = plan_class
+
+
+def _plan_class(target):
+    if not target or "://" not in target:
+        return Plan  # "" (and TF's "local") run in this process
+    scheme = target.split("://", 1)[0]
+    if scheme not in _TARGET_PLANS:
+        raise ValueError("Session target %r: kflow serves in-process sessions and the targets of "
+                         "kflow.distribute.Server (mpi://...; launch with mpiexec), not %s:// servers."
+                         % (target, scheme))
+    return _TARGET_PLANS[scheme]
+
+
 class Session:
     """Runs ops of ``graph`` (default: the default graph). Each session has its own variable values."""
 
     def __init__(self, target="", graph=None, config=None):
+        self.target = target
+        self._plan_class = _plan_class(target)
         self.graph = graph if graph is not None else graph_mod.get_default_graph()
         self.config = config or ConfigProto()
         self.variable_values = {}  # variable Operation -> array
@@ -126,7 +148,7 @@ class Session:
         for t in structure.elements:
             if t.graph is not self.graph:
                 raise ValueError("Fetch argument %s is not an element of this session's graph." % (t,))
-        plan = Plan(self, structure.elements, feeds)
+        plan = self._plan_class(self, structure.elements, feeds)
         if self.config.log_device_placement:
             for op in plan.ops:
                 print("%s: (%s): %s" % (op.name, op.type, device_name(*plan.placements[op])))
@@ -175,7 +197,7 @@ class Session:
 
     @property
     def sess_str(self):
-        return ""
+        return self.target
 
     def list_devices(self):
         return [device_name("CPU")] + ([device_name("GPU")] if self.placer.gpu is not None else [])

@@ -151,17 +151,25 @@ class Estimator:
             if cfg.log_step_count_steps:
                 all_hooks.append(basic_hooks.LoggingTensorHook({"loss": spec.loss, "step": global_step},
                                                                every_n_iter=cfg.log_step_count_steps))
-            all_hooks += list(hooks or []) + list(spec.training_chief_hooks) + list(spec.training_hooks)
-            if cfg.save_summary_steps:
-                all_hooks.append(basic_hooks.SummarySaverHook(save_steps=cfg.save_summary_steps,
-                                                              output_dir=self._model_dir, summary_op=summary_op))
-            all_hooks.append(basic_hooks.CheckpointSaverHook(
-                self._model_dir, save_secs=cfg.save_checkpoints_secs, save_steps=cfg.save_checkpoints_steps,
-                saver=saver, listeners=saving_listeners))
+            all_hooks += list(hooks or []) + list(spec.training_hooks)
+            if cfg.is_chief:  # only the chief writes model_dir (the other ranks of an MPI job read it)
+                all_hooks += list(spec.training_chief_hooks)
+                all_hooks += self._chief_saving_hooks(summary_op, saver, saving_listeners)
             for h in all_hooks:
                 h.begin()
         self._run_loop(feed, graph, saver, all_hooks, (spec.train_op, spec.loss), features, labels)
         return self
+
+    def _chief_saving_hooks(self, summary_op, saver, saving_listeners):
+        cfg = self._config
+        hooks = []
+        if cfg.save_summary_steps:
+            hooks.append(basic_hooks.SummarySaverHook(save_steps=cfg.save_summary_steps,
+                                                      output_dir=self._model_dir, summary_op=summary_op))
+        hooks.append(basic_hooks.CheckpointSaverHook(
+            self._model_dir, save_secs=cfg.save_checkpoints_secs, save_steps=cfg.save_checkpoints_steps,
+            saver=saver, listeners=saving_listeners))
+        return hooks
 
     def _run_loop(self, feed, graph, saver, hooks, fetches, features, labels, checkpoint_path=None,
                   restore_required=False, limit=None, on_values=None, final=None):
@@ -204,7 +212,8 @@ class Estimator:
         results = {k: _python_value(v) for k, v in metrics.items()}
         results["loss"] = float(np.mean(losses)) if losses else float("nan")
         results["global_step"] = int(step)
-        self._write_eval_summary(results, int(step), name)
+        if self._config.is_chief:
+            self._write_eval_summary(results, int(step), name)
         log.info("Saving dict for global step %d: %s", step, results)
         return results
 

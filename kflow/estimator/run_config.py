@@ -5,6 +5,7 @@ Example:
     ...                    tf_random_seed=42)
     >>> est = Estimator(model_fn, model_dir="runs/mnist", config=config)
 """
+from kflow.engine import process_world
 
 
 class RunConfig:
@@ -17,6 +18,9 @@ class RunConfig:
         keep_checkpoint_max: checkpoints kept.
         log_step_count_steps: steps between "loss = ..., step = ..." log lines.
         session_config: a ``kf.ConfigProto`` for the sessions.
+
+    In an ``mpiexec`` job (after ``kflow.distribute.init()``) ``is_chief``, ``task_id`` and
+    ``num_worker_replicas`` come from the MPI world; only the chief writes ``model_dir``.
     """
 
     def __init__(self, model_dir=None, tf_random_seed=None, save_summary_steps=100, save_checkpoints_steps=None,
@@ -35,9 +39,13 @@ class RunConfig:
         self.keep_checkpoint_max = keep_checkpoint_max
         self.keep_checkpoint_every_n_hours = keep_checkpoint_every_n_hours
         self.log_step_count_steps = log_step_count_steps
-        self.is_chief = True
+        # The MPI world of kflow.distribute (when init() ran before this config was made): rank 0 is the
+        # chief, the only process that writes model_dir (checkpoints, summaries, eval results).
+        self.is_chief = process_world.is_chief()
+        self.task_type = "chief" if self.is_chief else "worker"
+        self.task_id = process_world.rank()
         self.num_ps_replicas = 0
-        self.num_worker_replicas = 1
+        self.num_worker_replicas = process_world.size()
         self.extra = kwargs
 
     def replace(self, **kwargs):

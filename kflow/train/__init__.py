@@ -37,3 +37,6 @@ from kflow.train.device_setter import replica_device_setter
 from kflow.train.moving_averages import ExponentialMovingAverage
 from kflow.train.monitored_session import (Scaffold, ChiefSessionCreator, MonitoredSession, SingularMonitoredSession,
                                            MonitoredTrainingSession)
+
+# the TF1 cluster API (issue 19); kf.train.Server is kflow.distribute's (it needs MPI), set by the root
+from kflow.train.cluster_spec import ClusterSpec

@@ -17,6 +17,8 @@ from kflow.keras.callbacks.base import Callback
 class CSVLogger(Callback):
     """Args: filename; separator; append (continue an existing file, e.g. when resuming)."""
 
+    writes_files = True  # in a multi-process run, fit keeps it on rank 0 only
+
     def __init__(self, filename, separator=",", append=False):
         super().__init__()
         self.filename = os.fspath(filename)

@@ -24,6 +24,8 @@ class ModelCheckpoint(Callback):
         period: epochs between saves.
     """
 
+    writes_files = True  # in a multi-process run, fit keeps it on rank 0 only
+
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False,
                  mode="auto", period=1, save_freq="epoch"):
         super().__init__()

@@ -23,6 +23,8 @@ class TensorBoard(Callback):
         update_freq: "epoch", "batch", or an int: write batch-level scalars every that many samples.
     """
 
+    writes_files = True  # in a multi-process run, fit keeps it on rank 0 only
+
     def __init__(self, log_dir="./logs", histogram_freq=0, batch_size=32, write_graph=True, write_grads=False,
                  write_images=False, update_freq="epoch", **kwargs):
         super().__init__()

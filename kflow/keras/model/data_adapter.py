@@ -17,6 +17,8 @@ import warnings
 
 import numpy as np
 
+from kflow.engine import process_world
+
 WHOLE = -1  # batch_size meaning "all samples in one batch" (train_on_batch and friends)
 
 
@@ -182,3 +184,27 @@ def is_iterable_source(x):
     if x is None or isinstance(x, (np.ndarray, list, tuple, dict)) or np.isscalar(x):
         return False
     return hasattr(x, "__iter__") or hasattr(x, "__next__")
+
+
+def shard_source(x):
+    """A Dataset's ``shard(size, rank)`` in a multi-process run (other sources pass unchanged: a generator
+    cannot be split; give each rank its own)."""
+    if process_world.size() > 1 and hasattr(x, "shard") and is_iterable_source(x):
+        return x.shard(process_world.size(), process_world.rank())
+    return x
+
+
+def shard_arrays(arrays):
+    """This rank's rows ``rank::size`` of each array in a multi-process run, every rank getting the same
+    count (the last ``n % size`` rows are dropped), so all ranks run the same number of steps.
+
+    With no shuffling, rank r's batch i holds rows of the one-process batch i of ``size`` times the size:
+    per-rank batch B on N ranks sees the data in the order of one process with batch N * B.
+    """
+    size = process_world.size()
+    if size == 1:
+        return arrays
+    rank = process_world.rank()
+    n = check_lengths(arrays)
+    per_rank = n // size
+    return [None if a is None else a[rank::size][:per_rank] for a in arrays]

@@ -17,6 +17,7 @@ import weakref
 
 import numpy as np
 
+from kflow.engine import process_world
 from kflow.keras import backend as K
 from kflow.keras import optimizers
 from kflow.keras.callbacks.base import CallbackList
@@ -139,8 +140,12 @@ class Model(Network):
 
     # ---- data -----------------------------------------------------------------------
     def _batches(self, x, y=None, sample_weight=None, class_weight=None, batch_size=None, shuffle=False,
-                 steps=None, with_targets=True):
-        """Batches over inputs (+ targets + sample weights), building the model first if needed."""
+                 steps=None, with_targets=True, shard=False):
+        """Batches over inputs (+ targets + sample weights), building the model first if needed.
+
+        ``shard``: in a multi-process run, this rank's share only (see ``data_adapter.shard_for_rank``)."""
+        if shard:
+            x = data.shard_source(x)
         if data.is_iterable_source(x):
             if y is not None:
                 raise ValueError("`y` must be None when `x` is a Dataset, generator or iterator (it yields both).")
@@ -156,6 +161,8 @@ class Model(Network):
             if y is None and self._compile_graph().targets:
                 raise ValueError("Training and evaluation need targets `y` (or a Dataset yielding (x, y)).")
             arrays = arrays + self._target_arrays(y) + self._weight_arrays(y, sample_weight, class_weight)
+        if shard:
+            arrays = data.shard_arrays(arrays)
         return data.ArrayBatches(arrays, batch_size or 32, shuffle, steps)
 
     def _target_arrays(self, y):
@@ -213,12 +220,20 @@ class Model(Network):
                 raise ValueError("validation_split is not supported for a Dataset or generator input; pass "
                                  "validation_data instead.")
             x, y, sample_weight, validation_data = self._split(x, y, sample_weight, validation_split)
-        batches = self._batches(x, y, sample_weight, class_weight, batch_size, shuffle, steps_per_epoch)
+        # In a multi-process (kflow.distribute) run each rank trains on its shard, validation metrics are
+        # averaged over the ranks, and only rank 0 shows progress and writes files (checkpoints, TensorBoard).
+        batches = self._batches(x, y, sample_weight, class_weight, batch_size, shuffle, steps_per_epoch, shard=True)
         step, names = self._function("train"), self._compiled.metrics_names
         validate = None
         if validation_data is not None:
             val_batches = self._validation_batches(validation_data, batch_size, validation_steps)
-            validate = lambda: self._run_test(val_batches, prefix="val_")  # noqa: E731
+            val_count = getattr(val_batches, "samples", None)  # None for a Dataset: ranks weigh the same
+            validate = lambda: process_world.average_logs(  # noqa: E731
+                self._run_test(val_batches, prefix="val_"), 1 if val_count is None else val_count,
+                ["val_" + n for n in names])
+        if not process_world.is_chief():
+            verbose = 0
+            callbacks = [cb for cb in callbacks or [] if not getattr(cb, "writes_files", False)]
         history = History()
         params = {"batch_size": batch_size, "epochs": epochs, "steps": _steps_of(batches), "verbose": verbose,
                   "samples": getattr(batches, "samples", None), "do_validation": validate is not None,
@@ -244,12 +259,12 @@ class Model(Network):
 
     def _validation_batches(self, validation_data, batch_size, steps):
         if data.is_iterable_source(validation_data):
-            return self._batches(validation_data, steps=steps)
+            return self._batches(validation_data, steps=steps, shard=True)
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
             raise ValueError("validation_data must be (x_val, y_val), (x_val, y_val, val_sample_weights) or a "
                              "Dataset; got %r." % type(validation_data).__name__)
         weights = validation_data[2] if len(validation_data) == 3 else None
-        return self._batches(validation_data[0], validation_data[1], weights, batch_size=batch_size)
+        return self._batches(validation_data[0], validation_data[1], weights, batch_size=batch_size, shard=True)
 
     def _run_test(self, batches, prefix="", callbacks=None):
         names = self._compile_graph().metrics_names

@@ -1,0 +1,148 @@
+"""Graph pieces as plain data: the ops a client sends to a task, encoded as JSON (never pickle, never code).
+
+An op travels as its declared type (the receiving task looks its ``OpDef`` up: only kernels kflow itself
+declares can run), its kernel parameters and attributes (numbers, strings, dtypes, shapes, arrays as
+base64 bytes with dtype and shape, names of other ops, and names of kflow's own module-level functions such as
+optimizer update rules), its input tensor names and output specs.
+Anything else (a Python object, a kernel specialized by closure) is refused with an error naming the op.
+
+Example:
+    >>> node = encode_op(op, inputs=["a:0"], name="p0/b")
+    >>> decode_op(graph, node)           # the same op, rebuilt in the task's graph
+"""
+import base64
+import functools
+import importlib
+import sys
+
+import numpy as np
+
+from kflow.engine import dtypes, shapes
+from kflow.engine.op_def import declared
+from kflow.engine.operation import make_op
+from kflow.engine.placement import parse_task
+
+
+def encode_value(value, where):
+    """``value`` as JSON-safe data; ``where`` names it in errors."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if type(value) in (list, tuple):
+        return {"__" + type(value).__name__ + "__": [encode_value(v, where) for v in value]}
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {"__dict__": {k: encode_value(v, where) for k, v in value.items()}}
+    if isinstance(value, np.ndarray) or isinstance(value, np.generic):
+        arr = np.asarray(value)
+        if arr.dtype.hasobject:
+            return _refuse(value, where)
+        return {"__array__": base64.b64encode(np.ascontiguousarray(arr).tobytes()).decode("ascii"),
+                "dtype": arr.dtype.str, "shape": list(arr.shape), "scalar": isinstance(value, np.generic)}
+    if isinstance(value, np.dtype):
+        return {"__np_dtype__": value.str}
+    if isinstance(value, type) and issubclass(value, np.generic):
+        return {"__np_dtype__": np.dtype(value).str}
+    if isinstance(value, dtypes.DType):
+        return {"__dtype__": value.name}
+    if isinstance(value, shapes.TensorShape):
+        return {"__shape__": None if value.dims is None else [None if d is None else int(d) for d in value.dims]}
+    if hasattr(value, "op_def") and hasattr(value, "outputs"):  # an Operation: referenced by name
+        return {"__op__": value.name}
+    if callable(value) and _kflow_function(value.__module__, value.__qualname__) is value:
+        return {"__function__": [value.__module__, value.__qualname__]}  # kflow's own code, by name only
+    return _refuse(value, where)
+
+
+def _kflow_function(module, qualname):
+    """The module-level function ``module.qualname`` of kflow (an update rule), or None: names only ever
+    select code the receiving kflow already has."""
+    if not (module or "").startswith("kflow.") or "." in (qualname or "."):
+        return None
+    return getattr(sys.modules.get(module) or importlib.import_module(module), qualname, None)
+
+
+def _refuse(value, where):
+    raise TypeError("%s holds a %s, which cannot be sent to another task as data." % (where, type(value).__name__))
+
+
+def decode_value(data, graph, names):
+    """The value ``encode_value`` encoded; ops are looked up in ``graph`` through ``names`` (original -> local)."""
+    if not isinstance(data, dict):
+        return data
+    if "__list__" in data:
+        return [decode_value(v, graph, names) for v in data["__list__"]]
+    if "__tuple__" in data:
+        return tuple(decode_value(v, graph, names) for v in data["__tuple__"])
+    if "__dict__" in data:
+        return {k: decode_value(v, graph, names) for k, v in data["__dict__"].items()}
+    if "__array__" in data:
+        arr = np.frombuffer(base64.b64decode(data["__array__"]), np.dtype(data["dtype"])).reshape(data["shape"])
+        arr = arr.copy()
+        return arr[()] if data["scalar"] else arr
+    if "__np_dtype__" in data:
+        return np.dtype(data["__np_dtype__"])
+    if "__dtype__" in data:
+        return dtypes.as_dtype(data["__dtype__"])
+    if "__shape__" in data:
+        return shapes.TensorShape(data["__shape__"])
+    if "__function__" in data:
+        fn = _kflow_function(*data["__function__"])
+        if fn is None or not callable(fn):
+            raise ValueError("No kflow function %s.%s on this task." % tuple(data["__function__"]))
+        return fn
+    if "__op__" in data:
+        return graph.get_operation_by_name(names.get(data["__op__"], data["__op__"]))
+    raise ValueError("Unknown encoded value %r" % (data,))
+
+
+def kernel_params(op):
+    """The keyword parameters ``op``'s declared kernel runs with.
+
+    Raises:
+        ValueError: the op's kernel is not its declared kernel with keyword parameters (a closure: cannot
+            travel as data).
+    """
+    op_def, kernel = op.op_def, op._kernel
+    if op_def.bind is not None or kernel is op_def.kernel:
+        return {}
+    if isinstance(kernel, functools.partial) and kernel.func is op_def.kernel and not kernel.args:
+        return dict(kernel.keywords)
+    if not op.inputs and "value" in op.attrs:
+        return {}  # a static op (constant): rebuilt from its value
+    raise ValueError("Op '%s' (%s) cannot run on another task: its kernel is specialized beyond its declared "
+                     "parameters (place it on the client's task)." % (op.name, op.type))
+
+
+def encode_op(op, name, inputs, control=()):
+    """The data describing ``op`` rebuilt as ``name`` with input tensors named ``inputs``."""
+    params = kernel_params(op)
+    where = "Op '%s' (%s)" % (op.name, op.type)
+    attrs = {k: v for k, v in op.attrs.items() if k not in params}
+    device = op.device if isinstance(op.device, str) else ""
+    if parse_task(device) is not None:
+        device = "/" + "/".join(p for p in device.split("/") if p and not p.split(":")[0] in ("job", "replica",
+                                                                                               "task"))
+    return {"name": name, "type": op.type, "inputs": list(inputs), "control": list(control),
+            "outputs": [[t.dtype.name, encode_value(t.shape, where)] for t in op.outputs],
+            "params": encode_value(params, where), "attrs": encode_value(attrs, where),
+            "static": op.op_def.bind is None and not op.inputs and "value" in op.attrs and not params,
+            "device": "" if device == "/" else device}
+
+
+def decode_op(graph, node, names):
+    """Rebuilds the op of ``node`` in ``graph`` (its default graph must be ``graph``); returns it."""
+    op_def = declared(node["type"])
+    if op_def is None:
+        raise ValueError("Op type %r of '%s' is not declared in this kflow." % (node["type"], node["name"]))
+    inputs = [graph.get_tensor_by_name(n) for n in node["inputs"]]
+    specs = [(dtypes.as_dtype(dt), decode_value(shape, graph, names)) for dt, shape in node["outputs"]]
+    params = decode_value(node["params"], graph, names)
+    attrs = decode_value(node["attrs"], graph, names)
+    control = [graph.get_operation_by_name(n) for n in node["control"]]
+    kernel = None
+    if node["static"]:
+        value = attrs["value"]
+        value.setflags(write=False)
+        kernel = lambda: value  # noqa: E731 - as static_op builds it
+    with graph.control_dependencies(control), graph.device(node["device"]):
+        return make_op(op_def, inputs, specs, node["name"] + "/", attrs=attrs, params=params or None,
+                       kernel=kernel, graph=graph)
