@@ -26,3 +26,10 @@ from kflow.layers.merge import (Add, Subtract, Multiply, Average, Maximum, Minim
                                 subtract, multiply, average, maximum, minimum, concatenate)
 from kflow.layers.input_layer import Input, InputLayer
 from kflow.layers.serialization import serialize_layer as serialize, deserialize_layer as deserialize
+
+# layers of issue 15 (items 4 and 5): noise, spatial dropout, image preprocessing, sequence utilities
+from kflow.layers.noise import GaussianNoise, GaussianDropout, AlphaDropout
+from kflow.layers.spatial_dropout import SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
+from kflow.layers.image_preprocessing import Rescaling, Resizing, CenterCrop
+from kflow.layers.feature_normalization import Normalization
+from kflow.layers.sequence_utils import RepeatVector, Masking
