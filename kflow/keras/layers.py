@@ -33,3 +33,5 @@ from kflow.layers.spatial_dropout import SpatialDropout1D, SpatialDropout2D, Spa
 from kflow.layers.image_preprocessing import Rescaling, Resizing, CenterCrop
 from kflow.layers.feature_normalization import Normalization
 from kflow.layers.sequence_utils import RepeatVector, Masking
+from kflow.layers.attention import Attention, AdditiveAttention
+from kflow.layers.multi_head_attention import MultiHeadAttention
