@@ -35,3 +35,5 @@ from kflow.layers.feature_normalization import Normalization
 from kflow.layers.sequence_utils import RepeatVector, Masking
 from kflow.layers.attention import Attention, AdditiveAttention
 from kflow.layers.multi_head_attention import MultiHeadAttention
+from kflow.layers.recurrent import RNN
+from kflow.layers.recurrent_cells import SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells
