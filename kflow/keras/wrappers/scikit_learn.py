@@ -32,9 +32,22 @@ def _is_categorical_crossentropy(loss):
     return name in ("categorical_crossentropy", "CategoricalCrossentropy")
 
 
+def _sklearn_tags(estimator_type):
+    """scikit-learn >= 1.6 asks estimators for their tags; only then is scikit-learn imported."""
+    from sklearn.utils import ClassifierTags, InputTags, RegressorTags, Tags, TargetTags
+    return Tags(estimator_type=estimator_type, target_tags=TargetTags(required=True), input_tags=InputTags(),
+                classifier_tags=ClassifierTags() if estimator_type == "classifier" else None,
+                regressor_tags=RegressorTags() if estimator_type == "regressor" else None)
+
+
 class BaseWrapper:
     """Stores ``build_fn`` and its/fit's keyword arguments (``sk_params``); ``get_params``/``set_params`` let
     scikit-learn clone the estimator."""
+
+    _estimator_type = None  # scikit-learn < 1.6 reads this attribute; newer versions call __sklearn_tags__
+
+    def __sklearn_tags__(self):
+        return _sklearn_tags(self._estimator_type)
 
     def __init__(self, build_fn=None, **sk_params):
         self.build_fn = build_fn
@@ -90,6 +103,8 @@ class BaseWrapper:
 class KerasClassifier(BaseWrapper):
     """A classifier: labels may be any sortable values (encoded as their index in ``classes_``)."""
 
+    _estimator_type = "classifier"
+
     def fit(self, x, y, sample_weight=None, **kwargs):
         y = np.asarray(y)
         if y.ndim == 2 and y.shape[1] > 1:
@@ -128,6 +143,8 @@ class KerasClassifier(BaseWrapper):
 
 class KerasRegressor(BaseWrapper):
     """A regressor: ``predict`` returns the squeezed outputs; ``score`` is minus the loss (greater is better)."""
+
+    _estimator_type = "regressor"
 
     def predict(self, x, **kwargs):
         return np.squeeze(self.model.predict(x, **self.filter_sk_params(Sequential.predict, kwargs)))
