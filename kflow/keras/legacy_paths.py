@@ -28,11 +28,12 @@ LAYER_MODULES = {
             "SpatialDropout3D",
     "convolutional": "Conv1D Conv2D Conv2DTranspose Convolution1D Convolution2D Convolution2DTranspose "
                      "Deconvolution2D Deconv2D ZeroPadding1D ZeroPadding2D Cropping1D Cropping2D UpSampling1D "
-                     "UpSampling2D",
+                     "UpSampling2D DepthwiseConv2D SeparableConv2D SeparableConv1D Conv3D",
     "recurrent": "RNN SimpleRNN LSTM GRU SimpleRNNCell LSTMCell GRUCell StackedRNNCells",
     "pooling": "MaxPooling1D MaxPooling2D AveragePooling1D AveragePooling2D MaxPool1D MaxPool2D AvgPool1D AvgPool2D "
                "GlobalMaxPooling1D GlobalMaxPooling2D GlobalAveragePooling1D GlobalAveragePooling2D "
-               "GlobalMaxPool1D GlobalMaxPool2D GlobalAvgPool1D GlobalAvgPool2D",
+               "GlobalMaxPool1D GlobalMaxPool2D GlobalAvgPool1D GlobalAvgPool2D MaxPooling3D AveragePooling3D "
+               "MaxPool3D AvgPool3D",
     "merge": "Add Subtract Multiply Average Maximum Minimum Concatenate add subtract multiply average maximum "
              "minimum concatenate",
     "normalization": "BatchNormalization LayerNormalization",
