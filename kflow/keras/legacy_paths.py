@@ -30,6 +30,7 @@ LAYER_MODULES = {
                      "Deconvolution2D Deconv2D ZeroPadding1D ZeroPadding2D Cropping1D Cropping2D UpSampling1D "
                      "UpSampling2D DepthwiseConv2D SeparableConv2D SeparableConv1D Conv3D",
     "recurrent": "RNN SimpleRNN LSTM GRU SimpleRNNCell LSTMCell GRUCell StackedRNNCells",
+    "convolutional_recurrent": "ConvLSTM2D",
     "pooling": "MaxPooling1D MaxPooling2D AveragePooling1D AveragePooling2D MaxPool1D MaxPool2D AvgPool1D AvgPool2D "
                "GlobalMaxPooling1D GlobalMaxPooling2D GlobalAveragePooling1D GlobalAveragePooling2D "
                "GlobalMaxPool1D GlobalMaxPool2D GlobalAvgPool1D GlobalAvgPool2D MaxPooling3D AveragePooling3D "

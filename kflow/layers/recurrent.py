@@ -138,7 +138,9 @@ class RNN(Layer):
         for t in order:
             new_output, new_states = step(steps[t], states)
             if masks[t] is not None:  # masked steps carry the previous output and states
-                keep = expand_dims(masks[t], 1)
+                keep = masks[t]
+                while keep.shape.ndims < new_output.shape.ndims:  # [batch] -> [batch, 1, ...] to select rows
+                    keep = expand_dims(keep, -1)
                 previous = output if output is not None else array_ops.zeros_like(new_output)
                 new_output = array_ops.where(keep, new_output, previous)
                 new_states = [array_ops.where(keep, n, s) for n, s in zip(new_states, states)]
