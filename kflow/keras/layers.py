@@ -40,3 +40,5 @@ from kflow.layers.recurrent_cells import SimpleRNNCell, LSTMCell, GRUCell, Stack
 from kflow.layers.separable_convolutional import DepthwiseConv2D, SeparableConv2D, SeparableConv1D
 from kflow.layers.convolutional3d import Conv3D, MaxPooling3D, AveragePooling3D, MaxPool3D, AvgPool3D
 from kflow.layers.conv_lstm import ConvLSTM2D
+from kflow.layers.image_augmentation import (RandomFlip, RandomRotation, RandomZoom, RandomTranslation,
+                                             RandomContrast)
