@@ -35,6 +35,7 @@ from kflow.engine.ops.topk_ops import in_top_k as _in_top_k
 from kflow.engine.variables import Variable
 from kflow.keras import backend_config
 from kflow.layers import activations, training_flag
+from kflow.layers.batch_dot import batch_dot  # noqa: F401 - K.batch_dot
 from kflow.layers.interpolation import resize_images as _resize
 from kflow.layers.resizing import repeat_elements as _repeat_axis
 from kflow.sparse.sparse_ops import to_dense as _sparse_to_dense
@@ -295,38 +296,6 @@ def resize_volumes(x, depth_factor, height_factor, width_factor, data_format="ch
     for axis, factor in zip(range(first, first + 3), (depth_factor, height_factor, width_factor)):
         x = _repeat_axis(x, axis, int(factor))
     return x
-
-
-def batch_dot(x, y, axes=None):
-    """Per-sample dot products: contracts ``x``'s axis ``axes[0]`` with ``y``'s ``axes[1]`` for each batch
-    entry (default: x's last axis with y's second-to-last; two matrices give ``[batch, 1]``).
-
-    Example:
-        >>> K.batch_dot(kf.ones([32, 20, 1]), kf.ones([32, 30, 20]), axes=(1, 2)).shape   # [32, 1, 30]
-    """
-    x, y = convert_to_tensor(x), convert_to_tensor(y)
-    nx, ny = x.shape.ndims, y.shape.ndims
-    if axes is None:
-        axes = (nx - 1, ny - 2 if ny > 2 else 1)
-    axes = (axes, axes) if isinstance(axes, int) else tuple(axes)
-    ax, ay = axes[0] % nx, axes[1] % ny
-    if ax == 0 or ay == 0:
-        raise ValueError("batch_dot: cannot contract the batch axis (axes=%r)" % (axes,))
-    if nx == 2 and ny == 2:
-        return R.reduce_sum(x * y, axis=1, keepdims=True)
-    # x: [batch, ..., k] with k last; y: [batch, k, ...] with k second: then one batched matmul
-    x_perm = [0] + [a for a in range(1, nx) if a != ax] + [ax]
-    y_perm = [0, ay] + [a for a in range(1, ny) if a != ay]
-    xt, yt = shape_ops.transpose(x, x_perm), shape_ops.transpose(y, y_perm)
-    x_rest = [x.shape.dims[a] for a in x_perm[1:-1]]
-    y_rest = [y.shape.dims[a] for a in y_perm[2:]]
-    k = x.shape.dims[ax]
-    if any(d is None for d in x_rest + y_rest + [k]):
-        raise ValueError("batch_dot: all but the batch dimension must be known, got %s and %s" % (x.shape, y.shape))
-    x3 = array_ops.reshape(xt, [-1, int(np.prod(x_rest)) if x_rest else 1, k])
-    y3 = array_ops.reshape(yt, [-1, k, int(np.prod(y_rest)) if y_rest else 1])
-    out = array_ops.reshape(math_ops.matmul(x3, y3), [-1] + x_rest + y_rest)
-    return shape_ops.expand_dims(out, 1) if not x_rest and not y_rest else out
 
 
 def normalize_batch_in_training(x, gamma, beta, reduction_axes, epsilon=1e-3):

@@ -42,3 +42,8 @@ from kflow.layers.convolutional3d import Conv3D, MaxPooling3D, AveragePooling3D,
 from kflow.layers.conv_lstm import ConvLSTM2D
 from kflow.layers.image_augmentation import (RandomFlip, RandomRotation, RandomZoom, RandomTranslation,
                                              RandomContrast)
+from kflow.layers.volumetric_resizing import (ZeroPadding3D, Cropping3D, UpSampling3D, GlobalAveragePooling3D,
+                                              GlobalMaxPooling3D, GlobalAvgPool3D, GlobalMaxPool3D)
+from kflow.layers.reshaping import Permute, ActivityRegularization
+from kflow.layers.advanced_activations import ThresholdedReLU
+from kflow.layers.merge import Dot, dot

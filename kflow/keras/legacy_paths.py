@@ -25,22 +25,23 @@ from kflow.layers.input_layer import Input, InputLayer
 # Keras 2.2's module for each layer name that kflow has
 LAYER_MODULES = {
     "core": "Dense Dropout Flatten Activation Reshape Lambda Masking RepeatVector SpatialDropout1D SpatialDropout2D "
-            "SpatialDropout3D",
+            "SpatialDropout3D Permute ActivityRegularization",
     "convolutional": "Conv1D Conv2D Conv2DTranspose Convolution1D Convolution2D Convolution2DTranspose "
                      "Deconvolution2D Deconv2D ZeroPadding1D ZeroPadding2D Cropping1D Cropping2D UpSampling1D "
-                     "UpSampling2D DepthwiseConv2D SeparableConv2D SeparableConv1D Conv3D",
+                     "UpSampling2D DepthwiseConv2D SeparableConv2D SeparableConv1D Conv3D ZeroPadding3D Cropping3D "
+                     "UpSampling3D",
     "recurrent": "RNN SimpleRNN LSTM GRU SimpleRNNCell LSTMCell GRUCell StackedRNNCells",
     "convolutional_recurrent": "ConvLSTM2D",
     "pooling": "MaxPooling1D MaxPooling2D AveragePooling1D AveragePooling2D MaxPool1D MaxPool2D AvgPool1D AvgPool2D "
                "GlobalMaxPooling1D GlobalMaxPooling2D GlobalAveragePooling1D GlobalAveragePooling2D "
                "GlobalMaxPool1D GlobalMaxPool2D GlobalAvgPool1D GlobalAvgPool2D MaxPooling3D AveragePooling3D "
-               "MaxPool3D AvgPool3D",
+               "MaxPool3D AvgPool3D GlobalAveragePooling3D GlobalMaxPooling3D GlobalAvgPool3D GlobalMaxPool3D",
     "merge": "Add Subtract Multiply Average Maximum Minimum Concatenate add subtract multiply average maximum "
-             "minimum concatenate",
+             "minimum concatenate Dot dot",
     "normalization": "BatchNormalization LayerNormalization",
     "embeddings": "Embedding",
     "wrappers": "Wrapper TimeDistributed Bidirectional",
-    "advanced_activations": "LeakyReLU PReLU ELU ReLU Softmax",
+    "advanced_activations": "LeakyReLU PReLU ELU ReLU Softmax ThresholdedReLU",
     "noise": "GaussianNoise GaussianDropout AlphaDropout",
 }
 

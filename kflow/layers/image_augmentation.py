@@ -12,6 +12,7 @@ Example:
 """
 import math
 
+from kflow.engine import shapes
 from kflow.engine.ops import array_ops, comparison_ops, math_ops
 from kflow.engine.ops.concat_ops import stack
 from kflow.engine.ops.constant_op import convert_to_tensor
@@ -58,7 +59,7 @@ class _RandomAugmentation(Layer):
         return training_flag.smart_select(training_flag.resolve(training), augmented, lambda: identity(x))
 
     def compute_output_shape(self, input_shape):
-        return input_shape
+        return shapes.as_shape(input_shape)
 
     def get_config(self):
         return dict(super().get_config(), seed=self.seed)

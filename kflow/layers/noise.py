@@ -9,6 +9,7 @@ Example:
 """
 import math
 
+from kflow.engine import shapes
 from kflow.engine.ops import array_ops, comparison_ops, math_ops
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.control_flow_ops import identity
@@ -38,7 +39,7 @@ class _TrainingNoise(Layer):
                                           lambda: identity(x))
 
     def compute_output_shape(self, input_shape):
-        return input_shape
+        return shapes.as_shape(input_shape)
 
     def get_config(self):
         config = super().get_config()
