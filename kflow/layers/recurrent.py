@@ -29,7 +29,7 @@ from kflow.engine.variables import Variable
 from kflow.layers import regularizers
 from kflow.layers.base import Layer, InputSpec
 from kflow.layers.recurrent_cells import (CellWeights, GRUMath, LSTMMath, SimpleMath, StackedRNNCells,
-                                          cell_from_config, no_reset_after)
+                                          cell_from_config)
 
 
 def _sizes(cell):
@@ -228,11 +228,15 @@ class LSTM(LSTMMath, _BuiltinRNN):
 
 
 class GRU(GRUMath, _BuiltinRNN):
-    """Keras GRU (``reset_after=False``), gates in the order z, r, h; state ``[h]``."""
+    """Keras GRU, gates in the order z, r, h; state ``[h]``; ``reset_after`` as in tf.keras (default False, as
+    Keras 2.2)."""
 
     def __init__(self, units, reset_after=False, **kwargs):
-        no_reset_after("GRU", reset_after)
         super().__init__(units, **kwargs)
+        self.reset_after = bool(reset_after)
+
+    def get_config(self):
+        return dict(super().get_config(), reset_after=self.reset_after)
 
 
 _RNN = RNN  # the name Bidirectional checks

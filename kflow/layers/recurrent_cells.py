@@ -74,8 +74,11 @@ class CellWeights:
         self.recurrent_kernel = self.add_weight("recurrent_kernel", [self.units, n],
                                                 initializer=self.recurrent_initializer,
                                                 regularizer=self.recurrent_regularizer)
-        self.bias = self.add_weight("bias", [n], initializer=self._bias_init(), regularizer=self.bias_regularizer) \
-            if self.use_bias else None
+        self.bias = self.add_weight("bias", self._bias_shape(n), initializer=self._bias_init(),
+                                    regularizer=self.bias_regularizer) if self.use_bias else None
+
+    def _bias_shape(self, n):
+        return [n]
 
     def _bias_init(self):
         return self.bias_initializer
@@ -149,25 +152,40 @@ class LSTMMath:
 
 
 class GRUMath:
-    """Keras GRU (``reset_after=False``), gates in the order z, r, h; state ``[h]``."""
+    """Keras GRU, gates in the order z, r, h; state ``[h]``. ``reset_after=False`` (Keras 2.2) applies the reset
+    gate to the state before its matmul; ``reset_after=True`` (tf.keras 2 and CuDNN) after it, with a second,
+    recurrent bias (bias shape ``[2, 3 * units]``)."""
 
     _gates = 3
+    reset_after = False
+
+    def _bias_shape(self, n):
+        return [2, n] if self.reset_after else [n]
+
+    def _inputs_part(self, x):
+        z = math_ops.matmul(x, self.kernel)
+        if not self.use_bias:
+            return z
+        return z + (self.bias[0] if self.reset_after else self.bias)
 
     def _step(self, x, h_dropped, states):
         h = states[0]
         xz, xr, xh = split(self._inputs_part(x), 3, axis=1)
-        uz, ur, uh = split(self.recurrent_kernel, 3, axis=1)
         rec = self.recurrent_activation
-        z = rec(xz + math_ops.matmul(h_dropped, uz))
-        r = rec(xr + math_ops.matmul(h_dropped, ur))
-        candidate = self.activation(xh + math_ops.matmul(r * h_dropped, uh))
+        if self.reset_after:
+            inner = math_ops.matmul(h_dropped, self.recurrent_kernel)
+            if self.use_bias:
+                inner = inner + self.bias[1]
+            hz, hr, hh = split(inner, 3, axis=1)
+            z, r = rec(xz + hz), rec(xr + hr)
+            candidate = self.activation(xh + r * hh)
+        else:
+            uz, ur, uh = split(self.recurrent_kernel, 3, axis=1)
+            z = rec(xz + math_ops.matmul(h_dropped, uz))
+            r = rec(xr + math_ops.matmul(h_dropped, ur))
+            candidate = self.activation(xh + math_ops.matmul(r * h_dropped, uh))
         new_h = z * h + (1 - z) * candidate
         return new_h, [new_h]
-
-
-def no_reset_after(layer, reset_after):
-    if reset_after:
-        raise NotImplementedError("%s: reset_after=True (the CuDNN variant) is not supported by kflow" % layer)
 
 
 class _KerasCell(CellWeights, Layer):
@@ -223,11 +241,14 @@ class LSTMCell(LSTMMath, _KerasCell):
 
 
 class GRUCell(GRUMath, _KerasCell):
-    """The cell of GRU (``reset_after=False``). Example: ``RNN(GRUCell(8))(x)``."""
+    """The cell of GRU. Example: ``RNN(GRUCell(8, reset_after=True))(x)``."""
 
     def __init__(self, units, reset_after=False, implementation=1, **kwargs):
-        no_reset_after("GRUCell", reset_after)
         super().__init__(units, **kwargs)
+        self.reset_after = bool(reset_after)
+
+    def get_config(self):
+        return dict(super().get_config(), reset_after=self.reset_after)
 
 
 def _flat_sizes(cell):

@@ -114,3 +114,35 @@ def test_configs_and_h5_round_trip(trains_and_round_trips):
     model.compile(kf.keras.optimizers.Adam(0.01), "mse")
     loaded = trains_and_round_trips(model, x, y)
     assert isinstance(loaded.layers[1].cell.cells[1], L.GRUCell)
+
+
+def _gru_reset_after_reference(x, kernel, recurrent, bias):
+    def hard_sigmoid(v):
+        return np.clip(0.2 * v + 0.5, 0, 1)
+
+    h = np.zeros((x.shape[0], recurrent.shape[0]))
+    outputs = []
+    for t in range(x.shape[1]):
+        xz, xr, xh = np.split(x[:, t] @ kernel + bias[0], 3, axis=1)
+        hz, hr, hh = np.split(h @ recurrent + bias[1], 3, axis=1)
+        z, r = hard_sigmoid(xz + hz), hard_sigmoid(xr + hr)
+        h = z * h + (1 - z) * np.tanh(xh + r * hh)
+        outputs.append(h)
+    return np.stack(outputs, 1)
+
+
+def test_gru_reset_after_matches_numpy_and_the_cell(trains_and_round_trips):
+    x = np.random.RandomState(8).randn(2, 4, 3)
+    layer = L.GRU(5, reset_after=True, return_sequences=True, bias_initializer="random_normal")
+    out = layer(kf.constant(x))
+    with kf.Session() as sess:
+        sess.run(kf.global_variables_initializer())
+        got, weights = sess.run([out, layer.weights])
+    assert weights[2].shape == (2, 15)
+    np.testing.assert_allclose(got, _gru_reset_after_reference(x, *weights), rtol=1e-10)
+    check_layer_gradients(lambda: L.RNN(L.GRUCell(3, reset_after=True), name="probe"), [x], rtol=1e-5)
+    assert L.GRU.from_config(layer.get_config()).reset_after is True
+    xf = x.astype(np.float32)
+    model = kf.keras.Sequential([kf.keras.Input((4, 3)), L.GRU(4, reset_after=True), L.Dense(1)])
+    model.compile(kf.keras.optimizers.Adam(0.01), "mse")
+    trains_and_round_trips(model, xf, xf.sum(axis=(1, 2))[:, None])
