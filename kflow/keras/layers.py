@@ -47,3 +47,9 @@ from kflow.layers.volumetric_resizing import (ZeroPadding3D, Cropping3D, UpSampl
 from kflow.layers.reshaping import Permute, ActivityRegularization
 from kflow.layers.advanced_activations import ThresholdedReLU
 from kflow.layers.merge import Dot, dot
+from kflow.layers.image_augmentation import RandomBrightness
+from kflow.layers.identity_layers import Identity, UnitNormalization
+from kflow.layers.recurrent_cells import AbstractRNNCell
+# Keras's other spellings of the same classes
+Convolution3D = Conv3D
+SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D

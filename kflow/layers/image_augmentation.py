@@ -1,5 +1,5 @@
 """Random image augmentation layers, active only while training (as Keras's): RandomFlip, RandomRotation,
-RandomZoom, RandomTranslation, RandomContrast.
+RandomZoom, RandomTranslation, RandomContrast, RandomBrightness.
 
 Each image of the batch draws its own flip, angle, zoom, shift or contrast factor in the graph; outside
 training (``training=False`` or the Keras learning phase off) the layers return their inputs unchanged.
@@ -14,6 +14,7 @@ import math
 
 from kflow.engine import shapes
 from kflow.engine.ops import array_ops, comparison_ops, math_ops
+from kflow.engine.ops.clip_ops import clip_by_value
 from kflow.engine.ops.concat_ops import stack
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.control_flow_ops import identity
@@ -113,6 +114,31 @@ class RandomContrast(_RandomAugmentation):
 
     def get_config(self):
         return dict(super().get_config(), factor=self.factor)
+
+
+class RandomBrightness(_RandomAugmentation):
+    """Adds to each image a delta drawn from ``factor`` times the width of ``value_range`` (a number ``f``
+    means ``[-f, f]``), then clips to ``value_range``.
+
+    Example:
+        >>> RandomBrightness(0.2, value_range=(0, 1))(images, training=True)
+    """
+
+    def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.factor = factor
+        self._range = factor_range(factor, "factor", "RandomBrightness")
+        if not -1 <= self._range[0] <= self._range[1] <= 1:
+            raise ValueError("RandomBrightness: factor must lie in [-1, 1], got %r" % (factor,))
+        self.value_range = tuple(float(v) for v in value_range)
+
+    def _augment(self, images):
+        low, high = self.value_range
+        delta = self._uniform(images, *self._range) * (high - low)
+        return clip_by_value(images + array_ops.reshape(delta, [-1, 1, 1, 1]), low, high)
+
+    def get_config(self):
+        return dict(super().get_config(), factor=self.factor, value_range=self.value_range)
 
 
 class _RandomTransform(_RandomAugmentation):

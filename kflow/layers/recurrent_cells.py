@@ -251,6 +251,36 @@ class GRUCell(GRUMath, _KerasCell):
         return dict(super().get_config(), reset_after=self.reset_after)
 
 
+class AbstractRNNCell(Layer):
+    """The base of a user's Keras cell for ``RNN``: define ``state_size``, ``output_size`` and
+    ``call(inputs, states) -> (output, new_states)``; ``get_initial_state`` gives zeros.
+
+    Example:
+        >>> class MinimalCell(AbstractRNNCell):
+        ...     state_size = output_size = 4
+        ...     def build(self, shape): self.w = self.add_weight("w", [shape[-1], 4])
+        ...     def call(self, inputs, states): h = kf.matmul(inputs, self.w) + states[0]; return h, [h]
+        >>> RNN(MinimalCell())(x)
+    """
+
+    @property
+    def state_size(self):
+        raise NotImplementedError("%s must define state_size" % type(self).__name__)
+
+    @property
+    def output_size(self):
+        raise NotImplementedError("%s must define output_size" % type(self).__name__)
+
+    def __call__(self, inputs, states, **kwargs):
+        return super().__call__(inputs, states, **kwargs)
+
+    def get_initial_state(self, inputs=None, batch_size=None, dtype=None):
+        batch = array_ops.shape(inputs)[0] if batch_size is None else batch_size
+        sizes = _flat_sizes(self)
+        states = [array_ops.zeros([batch, n], dtype or inputs.dtype) for n in sizes]
+        return states if isinstance(self.state_size, (list, tuple)) else states[0]
+
+
 def _flat_sizes(cell):
     size = cell.state_size
     return list(size) if isinstance(size, (list, tuple)) else [size]
