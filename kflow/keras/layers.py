@@ -53,3 +53,5 @@ from kflow.layers.recurrent_cells import AbstractRNNCell
 # Keras's other spellings of the same classes
 Convolution3D = Conv3D
 SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
+from kflow.layers.separable_convolutional import DepthwiseConv1D
+from kflow.layers.conv1d_as_2d import Conv1DTranspose

@@ -29,7 +29,7 @@ LAYER_MODULES = {
     "convolutional": "Conv1D Conv2D Conv2DTranspose Convolution1D Convolution2D Convolution2DTranspose "
                      "Deconvolution2D Deconv2D ZeroPadding1D ZeroPadding2D Cropping1D Cropping2D UpSampling1D "
                      "UpSampling2D DepthwiseConv2D SeparableConv2D SeparableConv1D Conv3D ZeroPadding3D Cropping3D "
-                     "UpSampling3D",
+                     "UpSampling3D DepthwiseConv1D Conv1DTranspose",
     "recurrent": "RNN SimpleRNN LSTM GRU SimpleRNNCell LSTMCell GRUCell StackedRNNCells",
     "convolutional_recurrent": "ConvLSTM2D",
     "pooling": "MaxPooling1D MaxPooling2D AveragePooling1D AveragePooling2D MaxPool1D MaxPool2D AvgPool1D AvgPool2D "

@@ -1,4 +1,4 @@
-"""Depthwise and separable convolutions: DepthwiseConv2D, SeparableConv2D, SeparableConv1D.
+"""Depthwise and separable convolutions: DepthwiseConv2D, SeparableConv2D, SeparableConv1D, DepthwiseConv1D.
 
 A depthwise convolution filters each input channel on its own (``depth_multiplier`` filters per channel,
 output channel ``c * depth_multiplier + m``). It runs as one ordinary conv2d whose kernel is block-diagonal
@@ -13,13 +13,12 @@ Example:
 """
 import numpy as np
 
-from kflow.engine import shapes
 from kflow.engine.ops import array_ops
-from kflow.engine.ops.constant_op import constant, convert_to_tensor
-from kflow.engine.ops.shape_ops import expand_dims, squeeze
+from kflow.engine.ops.constant_op import constant
+from kflow.engine.ops.shape_ops import expand_dims
 from kflow import initializers, nn
 from kflow.layers import regularizers
-from kflow.layers.conv_utils import normalize_tuple
+from kflow.layers.conv1d_as_2d import AsImageRow
 from kflow.layers.convolutional import Conv2D
 from kflow.layers.kernel_bias import serialize
 
@@ -130,7 +129,7 @@ class SeparableConv2D(DepthwiseConv2D):
                     pointwise_regularizer=serialize(regularizers, self.pointwise_regularizer))
 
 
-class SeparableConv1D(SeparableConv2D):
+class SeparableConv1D(AsImageRow, SeparableConv2D):
     """SeparableConv2D over sequences ``[batch, steps, channels]`` (run as images of height 1).
 
     Example:
@@ -139,33 +138,19 @@ class SeparableConv1D(SeparableConv2D):
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
                  **kwargs):
-        if padding == "causal":
-            raise NotImplementedError("SeparableConv1D: padding='causal' is not supported by kflow")
-        super().__init__(filters, (1,) + normalize_tuple(kernel_size, 1, "kernel_size"),
-                         strides=(1,) + normalize_tuple(strides, 1, "strides"), padding=padding,
-                         data_format=data_format,
-                         dilation_rate=(1,) + normalize_tuple(dilation_rate, 1, "dilation_rate"), **kwargs)
-        self.input_spec.ndim = 3
+        super().__init__(filters, kernel_size=kernel_size, strides=strides, padding=padding,
+                         data_format=data_format, dilation_rate=dilation_rate, **kwargs)
 
-    def _as_image(self, shape):
-        dims = shapes.as_shape(shape).with_rank(3).dims
-        return shapes.TensorShape([dims[0], 1] + list(dims[1:]) if self.data_format == "channels_last" else
-                                  [dims[0], dims[1], 1, dims[2]])
 
-    def build(self, input_shape):
-        super().build(self._as_image(input_shape))
+class DepthwiseConv1D(AsImageRow, DepthwiseConv2D):
+    """DepthwiseConv2D over sequences ``[batch, steps, channels]`` (run as images of height 1).
 
-    def call(self, inputs):
-        axis = 1 if self.data_format == "channels_last" else 2
-        return squeeze(super().call(expand_dims(convert_to_tensor(inputs), axis)), [axis])
+    Example:
+        >>> DepthwiseConv1D(3, depth_multiplier=2)(kf.zeros([2, 10, 4])).shape   # [2, 8, 8]
+    """
 
-    def compute_output_shape(self, input_shape):
-        dims = super().compute_output_shape(self._as_image(input_shape)).dims
-        axis = 1 if self.data_format == "channels_last" else 2
-        return shapes.TensorShape(dims[:axis] + dims[axis + 1:])
-
-    def get_config(self):
-        config = super().get_config()
-        for key in ("kernel_size", "strides", "dilation_rate"):
-            config[key] = config[key][1:]
-        return config
+    def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1, data_format=None,
+                 dilation_rate=1, **kwargs):
+        super().__init__(kernel_size=kernel_size, strides=strides, padding=padding,
+                         depth_multiplier=depth_multiplier, data_format=data_format, dilation_rate=dilation_rate,
+                         **kwargs)

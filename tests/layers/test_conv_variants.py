@@ -92,3 +92,40 @@ def test_models_fit_save_and_load(trains_and_round_trips):
     model.compile(kf.keras.optimizers.SGD(0.01), "mse")
     loaded = trains_and_round_trips(model, volumes, volumes.mean(axis=(1, 2, 3, 4))[:, None])
     assert [type(l).__name__ for l in loaded.layers][:3] == ["Conv3D", "MaxPooling3D", "AveragePooling3D"]
+
+
+def test_depthwise_conv1d_matches_numpy():
+    seq = np.random.RandomState(7).randn(2, 9, 3)
+    out, (dw, b) = _run_layer(L.DepthwiseConv1D(3, strides=2, padding="same", depth_multiplier=2), seq)
+    assert dw.shape == (1, 3, 3, 2)
+    np.testing.assert_allclose(out, depthwise_reference(seq[:, None], dw, (1, 2), (1, 1), "same")[:, 0] + b,
+                               rtol=1e-9)
+
+
+@pytest.mark.parametrize("padding,strides,output_padding", [("valid", 1, None), ("same", 2, None),
+                                                            ("valid", 2, 1)])
+def test_conv1d_transpose_is_the_2d_layer_on_a_row(padding, strides, output_padding):
+    seq = np.random.RandomState(8).randn(2, 5, 3)
+    layer = L.Conv1DTranspose(4, 3, strides=strides, padding=padding, output_padding=output_padding)
+    out = layer(kf.constant(seq))
+    row = L.Conv2DTranspose(4, (1, 3), strides=(1, strides), padding=padding,
+                            output_padding=None if output_padding is None else (0, output_padding))
+    reference = row(kf.constant(seq[:, None]))
+    with kf.Session() as sess:
+        sess.run(kf.global_variables_initializer())
+        sess.run([w.assign(v) for w, v in zip(row.weights, sess.run(layer.weights))])
+        got, want = sess.run([out, reference])
+    np.testing.assert_allclose(got, want[:, 0], rtol=1e-12)
+    assert layer.compute_output_shape([None, 5, 3]).as_list() == [None] + list(got.shape[1:])
+    check_layer_gradients(lambda: L.Conv1DTranspose(2, 3, strides=strides, padding=padding,
+                                                    output_padding=output_padding, name="probe"), [seq])
+    config = layer.get_config()
+    assert L.Conv1DTranspose.from_config(config).get_config() == config
+
+
+def test_1d_variants_fit_save_and_load(trains_and_round_trips):
+    seq = np.random.RandomState(9).randn(16, 6, 2).astype(np.float32)
+    model = kf.keras.Sequential([L.DepthwiseConv1D(3, depth_multiplier=2, input_shape=(6, 2)),
+                                 L.Conv1DTranspose(3, 3, strides=2), L.GlobalAveragePooling1D(), L.Dense(1)])
+    model.compile(kf.keras.optimizers.SGD(0.01), "mse")
+    trains_and_round_trips(model, seq, seq.mean(axis=(1, 2))[:, None])
