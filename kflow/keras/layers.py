@@ -55,3 +55,4 @@ Convolution3D = Conv3D
 SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
 from kflow.layers.separable_convolutional import DepthwiseConv1D
 from kflow.layers.conv1d_as_2d import Conv1DTranspose
+from kflow.layers.categorical_preprocessing import CategoryEncoding, Discretization
