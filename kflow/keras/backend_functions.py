@@ -38,6 +38,7 @@ from kflow.layers import activations, training_flag
 from kflow.layers.batch_dot import batch_dot  # noqa: F401 - K.batch_dot
 from kflow.layers.interpolation import resize_images as _resize
 from kflow.layers.resizing import repeat_elements as _repeat_axis
+from kflow.layers.separable_convolutional import block_diagonal
 from kflow.sparse.sparse_ops import to_dense as _sparse_to_dense
 from kflow.sparse.sparse_tensor import SparseTensor
 
@@ -360,6 +361,29 @@ def conv2d_transpose(x, kernel, output_shape, strides=(1, 1), padding="valid", d
                                      data_format=fmt)
 
 
+def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding="valid", data_format=None, dilation_rate=(1, 1)):
+    """Each channel filtered by its own ``[kh, kw, 1, M]`` slice of ``depthwise_kernel`` (see DepthwiseConv2D)."""
+    return conv2d(x, block_diagonal(convert_to_tensor(depthwise_kernel)), strides, padding, data_format,
+                  dilation_rate)
+
+
+def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1), padding="valid", data_format=None,
+                     dilation_rate=(1, 1)):
+    return conv2d(depthwise_conv2d(x, depthwise_kernel, strides, padding, data_format, dilation_rate),
+                  pointwise_kernel, data_format=data_format)
+
+
+def separable_conv1d(x, depthwise_kernel, pointwise_kernel, strides=1, padding="valid", data_format=None,
+                     dilation_rate=1):
+    """SeparableConv1D's computation; the kernels are ``[k, C, M]`` and ``[1, C * M, F]``."""
+    axis = 2 if data_format == "channels_first" else 1
+    image = shape_ops.expand_dims(x, axis)
+    out = separable_conv2d(image, shape_ops.expand_dims(depthwise_kernel, 0),
+                           shape_ops.expand_dims(pointwise_kernel, 0), (1, strides), padding, data_format,
+                           (1, dilation_rate))
+    return shape_ops.squeeze(out, [axis])
+
+
 def pool2d(x, pool_size, strides=(1, 1), padding="valid", data_format=None, pool_mode="max"):
     if pool_mode not in ("max", "avg"):
         raise ValueError("pool2d: pool_mode must be 'max' or 'avg', got %r" % (pool_mode,))
@@ -389,7 +413,8 @@ def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, co
         out, new_states = step_function(xs[t], states + list(constants or []))
         new_states = list(new_states)
         if masks[t] is not None:
-            out = array_ops.where(_expand_to(masks[t], out), out, last if last is not None else array_ops.zeros_like(out))
+            previous = last if last is not None else array_ops.zeros_like(out)
+            out = array_ops.where(_expand_to(masks[t], out), out, previous)
             new_states = [array_ops.where(_expand_to(masks[t], s), n, s) for n, s in zip(new_states, states)]
         last, states = out, new_states
         outputs.append(out)
@@ -448,5 +473,6 @@ __all__ = ["control_dependencies", "name_scope", "get_graph", "sin", "cos", "sof
            "to_dense", "var", "std", "logsumexp", "cumprod", "arange", "repeat_elements", "repeat", "slice",
            "temporal_padding", "spatial_2d_padding", "spatial_3d_padding", "resize_images", "resize_volumes",
            "batch_dot", "normalize_batch_in_training", "batch_normalization", "dropout", "in_top_k",
-           "truncated_normal", "random_binomial", "bias_add", "conv1d", "conv2d", "conv2d_transpose", "pool2d",
+           "truncated_normal", "random_binomial", "bias_add", "conv1d", "conv2d", "conv2d_transpose",
+           "depthwise_conv2d", "separable_conv2d", "separable_conv1d", "pool2d",
            "rnn", "map_fn", "foldl", "foldr", "print_tensor", "identity", "l2_normalize"]

@@ -8,8 +8,7 @@ from kflow.engine.gradient_check import check_gradients
 from kflow.keras import backend as K
 
 # Keras 2.2's backend functions that kflow does not have (no op for them yet)
-NOT_AVAILABLE = {"manual_variable_initialization", "separable_conv1d", "separable_conv2d", "depthwise_conv2d",
-                 "conv3d", "conv3d_transpose", "pool3d", "local_conv1d", "local_conv2d",
+NOT_AVAILABLE = {"manual_variable_initialization", "conv3d", "conv3d_transpose", "pool3d", "local_conv1d", "local_conv2d",
                  "ctc_label_dense_to_sparse", "ctc_batch_cost", "ctc_decode"}
 KERAS_2_BACKEND = """backend epsilon set_epsilon floatx set_floatx cast_to_floatx image_data_format
 set_image_data_format image_dim_ordering set_image_dim_ordering get_uid reset_uids clear_session learning_phase
@@ -22,7 +21,7 @@ maximum minimum sin cos normalize_batch_in_training batch_normalization concaten
 resize_images resize_volumes repeat_elements repeat arange tile flatten batch_flatten expand_dims squeeze
 temporal_padding spatial_2d_padding spatial_3d_padding stack one_hot reverse slice get_value batch_get_value
 set_value batch_set_value print_tensor function gradients stop_gradient rnn switch in_train_phase in_test_phase
-relu elu softmax softplus softsign categorical_crossentropy sparse_categorical_crossentropy binary_crossentropy
+separable_conv1d separable_conv2d depthwise_conv2d relu elu softmax softplus softsign categorical_crossentropy sparse_categorical_crossentropy binary_crossentropy
 sigmoid hard_sigmoid tanh dropout l2_normalize in_top_k conv1d conv2d conv2d_transpose pool2d bias_add
 random_normal random_uniform random_binomial truncated_normal map_fn foldl foldr control_dependencies name_scope
 get_graph size""".split()
@@ -193,3 +192,20 @@ def test_settings():
     K.set_image_data_format("channels_last")
     K.reset_uids()
     assert [K.get_uid("dense"), K.get_uid("dense"), K.get_uid("conv")] == [1, 2, 1]
+
+
+def test_depthwise_and_separable_convolutions_equal_the_layers():
+    rng = np.random.RandomState(5)
+    images, seq = rng.randn(2, 6, 5, 3), rng.randn(2, 7, 3)
+    depthwise = kf.keras.layers.SeparableConv2D(4, 3, padding="same", depth_multiplier=2, use_bias=False)
+    row = kf.keras.layers.SeparableConv1D(4, 3, strides=2, use_bias=False)
+    want = [depthwise(kf.constant(images)), row(kf.constant(seq))]
+    dw, pw = depthwise.weights
+    dw1, pw1 = row.weights
+    got = [K.separable_conv2d(kf.constant(images), dw, pw, padding="same"),
+           K.separable_conv1d(kf.constant(seq), dw1[0], pw1[0], strides=2)]
+    only_depthwise = K.depthwise_conv2d(kf.constant(images), dw, padding="same")
+    g, w, d = _run([got, want, only_depthwise])
+    for a, b in zip(g, w):
+        np.testing.assert_allclose(a, b, rtol=1e-10)
+    assert d.shape == (2, 6, 5, 6)
