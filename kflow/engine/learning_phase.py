@@ -34,3 +34,15 @@ def learning_phase(graph=None):
 def forget_learning_phases():
     """Drops every graph's flag (``K.clear_session``); the next ``learning_phase()`` makes a new one."""
     _PHASES.clear()
+
+
+def set_learning_phase_default(value, graph=None):
+    """Makes the flag of ``graph`` (default: the default graph) default to ``value`` (``K.set_learning_phase``).
+
+    A new flag replaces the old one, so it reaches layers built from now on (as in Keras, call it before
+    building the model); feeding the flag still overrides it.
+    """
+    graph = graph if graph is not None else graph_mod.get_default_graph()
+    with graph.as_default(), graph.control_dependencies(None), graph.name_scope(None):
+        _PHASES[graph] = placeholder_with_default(bool(value), shape=[], name="keras_learning_phase")
+    return _PHASES[graph]

@@ -90,3 +90,6 @@ def function(inputs, outputs, updates=None, **kwargs):
 
 # The tensor functions (K.mean, K.square, ...) live beside, in backend_ops.
 from kflow.keras.backend_ops import *  # noqa: E402,F401,F403
+
+# the rest of the Keras 2 backend (issue 15): variables, phases, rnn, convolutions, shape utilities
+from kflow.keras.backend_functions import *  # noqa: E402,F401,F403

@@ -26,3 +26,33 @@ from kflow.layers.merge import (Add, Subtract, Multiply, Average, Maximum, Minim
                                 subtract, multiply, average, maximum, minimum, concatenate)
 from kflow.layers.input_layer import Input, InputLayer
 from kflow.layers.serialization import serialize_layer as serialize, deserialize_layer as deserialize
+
+# layers of issue 15 (items 4 and 5): noise, spatial dropout, image preprocessing, sequence utilities
+from kflow.layers.noise import GaussianNoise, GaussianDropout, AlphaDropout
+from kflow.layers.spatial_dropout import SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
+from kflow.layers.image_preprocessing import Rescaling, Resizing, CenterCrop
+from kflow.layers.feature_normalization import Normalization
+from kflow.layers.sequence_utils import RepeatVector, Masking
+from kflow.layers.attention import Attention, AdditiveAttention
+from kflow.layers.multi_head_attention import MultiHeadAttention
+from kflow.layers.recurrent import RNN
+from kflow.layers.recurrent_cells import SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells
+from kflow.layers.separable_convolutional import DepthwiseConv2D, SeparableConv2D, SeparableConv1D
+from kflow.layers.convolutional3d import Conv3D, MaxPooling3D, AveragePooling3D, MaxPool3D, AvgPool3D
+from kflow.layers.conv_lstm import ConvLSTM2D
+from kflow.layers.image_augmentation import (RandomFlip, RandomRotation, RandomZoom, RandomTranslation,
+                                             RandomContrast)
+from kflow.layers.volumetric_resizing import (ZeroPadding3D, Cropping3D, UpSampling3D, GlobalAveragePooling3D,
+                                              GlobalMaxPooling3D, GlobalAvgPool3D, GlobalMaxPool3D)
+from kflow.layers.reshaping import Permute, ActivityRegularization
+from kflow.layers.advanced_activations import ThresholdedReLU
+from kflow.layers.merge import Dot, dot
+from kflow.layers.image_augmentation import RandomBrightness
+from kflow.layers.identity_layers import Identity, UnitNormalization
+from kflow.layers.recurrent_cells import AbstractRNNCell
+# Keras's other spellings of the same classes
+Convolution3D = Conv3D
+SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
+from kflow.layers.separable_convolutional import DepthwiseConv1D
+from kflow.layers.conv1d_as_2d import Conv1DTranspose
+from kflow.layers.categorical_preprocessing import CategoryEncoding, Discretization

@@ -52,3 +52,8 @@ class Sequence:
         for index in range(len(self)):
             yield self[index]
         self.on_epoch_end()
+
+
+# model plots (issue 15): keras.utils.plot_model / model_to_dot (and Keras 2's keras.utils.vis_utils)
+from kflow.keras import vis_utils  # noqa: E402
+from kflow.keras.vis_utils import model_to_dot, plot_model  # noqa: E402,F401

@@ -189,3 +189,22 @@ class Softmax(_ShapeKeeping):
 
     def get_config(self):
         return dict(super().get_config(), axis=self.axis)
+
+
+class ThresholdedReLU(_ShapeKeeping):
+    """``x`` where ``x > theta``, else 0.
+
+    Example:
+        >>> ThresholdedReLU(theta=1.0)(kf.constant([0.5, 1.5]))             # [0., 1.5]
+    """
+
+    def __init__(self, theta=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.theta = float(check_number("ThresholdedReLU", "theta", theta, minimum=0))
+
+    def call(self, inputs):
+        x = convert_to_tensor(inputs)
+        return x * math_ops.cast(comparison_ops.greater(x, math_ops.cast(self.theta, x.dtype)), x.dtype)
+
+    def get_config(self):
+        return dict(super().get_config(), theta=self.theta)

@@ -16,7 +16,9 @@ from kflow.engine import shapes
 from kflow.engine.ops import math_ops
 from kflow.engine.ops.concat_ops import concat
 from kflow.engine.ops.constant_op import convert_to_tensor
+from kflow.engine.ops.normalization_ops import l2_normalize
 from kflow.layers.base import Layer
+from kflow.layers.batch_dot import batch_dot
 
 
 class _Merge(Layer):
@@ -127,3 +129,41 @@ maximum = _functional(Maximum)
 minimum = _functional(Minimum)
 average = _functional(Average)
 concatenate = _functional(Concatenate)
+
+
+class Dot(_Merge):
+    """The dot product of two inputs along ``axes`` for each sample (``normalize=True``: cosine similarity).
+
+    Example:
+        >>> Dot(axes=1)([kf.ones([4, 3]), kf.ones([4, 3])]).shape          # [4, 1]
+    """
+
+    _max_inputs = 2
+
+    def __init__(self, axes, normalize=False, **kwargs):
+        super().__init__(**kwargs)
+        self.axes = axes if isinstance(axes, int) else tuple(axes)
+        self.normalize = normalize
+
+    def _axes(self, ranks):
+        axes = (self.axes, self.axes) if isinstance(self.axes, int) else self.axes
+        return tuple(a % r for a, r in zip(axes, ranks))
+
+    def call(self, inputs):
+        a, b = (convert_to_tensor(x) for x in self._check(inputs))
+        axes = self._axes((a.shape.ndims, b.shape.ndims))
+        if self.normalize:
+            a, b = l2_normalize(a, axis=axes[0]), l2_normalize(b, axis=axes[1])
+        return batch_dot(a, b, axes)
+
+    def compute_output_shape(self, input_shape):
+        a, b = (list(shapes.as_shape(s).dims) for s in self._check(input_shape))
+        ax, ay = self._axes((len(a), len(b)))
+        out = a[:ax] + a[ax + 1:] + b[1:ay] + b[ay + 1:]
+        return shapes.TensorShape(out if len(out) > 1 else out + [1])
+
+    def get_config(self):
+        return dict(super().get_config(), axes=self.axes, normalize=self.normalize)
+
+
+dot = _functional(Dot)

@@ -14,6 +14,7 @@ from kflow.engine.ops import array_ops, shape_ops
 from kflow.engine.ops.concat_ops import stack
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.layers.conv_utils import normalize_tuple, positive_tuple
+from kflow.layers.interpolation import METHODS, resize_images
 from kflow.layers.spatial import SpatialLayer
 
 
@@ -100,6 +101,15 @@ class Cropping2D(SpatialLayer):
         return dict(super().get_config(), cropping=self.cropping)
 
 
+def resize_axes(x, axes, factors):
+    """Bilinear upsampling of ``x`` by ``factors`` along ``axes`` (their sizes must be known)."""
+    dims = x.shape.dims
+    if any(dims[a] is None for a in axes):
+        raise ValueError("UpSampling: interpolation='bilinear' needs known spatial sizes, got input shape %s"
+                         % x.shape)
+    return resize_images(x, [dims[a] * f for a, f in zip(axes, factors)], "bilinear", axes)
+
+
 def repeat_elements(x, axis, times):
     """Repeats each entry of ``x`` ``times`` times along ``axis`` (nearest-neighbour upsampling on one axis):
     a new axis after ``axis`` is tiled, then merged into it."""
@@ -126,9 +136,9 @@ class UpSampling2D(SpatialLayer):
     def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
         super().__init__(data_format=data_format, **kwargs)
         self.size = positive_tuple(size, self._rank, "size", type(self).__name__)
-        if interpolation != "nearest":
-            raise ValueError("%s: only interpolation='nearest' is supported, got %r" % (type(self).__name__,
-                                                                                        interpolation))
+        if interpolation not in METHODS:
+            raise ValueError("%s: interpolation must be one of %s, got %r" % (type(self).__name__, METHODS,
+                                                                              interpolation))
         self.interpolation = interpolation
 
     def _new_size(self, axis_index, size):
@@ -136,6 +146,8 @@ class UpSampling2D(SpatialLayer):
 
     def call(self, inputs):
         x = convert_to_tensor(inputs)
+        if self.interpolation == "bilinear":
+            return resize_axes(x, self.spatial_axes, self.size)
         for axis, times in zip(self.spatial_axes, self.size):
             if times != 1:
                 x = repeat_elements(x, axis, times)

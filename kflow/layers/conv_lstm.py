@@ -1,0 +1,155 @@
+"""ConvLSTM2D (Shi et al. 2015): an LSTM whose inputs, states and gates are images, and whose matrix products
+are 2-D convolutions; inputs ``[batch, time, rows, cols, channels]`` (or channels_first).
+
+It is an ``RNN`` that is its own cell, so masking, ``return_sequences``, ``return_state``, ``go_backwards``
+and ``initial_state`` work as for LSTM. The input convolution takes the layer's strides, padding and
+dilation; the recurrent one is "same" with stride 1, so the state keeps the output's size.
+
+Example:
+    >>> h = ConvLSTM2D(16, 3, padding="same", return_sequences=True)(frames)   # [batch, time, rows, cols, 16]
+"""
+from kflow.engine import shapes
+from kflow.engine.ops import array_ops
+from kflow.engine.ops.concat_ops import split
+from kflow.engine.ops.constant_op import convert_to_tensor
+from kflow.engine.ops.shape_ops import transpose
+from kflow import initializers, nn
+from kflow.layers import activations, regularizers
+from kflow.layers.base import InputSpec
+from kflow.layers.conv_utils import conv_output_length, layer_padding_mode, normalize_data_format, normalize_tuple
+from kflow.layers.kernel_bias import serialize
+from kflow.layers.recurrent import RNN
+from kflow.layers.recurrent_cells import LSTMMath
+
+
+class ConvLSTM2D(LSTMMath, RNN):
+    """Convolutional LSTM; weights ``kernel`` ``[kh, kw, C, 4 * filters]``, ``recurrent_kernel``
+    ``[kh, kw, filters, 4 * filters]``, ``bias`` ``[4 * filters]`` (gates i, f, c, o, as LSTM).
+
+    ``dropout``, ``recurrent_dropout`` and ``stateful`` are not supported (NotImplementedError).
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1), activation="tanh", recurrent_activation="hard_sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 unit_forget_bias=True, kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
+                 return_sequences=False, return_state=False, go_backwards=False, stateful=False, dropout=0.0,
+                 recurrent_dropout=0.0, **kwargs):
+        if dropout or recurrent_dropout or stateful:
+            raise NotImplementedError("ConvLSTM2D: dropout, recurrent_dropout and stateful are not supported by "
+                                      "kflow")
+        super().__init__(return_sequences=return_sequences, return_state=return_state, go_backwards=go_backwards,
+                         activity_regularizer=regularizers.get(activity_regularizer), **kwargs)
+        self.filters = self.units = int(filters)
+        self.kernel_size = normalize_tuple(kernel_size, 2, "kernel_size")
+        self.strides = normalize_tuple(strides, 2, "strides")
+        self.padding = layer_padding_mode(padding)
+        self.data_format = normalize_data_format(data_format)
+        self.dilation_rate = normalize_tuple(dilation_rate, 2, "dilation_rate")
+        self.activation = activations.get(activation)
+        self.recurrent_activation = activations.get(recurrent_activation)
+        self.use_bias = use_bias
+        self.unit_forget_bias = unit_forget_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.recurrent_initializer = initializers.get(recurrent_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.input_spec = InputSpec(ndim=5)
+
+    @property
+    def state_size(self):
+        return [self.filters, self.filters]
+
+    @property
+    def output_size(self):
+        return self.filters
+
+    def _image_shape(self, input_shape):
+        dims = list(shapes.as_shape(input_shape).with_rank(5).dims)
+        return [dims[0], dims[1], dims[3], dims[4], dims[2]] if self.data_format == "channels_first" else dims
+
+    def build(self, input_shape):
+        channels = self._image_shape(input_shape)[-1]
+        if channels is None:
+            raise ValueError("ConvLSTM2D: the channel dimension of the inputs must be known, got %s"
+                             % shapes.as_shape(input_shape))
+        n = 4 * self.filters
+        self.kernel = self.add_weight("kernel", list(self.kernel_size) + [channels, n],
+                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer)
+        self.recurrent_kernel = self.add_weight("recurrent_kernel", list(self.kernel_size) + [self.filters, n],
+                                                initializer=self.recurrent_initializer,
+                                                regularizer=self.recurrent_regularizer)
+        self.bias = self.add_weight("bias", [n], initializer=self._bias_init(), regularizer=self.bias_regularizer) \
+            if self.use_bias else None
+        self.built = True
+
+    def _input_conv(self, x, kernel):
+        return nn.conv2d(x, kernel, strides=[1, self.strides[0], self.strides[1], 1], padding=self.padding.upper(),
+                         dilations=[1, self.dilation_rate[0], self.dilation_rate[1], 1])
+
+    def _initial_states(self, x, initial_state):
+        if initial_state is not None:
+            return super()._initial_states(x, initial_state)
+        # zeros of the output's image size: the input convolution of a zero frame with a zero kernel
+        zero = self._input_conv(array_ops.zeros_like(x[:, 0]), array_ops.zeros_like(self.kernel[..., :self.filters]))
+        return [zero, zero]
+
+    def begin_sequence(self, first_inputs, training=None):
+        pass
+
+    def step(self, x, states):
+        return self._step(x, states[0], states)
+
+    def _inputs_part(self, x):
+        z = self._input_conv(x, self.kernel)
+        return z + self.bias if self.use_bias else z
+
+    def _step(self, x, h, states):
+        c = states[1]
+        z = self._inputs_part(x) + nn.conv2d(h, self.recurrent_kernel, strides=[1, 1, 1, 1], padding="SAME")
+        zi, zf, zc, zo = split(z, 4, axis=-1)
+        rec = self.recurrent_activation
+        c = rec(zf) * c + rec(zi) * self.activation(zc)
+        h = rec(zo) * self.activation(c)
+        return h, [h, c]
+
+    def call(self, inputs, mask=None, training=None, initial_state=None):
+        x = convert_to_tensor(inputs)
+        first = self.data_format == "channels_first"
+        if first:
+            x = transpose(x, [0, 1, 3, 4, 2])
+            if initial_state is not None:
+                initial_state = [transpose(s, [0, 2, 3, 1]) for s in initial_state]
+        out = super().call(x, mask=mask, training=training, initial_state=initial_state)
+        if not first:
+            return out
+        back = lambda t: transpose(t, [0, 1, 4, 2, 3] if t.shape.ndims == 5 else [0, 3, 1, 2])  # noqa: E731
+        return [back(t) for t in out] if isinstance(out, list) else back(out)
+
+    def compute_output_shape(self, input_shape):
+        batch, time, rows, cols, _ = self._image_shape(input_shape)
+        rows, cols = (conv_output_length(d, k, self.padding, s, r) for d, k, s, r in
+                      zip((rows, cols), self.kernel_size, self.strides, self.dilation_rate))
+        image = [rows, cols, self.filters] if self.data_format == "channels_last" else [self.filters, rows, cols]
+        out = shapes.TensorShape([batch, time] + image if self.return_sequences else [batch] + image)
+        state = shapes.TensorShape([batch] + image)
+        return [out, state, state] if self.return_state else out
+
+    def get_config(self):
+        config = dict(RNN.get_config(self), filters=self.filters, kernel_size=self.kernel_size,
+                      strides=self.strides, padding=self.padding, data_format=self.data_format,
+                      dilation_rate=self.dilation_rate, activation=activations.serialize(self.activation),
+                      recurrent_activation=activations.serialize(self.recurrent_activation), use_bias=self.use_bias,
+                      unit_forget_bias=self.unit_forget_bias)
+        for key in ("kernel_initializer", "recurrent_initializer", "bias_initializer"):
+            config[key] = serialize(initializers, getattr(self, key))
+        for key in ("kernel_regularizer", "recurrent_regularizer", "bias_regularizer"):
+            config[key] = serialize(regularizers, getattr(self, key))
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        return cls(**config)
