@@ -86,3 +86,7 @@ from kflow.data.example import parse_single_example, parse_example, decode_raw
 from kflow.data.example import FixedLenFeature, VarLenFeature, FixedLenSequenceFeature
 from kflow.sparse import SparseTensor, SparseTensorValue, sparse_tensor_to_dense
 from kflow.engine.ops.script_ops import py_func, numpy_function
+
+# eager execution, GradientTape and kf.function (issue 17)
+from kflow.engine.eager import (enable_eager_execution, enable_v2_behavior, executing_eagerly, eager_mode,
+                                graph_mode, GradientTape, UnconnectedGradients, function, EagerTensor)

@@ -1,0 +1,55 @@
+"""Which mode builds ops: graph mode (ops join a graph, a Session runs them) or eager mode (ops run at once).
+
+The bottom of the engine's eager machinery: one per-thread flag, read by ``make_op`` on every op it builds
+(one attribute read, so graph building pays nothing noticeable). The process default is graph mode, as in
+TF 1.x; ``kf.enable_eager_execution()`` switches the default; ``eager_mode()`` / ``graph_mode()`` switch it
+for a ``with`` block (tests, and ``kf.function`` tracing, which builds a graph while eager is on).
+
+Example:
+    >>> with eager_mode():
+    ...     executing_eagerly()
+    True
+"""
+import contextlib
+import threading
+
+_process_default = [False]  # what a thread starts with (kf.enable_eager_execution sets it)
+
+
+class _ModeState(threading.local):
+    def __init__(self):
+        self.eager = _process_default[0]
+
+
+mode = _ModeState()
+
+
+def executing_eagerly():
+    """True when ops built now run at once (``kf.executing_eagerly()``)."""
+    return mode.eager
+
+
+def set_process_default(eager):
+    """Sets the mode of this thread and of threads started later (``kf.enable_eager_execution``)."""
+    _process_default[0] = bool(eager)
+    mode.eager = bool(eager)
+
+
+@contextlib.contextmanager
+def _scoped(eager):
+    saved = mode.eager
+    mode.eager = eager
+    try:
+        yield
+    finally:
+        mode.eager = saved
+
+
+def eager_mode():
+    """A ``with`` block in which ops run eagerly (``kf.eager_mode()``)."""
+    return _scoped(True)
+
+
+def graph_mode():
+    """A ``with`` block in which ops join the default graph (``kf.graph_mode()``)."""
+    return _scoped(False)
