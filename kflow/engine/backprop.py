@@ -17,7 +17,7 @@ Example:
 import contextlib
 
 from kflow.engine import execution_mode
-from kflow.engine.eager_execute import tape_stack
+from kflow.engine.execution_mode import tape_stack
 from kflow.engine.eager_tensor import EagerTensor
 from kflow.engine.op_def import gradient_function
 from kflow.engine.ops.constant_op import convert_to_tensor, ones_like, zeros_like

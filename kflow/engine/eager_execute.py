@@ -14,12 +14,11 @@ Example:
     >>> y.numpy()
     array([0.46211717], dtype=float32)
 """
-import threading
-
 import numpy as np
 
 from kflow.engine import graph as graph_mod
 from kflow.engine.eager_tensor import EagerTensor
+from kflow.engine.execution_mode import tape_stack
 from kflow.engine.placement import Placer
 
 # op types that have no meaning in eager mode, and what to do instead
@@ -124,14 +123,6 @@ class EagerOp:
 
     def __repr__(self):
         return "<eager op %s>" % self.type
-
-
-class _TapeStack(threading.local):
-    def __init__(self):
-        self.tapes = []
-
-
-tape_stack = _TapeStack()
 
 
 def execute(op_def, inputs, output_specs, attrs, params, kernel):

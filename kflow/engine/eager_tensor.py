@@ -60,7 +60,7 @@ class EagerTensor(Tensor):
 
     @property
     def op(self):
-        return _ValueOp(self)
+        return _ValueOp(self, _watched(self))
 
     @property
     def value_index(self):
@@ -158,17 +158,25 @@ def numpy_text(value):
     return str(value) if np.ndim(value) == 0 else repr(np.asarray(value))
 
 
-class _ValueOp:
-    """The producer of an eager value, seen by build-time code as a constant (``constant_value`` folds it)."""
+def _watched(t):
+    for tape in execution_mode.tape_stack.tapes:
+        if id(t) in tape.tracked:
+            return True
+    return False
 
-    type = "Const"
+
+class _ValueOp:
+    """The producer of an eager value, seen by build-time code as a constant (``constant_value`` folds it), unless
+    a GradientTape watches the value: folding it would cut the gradient's path (``kf.fill(shape, watched)``)."""
+
     inputs = ()
     control_inputs = ()
     name = "EagerConst"
     device = ""
     created_at = "<eager>"
 
-    def __init__(self, tensor):
+    def __init__(self, tensor, watched):
+        self.type = "EagerWatchedValue" if watched else "Const"
         self.outputs = [tensor]
         self.attrs = {"value": tensor._value, "dtype": tensor.dtype}
 

@@ -16,7 +16,8 @@ Example:
 import numpy as np
 
 from kflow.engine import devices, dtypes, execution_mode, graph as graph_mod, shapes
-from kflow.engine.eager_execute import context, tape_stack
+from kflow.engine.eager_execute import context
+from kflow.engine.execution_mode import tape_stack
 from kflow.engine.eager_tensor import EagerTensor, numpy_text
 from kflow.engine.graph import GraphKeys
 from kflow.engine.operation import make_op

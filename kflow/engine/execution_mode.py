@@ -24,6 +24,16 @@ class _ModeState(threading.local):
 mode = _ModeState()
 
 
+class _TapeStack(threading.local):
+    """The GradientTapes of this thread, outermost first (eager ops and variable reads report to them)."""
+
+    def __init__(self):
+        self.tapes = []
+
+
+tape_stack = _TapeStack()
+
+
 def executing_eagerly():
     """True when ops built now run at once (``kf.executing_eagerly()``)."""
     return mode.eager

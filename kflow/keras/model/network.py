@@ -173,6 +173,8 @@ class Network(Layer):
         weights = self._weights_by_layer()
         if not weights:
             return []
+        if hasattr(weights[0], "_eager_read"):  # built in eager mode: the weights hold their values
+            return [np.array(w) for w in weights]
         return list(self.session.run(tuple(weights)))
 
     def set_weights(self, weights):
