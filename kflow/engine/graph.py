@@ -345,8 +345,17 @@ def get_collection_ref(key):
 
 
 def set_random_seed(seed):
-    """Sets the graph-level random seed of the default graph."""
+    """Sets the graph-level random seed of the default graph (in eager mode: restarts the random streams)."""
     get_default_graph().seed = seed
+    _seed_settings[0] += 1
+
+
+_seed_settings = [0]  # set_random_seed calls so far: eager random streams restart at each
+
+
+def seed_setting():
+    """How many times ``set_random_seed`` was called (eager generators are keyed by it)."""
+    return _seed_settings[0]
 
 
 def unknown_shape():

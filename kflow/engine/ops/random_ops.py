@@ -38,7 +38,7 @@ def eager_seed_attrs(op_seed):
     if graph_seed is not None or op_seed is not None:
         seeds = (DEFAULT_GRAPH_SEED if graph_seed is None else int(graph_seed) & _SEED_MASK,
                  -1 & _SEED_MASK if op_seed is None else int(op_seed) & _SEED_MASK)
-    return {"seeds": seeds, "rng_key": ("eager_rng", seeds)}
+    return {"seeds": seeds, "rng_key": ("eager_rng", seeds, graph_mod.seed_setting())}
 
 
 def _random_bind(sample, *param_names):
