@@ -4,7 +4,8 @@ While a tape records, every eager op with a watched input is kept on it (eager_e
 its declared gradient reads. ``gradient`` walks the recorded ops backwards and calls each declaration's
 gradient function: the same one ``kf.gradients`` uses in graph mode. The gradient ops run eagerly too, so an
 outer tape records them and differentiates again (second order). Trainable variables read while the tape
-records are watched automatically (``watch_accessed_variables``).
+records are watched automatically (``watch_accessed_variables``). In graph mode (inside a ``kf.function`` trace) the tape records nothing and
+``gradient`` builds ``kf.gradients`` ops instead.
 
 Example:
     >>> x = kf.constant(3.0)
@@ -19,6 +20,7 @@ import contextlib
 from kflow.engine import execution_mode
 from kflow.engine.execution_mode import tape_stack
 from kflow.engine.eager_tensor import EagerTensor
+from kflow.engine.gradients import gradients
 from kflow.engine.op_def import gradient_function
 from kflow.engine.ops.constant_op import convert_to_tensor, ones_like, zeros_like
 from kflow.engine.ops.math_ops import add_n
@@ -49,10 +51,9 @@ class GradientTape:
         self._spent = False
 
     def __enter__(self):
-        if not execution_mode.mode.eager:
-            raise RuntimeError("kf.GradientTape records eager operations, but graph mode is active. Enable eager "
-                               "execution (kf.enable_eager_execution(), or `with kf.eager_mode():`), or use "
-                               "kf.gradients(ys, xs) on a graph.")
+        self._symbolic = not execution_mode.mode.eager
+        if self._symbolic:  # graph mode (a kf.function trace): gradient() builds kf.gradients ops
+            return self
         tape_stack.tapes.append(self)
         self.recording = True
         return self
@@ -118,6 +119,8 @@ class GradientTape:
             RuntimeError: a non-persistent tape is asked twice.
             LookupError: a recorded op on the path has no gradient defined.
         """
+        if getattr(self, "_symbolic", False):
+            return self._symbolic_gradient(target, sources, output_gradients, unconnected_gradients)
         if self._spent:
             raise RuntimeError("GradientTape.gradient can only be called once on non-persistent tapes (create "
                                "the tape with persistent=True to compute several gradients).")
@@ -141,6 +144,16 @@ class GradientTape:
         if not self._persistent:
             self._spent = True
             self.reset()
+        return _pack_like(sources, grads)
+
+    def _symbolic_gradient(self, target, sources, output_gradients, unconnected):
+        """Graph mode: the tape recorded nothing; the gradient is ``kf.gradients`` over the built graph."""
+        flat = _flatten(sources)
+        xs = [s._ref() if hasattr(s, "_eager_read") or hasattr(s, "_ref") else s for s in flat]
+        ys = _flatten(target)
+        grads = gradients(ys, xs, grad_ys=None if output_gradients is None else _flatten(output_gradients))
+        if unconnected == UnconnectedGradients.ZERO:
+            grads = [zeros_like(x) if g is None else g for g, x in zip(grads, xs)]
         return _pack_like(sources, grads)
 
     def _backward(self, pending):

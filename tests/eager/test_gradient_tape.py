@@ -132,11 +132,18 @@ def test_dropout_gradient_is_its_mask():
     assert set(np.unique(g)) <= {0.0, 2.0} and 0 < (g == 0).sum() < 200
 
 
-def test_tape_needs_eager_mode():
-    with kf.graph_mode():
-        with pytest.raises(RuntimeError, match="graph mode is active.*kf.gradients"):
-            with kf.GradientTape():
-                pass
+def test_tape_in_graph_mode_builds_symbolic_gradients():
+    with kf.graph_mode(), kf.Graph().as_default():
+        x = kf.placeholder(kf.float32, [2])
+        v = kf.Variable([1.0, 1.0])
+        with kf.GradientTape() as tape:
+            y = kf.reduce_sum(x * x * v)
+        gx, gv = tape.gradient(y, [x, v])
+        with kf.Session() as sess:
+            sess.run(kf.global_variables_initializer())
+            rx, rv = sess.run([gx, gv], {x: [1.0, 3.0]})
+    np.testing.assert_allclose(rx, [2.0, 6.0])
+    np.testing.assert_allclose(rv, [1.0, 9.0])
 
 
 def test_tfe_value_and_gradient_helpers():
