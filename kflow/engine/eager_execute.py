@@ -14,6 +14,8 @@ Example:
     >>> y.numpy()
     array([0.46211717], dtype=float32)
 """
+import functools
+
 import numpy as np
 
 from kflow.engine import graph as graph_mod
@@ -137,18 +139,30 @@ def execute(op_def, inputs, output_specs, attrs, params, kernel):
     elif kernel is None:
         kernel = op_def.kernel
         if params:
-            out = kernel(*arrays, **params)
-            kernel = None
-    if kernel is not None:
-        out = kernel(*arrays)
+            kernel = functools.partial(kernel, **params)
+    try:
+        if kernel is not None:
+            out = kernel(*arrays)
+    except (ValueError, TypeError, IndexError) as e:
+        raise type(e)("%s (eager op %s on %s)" % (e, op_def.type, ", ".join(
+            "%s %s" % (t.dtype.name, t.shape) for t in inputs) or "no inputs")) from e
     n = len(output_specs)
     if n == 1:
-        op.outputs = (EagerTensor(_array(out, output_specs[0], op_def)),)
+        dtype = output_specs[0][0]
+        if type(out) is np.ndarray and out.dtype is dtype._np and not op_def.state_output:
+            t = _new_tensor(EagerTensor)  # the common case, without EagerTensor.__init__'s dtype lookup
+            t._value, t.dtype, t._static_shape = out, dtype, None
+        else:
+            t = EagerTensor(_array(out, output_specs[0], op_def))
+        op.outputs = (t,)
     elif n:
         op.outputs = tuple(EagerTensor(_array(o, s, op_def)) for o, s in zip(out, output_specs))
     if tape_stack.tapes:
         _record(op)
     return op
+
+
+_new_tensor = object.__new__
 
 
 def _array(value, spec, op_def):

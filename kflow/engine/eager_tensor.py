@@ -20,6 +20,7 @@ from kflow.engine import execution_mode
 from kflow.engine.tensor import Tensor
 
 _DTYPES = {}  # numpy dtype -> kflow DType (a dict hit per op instead of as_dtype's checks)
+_SHAPES = {}  # shape tuple -> TensorShape (shapes are immutable; eager values repeat a few shapes)
 _CPU = "/job:localhost/replica:0/task:0/device:CPU:0"
 _GPU = "/job:localhost/replica:0/task:0/device:GPU:0"
 
@@ -46,7 +47,13 @@ class EagerTensor(Tensor):
     def shape(self):
         s = self._static_shape
         if s is None:
-            s = self._static_shape = shapes.TensorShape(self._value.shape)
+            dims = self._value.shape
+            s = _SHAPES.get(dims)
+            if s is None:
+                s = shapes.TensorShape(dims)
+                if len(_SHAPES) < 4096:  # bounded: a program making ever new shapes does not grow it forever
+                    _SHAPES[dims] = s
+            self._static_shape = s
         return s
 
     _shape = shape

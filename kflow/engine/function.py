@@ -114,7 +114,7 @@ class _Trace:
         fetched = set(id(flat[i]) for i in self._fetch_positions)
         fetches = [flat[i] for i in self._fetch_positions]
         targets = [o for o in flat if hasattr(o, "op_def")] + _side_effects(graph, fetched)
-        self._fetches = (fetches, targets)
+        self._fetches = (tuple(fetches), tuple(targets))  # tuples: the session caches their fetch structure
         self._flat = flat
         self.session = Session(graph=graph)
 
