@@ -15,6 +15,7 @@ Example:
     array([0.46211717], dtype=float32)
 """
 import functools
+import sys
 
 import numpy as np
 
@@ -190,7 +191,9 @@ def _bind(op_def, op):
             if handle in ctx.exposed:
                 ctx.exposed.discard(handle)
                 value = ctx.variable_values.get(handle)
-                if value is not None:
+                # copied only while a read (an eager tensor, or a view of the buffer) is alive: references from
+                # the store, `value` and getrefcount's argument are 3; a training step's reads are gone by now
+                if value is not None and sys.getrefcount(value) > 3:
                     ctx.variable_values[handle] = value.copy()
     return op_def.bind(op, ctx)
 

@@ -46,7 +46,8 @@ class EagerVariable(Variable):
                              % (name, value.shape, shapes.TensorShape(shape)))
         ctx = self._ctx = context()
         scope = outer.get_name_scope()
-        full = ctx.graph.unique_name((scope + "/" if scope else "") + (name or "Variable"))
+        self._name = (scope + "/" if scope else "") + (name or "Variable")  # not made unique: TF eager's names
+        full = ctx.graph.unique_name(self._name)  # the handle's name is unique (slot variables derive theirs)
         dt = dtypes.as_dtype(value.dtype)
         self._handle = make_op(VARIABLE, [], [(dt, value.shape)], full + "/", graph=ctx.graph,
                                attrs={"dtype": dt, "shape": shapes.TensorShape(value.shape)})
@@ -97,7 +98,7 @@ class EagerVariable(Variable):
 
     @property
     def name(self):
-        return self._handle.name + ":0"
+        return self._name + ":0"
 
     @property
     def dtype(self):

@@ -44,10 +44,11 @@ class Function:
     def __get__(self, instance, owner):
         if instance is None:
             return self
-        bound = self.__dict__.setdefault("_bound", {})
-        f = bound.get(id(instance))
-        if f is None:  # one Function per instance: each traces its own graph over its own variables
-            f = bound[id(instance)] = Function(functools.partial(self._fn, instance))
+        # one Function per instance (each traces its own graph over its own variables), kept in the instance's
+        # __dict__ under the method's name: later lookups find it there, and it lives as long as the instance
+        f = Function(functools.partial(self._fn, instance))
+        f.__name__ = getattr(self._fn, "__name__", "function")
+        instance.__dict__[f.__name__] = f
         return f
 
     def __call__(self, *args, **kwargs):
@@ -73,7 +74,7 @@ class Function:
         return self._traces.get(key) or self._trace(args, kwargs, key)
 
     def _trace(self, args, kwargs, key):
-        graph = FuncGraph(getattr(self._fn, "__name__", "function"))
+        graph = FuncGraph(getattr(self, "__name__", "function"))
         with graph.as_default():
             placeholders = []
             sym_args, sym_kwargs = _symbolic((args, kwargs), placeholders)

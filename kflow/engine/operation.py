@@ -99,7 +99,8 @@ def _user_frame():
 
 
 def make_op(op_def, inputs, output_specs, name=None, attrs=None, params=None, kernel=None, graph=None):
-    """Creates an op of the declared type ``op_def`` in the inputs' graph (or the default graph).
+    """Creates an op of the declared type ``op_def`` in the inputs' graph (or the default graph); in eager mode
+    (and no explicit ``graph``) runs it at once instead and returns the eager op (outputs are EagerTensors).
 
     Args:
         op_def: the op's declaration (an :class:`~kflow.engine.op_def.OpDef`).

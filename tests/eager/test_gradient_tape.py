@@ -202,3 +202,14 @@ def test_minimize_needs_a_callable_loss_eagerly():
     w = kf.Variable(1.0)
     with pytest.raises(RuntimeError, match="must be a function"):
         kf.train.GradientDescentOptimizer(0.1).minimize(w * 2.0)
+
+
+def test_tfe_offers_the_tf1_eager_names():
+    assert tfe.executing_eagerly() and tfe.in_eager_mode() and not tfe.in_graph_mode()
+    v = tfe.Variable(1.0)
+    assert isinstance(v, kf.Variable) and v.numpy() == 1.0
+    assert tfe.GradientTape is kf.GradientTape and isinstance(kf.constant(1.0), tfe.EagerTensor)
+    double = tfe.defun(lambda x: x * 2.0)
+    assert double(kf.constant(3.0)).numpy() == 6.0
+    assert [int(x) for x in tfe.Iterator(kf.data.Dataset.range(2))] == [0, 1]
+    assert tfe.num_gpus() == 0

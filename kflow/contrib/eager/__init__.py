@@ -13,4 +13,15 @@ from kflow.engine.backprop import GradientTape  # noqa: F401
 from kflow.engine.eager import enable_eager_execution, executing_eagerly  # noqa: F401
 from kflow.engine.eager_variable import EagerVariable as Variable  # noqa: F401
 from kflow.engine.function import function as defun  # noqa: F401
-from kflow.engine.execution_mode import eager_mode as run_eagerly  # noqa: F401
+from kflow.engine.eager_tensor import EagerTensor  # noqa: F401
+from kflow.engine.execution_mode import eager_mode, executing_eagerly as in_eager_mode, graph_mode  # noqa: F401
+
+
+def in_graph_mode():
+    """TF 1.x's ``tfe.in_graph_mode()``: True while ops join a graph."""
+    return not in_eager_mode()
+
+
+def num_gpus():
+    """GPUs eager ops may run on: none (kflow's eager ops run on the CPU)."""
+    return 0
