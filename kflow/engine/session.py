@@ -97,14 +97,20 @@ class Session:
 
     def _fetch_structure(self, fetches):
         if isinstance(fetches, (list, dict)):  # mutable: cannot be a cache key
-            return FetchStructure(self.graph, fetches)
+            return self._new_structure(fetches)
         try:
             cached = self._fetch_structures.get(fetches)
         except TypeError:  # e.g. a tuple holding a list
-            return FetchStructure(self.graph, fetches)
+            return self._new_structure(fetches)
         if cached is None:
-            cached = self._fetch_structures[fetches] = FetchStructure(self.graph, fetches)
+            cached = self._fetch_structures[fetches] = self._new_structure(fetches)
         return cached
+
+    def _new_structure(self, fetches):
+        if self.graph.variable_store is not None:  # eager variables fetched from a kf.function / Keras graph:
+            with self.graph.as_default():  # resolved inside it, they give the graph's captured reads
+                return FetchStructure(self.graph, fetches)
+        return FetchStructure(self.graph, fetches)
 
     def _compile(self, structure, feed_keys):
         if self.graph.eager_friendly:

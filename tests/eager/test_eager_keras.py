@@ -115,3 +115,22 @@ def test_custom_gradient_tape_loop_trains_mnist_mlp_like_fit(mnist_subset, trace
     assert fit_acc >= 0.85 and acc >= 0.85, (fit_acc, acc)
     assert abs(acc - fit_acc) < 0.03, (fit_acc, acc)
     np.testing.assert_allclose(fit_acc, _accuracy(fitted, xt, yt), atol=1e-6)  # evaluate == eager call
+
+
+def test_fit_with_callbacks_reading_and_writing_the_learning_rate(tmp_path):
+    x = np.random.RandomState(0).rand(64, 784).astype(np.float32)
+    y = np.random.RandomState(1).randint(0, 10, 64)
+    model = _mlp()
+    model.compile(kf.keras.optimizers.SGD(lr=0.1), "sparse_categorical_crossentropy")
+    rates = []
+    schedule = kf.keras.callbacks.LearningRateScheduler(lambda epoch: 0.1 / (epoch + 1))
+    record = kf.keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: rates.append(float(kf.keras.backend.get_value(model.optimizer.lr))))
+    path = str(tmp_path / "w.h5")
+    model.fit(x, y, epochs=2, batch_size=16, verbose=0, callbacks=[schedule, record])
+    assert rates == pytest.approx([0.1, 0.05])
+    model.save_weights(path)
+    before = model.predict(x[:3])
+    model.set_weights([np.zeros_like(w) for w in model.get_weights()])
+    model.load_weights(path)
+    np.testing.assert_allclose(model.predict(x[:3]), before, rtol=1e-6)
