@@ -104,6 +104,7 @@ class EagerOp:
     def get_attr(self, name):
         return self.attrs[name]
 
+    _is_eager_value = True  # graph collections ignore eager ops
     _gradient_type = property(lambda self: self.type)
     name = property(lambda self: self.type)
     graph = property(lambda self: graph_mod.get_default_graph())

@@ -36,6 +36,7 @@ class EagerTensor(Tensor):
     """A computed value with the Tensor interface. Build with ``EagerTensor(array)`` (an ndarray, or a CuPy array)."""
 
     __slots__ = ("_value", "dtype", "_static_shape")
+    _is_eager_value = True  # graph collections ignore eager values
 
     def __init__(self, value):  # noqa: super().__init__ is not called: there is no op
         self._value = value

@@ -214,6 +214,8 @@ class Graph:
 
     # ---- collections ----------------------------------------------------
     def add_to_collection(self, name, value):
+        if getattr(value, "_is_eager_value", False):
+            return  # eager results (a step's loss, an update that ran) are not collected: lists would grow per step
         self._collections.setdefault(name, []).append(value)
 
     def add_to_collections(self, names, value):

@@ -206,6 +206,7 @@ class Variable:
         return getattr(self._snapshot, item)
 
     __array_priority__ = 100
+    _is_eager_value = False  # variables are collected, in eager mode too (not looked up through the snapshot)
 
     def __bool__(self):
         raise TypeError("Using a `kf.Variable` as a Python `bool` is not allowed.")

@@ -142,6 +142,8 @@ class Optimizer:
                 else:
                     with graph_mod.control_dependencies([self._finish(updates, "update")]):
                         train_op = variables_mod.assign_add(global_step, 1, name=scope).op
+        if execution_mode.mode.eager:
+            return train_op  # it has run; eager steps are not collected (the list would grow every step)
         train_ops = g.get_collection_ref(GraphKeys.TRAIN_OP)
         if train_op not in train_ops:
             train_ops.append(train_op)

@@ -213,3 +213,14 @@ def test_tfe_offers_the_tf1_eager_names():
     assert double(kf.constant(3.0)).numpy() == 6.0
     assert [int(x) for x in tfe.Iterator(kf.data.Dataset.range(2))] == [0, 1]
     assert tfe.num_gpus() == 0
+
+
+def test_eager_steps_do_not_grow_graph_collections():
+    w = kf.Variable(1.0)
+    opt = kf.train.GradientDescentOptimizer(0.1)
+    for _ in range(3):
+        loss = kf.losses.mean_squared_error([2.0], [w * 1.0])
+        opt.minimize(lambda: kf.losses.mean_squared_error([2.0], [w * 1.0]))
+    g = kf.get_default_graph()
+    assert g.get_collection(kf.GraphKeys.LOSSES) == [] and g.get_collection(kf.GraphKeys.TRAIN_OP) == []
+    assert float(loss) > 0 and g.get_collection(kf.GraphKeys.TRAINABLE_VARIABLES) == [w]
