@@ -143,8 +143,7 @@ def execute(op_def, inputs, output_specs, attrs, params, kernel):
         if params:
             kernel = functools.partial(kernel, **params)
     try:
-        if kernel is not None:
-            out = kernel(*arrays)
+        out = kernel(*arrays)
     except (ValueError, TypeError, IndexError) as e:
         raise type(e)("%s (eager op %s on %s)" % (e, op_def.type, ", ".join(
             "%s %s" % (t.dtype.name, t.shape) for t in inputs) or "no inputs")) from e

@@ -122,3 +122,14 @@ def test_reads_stay_snapshots_across_optimizer_updates():
         kf.train.GradientDescentOptimizer(1.0).apply_gradients([(kf.constant([1.0, 1.0]), v)])
         assert read.numpy().tolist() == [1.0, 2.0]
         assert v.numpy().tolist() == [0.0, 1.0]
+
+
+@pytest.mark.parametrize("eager", [False, True], ids=["graph", "eager"])
+def test_constant_leaves_the_callers_array_writable(eager):
+    a = np.ones(3, np.float32)
+    with kf.eager_mode() if eager else kf.graph_mode():
+        c = kf.constant(a)
+    a[0] = 5.0  # the caller's array stays theirs; the constant keeps its own value
+    assert a.flags.writeable
+    value = c.numpy() if eager else kf.Session().run(c)
+    assert value.tolist() == [1.0, 1.0, 1.0]
