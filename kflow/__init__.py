@@ -154,3 +154,7 @@ io.write_graph = summary.write_graph  # tf.io.write_graph; kflow.io stands below
 # which stands above kflow.train, so the root completes kf.train with it
 from kflow import distribute
 train.Server = distribute.Server
+
+# eager execution, GradientTape and kf.function (issue 17)
+from kflow.engine.eager import (enable_eager_execution, enable_v2_behavior, executing_eagerly, eager_mode,
+                                graph_mode, GradientTape, UnconnectedGradients, function, EagerTensor)

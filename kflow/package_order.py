@@ -31,6 +31,7 @@ TIERS = (
     ("estimator",),
     ("keras",),
     ("distribute",),
+    ("contrib",),                                        # TF 1.x contrib names (tfe = kflow.contrib.eager)
 )
 
 ROOT = "kflow"

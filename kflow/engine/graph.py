@@ -11,7 +11,7 @@ Example:
 import contextlib
 import threading
 
-from kflow.engine import shapes
+from kflow.engine import execution_mode, shapes
 
 
 class GraphKeys:
@@ -36,6 +36,12 @@ class GraphKeys:
 
 class Graph:
     """A TF1 graph: operations in creation order plus naming and collection state."""
+
+    # Entering a graph with ``as_default`` switches eager execution off for the block (as TF 1.x does), except
+    # for the global default graph, which eager code keeps using for names and collections.
+    eager_friendly = False
+    lifts_variables = False  # a kf.function graph: kf.Variable() made while tracing becomes an eager variable
+    variable_store = None  # a function graph's sessions share the eager variables' values (kf.function)
 
     def __init__(self):
         self._ops = []
@@ -206,6 +212,8 @@ class Graph:
 
     # ---- collections ----------------------------------------------------
     def add_to_collection(self, name, value):
+        if getattr(value, "_is_eager_value", False):
+            return  # eager results (a step's loss, an update that ran) are not collected: lists would grow per step
         self._collections.setdefault(name, []).append(value)
 
     def add_to_collections(self, names, value):
@@ -253,15 +261,20 @@ class _DefaultGraphStack(threading.local):
         if self.stack:
             return self.stack[-1]
         if _global_default[0] is None:
-            _global_default[0] = Graph()
+            _global_default[0] = _new_global_graph()
         return _global_default[0]
 
     @contextlib.contextmanager
     def get_controller(self, graph):
         self.stack.append(graph)
+        mode = execution_mode.mode
+        saved = mode.eager
+        if saved and not graph.eager_friendly:
+            mode.eager = False
         try:
             yield graph
         finally:
+            mode.eager = saved
             self.stack.pop()
 
 
@@ -278,7 +291,13 @@ def reset_default_graph():
     """Replaces the global default graph with a new empty one."""
     if _default_graph_stack.stack:
         raise AssertionError("Do not use reset_default_graph() inside a `with graph.as_default()` block.")
-    _global_default[0] = Graph()
+    _global_default[0] = _new_global_graph()
+
+
+def _new_global_graph():
+    g = Graph()
+    g.eager_friendly = True
+    return g
 
 
 @contextlib.contextmanager
@@ -326,8 +345,17 @@ def get_collection_ref(key):
 
 
 def set_random_seed(seed):
-    """Sets the graph-level random seed of the default graph."""
+    """Sets the graph-level random seed of the default graph (in eager mode: restarts the random streams)."""
     get_default_graph().seed = seed
+    _seed_settings[0] += 1
+
+
+_seed_settings = [0]  # set_random_seed calls so far: eager random streams restart at each
+
+
+def seed_setting():
+    """How many times ``set_random_seed`` was called (eager generators are keyed by it)."""
+    return _seed_settings[0]
 
 
 def unknown_shape():

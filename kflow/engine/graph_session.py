@@ -14,6 +14,8 @@ Example:
 """
 import weakref
 
+import numpy as np
+
 from kflow.engine import graph as graph_mod
 from kflow.engine.graph import GraphKeys
 from kflow.engine.session import Session
@@ -49,6 +51,8 @@ def batch_get_value(variables):
     """The values (numpy) of ``variables``, all of one graph, in one run of that graph's session."""
     if not variables:
         return []
+    if hasattr(variables[0], "_eager_read"):  # eager variables hold their values
+        return [np.array(v) for v in variables]
     return list(get_session(variables[0].graph).run(tuple(variables)))
 
 
@@ -56,6 +60,9 @@ def batch_set_value(pairs):
     """Loads each ``(variable, value)`` into its graph's session; adds no op to the graph."""
     sessions = {}
     for variable, value in pairs:
+        if hasattr(variable, "_eager_read"):
+            variable.assign(value)
+            continue
         sess = sessions.get(variable.graph)
         if sess is None:
             sess = sessions[variable.graph] = get_session(variable.graph)

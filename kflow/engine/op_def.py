@@ -3,7 +3,8 @@
 An :class:`OpDef` is the single place that says what an op type is. Everything that needs to know about
 an op reads its declaration: the plan generator calls its kernel, autodiff calls its gradient, placement
 reads ``host_only``, the BLAS thread control reads ``splits``, fetches read ``state_output``/``view``.
-An eager call (a later capability) runs the same kernel at once and records the same gradient.
+An eager call (``engine/eager_execute.py``) runs the same kernel at once, and a GradientTape replays the same
+gradient.
 
 * ``kernel(*arrays, **params) -> array | tuple``: array-module agnostic (numpy on the CPU, CuPy on the GPU
   through ``devices.array_module`` or numpy's dispatch to CuPy). ``params`` are the op instance's static

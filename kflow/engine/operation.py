@@ -13,6 +13,8 @@ import sys
 from kflow.engine import graph as graph_mod
 from kflow.engine import shapes
 from kflow.engine.device_spec import device_for
+from kflow.engine.eager_execute import execute as _execute_eagerly
+from kflow.engine.execution_mode import mode as _mode
 from kflow.engine.tensor import Tensor
 from kflow.engine.default_session import session_for
 
@@ -99,7 +101,8 @@ def _user_frame():
 
 
 def make_op(op_def, inputs, output_specs, name=None, attrs=None, params=None, kernel=None, graph=None):
-    """Creates an op of the declared type ``op_def`` in the inputs' graph (or the default graph).
+    """Creates an op of the declared type ``op_def`` in the inputs' graph (or the default graph); in eager mode
+    (and no explicit ``graph``) runs it at once instead and returns the eager op (outputs are EagerTensors).
 
     Args:
         op_def: the op's declaration (an :class:`~kflow.engine.op_def.OpDef`).
@@ -111,6 +114,8 @@ def make_op(op_def, inputs, output_specs, name=None, attrs=None, params=None, ke
         kernel: the declared kernel specialized for this instance when keyword parameters do not fit
             (``params.make_param_op`` appends static values); defaults to ``op_def.kernel`` with ``params``.
     """
+    if _mode.eager and graph is None:
+        return _execute_eagerly(op_def, inputs, output_specs, attrs, params, kernel)
     if graph is None:
         # a function graph (Dataset.map tracing) replaces outer-graph inputs by its own copies
         capture = getattr(graph_mod.get_default_graph(), "capture_external", None)

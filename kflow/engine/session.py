@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from kflow import errors
-from kflow.engine import graph as graph_mod
+from kflow.engine import execution_mode, graph as graph_mod
 from kflow.engine.default_session import get_default_session, session_for, session_stack  # noqa: F401
 from kflow.engine.fetches import FetchStructure
 from kflow.engine.host_memory import keep_freed_buffers
@@ -72,8 +72,11 @@ class Session:
         self.target = target
         self._plan_class = _plan_class(target)
         self.graph = graph if graph is not None else graph_mod.get_default_graph()
+        store = self.graph.variable_store  # a kf.function graph's: the eager variables' values
+        if self.graph.eager_friendly:  # (private graphs: a dataset's map function, a kf.function, run in eager mode)
+            _refuse_in_eager_mode("kf.Session()")
         self.config = config or ConfigProto()
-        self.variable_values = {}  # variable Operation -> array
+        self.variable_values = {} if store is None else store  # variable Operation -> array
         self.resources = {}  # op -> per-session state (random generators, iterators, ...)
         self._plans = {}
         self._fetch_structures = {}
@@ -125,16 +128,24 @@ class Session:
 
     def _fetch_structure(self, fetches):
         if isinstance(fetches, (list, dict)):  # mutable: cannot be a cache key
-            return FetchStructure(self.graph, fetches)
+            return self._new_structure(fetches)
         try:
             cached = self._fetch_structures.get(fetches)
         except TypeError:  # e.g. a tuple holding a list
-            return FetchStructure(self.graph, fetches)
+            return self._new_structure(fetches)
         if cached is None:
-            cached = self._fetch_structures[fetches] = FetchStructure(self.graph, fetches)
+            cached = self._fetch_structures[fetches] = self._new_structure(fetches)
         return cached
 
+    def _new_structure(self, fetches):
+        if self.graph.variable_store is not None:  # eager variables fetched from a kf.function / Keras graph:
+            with self.graph.as_default():  # resolved inside it, they give the graph's captured reads
+                return FetchStructure(self.graph, fetches)
+        return FetchStructure(self.graph, fetches)
+
     def _compile(self, structure, feed_keys):
+        if self.graph.eager_friendly:
+            _refuse_in_eager_mode("Session.run()")
         self._note_graph_version(True)
         feeds, checks = [], []
         for k in feed_keys:
@@ -201,6 +212,14 @@ class Session:
 
     def list_devices(self):
         return [device_name("CPU")] + ([device_name("GPU")] if self.placer.gpu is not None else [])
+
+
+def _refuse_in_eager_mode(what):
+    if execution_mode.mode.eager:
+        raise RuntimeError(
+            "%s is not available while eager execution is active: ops run at once, so there is no graph to "
+            "run. Call ops directly and read results with .numpy(), wrap a step in kf.function for graph speed, "
+            "or build and run graphs inside `with kf.graph_mode():` (or `with kf.Graph().as_default():`)." % what)
 
 
 class InteractiveSession(Session):

@@ -57,13 +57,29 @@ class Tensor:
         return 'Tensor("%s", shape=%s, dtype=%s)' % (self.name, self._shape, self.dtype.name)
 
     def __bool__(self):
+        if getattr(self.graph, "is_function_graph", False):
+            raise TypeError(
+                "Python control flow (`if`, `while`, `and`/`or`, bool()) on the symbolic tensor '%s' inside a "
+                "kf.function: while tracing, tensors have no value yet (kflow has no autograph). Use "
+                "kf.cond(pred, true_fn, false_fn) for `if` and kf.while_loop(cond, body, loop_vars) for loops, "
+                "or pass the value as a Python argument." % self.name)
         raise TypeError("Using a `kf.Tensor` as a Python `bool` is not allowed. Use `if t is not None:` instead "
                         "of `if t:` to test if a tensor is defined, and use kf.cond to execute subgraphs "
                         "conditioned on the value of a tensor.")
 
     def __iter__(self):
+        if getattr(self.graph, "is_function_graph", False):
+            raise TypeError("Iterating over the symbolic tensor '%s' inside a kf.function is not supported (no "
+                            "autograph): use kf.unstack, or kf.while_loop for a loop over its rows." % self.name)
         raise TypeError("Tensor objects are not iterable in graph mode: '%s' has shape %s. Use kf.unstack "
                         "to split a tensor along an axis." % (self.name, self._shape))
+
+    def numpy(self):
+        raise NotImplementedError(
+            "Tensor.numpy() is only available for eager tensors; '%s' is a graph tensor (graph mode was active "
+            "when it was built), which has no value until a Session runs it. Use sess.run(t) / t.eval(), or "
+            "enable eager execution (kf.enable_eager_execution() at program start, or `with kf.eager_mode():`)."
+            % self.name)
 
     def __len__(self):
         raise TypeError("len is not well defined for symbolic Tensors ('%s'). Use kf.shape(t)[0] or "

@@ -26,6 +26,14 @@ from kflow.engine.ops.identity_ops import group, identity
 from kflow.engine.ops.math_ops import cast
 from kflow.engine.tensor import Tensor
 from kflow.engine.default_session import session_for
+from kflow.engine.execution_mode import mode as _mode
+
+_EAGER_VARIABLE = []  # the eager variable class (eager_variable registers it: it is built on this module)
+
+
+def register_eager_variable(cls):
+    """Makes ``kf.Variable(...)`` build a ``cls`` while eager execution is on (or a kf.function traces)."""
+    _EAGER_VARIABLE[:] = [cls]
 
 
 def _bind_variable(op, session):
@@ -71,6 +79,12 @@ class Variable:
 
     ``initial_value`` may be a value, a Tensor, or a callable returning one.
     """
+
+    def __new__(cls, *args, **kwargs):
+        # eager variables hold their value; a kf.function trace lifts the variables it creates out of its graph
+        if cls is Variable and _EAGER_VARIABLE and (_mode.eager or graph_mod.get_default_graph().lifts_variables):
+            cls = _EAGER_VARIABLE[0]
+        return object.__new__(cls)
 
     def __init__(self, initial_value=None, trainable=True, collections=None, validate_shape=True,
                  caching_device=None, name=None, variable_def=None, dtype=None, expected_shape=None,
@@ -204,6 +218,7 @@ class Variable:
         return getattr(self._snapshot, item)
 
     __array_priority__ = 100
+    _is_eager_value = False  # variables are collected, in eager mode too (not looked up through the snapshot)
 
     def __bool__(self):
         raise TypeError("Using a `kf.Variable` as a Python `bool` is not allowed.")

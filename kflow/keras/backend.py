@@ -29,6 +29,8 @@ def clear_session():
 
 def get_value(x):
     """The value of a Variable (read from its graph's Keras session) or of a plain number/array."""
+    if hasattr(x, "_eager_read"):  # an eager variable holds its value
+        return x.numpy()
     if hasattr(x, "_variable"):
         return get_session(x.graph).run(x)
     return np.asarray(x) if not np.isscalar(x) else x
@@ -36,6 +38,9 @@ def get_value(x):
 
 def set_value(x, value):
     """Writes ``value`` into Variable ``x`` in its graph's Keras session; adds no op to the graph."""
+    if hasattr(x, "_eager_read"):
+        x.assign(value)
+        return
     x.load(value, get_session(x.graph))
 
 

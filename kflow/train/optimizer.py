@@ -15,7 +15,8 @@ Example:
 """
 import numpy as np
 
-from kflow.engine import graph as graph_mod
+from kflow.engine import execution_mode, graph as graph_mod
+from kflow.engine.backprop import GradientTape
 from kflow.engine.graph import GraphKeys
 from kflow.engine.gradients import gradients
 from kflow.engine.indexed_slices import IndexedSlices, gradient_slices
@@ -60,6 +61,9 @@ class Optimizer:
         Raises:
             ValueError: no variable to optimize, or none of them receives a gradient from ``loss``.
         """
+        if execution_mode.mode.eager:
+            grads_and_vars = self.compute_gradients(loss, var_list=var_list, grad_loss=grad_loss)
+            return self.apply_gradients(grads_and_vars, global_step=global_step, name=name)
         loss = _loss_tensor(loss)
         grads_and_vars = self.compute_gradients(loss, var_list=var_list, gate_gradients=gate_gradients,
                                                 aggregation_method=aggregation_method,
@@ -76,6 +80,8 @@ class Optimizer:
             ValueError: no variables, or none of them gets a gradient (the error names the loss).
             TypeError: ``loss`` or a variable is not floating point.
         """
+        if execution_mode.mode.eager:
+            return _eager_gradients(loss, var_list, grad_loss)
         loss = _loss_tensor(loss)
         _check_float("loss", loss)
         var_list = _variable_list(loss.graph, var_list)
@@ -141,6 +147,8 @@ class Optimizer:
                 else:
                     with graph_mod.control_dependencies([self._finish(updates, "update")]):
                         train_op = variables_mod.assign_add(global_step, 1, name=scope).op
+        if execution_mode.mode.eager:
+            return train_op  # it has run; eager steps are not collected (the list would grow every step)
         train_ops = g.get_collection_ref(GraphKeys.TRAIN_OP)
         if train_op not in train_ops:
             train_ops.append(train_op)
@@ -245,6 +253,27 @@ def _sparse_or_dense(grad, var):
 def _producers(grad):
     """The ops computing ``grad`` (a sparse gradient's values and indices: its dense form may never be built)."""
     return [grad.values.op, grad.indices.op] if isinstance(grad, IndexedSlices) else [grad.op]
+
+def _eager_gradients(loss, var_list, grad_loss):
+    """compute_gradients in eager mode: ``loss`` is a function, differentiated with a GradientTape."""
+    if not callable(loss) or hasattr(loss, "_as_tensor") or isinstance(loss, Tensor):
+        raise RuntimeError("Eager execution is active: the loss passed to minimize/compute_gradients must be a "
+                           "function computing it (e.g. opt.minimize(lambda: loss_fn(x, y))), so a GradientTape can "
+                           "record it; or compute gradients with kf.GradientTape and call apply_gradients.")
+    with GradientTape() as tape:
+        if var_list is not None:
+            var_list = [_as_variable(v) for v in (var_list.values() if isinstance(var_list, dict) else var_list)]
+            tape.watch(var_list)
+        value = loss()
+    if var_list is None:
+        var_list = [v for v in tape.watched_variables() if v.trainable]
+    if not var_list:
+        raise ValueError("No variables to optimize: the loss function read no trainable variable.")
+    grads = tape.gradient(value, var_list, output_gradients=grad_loss)
+    if all(g is None for g in grads):
+        raise ValueError("No gradients provided for any variable: the loss does not depend on any of %s through "
+                         "differentiable ops." % [v.name for v in var_list])
+    return list(zip(grads, var_list))
 
 
 def _filled_like(var, value):

@@ -17,8 +17,12 @@ Example:
     ...     pass
     >>> images, labels = ds.make_one_shot_iterator().get_next()
 """
+import numpy as np
+
 from kflow.data.pipeline import nest
 from kflow.data.pipeline.context import IteratorContext, evaluate_tensors
+from kflow.engine.eager_tensor import EagerTensor
+from kflow.engine.execution_mode import mode as _mode
 from kflow.engine.ops.constant_op import is_tensor_like
 from kflow.engine.ops.params import constant_value
 
@@ -107,8 +111,8 @@ class Dataset:
 
     # ---- Python iteration ----------------------------------------------------------
     def __iter__(self):
-        """Iterates the elements as numpy structures (a new pass each time)."""
-        return PythonIterator(self)
+        """Iterates the elements as numpy structures (eager tensors in eager mode; a new pass each time)."""
+        return EagerIterator(self) if _mode.eager else PythonIterator(self)
 
     def as_numpy_iterator(self):
         return PythonIterator(self)
@@ -120,7 +124,10 @@ class Dataset:
 
     # ---- graph iterators -----------------------------------------------------------
     def make_one_shot_iterator(self):
-        """An Iterator initialized on first use (``tf.compat.v1.data.make_one_shot_iterator``)."""
+        """An Iterator initialized on first use (``tf.compat.v1.data.make_one_shot_iterator``); in eager mode an
+        :class:`EagerIterator` whose ``get_next()`` returns the next element's eager tensors."""
+        if _mode.eager:
+            return EagerIterator(self)
         from kflow.data.pipeline.iterator import Iterator
 
         return Iterator._one_shot(self)
@@ -323,6 +330,37 @@ class PythonIterator:
             self.close()
         except Exception:  # interpreter shutdown
             pass
+
+
+class EagerIterator(PythonIterator):
+    """Iterates a dataset eagerly (``for x, y in dataset``, ``tfe.Iterator``): elements as eager tensors.
+
+    Example:
+        >>> for x, y in kf.data.Dataset.from_tensor_slices((xs, ys)).batch(32):
+        ...     loss = train_step(x, y)
+    """
+
+    def __next__(self):
+        return _to_eager(PythonIterator.__next__(self))
+
+    next = __next__
+
+    def get_next(self, name=None):
+        return self.__next__()
+
+
+def _to_eager(element):
+    if isinstance(element, np.ndarray):
+        return EagerTensor(element)
+    if isinstance(element, (np.generic, bytes)):
+        return EagerTensor(np.asarray(element, dtype=object if isinstance(element, bytes) else None))
+    if isinstance(element, tuple) and hasattr(element, "_fields"):
+        return type(element)(*[_to_eager(e) for e in element])
+    if isinstance(element, (list, tuple)):
+        return type(element)(_to_eager(e) for e in element)
+    if isinstance(element, dict):
+        return {k: _to_eager(v) for k, v in element.items()}
+    return element  # a SparseTensorValue...
 
 
 def _text(structure, leaf=str):

@@ -63,6 +63,8 @@ def _to_array(value, dtype=None):
 def constant(value, dtype=None, shape=None, name="Const", verify_shape=False):
     """A tensor whose value is fixed at graph-build time; ``shape`` broadcasts a scalar or reshapes."""
     arr = _to_array(value, dtype)
+    if arr is value:  # the caller's own array: static_op marks its value read-only, so it keeps a copy
+        arr = arr.copy()
     if shape is not None:
         shape = list(shape)
         if arr.size == 1:

@@ -14,7 +14,7 @@ Example:
 """
 import builtins
 
-from kflow.engine import dtypes
+from kflow.engine import dtypes, execution_mode
 from kflow.engine.gradients import gradients
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import Operation, make_op, build_error
@@ -87,6 +87,8 @@ def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, f
     pred = convert_to_tensor(pred)
     if pred.dtype is not dtypes.bool or pred.shape.ndims not in (None, 0):
         raise build_error("Cond", name, [pred], "cond: pred must be a scalar bool tensor", TypeError)
+    if execution_mode.mode.eager:  # the value is known: run the taken branch's ops now (as TF eager does)
+        return true_fn() if bool(pred) else false_fn()
     g = pred.graph
     with g.as_default(), g.name_scope(name or "cond"):
         tctx, tout = _build_branch(g, true_fn, "cond_true")

@@ -14,19 +14,20 @@ import numbers
 
 import numpy as np
 
-from kflow.engine import devices
+from kflow.engine import devices, execution_mode
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import build_error
 from kflow.engine.ops import array_ops, math_ops
 from kflow.engine.ops.batch_parallel import map_over_batch
 from kflow.engine.ops.constant_op import convert_to_tensor, is_tensor_like
 from kflow.engine.ops.params import make_param_op, with_params, constant_value, partial_shape, ints
-from kflow.engine.ops.random_ops import _seeds
+from kflow.engine.ops.random_ops import _seeds, eager_seed_attrs
 
 
 def _generator(session, op, xp):
     """The op's per-session generator on the array module ``xp`` (created, seeded, on first use)."""
-    key = (op, "gpu") if xp is not np else op
+    key = op.attrs.get("rng_key", op)  # eager dropouts share one generator per seed pair
+    key = (key, "gpu") if xp is not np else key
     rng = session.resources.get(key)
     if rng is None:
         seeds = op.attrs["seeds"]
@@ -110,7 +111,10 @@ def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None
     if noise_shape is not None:
         params = [_noise_shape(x, noise_shape, name)]
         mask_shape = partial_shape(params[0])
-    op = make_param_op(DROPOUT, [x, keep], params, [(x.dtype, x.shape), (x.dtype, mask_shape)], name or "dropout")
+    specs = [(x.dtype, x.shape), (x.dtype, mask_shape)]
+    if execution_mode.mode.eager:
+        return make_param_op(DROPOUT, [x, keep], params, specs, name, attrs=eager_seed_attrs(seed)).outputs[0]
+    op = make_param_op(DROPOUT, [x, keep], params, specs, name or "dropout")
     op.attrs["seeds"] = _seeds(op.graph, seed, op)
     return op.outputs[0]
 

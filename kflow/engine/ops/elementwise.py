@@ -11,6 +11,7 @@ Example:
 import numpy as np
 
 from kflow.engine import dtypes, shapes
+from kflow.engine.eager_tensor import EagerTensor
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops.constant_op import convert_to_tensor, is_tensor_like
@@ -33,6 +34,9 @@ def binary_inputs(op_type, x, y, name=None):
 
 def binary_op(op_def, x, y, name=None, out_dtype=None, params=None):
     """Builds a broadcasting elementwise op of type ``op_def`` on ``x`` and ``y``."""
+    if type(x) is EagerTensor and type(y) is EagerTensor and x.dtype is y.dtype:
+        # eager fast path: numpy broadcasts (and its errors name the op): no static shape to infer
+        return make_op(op_def, [x, y], [(out_dtype or x.dtype, None)], name, params=params).outputs[0]
     x, y = binary_inputs(op_def.type, x, y, name)
     try:
         shape = shapes.broadcast_static(x.shape, y.shape)

@@ -13,7 +13,8 @@ import numpy as np
 from kflow.engine import devices, blas_threads, dtypes, shapes
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
-from kflow.engine.ops.batch_parallel import over_batch
+from kflow.engine.eager_tensor import EagerTensor
+from kflow.engine.ops.batch_parallel import MIN_ELEMENTS, over_batch
 from kflow.engine.ops.comparison_ops import greater_equal, less_equal, where_v2
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.identity_ops import identity
@@ -163,8 +164,10 @@ def _threaded_matmul(a, b):
     if a.ndim != 2 or b.ndim != 2 or not blas_threads.lowered() or devices.array_module(a, b) is not np:
         return np.matmul(a, b)
     (m, k), n = a.shape, b.shape[1]
-    out = np.empty((m, n), np.result_type(a, b))
     work = m * n * k // MACS_PER_ELEMENT
+    if work < 2 * MIN_ELEMENTS:  # too small to split: no thread bookkeeping (eager code calls this per op)
+        return np.matmul(a, b)
+    out = np.empty((m, n), np.result_type(a, b))
     if m >= n:
         over_batch(lambda s, e: np.matmul(a[s:e], b, out=out[s:e]), m, work, uses_blas=True)
     else:
@@ -186,6 +189,10 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
     transpose_a = transpose_a or adjoint_a
     transpose_b = transpose_b or adjoint_b
     op_def = MATMUL
+    if type(a) is EagerTensor and type(b) is EagerTensor and not (transpose_a or transpose_b) and \
+            a.dtype is b.dtype and a._value.ndim == 2 and b._value.ndim == 2:
+        # eager fast path: the kernel checks the operands (its errors name the op): no static shape to infer
+        return make_op(MATMUL, [a, b], [(a.dtype, None)], name, attrs=_PLAIN).outputs[0]
     a, b = binary_inputs("MatMul", a, b, name)
     if a.shape.ndims is not None and b.shape.ndims is not None:
         if a.shape.ndims < 2 or b.shape.ndims < 2:
@@ -214,6 +221,9 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
         params["transpose_b"] = True
     return make_op(op_def, [a, b], [(a.dtype, shape)], name or "MatMul", params=params,
                    attrs={"transpose_a": transpose_a, "transpose_b": transpose_b}).outputs[0]
+
+
+_PLAIN = {"transpose_a": False, "transpose_b": False}
 
 
 def _matmul_grad(op, grad):

@@ -11,7 +11,7 @@ Example:
 """
 import numpy as np
 
-from kflow.engine import devices, dtypes
+from kflow.engine import devices, dtypes, execution_mode, graph as graph_mod
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import build_error
 from kflow.engine.ops.constant_op import convert_to_tensor, is_tensor_like
@@ -31,16 +31,27 @@ def _seeds(graph, op_seed, op):
     return None
 
 
+def eager_seed_attrs(op_seed):
+    """Seeds of an eager random op: one generator per (graph seed, op seed) continues its stream across calls."""
+    graph_seed = graph_mod.get_default_graph().seed
+    seeds = None
+    if graph_seed is not None or op_seed is not None:
+        seeds = (DEFAULT_GRAPH_SEED if graph_seed is None else int(graph_seed) & _SEED_MASK,
+                 -1 & _SEED_MASK if op_seed is None else int(op_seed) & _SEED_MASK)
+    return {"seeds": seeds, "rng_key": ("eager_rng", seeds, graph_mod.seed_setting())}
+
+
 def _random_bind(sample, *param_names):
     """``bind(op, session)`` of an op drawing ``sample(rng, *input_arrays, *param_values, **params)``.
 
     Each session keeps one generator per op; ``param_names`` name the op's keyword parameters in ``op.attrs``.
     """
     def bind(op, session):
-        rng = session.resources.get(op)
+        key = op.attrs.get("rng_key", op)  # eager ops share one generator per seed pair (each op runs once)
+        rng = session.resources.get(key)
         if rng is None:
             seeds = op.attrs["seeds"]
-            rng = session.resources.setdefault(op, np.random.default_rng(list(seeds) if seeds else None))
+            rng = session.resources.setdefault(key, np.random.default_rng(list(seeds) if seeds else None))
         to_device = session.placer.backend_for(session.placer.place(op)).to_device
         params = {k: op.attrs[k] for k in param_names}
 
@@ -52,6 +63,9 @@ def _random_bind(sample, *param_names):
 
 def _random_op(op_def, inputs, params, spec, seed, name, kernel_params=None):
     """An op of the random type ``op_def`` with a per-session, per-op generator seeded by TF1's rule."""
+    if execution_mode.mode.eager:
+        return make_param_op(op_def, inputs, params, [spec], name, kernel_params=kernel_params,
+                             attrs=eager_seed_attrs(seed)).outputs[0]
     op = make_param_op(op_def, inputs, params, [spec], name, kernel_params=kernel_params)
     op.attrs["seeds"] = _seeds(op.graph, seed, op)  # needs the op's creation index
     return op.outputs[0]

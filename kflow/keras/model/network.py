@@ -20,6 +20,8 @@ import inspect
 import numpy as np
 
 from kflow.engine import dtypes
+from kflow.engine.execution_mode import executing_eagerly
+from kflow.engine.function_graph import FuncGraph
 from kflow.engine import graph as graph_mod
 from kflow.engine.learning_phase import learning_phase
 from kflow.engine.ops.constant_op import placeholder
@@ -59,7 +61,10 @@ class Network(Layer):
 
     def __init__(self, name=None, graph=None):
         super().__init__(name=name)
-        self._graph = graph if graph is not None else graph_mod.get_default_graph()
+        if graph is None:
+            # eager mode: the model's symbolic graph (fit/evaluate/predict) captures the eager weights it reads
+            graph = FuncGraph("keras_model") if executing_eagerly() else graph_mod.get_default_graph()
+        self._graph = graph
         self.inputs, self.outputs = [], []
         self.input_names, self.output_names = [], []
         self.stop_training = False
@@ -168,6 +173,8 @@ class Network(Layer):
         weights = self._weights_by_layer()
         if not weights:
             return []
+        if hasattr(weights[0], "_eager_read"):  # built in eager mode: the weights hold their values
+            return [np.array(w) for w in weights]
         return list(self.session.run(tuple(weights)))
 
     def set_weights(self, weights):
