@@ -19,11 +19,12 @@ Example:
 import numpy as np
 
 from kflow import errors
-from kflow.engine import devices, dtypes, shapes
+from kflow.engine import devices, dtypes, execution_mode, shapes
 from kflow.engine.gradients import gradients
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op
 from kflow.engine.ops.array_ops import zeros, zeros_like
+from kflow.engine.ops.concat_ops import stack
 from kflow.engine.ops.constant_op import constant, convert_to_tensor
 from kflow.engine.ops.control_flow_ops import CondContext
 from kflow.engine.ops.identity_ops import identity
@@ -95,6 +96,8 @@ def build_loop(cond_fn, body_fn, init, shapes_in, sliced=(), maximum_iterations=
     Returns:
         ``(final_values, stacked_emits)``: each emit stacked over iterations (``[iterations, ...]``).
     """
+    if execution_mode.mode.eager:
+        return _run_eagerly(cond_fn, body_fn, init, sliced, maximum_iterations, check)
     g = init[0].graph if init else sliced[0].graph
     ctx = LoopContext(g._cond_context)
     with g.as_default(), g.name_scope(name):
@@ -128,6 +131,31 @@ def build_loop(cond_fn, body_fn, init, shapes_in, sliced=(), maximum_iterations=
                             "n_vars": len(init), "n_sliced": len(sliced), "history": None})
     outs = op.outputs
     return outs[:len(init)], outs[len(init):]
+
+
+def _run_eagerly(cond_fn, body_fn, init, sliced, maximum_iterations, check):
+    """The loop in eager mode: a Python loop over eager values (a GradientTape records its ops as they run)."""
+    vals = [convert_to_tensor(t) for t in init]
+    sliced = [convert_to_tensor(x) for x in sliced]
+    limit = None if maximum_iterations is None else int(_iteration_limit(maximum_iterations))
+    length = min(int(x.shape[0]) for x in sliced) if sliced else None
+    emitted = []
+    i = 0
+    while (limit is None or i < limit) and (length is None or i < length):
+        slices = [x[i] for x in sliced]
+        pred = convert_to_tensor(cond_fn(vals, slices)) if cond_fn is not None else None
+        if pred is not None and not bool(pred):
+            break
+        new_vals, emits = body_fn(vals, slices)
+        new_vals, emits = [convert_to_tensor(v) for v in new_vals], [convert_to_tensor(e) for e in emits]
+        if check is not None and i == 0:
+            check(new_vals, emits, pred)
+        vals = new_vals
+        emitted.append(emits)
+        i += 1
+    if not emitted and cond_fn is None:
+        raise ValueError("while loop in eager mode: the sequence is empty, so the results' structure is unknown")
+    return vals, [stack([e[k] for e in emitted]) for k in range(len(emitted[0]))] if emitted else []
 
 
 def _iteration_limit(maximum_iterations):
