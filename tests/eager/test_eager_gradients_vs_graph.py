@@ -1,6 +1,7 @@
 """Eager gradients (GradientTape replaying declared gradients) equal graph-mode gradients (kf.gradients), first
-and second order, float64, for every case of the op gradient table plus the nn ops; and every differentiable
-declared op type is exercised by some case (or listed below with the reason it is not)."""
+and second order, float64, for every case of the op gradient table plus the nn ops and the newer ops' cases
+(eager_more_op_cases.py); and every differentiable declared op type is exercised by some case (or listed below
+with the reason it is not)."""
 import importlib.util
 import os
 import re
@@ -12,13 +13,15 @@ import pytest
 import kflow as kf
 from kflow.engine import op_def
 
-import eager_more_op_cases  # tests/eager is on sys.path while its tests run (pytest's rootdir-less import)
-
 _OPS_TESTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "engine", "ops")
 sys.path.insert(0, _OPS_TESTS)  # test_ops_gradients imports its helpers (op_cases) by plain name
 _spec = importlib.util.spec_from_file_location("_op_gradient_cases", os.path.join(_OPS_TESTS, "test_ops_gradients.py"))
 _cases = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_cases)
+_more_spec = importlib.util.spec_from_file_location(
+    "_eager_more_op_cases", os.path.join(os.path.dirname(os.path.abspath(__file__)), "eager_more_op_cases.py"))
+_more_cases = importlib.util.module_from_spec(_more_spec)
+_more_spec.loader.exec_module(_more_cases)
 rand = _cases.rand
 
 
@@ -64,8 +67,10 @@ NN = [
      [_img(1, 2, 2, 3, seed=5), _img(2, 2, 2, 3, seed=6)]),
 ]
 
-ALL = _cases.ALL + NN + eager_more_op_cases.ALL
+ALL = _cases.ALL + NN + _more_cases.ALL
 
+_MPI = ("a collective needs kd.init() and means something only across ranks started by mpiexec; its values and "
+        "gradients are checked on 2 ranks in tests/distribute/test_collectives.py")
 # differentiable declared op types no case records, and why
 NOT_RECORDED = {
     "Cond": "eager kf.cond runs the taken branch's ops directly (there is no Cond op to record)",
@@ -76,9 +81,9 @@ NOT_RECORDED = {
     "While": "eager while_loop (and map_fn/scan/fold/dynamic_rnn) runs as a Python loop over the body's ops "
              "(while_op._run_eagerly): the tape records those ops; no While op exists eagerly",
     "WhileGrad": "the gradient of the While op, which eager mode never builds (see While)",
-    "MPIAllgather": "MPI collectives need ranks started by mpiexec; their gradients are checked in tests/distribute",
-    "MPIAllreduce": "MPI collectives need ranks started by mpiexec; their gradients are checked in tests/distribute",
-    "MPIBroadcast": "MPI collectives need ranks started by mpiexec; their gradients are checked in tests/distribute",
+    "MPIAllgather": _MPI,
+    "MPIAllreduce": _MPI,
+    "MPIBroadcast": _MPI,
 }
 
 
