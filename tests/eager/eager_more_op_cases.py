@@ -116,4 +116,54 @@ NN_MORE = [
     ("keras_print_tensor", lambda x: kf.keras.backend.print_tensor(x, "eager gradient case") * x, [X]),
 ]
 
-ALL = MATH + LINALG + ARRAYS + NN_MORE
+
+
+def _ctc_batch_major(logits):
+    labels = kf.SparseTensor(np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.int64), np.array([1, 1, 0, 2], np.int32),
+                             [2, 2])
+    return kf.nn.ctc_loss(labels, logits, np.array([5, 4], np.int32), preprocess_collapse_repeated=True,
+                          time_major=False)
+
+
+# the same ops with their other attributes, batches and layouts (each reaches the kernels eagerly by another path)
+VARIANTS = [
+    ("cholesky_batch", lambda a: kf.linalg.cholesky(_sym(a)), [np.stack([SPD, SPD @ SPD + np.eye(3)])]),
+    ("matrix_inverse_adjoint", lambda a: kf.linalg.inv(a, adjoint=True), [SQ]),
+    ("matrix_solve_adjoint", lambda a, b: kf.linalg.solve(a, b, adjoint=True), [SQ, RHS]),
+    ("qr_square_batch", kf.linalg.qr, [SQ]),
+    ("svd_wide", _svd_sign_free, [TALL.T.copy()]),
+    ("svd_values_only", lambda a: kf.linalg.svd(a, compute_uv=False), [TALL]),
+    ("eigvalsh", lambda a: kf.linalg.eigvalsh(_sym(a)), [SPD]),
+    ("matrix_band_part_lower", lambda a: kf.linalg.band_part(a, -1, 0), [SQ]),
+    ("cumprod_exclusive_last_axis", lambda x: kf.math.cumprod(x, axis=-1, exclusive=True), [X]),
+    ("gather_nd_elements", lambda p: kf.gather_nd(p, np.array([[0, 1, 2], [2, 0, 3]])), [_rand(3, 2, 4, seed=52)]),
+    ("segment_max", lambda d: kf.math.segment_max(d, SEG), [SEG_DATA]),
+    ("segment_min", lambda d: kf.math.segment_min(d, SEG), [SEG_DATA]),
+    ("segment_mean", lambda d: kf.math.segment_mean(d, SEG), [SEG_DATA]),
+    ("unsorted_segment_prod", lambda d: kf.math.unsorted_segment_prod(d, np.array([2, 0, -1, 2, 1]), 3), [SEG_DATA]),
+    ("repeat_flattened", lambda x: kf.repeat(x, 2), [X]),
+    ("resize_bilinear_half_pixel", lambda x: kf.image.resize_bilinear(x, [5, 7], half_pixel_centers=True), [IMAGES]),
+    ("resize_nearest_align", lambda x: kf.image.resize_nearest_neighbor(x, [5, 7], align_corners=True), [IMAGES]),
+    ("resize_nearest_half_pixel", lambda x: kf.image.resize_nearest_neighbor(x, [2, 3], half_pixel_centers=True),
+     [IMAGES]),
+    ("resize_bicubic_align", lambda x: kf.image.resize_bicubic(x, [4, 6], align_corners=True), [IMAGES]),
+    ("resize_bicubic_half_pixel", lambda x: kf.image.resize_bicubic(x, [2, 5], half_pixel_centers=True), [IMAGES]),
+    ("resize_area_up", lambda x: kf.image.resize_area(x, [5, 6]), [IMAGES]),
+    ("resize_images_3d", lambda x: kf.image.resize_images(x, [5, 6]), [IMAGES[0]]),
+    ("conv3d_valid_dilated", lambda x, w: kf.nn.conv3d(x, w, [1, 1, 1, 1, 1], "VALID", dilations=[1, 1, 2, 1, 1]),
+     [_rand(1, 3, 5, 3, 2, seed=53), _rand(2, 2, 2, 2, 3, seed=54)]),
+    ("max_pool3d_same", lambda x: kf.nn.max_pool3d(x, [1, 2, 3, 2, 1], [1, 1, 2, 1, 1], "SAME"),
+     [np.random.RandomState(55).permutation(60).reshape(1, 3, 5, 2, 2) * 0.1]),
+    ("avg_pool3d_valid", lambda x: kf.nn.avg_pool3d(x, [1, 2, 2, 2, 1], [1, 1, 1, 1, 1], "VALID"),
+     [_rand(1, 3, 4, 3, 2, seed=56)]),
+    ("depthwise_conv2d_rate", lambda x, w: kf.nn.depthwise_conv2d(x, w, [1, 1, 1, 1], "SAME", rate=[2, 2]),
+     [_rand(1, 5, 6, 2, seed=57), _rand(2, 2, 2, 3, seed=58)]),
+    ("depthwise_conv2d_native_nchw", lambda x, w: kf.nn.depthwise_conv2d_native(x, w, [1, 1, 1, 1], "VALID",
+                                                                                  data_format="NCHW"),
+     [_rand(1, 2, 4, 4, seed=59), _rand(2, 2, 2, 1, seed=60)]),
+    ("separable_conv2d", lambda x, d, p: kf.nn.separable_conv2d(x, d, p, [1, 1, 1, 1], "VALID"),
+     [_rand(1, 4, 4, 2, seed=61), _rand(2, 2, 2, 2, seed=62), _rand(1, 1, 4, 3, seed=63)]),
+    ("ctc_loss_batch_major_collapsed", _ctc_batch_major, [_rand(2, 5, 4, seed=64)]),
+]
+
+ALL = MATH + LINALG + ARRAYS + NN_MORE + VARIANTS
