@@ -93,3 +93,6 @@ from kflow.engine.ops.functional_ops import map_fn, scan, foldl, foldr
 from kflow.engine.ops.case_ops import case, switch_case
 from kflow.layers.raw_rnn import raw_rnn as _raw_rnn
 nn.raw_rnn = _raw_rnn
+
+# TensorArray and run tracing (issue 16, TF1 breadth)
+from kflow.engine.ops.tensor_array import TensorArray

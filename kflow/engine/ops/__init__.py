@@ -26,4 +26,9 @@ Loops sit on top of cond (their contexts extend cond's):
     while_loop      kf.while_loop: nested loop variables, shape invariants, checks
     functional_ops  map_fn, scan, foldl, foldr (on the While op's sliced inputs and stacked emits)
     case_ops        case, switch_case (a chain of conds on one branch index)
+
+TensorArrays sit beside the loops (a TensorArray is a loop variable as its two tensors):
+
+    tensor_array_ops  the TensorArray's ops on a dense buffer and a written-mask, with gradients
+    tensor_array      kf.TensorArray (write, read, stack, unstack, scatter, gather, concat, split, size)
 """
