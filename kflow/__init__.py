@@ -96,3 +96,4 @@ nn.raw_rnn = _raw_rnn
 
 # TensorArray and run tracing (issue 16, TF1 breadth)
 from kflow.engine.ops.tensor_array import TensorArray
+from kflow.engine.run_metadata import RunOptions, RunMetadata

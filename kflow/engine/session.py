@@ -18,6 +18,7 @@ from kflow.engine.fetches import FetchStructure
 from kflow.engine.host_memory import keep_freed_buffers
 from kflow.engine.placement import Placer, device_name
 from kflow.engine.plan import Plan
+from kflow.engine.run_metadata import trace_level
 
 # Runs in a row that found the graph grown before the "graph grows in the loop" warning fires.
 GROWTH_WARN_RUNS = 5
@@ -66,7 +67,8 @@ class Session:
     def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
         """Computes ``fetches`` (a graph element, name, or nested list/tuple/dict of them).
 
-        Returns numpy values in the structure of ``fetches``.
+        Returns numpy values in the structure of ``fetches``. ``options`` (``kf.RunOptions``) with a
+        ``trace_level`` adds each op's step stats to ``run_metadata`` (``kf.RunMetadata``).
 
         Raises:
             InvalidArgumentError: a feed has the wrong shape/dtype, or a placeholder is not fed.
@@ -90,6 +92,8 @@ class Session:
         if nested:
             feed_dict = _flatten_feed(feed_dict)
         feed_values = [check(feed_dict[k]) for k, check in zip(feed_keys, feed_checks)]
+        if options is not None and trace_level(options):
+            return structure.pack(plan.run_traced(feed_values, run_metadata))
         return structure.pack(plan.run(feed_values))
 
     def _fetch_structure(self, fetches):
