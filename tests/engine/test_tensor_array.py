@@ -184,3 +184,33 @@ def test_raw_rnn_emits_a_tensor_array_per_emitted_tensor():
                                          emit_ta["h"].size()])
     assert h.shape == (4, 1, 2) and size == 4
     assert np.allclose(twice, 2 * h) and np.allclose(last, h[3])
+
+
+def test_shape_invariants_may_name_any_shape_at_a_tensor_arrays_place():
+    ta = kf.TensorArray(kf.float32, size=0, dynamic_size=True)
+
+    def body(i, x, ta):
+        return i + 1, kf.concat([x, x], 0), ta.write(i, kf.reduce_sum(x))
+
+    _, x, ta = kf.while_loop(lambda i, x, ta: i < 3, body, [0, kf.ones([1]), ta],
+                             shape_invariants=[kf.TensorShape([]), kf.TensorShape([None]), kf.TensorShape(None)])
+    assert np.array_equal(_run(ta.stack()), [1, 2, 4]) and _run(x).shape == (8,)
+
+
+def test_cond_may_return_tensor_arrays():
+    p = kf.placeholder(kf.bool, [])
+    ta = kf.TensorArray(kf.float64, size=2).write(0, kf.constant(1.0, kf.float64))
+    out = kf.cond(p, lambda: ta.write(1, kf.constant(5.0, kf.float64)),
+                  lambda: ta.write(1, kf.constant(7.0, kf.float64)))
+    assert isinstance(out, kf.TensorArray)
+    assert np.array_equal(_run(out.stack(), {p: True}), [1, 5]) and _run(out.read(1), {p: False}) == 7
+
+
+def test_gradient_through_a_cond_choosing_what_to_write():
+    def f(x):
+        ta = kf.TensorArray(kf.float64, size=2).write(0, x[0])
+        out = kf.cond(kf.reduce_sum(x) > 0, lambda: ta.write(1, x[1] * x[1]), lambda: ta.write(1, -x[1]))
+        return out.stack()
+
+    check_gradients(f, [X])
+    check_gradients(f, [-np.abs(X)])

@@ -92,6 +92,7 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     else:
         if len(loop_vars) == 1 and structure_of([shape_invariants]) == structure_of(loop_vars):
             shape_invariants = [shape_invariants]  # TF1 accepts a bare shape for a single loop variable
+        shape_invariants = _any_shape_for_arrays(loop_vars, shape_invariants)
         if structure_of(shape_invariants) != structure_of(loop_vars):
             raise ValueError("while_loop: shape_invariants must have the structure of loop_vars %s, got %r"
                              % (_describe(loop_vars), shape_invariants))
@@ -137,6 +138,30 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     if not return_same_structure and len(loop_vars) == 1 and hasattr(loop_vars[0], "_loop_flows"):
         return result[0]  # a lone TensorArray comes back bare, as a lone tensor does
     return result
+
+
+class _AnyShapes:
+    """The shape invariants of a TensorArray's flows: a TensorArray checks its element shapes itself."""
+
+    def __init__(self, n):
+        self._n = n
+
+    def _loop_flows(self):
+        return [shapes.TensorShape(None)] * self._n
+
+
+def _any_shape_for_arrays(loop_vars, invariants):
+    """``invariants`` with whatever stands at a TensorArray's place (TF1 programs pass its shape or
+    None) replaced by unknown shapes for its flows."""
+    if hasattr(loop_vars, "_loop_flows"):
+        return _AnyShapes(len(loop_vars._loop_flows()))
+    if isinstance(loop_vars, dict) and isinstance(invariants, dict) and set(loop_vars) == set(invariants):
+        return type(invariants)((k, _any_shape_for_arrays(loop_vars[k], v)) for k, v in invariants.items())
+    if (isinstance(loop_vars, (list, tuple)) and isinstance(invariants, (list, tuple))
+            and len(loop_vars) == len(invariants) and not isinstance(invariants, shapes.TensorShape)):
+        parts = [_any_shape_for_arrays(a, b) for a, b in zip(loop_vars, invariants)]
+        return type(invariants)(*parts) if hasattr(invariants, "_fields") else type(invariants)(parts)
+    return invariants
 
 
 def _leaf_names(loop_vars):
