@@ -214,3 +214,21 @@ def test_gradient_through_a_cond_choosing_what_to_write():
 
     check_gradients(f, [X])
     check_gradients(f, [-np.abs(X)])
+
+
+def test_concat_with_element_shape_known_only_at_run_time():
+    p = kf.placeholder(kf.float32, None)
+    ta = kf.TensorArray(kf.float32, size=2).write(0, p).write(1, p * 2.0)
+    value = np.arange(6, dtype=np.float32).reshape(2, 3)
+    assert np.array_equal(_run(ta.concat(), {p: value}), np.concatenate([value, 2 * value]))
+
+
+def test_gradient_through_a_tensor_array_loop_variable_only_read():
+    def f(x, w):
+        def body(t, acc, ta):
+            return t + 1, acc + kf.tanh(ta.read(t) * w[0]), ta
+
+        ta = kf.TensorArray(kf.float64, size=4).unstack(x)
+        return kf.while_loop(lambda t, acc, ta: t < 4, body, [0, kf.zeros([3], kf.float64), ta])[1]
+
+    check_gradients(f, [X, W])
