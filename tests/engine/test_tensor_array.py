@@ -128,18 +128,19 @@ def test_reading_an_unwritten_index_names_the_array():
     ta = kf.TensorArray(kf.float32, size=3, tensor_array_name="outs").write(0, 1.0)
     msg = _error(ta.read(2))
     assert "'outs'" in msg and "index 2" in msg and "not been written" in msg and "[0]" in msg
+    assert "elements of shape []" in msg
     assert "not been written" in _error(ta.stack())
 
 
 def test_writing_an_index_twice_is_an_error():
     ta = kf.TensorArray(kf.float32, size=3, tensor_array_name="twice").write(1, 1.0).write(1, 2.0)
     msg = _error(ta.stack())
-    assert "'twice'" in msg and "index 1" in msg and "already written" in msg
+    assert "'twice'" in msg and "index 1" in msg and "already written" in msg and "shape []" in msg
 
 
 def test_out_of_range_index_on_a_fixed_size_array():
     msg = _error(kf.TensorArray(kf.float32, size=2, tensor_array_name="small").write(5, 1.0).stack())
-    assert "'small'" in msg and "index 5" in msg and "size 2" in msg
+    assert "'small'" in msg and "index 5" in msg and "size 2" in msg and "no element written yet" in msg
     assert "out of range" in _error(kf.TensorArray(kf.float32, size=2).unstack([1.0, 2.0]).read(-1))
 
 

@@ -40,11 +40,19 @@ def _fail(ta_name, message):
     raise errors.InvalidArgumentError(None, None, "TensorArray '%s': %s" % (ta_name, message))
 
 
-def _check_range(flat, n, ta_name, what, dynamic_size=False):
+def _holds(buf, n):
+    """What an array holds, for error messages."""
+    if n and buf.shape[:1] != (n,):
+        return "no element written yet"
+    return "elements of shape %s" % (list(buf.shape[1:]),)
+
+
+def _check_range(flat, buf, n, ta_name, what, dynamic_size=False):
     bad = flat[(flat < 0) | ((flat >= n) & (not dynamic_size))]
     if bad.size:
-        _fail(ta_name, "cannot %s index %d: it is out of range for a TensorArray of size %d%s"
-              % (what, bad[0], n, "" if what == "read" else " (dynamic_size=False)"))
+        _fail(ta_name, "cannot %s index %d: it is out of range for a TensorArray of size %d%s (%s)"
+              % (what, bad[0], n, " (dynamic_size=False)" if what.startswith(("write", "scatter")) else "",
+                 _holds(buf, n)))
 
 
 # ---- creation -------------------------------------------------------------------------------------
@@ -84,7 +92,7 @@ def _scatter_kernel(buf, written, indices, value, *, ta_name, dynamic_size):
     if value.shape[:idx.ndim] != idx.shape:
         _fail(ta_name, "scatter: %d indices but a value of shape %s" % (flat.size, value.shape))
     n = len(written)
-    _check_range(flat, n, ta_name, what, dynamic_size)
+    _check_range(flat, buf, n, ta_name, what, dynamic_size)
     if len(np.unique(flat)) != flat.size:
         _fail(ta_name, "scatter: an index appears twice in %s" % flat.tolist())
     elem = tuple(value.shape[idx.ndim:])
@@ -97,8 +105,8 @@ def _scatter_kernel(buf, written, indices, value, *, ta_name, dynamic_size):
     old = flat[flat < n]
     again = old[was_written[old]]
     if again.size:
-        _fail(ta_name, "cannot %s index %d: it was already written (a TensorArray entry is written once)"
-              % (what, again[0]))
+        _fail(ta_name, "cannot %s index %d: it was already written (a TensorArray entry is written once; "
+              "size %d, elements of shape %s)" % (what, again[0], n, list(elem)))
     need = int(flat.max()) + 1 if flat.size else n
     if need > n:  # dynamic_size: the array grows to the largest index written
         buf = xp.concatenate([buf, xp.zeros((need - n,) + elem, buf.dtype)])
@@ -152,18 +160,18 @@ def scatter(buf, written, indices, value, ta_name, dynamic_size, elem_shape=None
 
 
 # ---- read / gather / stack ------------------------------------------------------------------------
-def _check_written(written, flat, ta_name, what):
-    _check_range(flat, len(written), ta_name, what)
+def _check_written(buf, written, flat, ta_name, what):
+    _check_range(flat, buf, len(written), ta_name, what)
     was_written = devices.to_numpy(written)
     missing = flat[~was_written[flat]]
     if missing.size:
-        _fail(ta_name, "cannot %s index %d: it has not been written (size %d, written indices %s)"
-              % (what, missing[0], len(written), np.flatnonzero(was_written).tolist()))
+        _fail(ta_name, "cannot %s index %d: it has not been written (size %d, written indices %s, %s)"
+              % (what, missing[0], len(written), np.flatnonzero(was_written).tolist(), _holds(buf, len(written))))
 
 
 def _gather_kernel(buf, written, indices, *, ta_name):
     idx = _host_indices(indices)
-    _check_written(written, idx.reshape(-1), ta_name, "read" if idx.ndim == 0 else "gather")
+    _check_written(buf, written, idx.reshape(-1), ta_name, "read" if idx.ndim == 0 else "gather")
     return buf[idx]
 
 
@@ -201,7 +209,7 @@ def read(buf, written, indices, ta_name, elem_shape, name=None):
 
 def _stack_kernel(buf, written, *, ta_name):
     if len(written) and not devices.to_numpy(written).all():
-        _check_written(written, np.arange(len(written)), ta_name, "stack")
+        _check_written(buf, written, np.arange(len(written)), ta_name, "stack")
     return buf
 
 
