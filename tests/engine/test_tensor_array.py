@@ -233,3 +233,41 @@ def test_gradient_through_a_tensor_array_loop_variable_only_read():
         return kf.while_loop(lambda t, acc, ta: t < 4, body, [0, kf.zeros([3], kf.float64), ta])[1]
 
     check_gradients(f, [X, W])
+
+
+def _writes(graph):
+    return [op for op in graph.get_operations() if op.type == "TensorArrayScatterV3"]
+
+
+def test_loop_writes_fill_the_buffer_in_place_only_when_nothing_else_sees_it():
+    from kflow.engine.ops.tensor_array_ops import _sole_owner
+    g = kf.Graph()
+    with g.as_default():
+        ta = kf.TensorArray(kf.float32, size=3)
+        _, ta = kf.while_loop(lambda i, ta: i < 3, lambda i, ta: (i + 1, ta.write(i, kf.cast(i, kf.float32))),
+                              [0, ta])
+        out = ta.stack()
+    write, = _writes(g)
+    assert _sole_owner(write, write.inputs[0])
+    with kf.Session(graph=g) as sess:
+        assert np.array_equal(sess.run(out), [0, 1, 2]) and np.array_equal(sess.run(out), [0, 1, 2])
+    g2 = kf.Graph()
+    with g2.as_default():  # the body also reads the whole buffer: every write copies
+        ta = kf.TensorArray(kf.float32, size=3, element_shape=[])
+
+        def body(i, total, ta):
+            ta = ta.write(i, kf.cast(i + 1, kf.float32))
+            return i + 1, total + kf.reduce_sum(kf.gather(ta.flow, kf.range(i + 1))), ta
+
+        _, total, ta = kf.while_loop(lambda i, t, ta: i < 3, body, [0, 0.0, ta])
+    assert not any(_sole_owner(w, w.inputs[0]) for w in _writes(g2))
+    with kf.Session(graph=g2) as sess:
+        assert sess.run(total) == 1 + 3 + 6
+
+
+def test_two_versions_written_from_one_array_stay_separate():
+    base = kf.TensorArray(kf.float32, size=2).write(0, 1.0)
+    left, right = base.write(1, 2.0), base.write(1, 3.0)
+    a, b, c = _run([left.stack(), right.stack(), base.read(0)])
+    assert np.array_equal(a, [1, 2]) and np.array_equal(b, [1, 3]) and c == 1
+    assert "not been written" in _error(base.stack())

@@ -14,13 +14,16 @@ gradient plan need nothing special: the buffer's gradient is a dense ``[n, *E]``
 Errors name the TensorArray, the index and the shapes (an unwritten read, a second write, an index out
 of range of a fixed-size array, an element of the wrong shape).
 
-Design debt: each write copies the buffer (O(n) per write, so O(n^2) over a loop of n writes); elements
-of one array share one shape (``concat``/``split`` of unequal pieces are not supported).
+A write fills its rows in place when nothing else can see the buffer (``_sole_owner``: a loop writing
+``ta = ta.write(t, x)`` costs O(1) per step), and copies it otherwise. Elements of one array share one shape
+(``concat``/``split`` of unequal pieces are not supported).
 
 Example:
     >>> buf, written = tensor_array_init(kf.constant(3), kf.float32, [2], "ta")
     >>> buf, written = scatter(buf, written, 0, kf.ones([2]), "ta", False)
 """
+import functools
+
 import numpy as np
 
 from kflow import errors
@@ -84,7 +87,7 @@ def _static_int(t):
 
 
 # ---- write / scatter ------------------------------------------------------------------------------
-def _scatter_kernel(buf, written, indices, value, *, ta_name, dynamic_size):
+def _scatter_kernel(buf, written, indices, value, *, ta_name, dynamic_size, in_place=False):
     xp = devices.array_module(buf)
     idx = _host_indices(indices)
     flat = idx.reshape(-1)
@@ -112,8 +115,9 @@ def _scatter_kernel(buf, written, indices, value, *, ta_name, dynamic_size):
         buf = xp.concatenate([buf, xp.zeros((need - n,) + elem, buf.dtype)])
         written = xp.concatenate([written, xp.zeros(need - n, bool)])
     else:
-        buf = buf.copy()
-        written = written.copy()
+        if not in_place:
+            buf = buf.copy()
+        written = written.copy()  # (small; gradients read the mask each write saw)
     buf[idx] = value
     written[flat] = True
     return buf, written
@@ -141,7 +145,39 @@ def _scatter_grad(op, g_buf, g_written):
     return [g_old, None, None, gather(g_buf, indices)]
 
 
-SCATTER = OpDef("TensorArrayScatterV3", _scatter_kernel, grad=_scatter_grad)
+def _sole_owner(op, buf):
+    """Whether ``op`` may fill rows of the array ``buf`` holds in place: nothing else can see that array.
+
+    True when ``buf`` has no other reader and was made fresh for this run (by the TensorArray's creation
+    or by a write), or is a loop variable whose value only comes from such a buffer and from the body's
+    own writes. A write fills only unwritten rows, so views of written rows (reads) stay valid; every
+    other reader of the whole buffer (stack, identity, a user op on ``flow``) makes ``op`` copy.
+    """
+    if [c for c in buf.consumers() if c is not op]:
+        return False
+    src = buf.op
+    if src.type in ("TensorArrayV3", "TensorArrayScatterV3"):
+        return True
+    if src.type != "LoopValue":
+        return False
+    for loop in src.graph.get_operations():
+        loop_vars = loop.attrs.get("loop_vars") if loop.type == "While" else None
+        if loop_vars and any(v is buf for v in loop_vars):
+            k = [i for i, v in enumerate(loop_vars) if v is buf][0]
+            body_out = loop.attrs["body"][k]
+            return (body_out.op.type == "TensorArrayScatterV3" and not body_out.consumers()
+                    and _sole_owner(loop, loop.inputs[1 + k]))
+    return False
+
+
+def _bind_scatter(op, session):
+    a = op.attrs
+    return functools.partial(_scatter_kernel, ta_name=a["ta_name"], dynamic_size=a["dynamic_size"],
+                             in_place=_sole_owner(op, op.inputs[0]))
+
+
+# each write copies the buffer unless no one else can see it (then a loop of n writes costs O(n), not O(n^2))
+SCATTER = OpDef("TensorArrayScatterV3", grad=_scatter_grad, bind=_bind_scatter)
 
 
 def scatter(buf, written, indices, value, ta_name, dynamic_size, elem_shape=None):
