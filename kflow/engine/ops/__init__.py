@@ -44,4 +44,9 @@ Issue 16's array and linear-algebra breadth, each above the core:
     linalg_composites   cholesky_solve, lstsq, trace, logdet, norm, normalize, cross
     matrix_functions    expm, pinv, matrix_rank
     more_math_ops   trig/hyperbolic, expm1, rint, atan2, no-nan divisions, reduce_std/variance, ... (kf.math)
+
+TensorArrays sit beside the loops (a TensorArray is a loop variable as its two tensors):
+
+    tensor_array_ops  the TensorArray's ops on a dense buffer and a written-mask, with gradients
+    tensor_array      kf.TensorArray (write, read, stack, unstack, scatter, gather, concat, split, size)
 """
