@@ -175,6 +175,18 @@ def _serialize_fns(value, serialize):
     return value if value is None or isinstance(value, str) else serialize(value)
 
 
+def _deserialize_fns(value, module, custom_objects):
+    """The inverse of ``_serialize_fns``: loss/metric objects come back from their ``{class_name, config}``;
+    names stay names (compile resolves them)."""
+    if isinstance(value, dict):
+        if "class_name" in value and "config" in value:
+            return module.deserialize(value, custom_objects)
+        return {k: _deserialize_fns(v, module, custom_objects) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_deserialize_fns(v, module, custom_objects) for v in value]
+    return value
+
+
 def save_model(model, filepath, overwrite=True, include_optimizer=True):
     """Writes config + weights (+ training config and optimizer state) to one HDF5 file."""
     try:
@@ -245,8 +257,10 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             return model
         tc = json.loads(training_config)
         model.compile(optimizer=optimizers_mod.deserialize(tc["optimizer_config"], custom_objects),
-                      loss=tc["loss"], metrics=tc["metrics"], loss_weights=tc["loss_weights"],
-                      weighted_metrics=tc.get("weighted_metrics"),
+                      loss=_deserialize_fns(tc["loss"], losses_mod, custom_objects),
+                      metrics=_deserialize_fns(tc["metrics"], metrics_mod, custom_objects),
+                      loss_weights=tc["loss_weights"],
+                      weighted_metrics=_deserialize_fns(tc.get("weighted_metrics"), metrics_mod, custom_objects),
                       custom_objects=custom_objects)
         if "optimizer_weights" in f:
             g = f["optimizer_weights"]

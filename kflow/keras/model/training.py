@@ -24,7 +24,7 @@ from kflow.keras.callbacks.history import History
 from kflow.keras.callbacks.progbar import ProgbarLogger
 from kflow.keras.model import data_adapter as data
 from kflow.keras.model import functional, saving
-from kflow.keras.model.compile_utils import CompiledLoss
+from kflow.keras.model.compile_utils import CompiledLoss, target_names
 from kflow.keras.model.network import Network, accepts_training
 from kflow.keras.model.training_loop import fit_loop, predict_loop, test_loop
 
@@ -107,8 +107,30 @@ class Model(Network):
             raise RuntimeError("You must compile your model before training/testing. Use `model.compile(optimizer,"
                                " loss)`.")
         if self._compiled is None:
-            self._compiled = CompiledLoss(self, **self._compile_args)
+            self._compiled = CompiledLoss(self, target_shapes=self.__dict__.get("_target_shapes"),
+                                          **self._compile_args)
         return self._compiled
+
+    def _note_target_shapes(self, y):
+        """Remembers the labels' shapes before the loss is built: "accuracy" resolves from them (tf.keras 2)."""
+        if self._compiled is not None or self._compile_args is None or y is None or not self.outputs:
+            return
+        names = target_names(self, self._compile_args["loss"])
+        try:
+            ys = data.flatten_to(names, y, "target")
+        except (ValueError, TypeError, KeyError):
+            return  # the real error comes with the batches
+        self._target_shapes = {n: tuple(np.shape(t)) for n, t in zip(names, ys)}
+
+    @property
+    def metrics(self):
+        """The metric objects of the compiled model (stateful ``kf.keras.metrics`` classes given to compile)."""
+        return list(self._compiled.metric_objects) if self._compiled is not None else []
+
+    def reset_metrics(self):
+        """Resets the state of the model's metric objects (``fit`` does it at each epoch, ``evaluate`` first)."""
+        for m in self.metrics:
+            m.reset_state()
 
     @property
     def metrics_names(self):
@@ -146,6 +168,8 @@ class Model(Network):
                 raise ValueError("`y` must be None when `x` is a Dataset, generator or iterator (it yields both).")
             source, first = data.peek(x)
             self._ensure_built(self._unpack_element(first, with_targets, build=True))
+            if with_targets and isinstance(first, (tuple, list)) and len(first) in (2, 3):
+                self._note_target_shapes(first[1])
             if with_targets:
                 self._compile_graph()
             return data.IterableBatches(source, lambda e: self._unpack_element(e, with_targets, class_weight), steps)
@@ -153,6 +177,7 @@ class Model(Network):
         self._ensure_built(x_arrays)
         arrays = x_arrays
         if with_targets:
+            self._note_target_shapes(y)
             if y is None and self._compile_graph().targets:
                 raise ValueError("Training and evaluation need targets `y` (or a Dataset yielding (x, y)).")
             arrays = arrays + self._target_arrays(y) + self._weight_arrays(y, sample_weight, class_weight)
@@ -226,7 +251,7 @@ class Model(Network):
         # History goes last so it records what other callbacks add to the logs (e.g. "lr"), as in Keras.
         cbs = CallbackList(([ProgbarLogger()] if verbose else []) + list(callbacks or []) + [history],
                            model=self, params=params)
-        fit_loop(self, step, names, batches, epochs, initial_epoch, cbs, validate)
+        fit_loop(self, step, names, batches, epochs, initial_epoch, cbs, validate, self._compiled.stateful_names)
         history.epoch_timings = self.epoch_timings
         self.history = history
         return history
@@ -252,8 +277,10 @@ class Model(Network):
         return self._batches(validation_data[0], validation_data[1], weights, batch_size=batch_size)
 
     def _run_test(self, batches, prefix="", callbacks=None):
-        names = self._compile_graph().metrics_names
-        logs = test_loop(self._function("test"), names, batches, _callbacks(callbacks, self))
+        c = self._compile_graph()
+        step = self._function("test")
+        self.reset_metrics()
+        logs = test_loop(step, c.metrics_names, batches, _callbacks(callbacks, self), c.stateful_names)
         return {prefix + k: v for k, v in logs.items()}
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose=0, sample_weight=None, steps=None, callbacks=None):
