@@ -18,6 +18,9 @@ Example:
     3.0
     >>> m.reset_state()
 """
+import contextlib
+import threading
+
 import numpy as np
 
 from kflow.engine import dtypes
@@ -30,6 +33,22 @@ from kflow.engine.ops.reduction_ops import reduce_sum
 from kflow.engine.ops.shape_ops import expand_dims
 from kflow.keras.loss_classes import snake_case as _snake
 from kflow.metrics.metric_utils import metric_variable, safe_div
+
+
+_program_order = threading.local()
+
+
+@contextlib.contextmanager
+def program_order():
+    """While a custom ``train_step``/``test_step`` is built: a metric's ``result()`` reads its state after the
+    updates built just before it (eager code's order). Elsewhere a result tensor stays independent of the update
+    ops (as in TF1 graph mode), so it can be run on its own."""
+    previous = getattr(_program_order, "on", False)
+    _program_order.on = True
+    try:
+        yield
+    finally:
+        _program_order.on = previous
 
 
 class Metric:
@@ -49,6 +68,7 @@ class Metric:
         self._state = []  # (variable, initial numpy value)
         self._eager = {}  # standalone updates: (shapes, dtypes) -> (placeholders, op)
         self._result_tensor = None
+        self._pending, self._consumed = [], False  # update ops the next result() reads after
 
     @property
     def variables(self):
@@ -67,12 +87,26 @@ class Metric:
             get_session(self._graph).run(var.assign(init))
         return var
 
+    # ---- program order in a graph ---------------------------------------------------------
+    def _record(self, op):
+        """Notes a graph-mode update: a ``result()`` built next reads the state after it (as eager code would)."""
+        if self._consumed:
+            self._pending, self._consumed = [], False
+        self._pending.append(op)
+        return op
+
+    def _read(self, var):
+        """The value of state ``var``, read after the updates built since the last result."""
+        self._consumed = True
+        with self._graph.control_dependencies(self._pending if getattr(_program_order, "on", False) else []):
+            return var.read_value()
+
     # ---- the Keras API ----------------------------------------------------------------
     def __call__(self, *args, **kwargs):
         """Updates the state with a batch and returns the result (a tensor that runs the update first)."""
         update = self.update_state(*args, **kwargs)
-        with self._graph.control_dependencies([update]):
-            return M.add(self.result(), 0.0, name=self.name)  # read after the update
+        with self._graph.control_dependencies([update]):  # (also for subclasses that do not _record)
+            return M.add(self.result(), 0.0, name=self.name)
 
     def reset_state(self):
         """Back to the initial state (written through the session; adds no op)."""
@@ -85,6 +119,7 @@ class Metric:
     def value(self):
         """The result now, as a Python float (or numpy array), read in the graph's Keras session."""
         if self._result_tensor is None:
+            self._pending = []  # no graph-mode update (with its feeds) to wait for
             with self._graph.as_default():
                 self._result_tensor = self.result()
         out = get_session(self._graph).run(self._result_tensor)
@@ -116,6 +151,7 @@ class Metric:
                 phs = [None if a is None else placeholder(dtypes.as_dtype(a.dtype), [None] * a.ndim) for a in arrays]
                 entry = self._eager[key] = (phs, build(*phs))
         phs, op = entry
+        self._pending = [p for p in self._pending if p is not op]
         get_session(self._graph).run(op, {p: a for p, a in zip(phs, arrays) if p is not None})
         return op
 
@@ -156,12 +192,12 @@ class Reduce(Metric):
             ops = [self.total.assign_add(reduce_sum(v))]
             if self._mean:
                 ops.append(self.count.assign_add(w_total))
-            return group(*ops)
+            return self._record(group(*ops))
 
     def result(self):
         if self._mean:
-            return safe_div(self.total.value(), self.count.value(), self.name + "_result")
-        return M.add(self.total.value(), 0.0)
+            return safe_div(self._read(self.total), self._read(self.count), self.name + "_result")
+        return self._read(self.total)
 
 
 class Sum(Reduce):

@@ -119,10 +119,10 @@ class _Thresholded(Metric):
             w = ones_like(y_pred) if sample_weight is None else \
                 M.cast(convert_to_tensor(sample_weight), dtypes.float32)
             counts = confusion_at_thresholds(labels, y_pred, w, self.thresholds)
-            return group(*[self._vars[c].assign_add(v) for c, v in zip(self._counts, counts)])
+            return self._record(group(*[self._vars[c].assign_add(v) for c, v in zip(self._counts, counts)]))
 
     def _count(self, name):
-        return self._vars[name].value()
+        return self._read(self._vars[name])
 
     def get_config(self):
         config = super().get_config()
@@ -219,10 +219,11 @@ class MeanIoU(Metric):
             p = one_hot(M.cast(reshape(convert_to_tensor(y_pred), [-1]), dtypes.int32), n, dtype=dtypes.float32)
             if sample_weight is not None:
                 t = t * reshape(M.cast(convert_to_tensor(sample_weight), dtypes.float32), [-1, 1])
-            return self.total_cm.assign_add(M.matmul(t, p, transpose_a=True))  # rows: true, columns: predicted
+            # rows: true class, columns: predicted class
+            return self._record(self.total_cm.assign_add(M.matmul(t, p, transpose_a=True)).op)
 
     def result(self):
-        cm = self.total_cm.value()
+        cm = self._read(self.total_cm)
         tp = _diag(cm, self.num_classes)
         denom = reduce_sum(cm, axis=0) + reduce_sum(cm, axis=1) - tp
         present = M.cast(denom > 0.0, dtypes.float32)

@@ -61,7 +61,21 @@ class Optimizer:
     # ---- building (once per model) -------------------------------------------------
     def get_updates(self, loss, params):
         """Builds (once) and returns the op applying one update of ``params`` to reduce ``loss``."""
-        g = loss.graph
+        return self._build_update(loss.graph, lambda opt: opt.compute_gradients(loss, var_list=params), params)
+
+    def minimize(self, loss, var_list):
+        """The update op reducing ``loss`` over ``var_list`` (for a custom ``Model.train_step``)."""
+        return self.get_updates(loss, list(var_list))
+
+    def apply_gradients(self, grads_and_vars):
+        """The update op applying ``(gradient, variable)`` pairs (gradients from ``kf.gradients``)."""
+        pairs = list(grads_and_vars)
+        if not pairs:
+            raise ValueError("%s.apply_gradients: no (gradient, variable) pairs given." % type(self).__name__)
+        return self._build_update(pairs[0][1].graph, lambda opt: pairs, [v for _, v in pairs])
+
+    def _build_update(self, g, gradients_of, params):
+        """The update op: clipped ``gradients_of(kf.train optimizer)`` applied, the step count advanced."""
         if self._optimizer is not None and self.iterations.graph is not g:
             raise RuntimeError("This %s is already used by a model in another graph: create one optimizer per "
                                "model." % type(self).__name__)
@@ -76,7 +90,7 @@ class Optimizer:
             if self.initial_decay > 0:
                 rate = rate / (1.0 + self.initial_decay * M.cast(self.iterations, dtypes.float32))
             self._optimizer = self._make(rate)
-            grads_and_vars = self._optimizer.compute_gradients(loss, var_list=params)
+            grads_and_vars = gradients_of(self._optimizer)
             grads_and_vars = [(self._clip(gr), v) for gr, v in grads_and_vars if gr is not None]
             if not grads_and_vars:
                 raise ValueError("No gradients provided for any variable: the loss does not depend on the "
