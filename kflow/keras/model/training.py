@@ -164,7 +164,7 @@ class Model(Network):
                 trainable, updates = self._frozen_at_compile or (self.trainable_weights, self.updates)
                 with self._graph.as_default():
                     update = self.optimizer.get_updates(c.total_loss, trainable)
-                fn = K.function(feeds, fetches, updates=[update] + updates,
+                fn = K.function(feeds, fetches, updates=[update] + _fed_by(updates, feeds),
                                 feed_dict={K.learning_phase(self._graph): True})
             else:
                 fn = K.function(feeds, fetches)
@@ -430,6 +430,30 @@ def _claim(optimizer, model):
         raise RuntimeError("This %s is already used by model %s: create one optimizer per model (model %s)."
                            % (type(optimizer).__name__, owner.name, model.name))
     optimizer._keras_model = weakref.ref(model)
+
+
+def _fed_by(updates, feeds):
+    """The updates computable from ``feeds``: a layer shared with another model (a nested model's own call
+    on its own Input) has moving-average updates of that call too, which this model does not run (as Keras's
+    ``get_updates_for(inputs)``)."""
+    fed = {t.op for t in feeds}
+    good, kept = set(), []
+    for update in updates:
+        stack, seen, unfed = [getattr(update, "op", update)], set(), False
+        while stack:  # the update's ancestors, up to the feeds: any other placeholder means unfed
+            op = stack.pop()
+            if op in seen or op in good or op in fed:
+                continue
+            seen.add(op)
+            if op.type == "Placeholder":
+                unfed = True
+                break
+            stack.extend(t.op for t in op.inputs)
+            stack.extend(op.control_inputs)
+        if not unfed:
+            good |= seen
+            kept.append(update)
+    return kept
 
 
 def _callbacks(callbacks, model):
