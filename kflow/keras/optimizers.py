@@ -21,6 +21,10 @@ from kflow.keras import backend as K
 from kflow.keras import schedules, update_rules
 
 
+# Keys of Keras 3 optimizer configs that describe no update rule (or one kflow always uses).
+_KERAS_BOOKKEEPING = ("name", "is_legacy_optimizer", "jit_compile", "ema_momentum", "ema_overwrite_frequency")
+
+
 class Optimizer:
     """Base class. Subclasses set ``_defaults`` (config keys and values) and ``_make(lr)``."""
 
@@ -162,11 +166,18 @@ class Optimizer:
 
     @classmethod
     def from_config(cls, config):
-        config = {k: v for k, v in config.items() if k not in ("name", "is_legacy_optimizer", "jit_compile",
-                                                                 "use_ema", "ema_momentum", "ema_overwrite_frequency",
-                                                                 "loss_scale_factor", "gradient_accumulation_steps")
-                  and not (k == "weight_decay" and v is None)}
-        return cls(**config)
+        """The optimizer of a saved config; Keras 3's extra keys are dropped when they are unset (no EMA, no
+        momentum, ...), others raise."""
+        known = set(cls._defaults) | {"lr", "learning_rate", "decay", "clipnorm", "clipvalue", "global_clipnorm"}
+        kept = {}
+        for key, value in config.items():
+            if key in known:
+                kept[key] = value
+            elif key in _KERAS_BOOKKEEPING or value in (None, False, 0, 0.0):
+                continue
+            else:
+                raise ValueError("Optimizer %s: option %s=%r is not supported by kflow." % (cls.__name__, key, value))
+        return cls(**kept)
 
     def _epsilon(self):
         """The configured ``epsilon``, or Keras's fuzz factor (``K.epsilon()``) when it is None."""
