@@ -9,8 +9,8 @@ from kflow import nn
 from kflow.engine.ops import math_ops as _M
 from kflow.layers.activations import exponential, get, hard_sigmoid, linear, serialize
 from kflow.layers.keras_activations import (celu, gelu, glu, hard_shrink, hard_silu, hard_tanh, log_sigmoid, mish,
-                                            relu, soft_shrink, softmax, sparse_plus, sparse_sigmoid, sparsemax, squareplus,
-                                            tanh_shrink, threshold)
+                                            relu, soft_shrink, softmax, sparse_plus, sparse_sigmoid, sparsemax,
+                                            squareplus, tanh_shrink, threshold)
 
 elu, selu, softplus, softsign, relu6, log_softmax = nn.elu, nn.selu, nn.softplus, nn.softsign, nn.relu6, \
     nn.log_softmax

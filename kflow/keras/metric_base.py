@@ -144,11 +144,13 @@ class Metric:
         the op once per shape/dtype signature. Returns the op."""
         arrays = [None if v is None else np.asarray(v) for v in values]
         arrays = [a.astype(np.float32) if a is not None and a.dtype == np.float64 else a for a in arrays]
-        key = tuple(None if a is None else (a.ndim, a.dtype.str) for a in arrays)
+        shapes = [None if a is None else [None] * (a.ndim - 1) + list(a.shape[-1:]) if a.ndim > 1 else [None] * a.ndim
+                  for a in arrays]  # batches of any size share the op; the classes (last axis) stay known
+        key = tuple(None if a is None else (tuple(s), a.dtype.str) for a, s in zip(arrays, shapes))
         entry = self._eager.get(key)
-        if entry is None:  # dimensions left open: batches of any size share the op
+        if entry is None:
             with self._graph.as_default():
-                phs = [None if a is None else placeholder(dtypes.as_dtype(a.dtype), [None] * a.ndim) for a in arrays]
+                phs = [None if a is None else placeholder(dtypes.as_dtype(a.dtype), s) for a, s in zip(arrays, shapes)]
                 entry = self._eager[key] = (phs, build(*phs))
         phs, op = entry
         self._pending = [p for p in self._pending if p is not op]

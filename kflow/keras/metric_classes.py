@@ -208,6 +208,7 @@ class MeanIoU(Metric):
     def __init__(self, num_classes, name=None, dtype=None):
         super().__init__(name, dtype)
         self.num_classes = int(num_classes)
+        self.target_class_ids = list(range(self.num_classes))  # IoU averages over fewer
         self.total_cm = self.add_weight("total_confusion_matrix", shape=(self.num_classes, self.num_classes))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
@@ -226,9 +227,11 @@ class MeanIoU(Metric):
         cm = self._read(self.total_cm)
         tp = _diag(cm, self.num_classes)
         denom = reduce_sum(cm, axis=0) + reduce_sum(cm, axis=1) - tp
-        present = M.cast(denom > 0.0, dtypes.float32)
+        targets = np.zeros(self.num_classes, np.float32)
+        targets[self.target_class_ids] = 1.0
+        present = M.cast(denom > 0.0, dtypes.float32) * targets
         iou = safe_div(tp, denom, self.name + "_iou")
-        return safe_div(reduce_sum(iou), reduce_sum(present), self.name + "_value")
+        return safe_div(reduce_sum(iou * targets), reduce_sum(present), self.name + "_value")
 
     def get_config(self):
         config = super().get_config()

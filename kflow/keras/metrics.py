@@ -17,6 +17,12 @@ from kflow.keras.metric_classes import (  # noqa: F401 - the public namespace
     MeanAbsoluteError, MeanAbsolutePercentageError, MeanIoU, MeanSquaredError, MeanSquaredLogarithmicError,
     Poisson, Precision, Recall, RootMeanSquaredError, SparseCategoricalAccuracy, SparseCategoricalCrossentropy,
     SparseTopKCategoricalAccuracy, SquaredHinge, TopKCategoricalAccuracy, TrueNegatives, TruePositives)
+from kflow.keras.metric_scores import (  # noqa: F401
+    BinaryIoU, F1Score, FBetaScore, IoU, OneHotIoU, OneHotMeanIoU, PrecisionAtRecall, R2Score, RecallAtPrecision,
+    SensitivityAtSpecificity, SpecificityAtSensitivity)
+from kflow.keras.metric_scores import CLASSES as _SCORE_CLASSES
+from kflow.keras.loss_functions import (  # noqa: F401 - also metrics in Keras
+    binary_focal_crossentropy, categorical_focal_crossentropy, huber, kl_divergence, log_cosh)
 from kflow.keras.metric_functions import (  # noqa: F401
     FUNCTIONS, MAE, MAPE, MSE, MSLE, binary_accuracy, binary_crossentropy, categorical_accuracy,
     categorical_crossentropy, categorical_hinge, hinge, kullback_leibler_divergence, logcosh, mae, mape,
@@ -24,6 +30,7 @@ from kflow.keras.metric_functions import (  # noqa: F401
     msle, poisson, sparse_categorical_accuracy, sparse_categorical_crossentropy, sparse_top_k_categorical_accuracy,
     squared_hinge, top_k_categorical_accuracy)
 
+CLASSES = dict(CLASSES, **_SCORE_CLASSES)
 _ACCURACY_NAMES = ("accuracy", "acc")
 _CROSSENTROPY_NAMES = ("crossentropy", "ce")
 

@@ -107,3 +107,38 @@ def test_metric_objects_in_compile_accumulate_over_the_epoch_and_reset(blobs):
     assert top == pytest.approx((np.argsort(-pred, 1)[:, :2] == yv[:, None]).any(1).mean(), abs=1e-6)
     model.reset_metrics()
     assert model.metrics[0].value() == 0.0
+
+
+@pytest.mark.filterwarnings("ignore:kflow. the graph gained new ops")  # many metrics made one by one
+def test_scores_iou_variants_and_rates_at_a_target():
+    y_true = np.array([[1, 0, 0], [0, 1, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0]], np.float32)
+    y_pred = np.array([[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.6, 0.3, 0.1], [0.1, 0.2, 0.7], [0.3, 0.6, 0.1]],
+                      np.float32)
+    # argmax predictions: [0, 1, 0, 2, 1]: tp [1, 1, 1], fp [1, 1, 0], fn [1, 1, 0]
+    f1 = metrics.F1Score()
+    f1.update_state(y_true, y_pred)
+    np.testing.assert_allclose(f1.value(), [0.5, 0.5, 1.0], rtol=1e-6)
+    macro, micro = metrics.F1Score(average="macro"), metrics.FBetaScore(average="micro", beta=2.0)
+    for m in (macro, micro):
+        m.update_state(y_true[:2], y_pred[:2])
+        m.update_state(y_true[2:], y_pred[2:])
+    assert macro.value() == pytest.approx(2 / 3) and micro.value() == pytest.approx(0.6)
+    onehot = metrics.OneHotIoU(num_classes=3, target_class_ids=[0, 2])
+    onehot.update_state(y_true, y_pred)
+    assert onehot.value() == pytest.approx((1 / 3 + 1.0) / 2)
+    binary = metrics.BinaryIoU(target_class_ids=[1], threshold=0.5)
+    binary.update_state([0, 1, 1, 0], [0.2, 0.7, 0.4, 0.9])  # class 1: tp 1, fp 1, fn 1
+    assert binary.value() == pytest.approx(1 / 3)
+    r2 = metrics.R2Score()
+    yt, yp = Y_REG, Y_REG + 0.3 * P_REG
+    r2.update_state(yt[:25], yp[:25])
+    r2.update_state(yt[25:], yp[25:])
+    expected = np.mean(1 - ((yt - yp) ** 2).sum(0) / ((yt - yt.mean(0)) ** 2).sum(0))
+    assert r2.value() == pytest.approx(expected, rel=1e-4)
+    labels = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    scores = np.array([0.1, 0.2, 0.3, 0.6, 0.4, 0.7, 0.8, 0.9], np.float32)
+    cases = [(metrics.SensitivityAtSpecificity(0.75), 1.0), (metrics.SpecificityAtSensitivity(1.0), 0.75),
+             (metrics.PrecisionAtRecall(0.75), 1.0), (metrics.RecallAtPrecision(0.8), 1.0)]
+    for metric, expected in cases:
+        metric.update_state(labels, scores)
+        assert metric.value() == pytest.approx(expected, abs=1e-6), type(metric).__name__

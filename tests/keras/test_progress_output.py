@@ -54,7 +54,8 @@ def test_real_pseudo_terminal_without_size_shows_the_epoch_line(tmp_path):
         import numpy as np, kflow as kf
         x = np.random.RandomState(0).rand(64, 4).astype("float32"); y = (x[:, 0] > 0.5).astype("int64")
         m = kf.keras.Sequential([kf.keras.layers.Dense(2, activation="softmax", input_shape=(4,))])
-        m.compile("adam", "sparse_categorical_crossentropy", metrics=["acc", "crossentropy", "sparse_top_k_categorical_accuracy"])
+        m.compile("adam", "sparse_categorical_crossentropy",
+                  metrics=["acc", "crossentropy", "sparse_top_k_categorical_accuracy"])
         m.fit(x, y, epochs=1, validation_data=(x, y), verbose=1)
     """))
     master, slave = pty.openpty()  # a fresh pty has rows = cols = 0: "no size"

@@ -130,7 +130,8 @@ class CompiledLoss:
 
     @staticmethod
     def _target_for(output, name, loss_fn):
-        if losses_mod.base_function(loss_fn) in _SPARSE_LOSSES:  # class ids, [batch] or [batch, 1]; floats accepted as in Keras
+        # class ids, [batch] or [batch, 1]; floats accepted as in Keras
+        if losses_mod.base_function(loss_fn) in _SPARSE_LOSSES:
             return placeholder(dtypes.float32, None, name=name + "_target")
         ndims = output.shape.ndims
         return placeholder(output.dtype, None if ndims is None else [None] * ndims, name=name + "_target")
