@@ -181,11 +181,14 @@ Poisson = _make("Poisson", F.poisson, "poisson", "mean(p - y * log(p)).")
 CosineSimilarity = _make("CosineSimilarity", F.cosine_similarity, "cosine_similarity",
                          "-cos(y, p) along ``axis``.", axis=-1)
 
+Dice = _make("Dice", F.dice, "dice", "1 - Dice coefficient (over all axes unless ``axis``).", axis=None)
+Tversky = _make("Tversky", F.tversky, "tversky", "1 - Tversky index.", alpha=0.5, beta=0.5, axis=None)
+
 CLASSES = {c.__name__: c for c in (
     MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
     BinaryCrossentropy, BinaryFocalCrossentropy, CategoricalCrossentropy, CategoricalFocalCrossentropy,
     SparseCategoricalCrossentropy, Hinge, SquaredHinge, CategoricalHinge, Huber, LogCosh, KLDivergence, Poisson,
-    CosineSimilarity)}
+    CosineSimilarity, Dice, Tversky)}
 
 
 def per_sample_fn(loss):

@@ -119,6 +119,22 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
     return reduce_sum(-alpha * M.pow(1.0 - p, float(gamma)) * y_true * M.log(p), axis=-1)
 
 
+def dice(y_true, y_pred, axis=None):
+    """``1 - 2 sum(y p) / (sum(y) + sum(p))`` over ``axis`` (all axes by default, as Keras 3)."""
+    y_true, y_pred = prepare(y_true, y_pred)
+    overlap = reduce_sum(y_true * y_pred, axis=axis)
+    return 1.0 - 2.0 * overlap / (reduce_sum(y_true, axis=axis) + reduce_sum(y_pred, axis=axis) + K.epsilon())
+
+
+def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
+    """``1 - tp / (tp + alpha fp + beta fn)`` over ``axis`` (Salehi et al. 2017; Keras 3's fp/fn weighting)."""
+    y_true, y_pred = prepare(y_true, y_pred)
+    tp = reduce_sum(y_true * y_pred, axis=axis)
+    fp = reduce_sum((1.0 - y_pred) * y_true, axis=axis)
+    fn = reduce_sum(y_pred * (1.0 - y_true), axis=axis)
+    return 1.0 - tp / (tp + alpha * fp + beta * fn + K.epsilon())
+
+
 # Aliases as in Keras.
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
@@ -132,6 +148,6 @@ FUNCTIONS = {fn.__name__: fn for fn in (
     mean_squared_error, mean_absolute_error, mean_absolute_percentage_error, mean_squared_logarithmic_error,
     huber_loss, logcosh, hinge, squared_hinge, categorical_hinge, categorical_crossentropy,
     sparse_categorical_crossentropy, binary_crossentropy, kullback_leibler_divergence, poisson, cosine_similarity,
-    binary_focal_crossentropy, categorical_focal_crossentropy)}
+    binary_focal_crossentropy, categorical_focal_crossentropy, dice, tversky)}
 FUNCTIONS.update(mse=mse, mae=mae, mape=mape, msle=msle, kld=kld, kl_divergence=kld, huber=huber_loss,
                  log_cosh=logcosh)

@@ -7,16 +7,16 @@ Example:
     True
 """
 from kflow.keras.loss_classes import (  # noqa: F401 - the public namespace
-    CLASSES, BinaryCrossentropy, BinaryFocalCrossentropy, CategoricalCrossentropy, CategoricalFocalCrossentropy,
+    CLASSES, Dice, Tversky, BinaryCrossentropy, BinaryFocalCrossentropy, CategoricalCrossentropy, CategoricalFocalCrossentropy,
     CategoricalHinge, CosineSimilarity, Hinge, Huber, KLDivergence, LogCosh, Loss, LossFunctionWrapper,
     MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError, Poisson,
     Reduction, SparseCategoricalCrossentropy, SquaredHinge, base_function, per_sample_fn)
 from kflow.keras.loss_functions import (  # noqa: F401
     FUNCTIONS, binary_crossentropy, binary_crossentropy_elements, binary_focal_crossentropy,
-    categorical_crossentropy, categorical_focal_crossentropy, categorical_hinge, cosine_similarity, hinge, huber,
+    categorical_crossentropy, categorical_focal_crossentropy, categorical_hinge, cosine_similarity, dice, hinge, huber,
     huber_loss, kl_divergence, kld, KLD, kullback_leibler_divergence, log_cosh, logcosh, mae, MAE, mape, MAPE,
     mean_absolute_error, mean_absolute_percentage_error, mean_squared_error, mean_squared_logarithmic_error, mse,
-    MSE, msle, MSLE, poisson, sparse_categorical_crossentropy, squared_hinge)
+    MSE, msle, MSLE, poisson, sparse_categorical_crossentropy, squared_hinge, tversky)
 
 
 def get(identifier, custom_objects=None):

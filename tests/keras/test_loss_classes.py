@@ -108,3 +108,16 @@ def test_beginner_tutorial_compiles_with_a_loss_object_and_saves(tmp_path, blobs
     loaded = kf.keras.models.load_model(str(tmp_path / "m.h5"))
     assert type(loaded.loss) is losses.SparseCategoricalCrossentropy and loaded.loss.get_config()["from_logits"]
     np.testing.assert_allclose(loaded.evaluate(x, y)[0], loss, rtol=1e-5)
+
+
+def test_dice_and_tversky_match_keras_docstring_values():
+    # the example of keras.losses.dice (Keras 3.15): 0.6164384 over all axes, [0.5, 0.75757575] per sample
+    y_true = np.array([[[[1.0], [1.0]], [[0.0], [0.0]]], [[[1.0], [1.0]], [[0.0], [0.0]]]], np.float32)
+    y_pred = np.array([[[[0.0], [1.0]], [[0.0], [1.0]]], [[[0.4], [0.0]], [[0.0], [0.9]]]], np.float32)
+    assert _run(losses.dice(y_true, y_pred)) == pytest.approx(0.6164384, rel=1e-5)
+    np.testing.assert_allclose(_run(losses.dice(y_true, y_pred, axis=[1, 2, 3])), [0.5, 0.75757575], rtol=1e-5)
+    # alpha = beta = 0.5 is the Dice loss; Keras 3 weighs sum((1 - p) y) by alpha and sum(p (1 - y)) by beta
+    assert _run(losses.tversky(y_true, y_pred)) == pytest.approx(0.6164384, rel=1e-5)
+    tp, missed, extra = 1.4, 2.6, 1.9
+    assert _run(losses.Tversky(alpha=0.2, beta=0.8)(y_true, y_pred)) == \
+        pytest.approx(1 - tp / (tp + 0.2 * missed + 0.8 * extra), rel=1e-5)
