@@ -84,6 +84,11 @@ _cosine.__name__ = "cosine_similarity"
 CosineSimilarity = _wrapper("CosineSimilarity", _cosine, "cosine_similarity", axis=-1)
 
 
+PearsonCorrelation = _wrapper("PearsonCorrelation", MF.pearson_correlation, "pearson_correlation", axis=-1)
+ConcordanceCorrelation = _wrapper("ConcordanceCorrelation", MF.concordance_correlation, "concordance_correlation",
+                                  axis=-1)
+
+
 class RootMeanSquaredError(Mean):
     """``sqrt`` of the mean squared error over all values seen."""
 
@@ -248,4 +253,5 @@ CLASSES = {c.__name__: c for c in (
     SparseTopKCategoricalAccuracy, MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
     MeanSquaredLogarithmicError, BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, Hinge,
     SquaredHinge, CategoricalHinge, KLDivergence, Poisson, LogCoshError, CosineSimilarity, RootMeanSquaredError,
-    TruePositives, FalsePositives, TrueNegatives, FalseNegatives, Precision, Recall, AUC, MeanIoU)}
+    TruePositives, FalsePositives, TrueNegatives, FalseNegatives, Precision, Recall, AUC, MeanIoU,
+    PearsonCorrelation, ConcordanceCorrelation)}

@@ -46,6 +46,30 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
     return M.cast(nn.in_top_k(y_pred, labels, k), _FLOAT)
 
 
+def pearson_correlation(y_true, y_pred, axis=-1):
+    """The Pearson correlation of ``y_true`` and ``y_pred`` along ``axis`` (one value per sample)."""
+    y_pred = convert_to_tensor(y_pred)
+    y_true = M.cast(convert_to_tensor(y_true), y_pred.dtype)
+    t = y_true - reduce_mean(y_true, axis=axis, keepdims=True)
+    p = y_pred - reduce_mean(y_pred, axis=axis, keepdims=True)
+    t = t / M.sqrt(reduce_mean(t * t, axis=axis, keepdims=True))
+    p = p / M.sqrt(reduce_mean(p * p, axis=axis, keepdims=True))
+    return reduce_mean(t * p, axis=axis)
+
+
+def concordance_correlation(y_true, y_pred, axis=-1):
+    """Lin's concordance correlation along ``axis``, exactly as Keras 3.15 computes it (its covariance term
+    centres ``y_true`` on the mean of ``y_pred``; kept so values match Keras's)."""
+    y_pred = convert_to_tensor(y_pred)
+    y_true = M.cast(convert_to_tensor(y_true), y_pred.dtype)
+    t_mean = reduce_mean(y_true, axis=axis, keepdims=True)
+    p_mean = reduce_mean(y_pred, axis=axis, keepdims=True)
+    t_var = reduce_mean(M.square(y_true - t_mean), axis=axis, keepdims=True)
+    p_var = reduce_mean(M.square(y_pred - p_mean), axis=axis, keepdims=True)
+    covar = (y_true - p_mean) * (y_pred - p_mean)
+    return reduce_mean(2.0 * covar / (t_var + p_var + M.square(t_mean - p_mean) + 1e-7), axis=axis)
+
+
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
 mape = MAPE = mean_absolute_percentage_error
@@ -55,6 +79,7 @@ FUNCTIONS = {fn.__name__: fn for fn in (
     binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, top_k_categorical_accuracy,
     sparse_top_k_categorical_accuracy, mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
     mean_squared_logarithmic_error, categorical_crossentropy, sparse_categorical_crossentropy,
-    binary_crossentropy, hinge, squared_hinge, categorical_hinge, kullback_leibler_divergence, poisson, logcosh)}
+    binary_crossentropy, hinge, squared_hinge, categorical_hinge, kullback_leibler_divergence, poisson, logcosh,
+    pearson_correlation, concordance_correlation)}
 FUNCTIONS.update(mse=mse, mae=mae, mape=mape, msle=msle, kld=kullback_leibler_divergence,
                  kl_divergence=kullback_leibler_divergence, log_cosh=logcosh)

@@ -12,7 +12,7 @@ Example:
 from kflow.keras import loss_functions as losses
 from kflow.keras.metric_base import Mean, MeanMetricWrapper, Metric, Reduce, Sum  # noqa: F401
 from kflow.keras.metric_classes import (  # noqa: F401 - the public namespace
-    AUC, CLASSES, Accuracy, BinaryAccuracy, BinaryCrossentropy, CategoricalAccuracy, CategoricalCrossentropy,
+    AUC, CLASSES, ConcordanceCorrelation, PearsonCorrelation, Accuracy, BinaryAccuracy, BinaryCrossentropy, CategoricalAccuracy, CategoricalCrossentropy,
     CategoricalHinge, CosineSimilarity, FalseNegatives, FalsePositives, Hinge, KLDivergence, LogCoshError,
     MeanAbsoluteError, MeanAbsolutePercentageError, MeanIoU, MeanSquaredError, MeanSquaredLogarithmicError,
     Poisson, Precision, Recall, RootMeanSquaredError, SparseCategoricalAccuracy, SparseCategoricalCrossentropy,
@@ -24,7 +24,7 @@ from kflow.keras.metric_scores import CLASSES as _SCORE_CLASSES
 from kflow.keras.loss_functions import (  # noqa: F401 - also metrics in Keras
     binary_focal_crossentropy, categorical_focal_crossentropy, huber, kl_divergence, log_cosh)
 from kflow.keras.metric_functions import (  # noqa: F401
-    FUNCTIONS, MAE, MAPE, MSE, MSLE, binary_accuracy, binary_crossentropy, categorical_accuracy,
+    FUNCTIONS, MAE, MAPE, MSE, MSLE, concordance_correlation, pearson_correlation, binary_accuracy, binary_crossentropy, categorical_accuracy,
     categorical_crossentropy, categorical_hinge, hinge, kullback_leibler_divergence, logcosh, mae, mape,
     mean_absolute_error, mean_absolute_percentage_error, mean_squared_error, mean_squared_logarithmic_error, mse,
     msle, poisson, sparse_categorical_accuracy, sparse_categorical_crossentropy, sparse_top_k_categorical_accuracy,

@@ -142,3 +142,15 @@ def test_scores_iou_variants_and_rates_at_a_target():
     for metric, expected in cases:
         metric.update_state(labels, scores)
         assert metric.value() == pytest.approx(expected, abs=1e-6), type(metric).__name__
+
+
+def test_correlations_match_keras_docstring_values():
+    y_true, y_pred = [[0, 1, 0.5], [1, 1, 0.2]], [[0.1, 0.9, 0.5], [1, 0.9, 0.2]]
+    t, p = np.array(y_true, np.float32), np.array(y_pred, np.float32)
+    with kf.Session() as sess:  # the examples of keras.metrics.{pearson,concordance}_correlation (Keras 3.15)
+        np.testing.assert_allclose(sess.run(metrics.pearson_correlation(t, p)), [1.0, 0.99339927], rtol=1e-5)
+        np.testing.assert_allclose(sess.run(metrics.concordance_correlation(t, p)), [0.97560976, 0.98765432],
+                                   rtol=1e-5)
+    pearson = metrics.PearsonCorrelation()
+    pearson.update_state(t, p)
+    assert pearson.value() == pytest.approx((1.0 + 0.99339927) / 2, rel=1e-5)
