@@ -24,6 +24,11 @@ from kflow.keras.model.functional import _as_list
 _SPARSE_LOSSES = (losses_mod.sparse_categorical_crossentropy,)
 
 
+def target_names(model, loss):
+    """The names of the outputs that take targets (those with a loss), known before anything is built."""
+    return [n for n, l in zip(model.output_names, per_output(loss, model.output_names, "loss")) if l is not None]
+
+
 def per_output(value, names, what, default=None):
     """Spreads a compile argument (single value, list, or dict by output name) to one entry per output."""
     if isinstance(value, dict):
@@ -51,10 +56,14 @@ class CompiledLoss:
         total_loss: scalar tensor minimized by ``fit``.
         metrics_names: "loss", then per-output losses (several outputs), then the metrics.
         metrics_tensors: tensors matching ``metrics_names[1:]``.
+        metric_objects: the stateful ``Metric`` objects among the metrics (reset by ``fit`` each epoch);
+        stateful_names: their log names (their last value is the epoch's, not the batch average).
     """
 
-    def __init__(self, model, loss, metrics=None, loss_weights=None, custom_objects=None, weighted_metrics=None):
+    def __init__(self, model, loss, metrics=None, loss_weights=None, custom_objects=None, weighted_metrics=None,
+                 target_shapes=None):
         names = model.output_names
+        target_shapes = target_shapes or {}
         self.loss_functions = [losses_mod.get(l, custom_objects) for l in per_output(loss, names, "loss")]
         # Outputs without a loss take no targets (Keras: a model whose loss comes from model.add_loss)
         self.active = [i for i, fn in enumerate(self.loss_functions) if fn is not None]
@@ -67,6 +76,7 @@ class CompiledLoss:
         weighted_lists = per_output(weighted_metrics or [], names, "metrics", [])
         self.targets, self.sample_weights = [], []
         self.metrics_names, self.metrics_tensors = ["loss"], []
+        self.metric_objects, self.stateful_names = [], []
         output_losses, metric_entries = [], []
         g = model.graph
         with g.as_default():
@@ -77,7 +87,7 @@ class CompiledLoss:
                 target = self._target_for(out, name, fn)
                 self.targets.append(target)
                 with g.name_scope(name + "_loss"):
-                    per_sample = fn(target, out)
+                    per_sample = losses_mod.per_sample_fn(fn)(target, out)
                     if per_sample.shape.ndims and per_sample.shape.ndims > 1:  # e.g. temporal outputs
                         per_sample = reduce_mean(per_sample, axis=list(range(1, per_sample.shape.ndims)))
                     elif per_sample.shape.ndims == 0:  # a loss that already averaged: Keras broadcasts it
@@ -89,13 +99,20 @@ class CompiledLoss:
                 # weighted_metrics average like the loss (sample/class weights), logged "weighted_<name>" as TF1
                 entries = [(i, False) for i in _as_list(mlist)] + [(i, True) for i in _as_list(wlist)]
                 for ident, use_weights in entries:
-                    mname, mfn = metrics_mod.resolve(ident, fn, out.shape.as_list() if out.shape.ndims else None,
-                                                     custom_objects)
+                    mname, mfn = metrics_mod.resolve(ident, losses_mod.base_function(fn),
+                                                     out.shape.as_list() if out.shape.ndims else None,
+                                                     custom_objects, target_shapes.get(name))
                     mname = "weighted_" + mname if use_weights else mname
+                    log_name = name + "_" + mname if len(names) > 1 else mname
                     with g.name_scope(name + "_" + _scope_name(mname)):
-                        value = mfn(target, out)
-                        value = _weighted_mean(value, sw) if use_weights else reduce_mean(value)
-                        metric_entries.append((name + "_" + mname if len(names) > 1 else mname, value))
+                        if isinstance(mfn, metrics_mod.Metric):  # stateful: updated per batch, result logged
+                            value = mfn(target, out, sw if use_weights else None)
+                            self.metric_objects.append(mfn)
+                            self.stateful_names.append(log_name)
+                        else:
+                            value = mfn(target, out)
+                            value = _weighted_mean(value, sw) if use_weights else reduce_mean(value)
+                        metric_entries.append((log_name, value))
             total = None
             for _, w, l in output_losses:
                 term = l if w == 1.0 else l * float(w)
@@ -113,13 +130,14 @@ class CompiledLoss:
 
     @staticmethod
     def _target_for(output, name, loss_fn):
-        if loss_fn in _SPARSE_LOSSES:  # class ids, [batch] or [batch, 1]; floats accepted as in Keras
+        # class ids, [batch] or [batch, 1]; floats accepted as in Keras
+        if losses_mod.base_function(loss_fn) in _SPARSE_LOSSES:
             return placeholder(dtypes.float32, None, name=name + "_target")
         ndims = output.shape.ndims
         return placeholder(output.dtype, None if ndims is None else [None] * ndims, name=name + "_target")
 
     def is_sparse(self, index):
-        return self.loss_functions[index] in _SPARSE_LOSSES
+        return losses_mod.base_function(self.loss_functions[index]) in _SPARSE_LOSSES
 
 
 def _weighted_mean(per_sample, sw):
