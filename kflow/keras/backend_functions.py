@@ -24,8 +24,9 @@ from kflow.engine.graph_session import get_session
 from kflow.engine.learning_phase import set_learning_phase_default
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op
-from kflow.engine.ops import (array_ops, comparison_ops, concat_ops, conv_ops, math_ops, nn_ops, pool_ops,
-                              random_ops, reduction_ops as R, reshape_ops, shape_ops, unary_math_ops as U)
+from kflow.engine.ops import (array_ops, comparison_ops, concat_ops, conv_ops, depthwise_conv_ops, math_ops,
+                              nn_ops, pool_ops, random_ops, reduction_ops as R, reshape_ops, shape_ops,
+                              unary_math_ops as U)
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.control_flow_ops import identity
 from kflow.engine.ops.dropout_op import dropout as _dropout
@@ -38,7 +39,6 @@ from kflow.layers import activations, training_flag
 from kflow.layers.batch_dot import batch_dot  # noqa: F401 - K.batch_dot
 from kflow.layers.interpolation import resize_images as _resize
 from kflow.layers.resizing import repeat_elements as _repeat_axis
-from kflow.layers.separable_convolutional import block_diagonal
 from kflow.sparse.sparse_ops import to_dense as _sparse_to_dense
 from kflow.sparse.sparse_tensor import SparseTensor
 
@@ -361,16 +361,25 @@ def conv2d_transpose(x, kernel, output_shape, strides=(1, 1), padding="valid", d
                                      data_format=fmt)
 
 
+def _nhwc_args(data_format, strides, dilation_rate):
+    """Keras's (h, w) strides and dilations as the 4-vectors of the NHWC/NCHW ops, and the format."""
+    fmt = "NCHW" if data_format == "channels_first" else "NHWC"
+    st = [1, 1] + list(strides) if fmt == "NCHW" else [1] + list(strides) + [1]
+    return fmt, st, list(dilation_rate)
+
+
 def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding="valid", data_format=None, dilation_rate=(1, 1)):
     """Each channel filtered by its own ``[kh, kw, 1, M]`` slice of ``depthwise_kernel`` (see DepthwiseConv2D)."""
-    return conv2d(x, block_diagonal(convert_to_tensor(depthwise_kernel)), strides, padding, data_format,
-                  dilation_rate)
+    fmt, st, dl = _nhwc_args(data_format, strides, dilation_rate)
+    return depthwise_conv_ops.depthwise_conv2d(x, depthwise_kernel, st, _padding(padding), data_format=fmt,
+                                               dilations=dl)
 
 
 def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1), padding="valid", data_format=None,
                      dilation_rate=(1, 1)):
-    return conv2d(depthwise_conv2d(x, depthwise_kernel, strides, padding, data_format, dilation_rate),
-                  pointwise_kernel, data_format=data_format)
+    fmt, st, dl = _nhwc_args(data_format, strides, dilation_rate)
+    return depthwise_conv_ops.separable_conv2d(x, depthwise_kernel, pointwise_kernel, st, _padding(padding),
+                                               data_format=fmt, dilations=dl)
 
 
 def separable_conv1d(x, depthwise_kernel, pointwise_kernel, strides=1, padding="valid", data_format=None,
