@@ -24,9 +24,9 @@ from kflow.engine.graph_session import get_session
 from kflow.engine.learning_phase import set_learning_phase_default
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op
-from kflow.engine.ops import (array_ops, comparison_ops, concat_ops, conv_ops, depthwise_conv_ops, math_ops,
-                              nn_ops, pool_ops, random_ops, reduction_ops as R, reshape_ops, shape_ops,
-                              unary_math_ops as U)
+from kflow.engine.ops import (array_ops, comparison_ops, concat_ops, conv_ops, depthwise_conv_ops,
+                              functional_ops, math_ops, nn_ops, pool_ops, random_ops, reduction_ops as R,
+                              reshape_ops, shape_ops, unary_math_ops as U)
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.control_flow_ops import identity
 from kflow.engine.ops.dropout_op import dropout as _dropout
@@ -402,32 +402,51 @@ def pool2d(x, pool_size, strides=(1, 1), padding="valid", data_format=None, pool
     return pool(x, window(pool_size), window(strides), _padding(padding), data_format=fmt)
 
 
-# ---- loops over a known time axis ---------------------------------------------------------------
+# ---- loops (on the engine's While op, so the sizes may be unknown) ------------------------------
 def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, constants=None, unroll=False,
         input_length=None):
     """Runs ``step_function(input_t, states [+ constants]) -> (output_t, new_states)`` over the time axis
-    (axis 1, whose size must be known) of ``inputs``; returns ``(last_output, outputs, new_states)``.
+    (axis 1) of ``inputs`` in one ``kf.scan`` (a While loop, so the number of steps may be unknown); returns
+    ``(last_output, outputs, new_states)``, the outputs in the order the steps ran.
 
-    A ``[batch, time]`` ``mask`` makes masked steps keep the previous output and states.
+    A ``[batch, time]`` ``mask`` makes masked steps keep the previous output (zeros before the first) and
+    states. ``unroll`` and ``input_length`` are accepted for Keras compatibility.
     """
     inputs = convert_to_tensor(inputs)
-    steps = inputs.shape.dims[1]
-    if steps is None:
-        raise ValueError("rnn: the time dimension of the inputs must be known, got shape %s" % inputs.shape)
-    xs = concat_ops.unstack(inputs, num=steps, axis=1)
-    masks = concat_ops.unstack(convert_to_tensor(mask), num=steps, axis=1) if mask is not None else [None] * steps
-    order = range(steps - 1, -1, -1) if go_backwards else range(steps)
-    states, outputs, last = list(initial_states), [], None
-    for t in order:
-        out, new_states = step_function(xs[t], states + list(constants or []))
+    if inputs.shape.ndims is None or inputs.shape.ndims < 3:
+        raise ValueError("rnn: inputs must have a known rank >= 3 ([batch, time, ...]), got shape %s"
+                         % inputs.shape)
+    extra = list(constants or [])
+    states = [convert_to_tensor(s) for s in initial_states]
+    elems = [_time_major(inputs)] + ([_time_major(convert_to_tensor(mask))] if mask is not None else [])
+    if go_backwards:
+        elems = [shape_ops.reverse(e, [0]) for e in elems]
+
+    def step(carry, elem):
+        previous, old_states = carry[0], list(carry[1:])
+        out, new_states = step_function(elem[0], old_states + extra)
         new_states = list(new_states)
-        if masks[t] is not None:
-            previous = last if last is not None else array_ops.zeros_like(out)
-            out = array_ops.where(_expand_to(masks[t], out), out, previous)
-            new_states = [array_ops.where(_expand_to(masks[t], s), n, s) for n, s in zip(new_states, states)]
-        last, states = out, new_states
-        outputs.append(out)
-    return last, concat_ops.stack(outputs, axis=1), states
+        if mask is not None:
+            out = array_ops.where(_expand_to(elem[1], out), out, previous)
+            new_states = [array_ops.where(_expand_to(elem[1], s), n, s) for n, s in zip(new_states, old_states)]
+        return [out] + new_states
+
+    carries = functional_ops.scan(step, elems, [_first_output(step_function, elems[0], states + extra)] + states)
+    return carries[0][-1], _time_major(carries[0]), [c[-1] for c in carries[1:]]
+
+
+def _time_major(x):
+    """Swaps the first two axes (``[batch, time, ...]`` <-> ``[time, batch, ...]``)."""
+    return shape_ops.transpose(x, [1, 0] + list(range(2, x.shape.ndims)))
+
+
+def _first_output(step_function, xs, states):
+    """Zeros shaped as a step's output: the output before the first step (kept by masked steps)."""
+    probe = convert_to_tensor(step_function(xs[0], states)[0])  # built to learn the shape, run only as a fallback
+    dims = probe.shape.dims
+    if dims is None or None in dims[1:]:
+        return array_ops.zeros_like(probe)
+    return array_ops.zeros([reshape_ops.shape(xs)[1]] + list(dims[1:]), dtype=probe.dtype)
 
 
 def _expand_to(mask, x):
@@ -438,24 +457,18 @@ def _expand_to(mask, x):
 
 
 def map_fn(fn, elems, name=None, dtype=None):
-    """``fn`` over the first axis of ``elems`` (its size must be known), stacked."""
-    return concat_ops.stack([fn(e) for e in concat_ops.unstack(convert_to_tensor(elems), axis=0)], axis=0)
+    """``fn`` over the first axis of ``elems``, stacked (``kf.map_fn``)."""
+    return functional_ops.map_fn(fn, elems, dtype=dtype, name=name)
 
 
 def foldl(fn, elems, initializer=None, name=None):
-    parts = concat_ops.unstack(convert_to_tensor(elems), axis=0)
-    acc, rest = (parts[0], parts[1:]) if initializer is None else (initializer, parts)
-    for e in rest:
-        acc = fn(acc, e)
-    return acc
+    """``acc = fn(acc, e)`` from the first element to the last (``kf.foldl``)."""
+    return functional_ops.foldl(fn, elems, initializer=initializer, name=name)
 
 
 def foldr(fn, elems, initializer=None, name=None):
-    parts = concat_ops.unstack(convert_to_tensor(elems), axis=0)[::-1]
-    acc, rest = (parts[0], parts[1:]) if initializer is None else (initializer, parts)
-    for e in rest:
-        acc = fn(acc, e)
-    return acc
+    """``acc = fn(acc, e)`` from the last element to the first (``kf.foldr``)."""
+    return functional_ops.foldr(fn, elems, initializer=initializer, name=name)
 
 
 # ---- printing -------------------------------------------------------------------------------------
