@@ -15,7 +15,8 @@ from kflow.engine import devices
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops import array_ops
-from kflow.engine.ops.conv_ops import conv2d, _prepare, _to_nhwc, _from_nhwc, _sizes_to_nhwc
+from kflow.engine.ops.conv_args import prepare_2d, to_nhwc, from_nhwc, sizes_to_nhwc
+from kflow.engine.ops.conv_ops import conv2d
 from kflow.engine.ops.params import make_param_op, data_grads, partial_shape, ints
 from kflow.engine.ops.window_geometry import Window
 
@@ -147,9 +148,9 @@ def depthwise_conv2d_native(input, filter, strides, padding, data_format="NHWC",
     Example:
         >>> kf.nn.depthwise_conv2d_native(x, w, [1, 1, 1, 1], "VALID")
     """
-    (x, w), conf, fmt = _prepare("DepthwiseConv2dNative", name, [input, filter], strides, padding, dilations,
-                                 data_format)
-    return _from_nhwc(_depthwise(_to_nhwc(x, fmt), w, conf, name), fmt)
+    (x, w), conf, fmt = prepare_2d("DepthwiseConv2dNative", name, [input, filter], strides, padding, dilations,
+                                   data_format)
+    return from_nhwc(_depthwise(to_nhwc(x, fmt), w, conf, name), fmt)
 
 
 def depthwise_conv2d(input, filter, strides, padding, rate=None, name=None, data_format=None,  # noqa: A002
@@ -166,17 +167,17 @@ def depthwise_conv2d(input, filter, strides, padding, rate=None, name=None, data
 def depthwise_conv2d_native_backprop_input(input_sizes, filter, out_backprop, strides, padding,  # noqa: A002
                                            data_format="NHWC", dilations=None, name=None):
     """The gradient of depthwise_conv2d_native with respect to its input (of shape ``input_sizes``)."""
-    (w, dy), conf, fmt = _prepare("DepthwiseConv2dNativeBackpropInput", name, [filter, out_backprop], strides,
-                                  padding, dilations, data_format)
-    return _from_nhwc(_backprop_input(_sizes_to_nhwc(input_sizes, fmt), w, _to_nhwc(dy, fmt), conf, name), fmt)
+    (w, dy), conf, fmt = prepare_2d("DepthwiseConv2dNativeBackpropInput", name, [filter, out_backprop], strides,
+                                    padding, dilations, data_format)
+    return from_nhwc(_backprop_input(sizes_to_nhwc(input_sizes, fmt), w, to_nhwc(dy, fmt), conf, name), fmt)
 
 
 def depthwise_conv2d_native_backprop_filter(input, filter_sizes, out_backprop, strides, padding,  # noqa: A002
                                             data_format="NHWC", dilations=None, name=None):
     """The gradient of depthwise_conv2d_native with respect to its filter (of shape ``filter_sizes``)."""
-    (x, dy), conf, fmt = _prepare("DepthwiseConv2dNativeBackpropFilter", name, [input, out_backprop], strides,
-                                  padding, dilations, data_format)
-    return _backprop_filter(_to_nhwc(x, fmt), filter_sizes, _to_nhwc(dy, fmt), conf, name)
+    (x, dy), conf, fmt = prepare_2d("DepthwiseConv2dNativeBackpropFilter", name, [input, out_backprop], strides,
+                                    padding, dilations, data_format)
+    return _backprop_filter(to_nhwc(x, fmt), filter_sizes, to_nhwc(dy, fmt), conf, name)
 
 
 def separable_conv2d(input, depthwise_filter, pointwise_filter, strides, padding, rate=None, name=None,  # noqa: A002
