@@ -13,7 +13,6 @@ Example:
     >>> last, outputs, states = K.rnn(step, inputs, [K.zeros_like(inputs[:, 0])])
 """
 import itertools
-import sys
 
 import numpy as np
 
@@ -22,10 +21,8 @@ from kflow.engine import graph as graph_mod
 from kflow.engine.gradients import gradients as _gradients
 from kflow.engine.graph_session import get_session
 from kflow.engine.learning_phase import set_learning_phase_default
-from kflow.engine.op_def import OpDef
-from kflow.engine.operation import make_op
 from kflow.engine.ops import (array_ops, comparison_ops, concat_ops, conv_ops, depthwise_conv_ops,
-                              functional_ops, math_ops, nn_ops, pool_ops, random_ops, reduction_ops as R,
+                              functional_ops, logging_ops, math_ops, nn_ops, pool_ops, random_ops, reduction_ops as R,
                               reshape_ops, shape_ops, unary_math_ops as U)
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.control_flow_ops import identity
@@ -472,18 +469,10 @@ def foldr(fn, elems, initializer=None, name=None):
 
 
 # ---- printing -------------------------------------------------------------------------------------
-def _print_kernel(x, message):
-    print(message, x, file=sys.stderr, flush=True)  # stderr, as tf.Print
-    return x
-
-
-PRINT_TENSOR = OpDef("KerasPrintTensor", _print_kernel, grad=lambda op, grad: [grad], host_only=True)
-
-
 def print_tensor(x, message=""):
-    """``x``, printing ``message`` and its value each time it is computed (use the returned tensor)."""
-    x = convert_to_tensor(x)
-    return make_op(PRINT_TENSOR, [x], [(x.dtype, x.shape)], "print_tensor", params={"message": message}).outputs[0]
+    """``x``, printing ``message`` and its value each time it is computed (use the returned tensor); as
+    Keras's TensorFlow backend, this is ``kf.Print(x, [x], message)``."""
+    return logging_ops.Print(x, [x], message, name="print_tensor")
 
 
 __all__ = ["control_dependencies", "name_scope", "get_graph", "sin", "cos", "softsign", "hard_sigmoid",
