@@ -31,7 +31,7 @@ Below the convolutions, conv_args: their shared argument checks (dtypes, ranks, 
 NCHW <-> NHWC), used by conv_ops, depthwise_conv_ops and conv3d_ops.
 
 Above conv and random: depthwise_conv_ops, conv3d_ops (and 3-D pooling), image_ops (resize, RGB/HSV),
-candidate_sampling_ops, ctc_ops.
+image_transform_ops (ImageProjectiveTransformV2), candidate_sampling_ops, ctc_ops.
 
 Issue 16's array and linear-algebra breadth, each above the core:
 
