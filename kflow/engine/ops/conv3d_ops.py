@@ -17,7 +17,7 @@ from kflow.engine import devices
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops import array_ops
-from kflow.engine.ops.conv_args import prepare_3d, same_or_valid, triple
+from kflow.engine.ops.conv_args import ConvolutionGrads, prepare_3d, same_or_valid, triple
 from kflow.engine.ops.params import make_param_op, data_grads, partial_shape, ints
 from kflow.engine.ops.window_geometry import Window
 
@@ -80,27 +80,14 @@ def _check_dy(op_type, dy_shape, expected):
                          % (op_type, tuple(dy_shape), tuple(expected)))
 
 
-def _conv3d_grad(op, grad):
-    x, w = op.inputs
-    conf = op.attrs["conf"]
-    return [_backprop_input(array_ops.shape(x), w, grad, conf), _backprop_filter(x, array_ops.shape(w), grad, conf)]
-
-
-def _input_grad_grad(op, grad):
-    w, dy = op.inputs[:2]
-    conf = op.attrs["conf"]
-    return data_grads(op, [_backprop_filter(grad, array_ops.shape(w), dy, conf), _conv3d(grad, w, conf)])
-
-
-def _filter_grad_grad(op, grad):
-    x, dy = op.inputs[:2]
-    conf = op.attrs["conf"]
-    return data_grads(op, [_backprop_input(array_ops.shape(x), grad, dy, conf), _conv3d(x, grad, conf)])
-
-
-CONV3D = OpDef("Conv3D", _conv3d_kernel, grad=_conv3d_grad)
-CONV3D_BACKPROP_INPUT = OpDef("Conv3DBackpropInputV2", _conv3d_input_grad_kernel, grad=_input_grad_grad)
-CONV3D_BACKPROP_FILTER = OpDef("Conv3DBackpropFilterV2", _conv3d_filter_grad_kernel, grad=_filter_grad_grad)
+# lambdas: the graph builders are defined below, after the OpDefs they make
+_GRADS = ConvolutionGrads(lambda *a: _conv3d(*a), lambda *a: _backprop_input(*a),
+                          lambda *a: _backprop_filter(*a))
+CONV3D = OpDef("Conv3D", _conv3d_kernel, grad=_GRADS.conv)
+CONV3D_BACKPROP_INPUT = OpDef("Conv3DBackpropInputV2", _conv3d_input_grad_kernel,
+                              grad=_GRADS.backprop_input)
+CONV3D_BACKPROP_FILTER = OpDef("Conv3DBackpropFilterV2", _conv3d_filter_grad_kernel,
+                               grad=_GRADS.backprop_filter)
 
 
 def _static_out(x, ksize, conf, channels):

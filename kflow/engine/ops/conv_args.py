@@ -1,16 +1,17 @@
 """Argument handling shared by the convolution and 3-D pooling ops (conv_ops, depthwise_conv_ops,
-conv3d_ops): input checks, TF1's strides/padding/dilations normalized to one ``conf`` tuple, and the
-NCHW <-> NHWC moves of the 2-D ops (whose kernels are NHWC only).
+conv3d_ops): input checks, TF1's strides/padding/dilations normalized to one ``conf`` tuple, the
+NCHW <-> NHWC moves of the 2-D ops (whose kernels are NHWC only), and the gradients of a convolution and
+its two backprops (ConvolutionGrads).
 
 Example:
     >>> (x, w), conf, fmt = prepare_2d("Conv2D", None, [x, w], [1, 1, 1, 1], "SAME", None, "NHWC")
     >>> (x, w), conf = prepare_3d("Conv3D", None, [x, w], (5, 5), [1, 2, 2, 2, 1], "VALID", None, "NDHWC")
 """
 from kflow.engine.operation import build_error
-from kflow.engine.ops import shape_ops
+from kflow.engine.ops import array_ops, shape_ops
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.gather_ops import gather
-from kflow.engine.ops.params import partial_shape
+from kflow.engine.ops.params import data_grads, partial_shape
 from kflow.engine.ops.window_geometry import Window, four_tuple, normalize_padding
 
 
@@ -104,3 +105,34 @@ def prepare_3d(op_type, name, tensors, ranks, strides, padding, dilations, data_
     except ValueError as e:
         raise build_error(op_type, name, ts, "%s: %s" % (op_type, e)) from None
     return ts, conf
+
+
+class ConvolutionGrads:
+    """The gradients of a convolution ``y = conv(x, w)`` and of its two backprops, which are linear in each
+    input, so each gradient is again a convolution or a backprop (second order works). One object per op
+    family, from its graph builders ``conv(x, w, conf)``, ``backprop_input(sizes, w, dy, conf)`` and
+    ``backprop_filter(x, sizes, dy, conf)``; the ops' normalized ``conf`` is ``op.attrs["conf"]``.
+
+    Example:
+        >>> GRADS = ConvolutionGrads(lambda *a: _conv3d(*a), lambda *a: _backprop_input(*a),
+        ...                          lambda *a: _backprop_filter(*a))    # lambdas: builders defined below
+        >>> CONV3D = OpDef("Conv3D", _conv3d_kernel, grad=GRADS.conv)
+    """
+
+    def __init__(self, conv, backprop_input, backprop_filter):
+        self._conv, self._input, self._filter = conv, backprop_input, backprop_filter
+
+    def conv(self, op, grad):
+        x, w = op.inputs
+        conf = op.attrs["conf"]
+        return [self._input(array_ops.shape(x), w, grad, conf), self._filter(x, array_ops.shape(w), grad, conf)]
+
+    def backprop_input(self, op, grad):
+        w, dy = op.inputs[:2]
+        conf = op.attrs["conf"]
+        return data_grads(op, [self._filter(grad, array_ops.shape(w), dy, conf), self._conv(grad, w, conf)])
+
+    def backprop_filter(self, op, grad):
+        x, dy = op.inputs[:2]
+        conf = op.attrs["conf"]
+        return data_grads(op, [self._input(array_ops.shape(x), grad, dy, conf), self._conv(x, grad, conf)])

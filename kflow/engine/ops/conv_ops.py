@@ -16,11 +16,11 @@ import numpy as np
 from kflow.engine import devices, scratch
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
-from kflow.engine.ops import array_ops, shape_ops
+from kflow.engine.ops import shape_ops
 from kflow.engine.ops.batch_parallel import over_batch, sum_over_batch
 from kflow.engine.ops.constant_op import convert_to_tensor
-from kflow.engine.ops.conv_args import prepare_2d, to_nhwc, from_nhwc, sizes_to_nhwc
-from kflow.engine.ops.params import make_param_op, data_grads, partial_shape, ints
+from kflow.engine.ops.conv_args import ConvolutionGrads, prepare_2d, to_nhwc, from_nhwc, sizes_to_nhwc
+from kflow.engine.ops.params import make_param_op, partial_shape, ints
 from kflow.engine.ops.window_geometry import Window
 
 CHUNK_BYTES = 4 << 20  # patch-matrix bytes per chunk on the CPU (measured best between 2 and 8 MB)
@@ -119,14 +119,10 @@ def _conv2d_kernel(x, w, conf):
     return out
 
 
-def _conv2d_grad(op, grad):
-    x, w = op.inputs
-    conf = op.attrs["conf"]
-    return [_backprop_input(array_ops.shape(x), w, grad, conf, None),
-            _backprop_filter(x, array_ops.shape(w), grad, conf, None)]
-
-
-CONV2D = OpDef("Conv2D", _conv2d_kernel, grad=_conv2d_grad, splits=True)
+# lambdas: the graph builders are defined below, after the OpDefs they make
+_GRADS = ConvolutionGrads(lambda *a: _conv(*a, None), lambda *a: _backprop_input(*a, None),
+                          lambda *a: _backprop_filter(*a, None))
+CONV2D = OpDef("Conv2D", _conv2d_kernel, grad=_GRADS.conv, splits=True)
 
 
 def _filter_grad_kernel(x, dy, sizes, conf):
@@ -154,13 +150,7 @@ def _check_dy(op_type, win, x_shape, dy_shape, oc):
                              expected))
 
 
-def _conv2d_backprop_filter_grad(op, grad):
-    x, dy = op.inputs[:2]
-    conf = op.attrs["conf"]
-    return data_grads(op, [_backprop_input(array_ops.shape(x), grad, dy, conf, None), _conv(x, grad, conf, None)])
-
-
-CONV2D_BACKPROP_FILTER = OpDef("Conv2DBackpropFilter", _filter_grad_kernel, grad=_conv2d_backprop_filter_grad,
+CONV2D_BACKPROP_FILTER = OpDef("Conv2DBackpropFilter", _filter_grad_kernel, grad=_GRADS.backprop_filter,
                                splits=True)
 
 
@@ -197,13 +187,7 @@ def _input_grad_kernel(w, dy, sizes, conf):
     return dx
 
 
-def _conv2d_backprop_input_grad(op, grad):
-    w, dy = op.inputs[:2]
-    conf = op.attrs["conf"]
-    return data_grads(op, [_backprop_filter(grad, array_ops.shape(w), dy, conf, None), _conv(grad, w, conf, None)])
-
-
-CONV2D_BACKPROP_INPUT = OpDef("Conv2DBackpropInput", _input_grad_kernel, grad=_conv2d_backprop_input_grad,
+CONV2D_BACKPROP_INPUT = OpDef("Conv2DBackpropInput", _input_grad_kernel, grad=_GRADS.backprop_input,
                               splits=True)
 
 

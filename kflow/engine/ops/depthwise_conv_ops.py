@@ -14,10 +14,9 @@ Example:
 from kflow.engine import devices
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
-from kflow.engine.ops import array_ops
-from kflow.engine.ops.conv_args import prepare_2d, to_nhwc, from_nhwc, sizes_to_nhwc
+from kflow.engine.ops.conv_args import ConvolutionGrads, prepare_2d, to_nhwc, from_nhwc, sizes_to_nhwc
 from kflow.engine.ops.conv_ops import conv2d
-from kflow.engine.ops.params import make_param_op, data_grads, partial_shape, ints
+from kflow.engine.ops.params import make_param_op, partial_shape, ints
 from kflow.engine.ops.window_geometry import Window
 
 
@@ -86,27 +85,14 @@ def _check_dy(op_type, dy_shape, expected):
                                                                                        tuple(expected)))
 
 
-def _depthwise_grad(op, grad):
-    x, w = op.inputs
-    conf = op.attrs["conf"]
-    return [_backprop_input(array_ops.shape(x), w, grad, conf), _backprop_filter(x, array_ops.shape(w), grad, conf)]
-
-
-def _input_grad_grad(op, grad):
-    w, dy = op.inputs[:2]
-    conf = op.attrs["conf"]
-    return data_grads(op, [_backprop_filter(grad, array_ops.shape(w), dy, conf), _depthwise(grad, w, conf)])
-
-
-def _filter_grad_grad(op, grad):
-    x, dy = op.inputs[:2]
-    conf = op.attrs["conf"]
-    return data_grads(op, [_backprop_input(array_ops.shape(x), grad, dy, conf), _depthwise(x, grad, conf)])
-
-
-DEPTHWISE_CONV2D = OpDef("DepthwiseConv2dNative", _depthwise_kernel, grad=_depthwise_grad)
-DEPTHWISE_BACKPROP_INPUT = OpDef("DepthwiseConv2dNativeBackpropInput", _input_grad_kernel, grad=_input_grad_grad)
-DEPTHWISE_BACKPROP_FILTER = OpDef("DepthwiseConv2dNativeBackpropFilter", _filter_grad_kernel, grad=_filter_grad_grad)
+# lambdas: the graph builders are defined below, after the OpDefs they make
+_GRADS = ConvolutionGrads(lambda *a: _depthwise(*a), lambda *a: _backprop_input(*a),
+                          lambda *a: _backprop_filter(*a))
+DEPTHWISE_CONV2D = OpDef("DepthwiseConv2dNative", _depthwise_kernel, grad=_GRADS.conv)
+DEPTHWISE_BACKPROP_INPUT = OpDef("DepthwiseConv2dNativeBackpropInput", _input_grad_kernel,
+                                 grad=_GRADS.backprop_input)
+DEPTHWISE_BACKPROP_FILTER = OpDef("DepthwiseConv2dNativeBackpropFilter", _filter_grad_kernel,
+                                  grad=_GRADS.backprop_filter)
 
 
 def _depthwise(x, w, conf, name=None):
