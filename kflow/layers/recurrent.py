@@ -203,15 +203,6 @@ class _BuiltinRNN(CellWeights, RNN):
 class SimpleRNN(SimpleMath, _BuiltinRNN):
     """``h' = activation(x W + h U + b)``."""
 
-    def __init__(self, units, activation="tanh", **kwargs):
-        kwargs.pop("recurrent_activation", None)
-        super().__init__(units, activation=activation, **kwargs)
-
-    def get_config(self):
-        config = super().get_config()
-        config.pop("recurrent_activation")
-        return config
-
 
 class LSTM(LSTMMath, _BuiltinRNN):
     """Keras LSTM, gates in the order i, f, c, o; states ``[h, c]``.
