@@ -2,7 +2,8 @@
 recurrent_kernel, bias).
 
 Like ``kf.nn.dynamic_rnn`` they run the cell in a While loop over the time dimension of the inputs
-``[batch, time, features]``, which may be unknown until run time (``Input(shape=(None, features))``). Defaults follow Keras 2.2 / TF 1.x: ``recurrent_activation``
+``[batch, time, features]``, which may be unknown until run time (``Input(shape=(None, features))``);
+``unroll=True`` repeats the step in the graph instead. Defaults follow Keras 2.2 / TF 1.x: ``recurrent_activation``
 is "hard_sigmoid", the recurrent kernel is orthogonal, LSTM's forget-gate bias starts at 1,
 and GRU uses ``reset_after=False``. A boolean ``mask`` ([batch, time], e.g. from
 ``Embedding(mask_zero=True)`` or ``Masking``) makes masked steps keep the previous output and state.
@@ -72,6 +73,8 @@ class RNN(Layer):
         go_backwards: read the sequence from its end.
         stateful: keep the final states for the next batch (needs a fixed batch size: ``batch_input_shape``
             or ``batch_size``); ``reset_states()`` zeroes them.
+        unroll: repeat the step in the graph instead of a While loop (needs a known time dimension; faster
+            to run only for short sequences, slower to build).
 
     Call: ``layer(inputs, mask=None, training=None, initial_state=None)``.
     """
