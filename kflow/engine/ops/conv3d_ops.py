@@ -17,8 +17,8 @@ from kflow.engine import devices
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops import array_ops
-from kflow.engine.ops.conv_args import ConvolutionGrads, prepare_3d, same_or_valid, triple
-from kflow.engine.ops.params import make_param_op, data_grads, partial_shape, ints
+from kflow.engine.ops.conv_args import ConvolutionGrads, backprop_op, prepare_3d, same_or_valid, triple
+from kflow.engine.ops.params import make_param_op, data_grads, ints
 from kflow.engine.ops.window_geometry import Window
 
 
@@ -115,13 +115,11 @@ def _conv3d(x, w, conf, name=None):
 
 
 def _backprop_input(sizes, w, dy, conf, name=None):
-    return make_param_op(CONV3D_BACKPROP_INPUT, [w, dy], [sizes], [(dy.dtype, partial_shape(sizes))],
-                         name or "Conv3DBackpropInputV2", kernel_params={"conf": conf}).outputs[0]
+    return backprop_op(CONV3D_BACKPROP_INPUT, [w, dy], sizes, conf, name)
 
 
 def _backprop_filter(x, sizes, dy, conf, name=None):
-    return make_param_op(CONV3D_BACKPROP_FILTER, [x, dy], [sizes], [(dy.dtype, partial_shape(sizes))],
-                         name or "Conv3DBackpropFilterV2", kernel_params={"conf": conf}).outputs[0]
+    return backprop_op(CONV3D_BACKPROP_FILTER, [x, dy], sizes, conf, name)
 
 
 def conv3d(input, filter=None, strides=None, padding=None, data_format="NDHWC", dilations=None,  # noqa: A002

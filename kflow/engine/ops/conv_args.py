@@ -11,7 +11,7 @@ from kflow.engine.operation import build_error
 from kflow.engine.ops import array_ops, shape_ops
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.gather_ops import gather
-from kflow.engine.ops.params import data_grads, partial_shape
+from kflow.engine.ops.params import data_grads, make_param_op, partial_shape
 from kflow.engine.ops.window_geometry import Window, four_tuple, normalize_padding
 
 
@@ -105,6 +105,13 @@ def prepare_3d(op_type, name, tensors, ranks, strides, padding, dilations, data_
     except ValueError as e:
         raise build_error(op_type, name, ts, "%s: %s" % (op_type, e)) from None
     return ts, conf
+
+
+def backprop_op(op_def, inputs, sizes, conf, name=None):
+    """A convolution backprop ``op_def`` on ``inputs`` (the input or the filter, then out_backprop): its result
+    has the shape ``sizes`` (a list or an int32 tensor) and out_backprop's dtype."""
+    return make_param_op(op_def, inputs, [sizes], [(inputs[1].dtype, partial_shape(sizes))], name or op_def.type,
+                         kernel_params={"conf": conf}).outputs[0]
 
 
 class ConvolutionGrads:

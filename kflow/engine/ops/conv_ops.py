@@ -19,7 +19,7 @@ from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops import shape_ops
 from kflow.engine.ops.batch_parallel import over_batch, sum_over_batch
 from kflow.engine.ops.constant_op import convert_to_tensor
-from kflow.engine.ops.conv_args import ConvolutionGrads, prepare_2d, to_nhwc, from_nhwc, sizes_to_nhwc
+from kflow.engine.ops.conv_args import ConvolutionGrads, backprop_op, prepare_2d, to_nhwc, from_nhwc, sizes_to_nhwc
 from kflow.engine.ops.params import make_param_op, partial_shape, ints
 from kflow.engine.ops.window_geometry import Window
 
@@ -223,8 +223,7 @@ def _backprop_input(sizes, w, dy, conf, name):
 
 
 def _backprop_filter(x, sizes, dy, conf, name):
-    return make_param_op(CONV2D_BACKPROP_FILTER, [x, dy], [sizes], [(dy.dtype, partial_shape(sizes))],
-                         name or "Conv2DBackpropFilter", kernel_params={"conf": conf}).outputs[0]
+    return backprop_op(CONV2D_BACKPROP_FILTER, [x, dy], sizes, conf, name)
 
 
 # ---- public API (TF1 signatures) ----------------------------------------------------------------------------

@@ -14,9 +14,9 @@ Example:
 from kflow.engine import devices
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
-from kflow.engine.ops.conv_args import ConvolutionGrads, prepare_2d, to_nhwc, from_nhwc, sizes_to_nhwc
+from kflow.engine.ops.conv_args import ConvolutionGrads, backprop_op, prepare_2d, to_nhwc, from_nhwc, sizes_to_nhwc
 from kflow.engine.ops.conv_ops import conv2d
-from kflow.engine.ops.params import make_param_op, partial_shape, ints
+from kflow.engine.ops.params import ints
 from kflow.engine.ops.window_geometry import Window
 
 
@@ -117,13 +117,11 @@ def _depthwise(x, w, conf, name=None):
 
 
 def _backprop_input(sizes, w, dy, conf, name=None):
-    return make_param_op(DEPTHWISE_BACKPROP_INPUT, [w, dy], [sizes], [(dy.dtype, partial_shape(sizes))],
-                         name or "DepthwiseConv2dNativeBackpropInput", kernel_params={"conf": conf}).outputs[0]
+    return backprop_op(DEPTHWISE_BACKPROP_INPUT, [w, dy], sizes, conf, name)
 
 
 def _backprop_filter(x, sizes, dy, conf, name=None):
-    return make_param_op(DEPTHWISE_BACKPROP_FILTER, [x, dy], [sizes], [(dy.dtype, partial_shape(sizes))],
-                         name or "DepthwiseConv2dNativeBackpropFilter", kernel_params={"conf": conf}).outputs[0]
+    return backprop_op(DEPTHWISE_BACKPROP_FILTER, [x, dy], sizes, conf, name)
 
 
 # ---- public API (TF1 signatures) ----------------------------------------------------------------------------
