@@ -35,6 +35,7 @@ from kflow.keras import backend_config
 from kflow.layers import activations, training_flag
 from kflow.layers.batch_dot import batch_dot  # noqa: F401 - K.batch_dot
 from kflow.layers.interpolation import resize_images as _resize
+from kflow.layers.recurrent import expand_mask, time_major, zero_step_output
 from kflow.layers.resizing import repeat_elements as _repeat_axis
 from kflow.sparse.sparse_ops import to_dense as _sparse_to_dense
 from kflow.sparse.sparse_tensor import SparseTensor
@@ -415,7 +416,7 @@ def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, co
                          % inputs.shape)
     extra = list(constants or [])
     states = [convert_to_tensor(s) for s in initial_states]
-    elems = [_time_major(inputs)] + ([_time_major(convert_to_tensor(mask))] if mask is not None else [])
+    elems = [time_major(inputs)] + ([time_major(convert_to_tensor(mask))] if mask is not None else [])
     if go_backwards:
         elems = [shape_ops.reverse(e, [0]) for e in elems]
 
@@ -424,33 +425,15 @@ def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, co
         out, new_states = step_function(elem[0], old_states + extra)
         new_states = list(new_states)
         if mask is not None:
-            out = array_ops.where(_expand_to(elem[1], out), out, previous)
-            new_states = [array_ops.where(_expand_to(elem[1], s), n, s) for n, s in zip(new_states, old_states)]
+            out = array_ops.where(expand_mask(elem[1], out), out, previous)
+            new_states = [array_ops.where(expand_mask(elem[1], s), n, s) for n, s in zip(new_states, old_states)]
         return [out] + new_states
 
-    carries = functional_ops.scan(step, elems, [_first_output(step_function, elems[0], states + extra)] + states)
-    return carries[0][-1], _time_major(carries[0]), [c[-1] for c in carries[1:]]
-
-
-def _time_major(x):
-    """Swaps the first two axes (``[batch, time, ...]`` <-> ``[time, batch, ...]``)."""
-    return shape_ops.transpose(x, [1, 0] + list(range(2, x.shape.ndims)))
-
-
-def _first_output(step_function, xs, states):
-    """Zeros shaped as a step's output: the output before the first step (kept by masked steps)."""
-    probe = convert_to_tensor(step_function(xs[0], states)[0])  # built to learn the shape, run only as a fallback
-    dims = probe.shape.dims
-    if dims is None or None in dims[1:]:
-        return array_ops.zeros_like(probe)
-    return array_ops.zeros([reshape_ops.shape(xs)[1]] + list(dims[1:]), dtype=probe.dtype)
-
-
-def _expand_to(mask, x):
-    """The ``[batch]`` step mask with trailing axes of size 1, to select between tensors shaped like ``x``."""
-    while mask.shape.ndims < x.shape.ndims:
-        mask = shape_ops.expand_dims(mask, -1)
-    return mask
+    xs = elems[0]
+    batch = xs.shape.dims[1] if xs.shape.dims[1] is not None else reshape_ops.shape(xs)[1]
+    first = zero_step_output(convert_to_tensor(step_function(xs[0], states + extra)[0]), batch)
+    carries = functional_ops.scan(step, elems, [first] + states)
+    return carries[0][-1], time_major(carries[0]), [c[-1] for c in carries[1:]]
 
 
 def map_fn(fn, elems, name=None, dtype=None):

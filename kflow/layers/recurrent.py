@@ -34,7 +34,7 @@ from kflow.layers.recurrent_cells import (CellWeights, GRUMath, LSTMMath, Simple
                                           cell_from_config)
 
 
-def _time_major(x):
+def time_major(x):
     """Swaps the batch and time axes (``[batch, time, ...]`` <-> ``[time, batch, ...]``)."""
     return transpose(x, [1, 0] + list(range(2, x.shape.ndims)))
 
@@ -43,13 +43,21 @@ def _batch(x):
     return x.shape.dims[0] if x.shape.dims[0] is not None else array_ops.shape(x)[0]
 
 
-def _zero_output(probe, x):
-    """Zeros shaped as a step's output ``probe`` (a step built outside the loop only to learn that shape; it
-    runs only when the shape is not known statically)."""
+def zero_step_output(probe, batch):
+    """Zeros shaped as a step's output ``probe`` with ``batch`` rows: the output before the first step, which
+    masked steps carry on (the probe is a step built outside the loop only to learn that shape; it runs only
+    when the shape is not known statically)."""
     dims = probe.shape.dims
     if dims is None or None in dims[1:]:
         return array_ops.zeros_like(probe)
-    return array_ops.zeros([_batch(x)] + list(dims[1:]), probe.dtype)
+    return array_ops.zeros([batch] + list(dims[1:]), probe.dtype)
+
+
+def expand_mask(mask, x):
+    """The ``[batch]`` step mask with trailing axes of size 1, to select rows of tensors shaped like ``x``."""
+    while mask.shape.ndims < x.shape.ndims:
+        mask = expand_dims(mask, -1)
+    return mask
 
 
 def _any_batch(shape):
@@ -145,7 +153,7 @@ class RNN(Layer):
         x = convert_to_tensor(inputs)
         cell = self._cell
         states = self._initial_states(x, initial_state)
-        sliced = [_time_major(x)] + ([_time_major(convert_to_tensor(mask))] if mask is not None else [])
+        sliced = [time_major(x)] + ([time_major(convert_to_tensor(mask))] if mask is not None else [])
         if self.go_backwards:
             sliced = [reverse(s, [0]) for s in sliced]
         if hasattr(cell, "begin_sequence"):
@@ -156,15 +164,13 @@ class RNN(Layer):
                 output_t, new = cell(inputs_t, states_t)
                 return output_t, list(new) if isinstance(new, (list, tuple)) else [new]
         # loop variables: the states, and with a mask the last output (which masked steps carry on)
-        init = states + ([_zero_output(step(sliced[0][0], states)[0], x)] if mask is not None else [])
+        init = states + ([zero_step_output(step(sliced[0][0], states)[0], _batch(x))] if mask is not None else [])
 
         def body(vals, slices):
             old = vals[:len(states)]
             output, new_states = step(slices[0], old)
             if mask is not None:
-                keep = slices[1]
-                while keep.shape.ndims < output.shape.ndims:  # [batch] -> [batch, 1, ...] to select rows
-                    keep = expand_dims(keep, -1)
+                keep = expand_mask(slices[1], output)
                 output = array_ops.where(keep, output, vals[-1])
                 new_states = [array_ops.where(keep, n, o) for n, o in zip(new_states, old)]
             return list(new_states) + ([output] if mask is not None else []), [output]
@@ -177,7 +183,7 @@ class RNN(Layer):
                                            name="while", emit_length=dims[1])
         states = final[:len(states)]
         if self.return_sequences:
-            result = _time_major(outputs)
+            result = time_major(outputs)
             result.set_shape([dims[0], dims[1]] + list(outputs.shape.dims[2:]))
         else:
             result = final[-1] if mask is not None else outputs[-1]
