@@ -301,18 +301,19 @@ def _assign_op(var, value, op_def, name, validate_shape):
 
 
 def assign(ref, value, validate_shape=True, use_locking=None, name=None):
-    return _assign_op(_as_variable(ref), value, ASSIGN, name or "Assign", validate_shape)
+    return _assign_op(as_variable(ref), value, ASSIGN, name or "Assign", validate_shape)
 
 
 def assign_add(ref, value, use_locking=None, name=None):
-    return _assign_op(_as_variable(ref), value, ASSIGN_ADD, name or "AssignAdd", True)
+    return _assign_op(as_variable(ref), value, ASSIGN_ADD, name or "AssignAdd", True)
 
 
 def assign_sub(ref, value, use_locking=None, name=None):
-    return _assign_op(_as_variable(ref), value, ASSIGN_SUB, name or "AssignSub", True)
+    return _assign_op(as_variable(ref), value, ASSIGN_SUB, name or "AssignSub", True)
 
 
-def _as_variable(ref):
+def as_variable(ref):
+    """The Variable behind ``ref``: a Variable, its VariableV2 output or an Identity of it (TypeError otherwise)."""
     if isinstance(ref, Variable):
         return ref
     op = getattr(ref, "op", None)

@@ -28,7 +28,7 @@ import numpy as np
 
 from kflow import errors
 from kflow.engine import graph as graph_mod
-from kflow.engine.variables import Variable, _as_variable, global_variables
+from kflow.engine.variables import Variable, as_variable, global_variables
 from kflow.train import checkpoint_file as ckpt
 from kflow.train import checkpoint_reader
 from kflow.train.tf_checkpoint import write_bundle
@@ -285,7 +285,7 @@ def _as_saveable(v):
     if isinstance(v, Variable):
         return v
     try:
-        return _as_variable(v)
+        return as_variable(v)
     except TypeError:
         raise TypeError("Saver var_list entries must be variables, got %r" % (v,)) from None
 

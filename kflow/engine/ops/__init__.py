@@ -27,8 +27,11 @@ Loops sit on top of cond (their contexts extend cond's):
     functional_ops  map_fn, scan, foldl, foldr (on the While op's sliced inputs and stacked emits)
     case_ops        case, switch_case (a chain of conds on one branch index)
 
+Below the convolutions, conv_args: their shared argument checks (dtypes, ranks, strides/padding/dilations,
+NCHW <-> NHWC), used by conv_ops, depthwise_conv_ops and conv3d_ops.
+
 Above conv and random: depthwise_conv_ops, conv3d_ops (and 3-D pooling), image_ops (resize, RGB/HSV),
-candidate_sampling_ops, ctc_ops.
+image_transform_ops (ImageProjectiveTransformV2), candidate_sampling_ops, ctc_ops.
 
 Issue 16's array and linear-algebra breadth, each above the core:
 
