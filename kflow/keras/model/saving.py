@@ -229,7 +229,8 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
             "loss": _serialize_fns(_canonical_losses(args["loss"]), losses_mod.serialize),
             "metrics": _serialize_fns(args["metrics"], metrics_mod.serialize),
             "weighted_metrics": _serialize_fns(args.get("weighted_metrics"), metrics_mod.serialize),
-            "loss_weights": args["loss_weights"]}, default=_json_default)
+            "loss_weights": args["loss_weights"], "sample_weight_mode": args.get("sample_weight_mode")},
+            default=_json_default)
         weights = model.optimizer.weights
         if weights:
             g = f.create_group("optimizer_weights")
@@ -283,7 +284,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                       metrics=_deserialize_fns(tc["metrics"], metrics_mod, custom_objects),
                       loss_weights=tc["loss_weights"],
                       weighted_metrics=_deserialize_fns(tc.get("weighted_metrics"), metrics_mod, custom_objects),
-                      custom_objects=custom_objects)
+                      sample_weight_mode=tc.get("sample_weight_mode"), custom_objects=custom_objects)
         if "optimizer_weights" in f:
             g = f["optimizer_weights"]
             names = _get_attr(g, "weight_names")

@@ -94,13 +94,16 @@ class Model(Network):
             loss_weights: a list/dict of per-output loss weights.
             weighted_metrics: metrics averaged with the sample/class weights, as the loss is (logged as
                 "weighted_<name>", as in tf.keras 1.x).
+            sample_weight_mode: None, or "temporal" (a list/dict per output) for weights per sample and time
+                step: ``sample_weight`` of shape (samples, timesteps) against a (samples, timesteps, ...) output.
+            target_tensors: tensors (one, a list, or a dict by output name) that are the targets, instead of
+                arrays fed as ``y`` (e.g. labels read from a queue or an iterator); ``fit`` then takes ``y=None``.
         """
-        if target_tensors is not None or sample_weight_mode is not None:
-            raise NotImplementedError("target_tensors and sample_weight_mode are not supported by kflow.")
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
         self._compile_args = dict(loss=loss, metrics=metrics, loss_weights=loss_weights,
-                                  weighted_metrics=weighted_metrics, custom_objects=kwargs.pop("custom_objects", None))
+                                  weighted_metrics=weighted_metrics, custom_objects=kwargs.pop("custom_objects", None),
+                                  sample_weight_mode=sample_weight_mode, target_tensors=target_tensors)
         self._compiled = None
         self._functions = {}
         self._step_metrics = None
@@ -262,8 +265,8 @@ class Model(Network):
 
     def _target_arrays(self, y):
         c = self._compile_graph()
-        ys = data.flatten_to(c.target_names, y, "target") if c.targets else []
-        for i, (t, index) in enumerate(zip(ys, c.active)):
+        ys = data.flatten_to(c.fed_target_names, y, "target") if c.targets else []
+        for i, (t, index) in enumerate(zip(ys, c.fed)):
             if t.ndim == 1 and self.outputs[index].shape.ndims == 2 and not c.is_sparse(index):
                 ys[i] = t.reshape(-1, 1)  # Keras accepts (N,) targets for (N, 1) outputs
         return ys
