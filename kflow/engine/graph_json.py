@@ -1,4 +1,5 @@
-"""Graph pieces as plain data: the ops a client sends to a task, encoded as JSON (never pickle, never code).
+"""Ops as plain data, encoded as JSON (never pickle, never code): what a client sends to a cluster task
+(``kflow.distribute``) and what a meta graph file holds (``kflow.train.meta_graph``).
 
 An op travels as its declared type (the receiving task looks its ``OpDef`` up: only kernels kflow itself
 declares can run), its kernel parameters and attributes (numbers, strings, dtypes, shapes, arrays as
@@ -8,7 +9,7 @@ Anything else (a Python object, a kernel specialized by closure) is refused with
 
 Example:
     >>> node = encode_op(op, inputs=["a:0"], name="p0/b")
-    >>> decode_op(graph, node)           # the same op, rebuilt in the task's graph
+    >>> decode_op(graph, node, {})       # the same op, rebuilt in another graph
 """
 import base64
 import functools
@@ -61,7 +62,8 @@ def _kflow_function(module, qualname):
 
 
 def _refuse(value, where):
-    raise TypeError("%s holds a %s, which cannot be sent to another task as data." % (where, type(value).__name__))
+    raise TypeError("%s holds a %s, which cannot be encoded as data (sent to another task or "
+                    "written to a meta graph)." % (where, type(value).__name__))
 
 
 def decode_value(data, graph, names):
@@ -108,17 +110,19 @@ def kernel_params(op):
         return dict(kernel.keywords)
     if not op.inputs and "value" in op.attrs:
         return {}  # a static op (constant): rebuilt from its value
-    raise ValueError("Op '%s' (%s) cannot run on another task: its kernel is specialized beyond its declared "
-                     "parameters (place it on the client's task)." % (op.name, op.type))
+    raise ValueError("Op '%s' (%s) cannot be encoded as data (to run on another task or to be written to a meta "
+                     "graph): its kernel is specialized beyond its declared parameters." % (op.name, op.type))
 
 
-def encode_op(op, name, inputs, control=()):
-    """The data describing ``op`` rebuilt as ``name`` with input tensors named ``inputs``."""
+def encode_op(op, name, inputs, control=(), strip_task=False):
+    """The data describing ``op`` rebuilt as ``name`` with input tensors named ``inputs`` (and control inputs
+    named ``control``); ``strip_task`` drops the job/replica/task fields of its device (a cluster task runs it
+    on its own devices)."""
     params = kernel_params(op)
     where = "Op '%s' (%s)" % (op.name, op.type)
     attrs = {k: v for k, v in op.attrs.items() if k not in params}
     device = op.device if isinstance(op.device, str) else ""
-    if parse_task(device) is not None:
+    if strip_task and parse_task(device) is not None:
         device = "/" + "/".join(p for p in device.split("/") if p and not p.split(":")[0] in ("job", "replica",
                                                                                                "task"))
     return {"name": name, "type": op.type, "inputs": list(inputs), "control": list(control),

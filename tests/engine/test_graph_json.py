@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import kflow as kf
-from kflow.distribute import graph_pieces
+from kflow.engine import graph_json
 
 
 def _rebuild(ops):
@@ -13,8 +13,8 @@ def _rebuild(ops):
     g = kf.Graph()
     with g.as_default():
         for op in ops:
-            node = json.loads(json.dumps(graph_pieces.encode_op(op, op.name, [t.name for t in op.inputs])))
-            graph_pieces.decode_op(g, node, {})
+            node = json.loads(json.dumps(graph_json.encode_op(op, op.name, [t.name for t in op.inputs])))
+            graph_json.decode_op(g, node, {})
     return g
 
 
@@ -28,21 +28,21 @@ def test_ops_round_trip_through_json():
 
 
 def test_values_encode_as_tagged_data():
-    encoded = graph_pieces.encode_value({"a": (1, [2.5, None]), "d": kf.int64, "s": kf.TensorShape([None, 3]),
+    encoded = graph_json.encode_value({"a": (1, [2.5, None]), "d": kf.int64, "s": kf.TensorShape([None, 3]),
                                          "n": np.float32(1.5), "t": np.dtype("int8")}, "test")
-    back = graph_pieces.decode_value(json.loads(json.dumps(encoded)), None, {})
+    back = graph_json.decode_value(json.loads(json.dumps(encoded)), None, {})
     assert back["a"] == (1, [2.5, None]) and back["d"] is kf.int64 and back["s"].as_list() == [None, 3]
     assert back["n"] == np.float32(1.5) and back["n"].dtype == np.float32 and back["t"] == np.dtype("int8")
 
 
 def test_code_never_travels():
     with pytest.raises(TypeError, match="Op 'test' .* holds a function"):
-        graph_pieces.encode_value({"rule": lambda v: v}, "Op 'test' (X)")
+        graph_json.encode_value({"rule": lambda v: v}, "Op 'test' (X)")
     with pytest.raises(TypeError, match="holds a ndarray"):
-        graph_pieces.encode_value(np.array([object()]), "Op 'test' (X)")
+        graph_json.encode_value(np.array([object()]), "Op 'test' (X)")
     y = kf.py_func(lambda v: v * 2, [kf.constant([1.0])], kf.float32, name="doubled")
     with pytest.raises((ValueError, TypeError), match="doubled"):
-        graph_pieces.encode_op(y.op, y.op.name, [t.name for t in y.op.inputs])
+        graph_json.encode_op(y.op, y.op.name, [t.name for t in y.op.inputs])
     # a function name outside kflow does not select code
     with pytest.raises(ValueError, match="No kflow function os.system"):
-        graph_pieces.decode_value({"__function__": ["os", "system"]}, None, {})
+        graph_json.decode_value({"__function__": ["os", "system"]}, None, {})
