@@ -20,6 +20,7 @@ Example:
     >>> saver.save(sess, "run/model")       # also writes run/model.meta
 """
 import numbers
+import weakref
 
 from kflow.engine import graph as graph_mod
 from kflow.engine import graph_json
@@ -59,9 +60,24 @@ def export_meta_graph(filename=None, meta_info_def=None, graph_def=None, saver_d
 
 
 def graph_document(graph, clear_devices=False):
-    """``{"seed": ..., "ops": [node, ...]}``: the graph's ops in creation order as data."""
+    """``{"seed": ..., "ops": [node, ...]}``: the graph's ops in creation order as data.
+
+    The ops' part is cached per graph until an op or a control edge is added: a Saver saving every epoch
+    re-encodes nothing (large constants, such as initial values, are encoded once)."""
+    ops = graph.get_operations()
+    key = (len(ops), sum(len(op.control_inputs) for op in ops), bool(clear_devices))
+    cached = _encoded.get(graph)
+    if cached is None or cached[0] != key:
+        cached = _encoded[graph] = (key, _encode_ops(ops, clear_devices))
+    return {"seed": graph.seed, "ops": cached[1]}
+
+
+_encoded = weakref.WeakKeyDictionary()  # graph -> (its size when encoded, its encoded ops)
+
+
+def _encode_ops(ops, clear_devices):
     nodes, emitted = [], set()
-    for op in graph.get_operations():
+    for op in ops:
         inputs = [t.name for t in op.inputs]
         control = [c.name for c in op.control_inputs]
         try:
@@ -75,7 +91,7 @@ def graph_document(graph, clear_devices=False):
             node["device"] = ""
         nodes.append(node)
         emitted.add(op.name)
-    return {"seed": graph.seed, "ops": nodes}
+    return nodes
 
 
 def stand_in(op, inputs, control, reason):

@@ -1,0 +1,263 @@
+"""Meta graphs: export_meta_graph / import_meta_graph / Saver.save's .meta, so a model resumes without its code."""
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import kflow as kf
+from kflow import errors
+from kflow.train.meta_graph_export import unexportable_ops
+
+_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _data(seed=0):
+    rng = np.random.RandomState(seed)
+    return rng.randn(16, 4).astype(np.float32), rng.randint(0, 3, 16).astype(np.int32)
+
+
+def _mlp():
+    """An MLP trained with Adam; the TF1 collections a program adds for later use."""
+    x = kf.placeholder(kf.float32, [None, 4], name="x")
+    y = kf.placeholder(kf.int32, [None], name="y")
+    with kf.variable_scope("net"):
+        h = kf.layers.dense(x, 8, activation=kf.nn.relu)
+        logits = kf.layers.dense(h, 3)
+    loss = kf.losses.sparse_softmax_cross_entropy(y, logits)
+    step = kf.train.get_or_create_global_step()
+    train_op = kf.train.AdamOptimizer(0.01).minimize(loss, global_step=step)
+    kf.add_to_collection(kf.GraphKeys.TRAIN_OP, train_op)
+    kf.add_to_collection("predictions", kf.nn.softmax(logits, name="probs"))
+    kf.add_to_collection("loss", loss)
+    kf.add_to_collection("hparams", 0.01)
+    kf.add_to_collection("hparams", "adam")
+    kf.summary.scalar("loss", loss)
+    return x, y, loss, train_op
+
+
+def test_adam_mlp_continues_training_identically_after_import_and_restore(tmp_path):
+    X, Y = _data()
+    prefix = str(tmp_path / "model")
+    with kf.Graph().as_default():
+        x, y, loss, train_op = _mlp()
+        saver = kf.train.Saver()
+        with kf.Session() as sess:
+            sess.run(kf.global_variables_initializer())
+            for _ in range(5):
+                sess.run(train_op, {x: X, y: Y})
+            saver.save(sess, prefix)
+            expected = [sess.run([loss, train_op], {x: X, y: Y})[0] for _ in range(5)]
+            weights = sess.run(kf.trainable_variables())
+    assert os.path.isfile(prefix + ".meta")
+    with kf.Graph().as_default() as g:
+        saver = kf.train.import_meta_graph(prefix + ".meta")
+        loss = kf.get_collection("loss")[0]
+        train_op = kf.get_collection(kf.GraphKeys.TRAIN_OP)[0]
+        with kf.Session() as sess:
+            saver.restore(sess, prefix)
+            got = [sess.run([loss, train_op], {"x:0": X, "y:0": Y})[0] for _ in range(5)]
+            assert sess.run(kf.train.get_global_step()) == 10
+            for want, have in zip(weights, sess.run(kf.trainable_variables())):
+                np.testing.assert_array_equal(want, have)
+        assert g.get_tensor_by_name("x:0").op.type == "Placeholder"
+    assert [l.dtype for l in got] == [np.float32] * 5
+    np.testing.assert_array_equal(expected, got)  # float32 equality: the same kernels with the same numbers
+
+
+def test_collections_variables_and_initializers_are_restored(tmp_path):
+    path = str(tmp_path / "m.meta")
+    with kf.Graph().as_default():
+        _mlp()
+        before = {k: [getattr(i, "name", i) for i in kf.get_collection(k)] for k in
+                  (kf.GraphKeys.GLOBAL_VARIABLES, kf.GraphKeys.TRAINABLE_VARIABLES, kf.GraphKeys.TRAIN_OP,
+                   kf.GraphKeys.SUMMARIES, kf.GraphKeys.GLOBAL_STEP, "predictions", "hparams")}
+        with kf.Session() as sess:
+            sess.run(kf.global_variables_initializer())
+            init_step = sess.run(kf.train.get_global_step())
+        kf.train.export_meta_graph(path)
+    with kf.Graph().as_default() as g:
+        assert kf.train.import_meta_graph(path) is not None  # no saver described: a Saver of all variables
+        after = {k: [getattr(i, "name", i) for i in kf.get_collection(k)] for k in before}
+        assert after == before
+        assert after["hparams"] == [0.01, "adam"]
+        assert all(isinstance(v, kf.Variable) for v in kf.global_variables())
+        assert {v.name for v in kf.trainable_variables()} == {"net/dense/kernel:0", "net/dense/bias:0",
+                                                              "net/dense_1/kernel:0", "net/dense_1/bias:0"}
+        with kf.Session() as sess:
+            assert list(sess.run(kf.report_uninitialized_variables())) != []
+            sess.run(kf.global_variables_initializer())
+            assert len(sess.run(kf.report_uninitialized_variables())) == 0
+            assert sess.run(kf.train.get_global_step()) == init_step
+            probs = sess.run(kf.get_collection("predictions")[0], {"x:0": _data()[0]})
+            np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
+            assert sess.run(kf.summary.merge_all(), {"x:0": _data()[0], "y:0": _data()[1]})
+        # later ops avoid the imported names, as in the original graph
+        assert kf.placeholder(kf.float32, name="x").name == "x_1:0"
+        assert g.get_operation_by_name("net/dense/kernel").type == "VariableV2"
+
+
+def test_import_scope_clear_devices_and_name_clashes(tmp_path):
+    path = str(tmp_path / "m.meta")
+    with kf.Graph().as_default():
+        with kf.device("/cpu:0"):
+            v = kf.Variable([1.0, 2.0], name="v")
+            out = kf.multiply(v, 3.0, name="out")
+        kf.add_to_collection("out", out)
+        saver = kf.train.Saver()
+        with kf.Session() as sess:
+            sess.run(v.initializer)
+            saver.save(sess, str(tmp_path / "m"))
+    with kf.Graph().as_default() as g:
+        saver = kf.train.import_meta_graph(path, import_scope="imp", clear_devices=True)
+        assert kf.get_collection("out")[0].name == "imp/out:0"
+        assert g.get_operation_by_name("imp/out").device == ""
+        assert [x.name for x in kf.global_variables()] == ["imp/v:0"]
+        with kf.Session() as sess:
+            saver.restore(sess, str(tmp_path / "m"))  # checkpoint keys stay the original names
+            np.testing.assert_array_equal(sess.run("imp/out:0"), [3.0, 6.0])
+        with pytest.raises(ValueError, match="already exist.*import_scope"):
+            kf.train.import_meta_graph(path, import_scope="imp")
+    with kf.Graph().as_default() as g:
+        kf.train.import_meta_graph(path)
+        assert g.get_operation_by_name("out").device == "/device:CPU:0" or "cpu" in \
+            g.get_operation_by_name("out").device.lower()
+
+
+def test_dropout_and_seeded_random_ops_survive(tmp_path):
+    path = str(tmp_path / "m.meta")
+    with kf.Graph().as_default():
+        kf.set_random_seed(7)
+        x = kf.placeholder(kf.float32, [4, 5], name="x")
+        y = kf.nn.dropout(x, rate=0.5, name="drop")
+        with kf.Session() as sess:
+            want = sess.run(y, {x: np.ones((4, 5), np.float32)})
+        kf.train.export_meta_graph(path)
+    with kf.Graph().as_default() as g:
+        kf.train.import_meta_graph(path)
+        with kf.Session() as sess:
+            got = sess.run(g.get_tensor_by_name(y.name), {"x:0": np.ones((4, 5), np.float32)})
+    np.testing.assert_array_equal(want, got)
+
+
+def test_py_func_exports_as_a_stand_in_that_fails_clearly_when_run(tmp_path):
+    path = str(tmp_path / "m.meta")
+    with kf.Graph().as_default():
+        x = kf.placeholder(kf.float32, [2], name="x")
+        doubled = kf.py_func(lambda v: v * 2, [x], kf.float32, name="doubled")
+        plus = kf.add(x, 1.0, name="plus")
+        assert [n for n, _ in unexportable_ops()] == ["doubled"]
+        kf.train.export_meta_graph(path)  # as TF: exporting works, running the op after import does not
+    with kf.Graph().as_default() as g:
+        kf.train.import_meta_graph(path)
+        assert g.get_tensor_by_name("doubled:0").dtype == kf.float32
+        with kf.Session() as sess:
+            np.testing.assert_array_equal(sess.run("plus:0", {"x:0": [1.0, 2.0]}), [2.0, 3.0])
+            with pytest.raises(errors.UnimplementedError, match="'doubled' \\(PyFunc\\).*holds a function"):
+                sess.run("doubled:0", {"x:0": [1.0, 2.0]})
+    del doubled, plus
+
+
+def test_damaged_truncated_and_foreign_files_are_reported(tmp_path):
+    path = str(tmp_path / "m.meta")
+    with kf.Graph().as_default():
+        kf.Variable([1.0], name="v")
+        kf.train.export_meta_graph(path)
+    data = open(path, "rb").read()
+    cases = {"damaged": data[:-10] + bytes([data[-10] ^ 0x20]) + data[-9:], "truncated": data[:len(data) // 2],
+             "foreign": b"\n\x0cmeta_info_def protobuf bytes", "empty": b""}
+    messages = {"damaged": "damaged: CRC-32C mismatch", "truncated": "truncated",
+                "foreign": "not a kflow meta graph file.*TensorFlow MetaGraphDef", "empty": "not a kflow meta"}
+    for kind, content in cases.items():
+        bad = str(tmp_path / (kind + ".meta"))
+        with open(bad, "wb") as f:
+            f.write(content)
+        with kf.Graph().as_default():
+            with pytest.raises(errors.DataLossError, match=messages[kind]) as info:
+                kf.train.import_meta_graph(bad)
+            assert bad in str(info.value)
+    with pytest.raises(errors.NotFoundError, match="nothere.meta"):
+        kf.train.import_meta_graph(str(tmp_path / "nothere.meta"))
+
+
+def test_meta_file_follows_umask_and_saver_options(tmp_path):
+    old = os.umask(0o027)
+    try:
+        with kf.Graph().as_default():
+            v = kf.Variable([1.0], name="v")
+            saver = kf.train.Saver(max_to_keep=2)
+            with kf.Session() as sess:
+                sess.run(v.initializer)
+                for step in range(1, 4):
+                    saver.save(sess, str(tmp_path / "model"), global_step=step)
+                saver.save(sess, str(tmp_path / "nometa"), write_meta_graph=False)
+    finally:
+        os.umask(old)
+    assert os.stat(tmp_path / "model-3.meta").st_mode & 0o777 == 0o640
+    # max_to_keep=2 kept model-3 and nometa: the evicted checkpoints' meta graphs went with them
+    assert sorted(os.listdir(tmp_path)) == ["checkpoint", "model-3.h5", "model-3.meta", "nometa.h5"]
+    with kf.Graph().as_default():
+        saver = kf.train.import_meta_graph(str(tmp_path / "model-3.meta"))
+        assert saver._max_to_keep == 2 and list(saver._vars) == ["v"]
+
+
+def test_while_loop_graph_exports_and_its_loop_fails_clearly(tmp_path):
+    path = str(tmp_path / "m.meta")
+    with kf.Graph().as_default():
+        x = kf.placeholder(kf.float32, [3], name="x")
+        _, r = kf.while_loop(lambda i, r: i < 3, lambda i, r: (i + 1, r * 2.0), [kf.constant(0), x])
+        kf.add_to_collection("r", r)
+        kf.identity(x * 5.0, name="outside")
+        kf.train.export_meta_graph(path)
+    with kf.Graph().as_default() as g:
+        kf.train.import_meta_graph(path)
+        with kf.Session() as sess:
+            np.testing.assert_array_equal(sess.run("outside:0", {"x:0": [1, 2, 3]}), [5, 10, 15])
+            with pytest.raises(errors.UnimplementedError, match="While"):
+                sess.run(kf.get_collection("r")[0], {"x:0": [1, 2, 3]})
+        assert g.get_operation_by_name("outside").type == "Identity"
+
+
+_RESUME = """
+import sys
+import numpy as np
+import kflow as kf
+
+prefix, n = sys.argv[1], int(sys.argv[2])
+saver = kf.train.import_meta_graph(prefix + ".meta")
+graph = kf.get_default_graph()
+x, y = graph.get_tensor_by_name("x:0"), graph.get_tensor_by_name("y:0")
+probs = kf.get_collection("predictions")[0]
+train_op, loss = kf.get_collection("train_op")[0], kf.get_collection("loss")[0]
+rng = np.random.RandomState(0)
+X, Y = rng.randn(16, 4).astype(np.float32), rng.randint(0, 3, 16).astype(np.int32)
+with kf.Session() as sess:
+    saver.restore(sess, prefix)
+    print("probs", sess.run(probs, {x: X}).sum())
+    for _ in range(n):
+        print("loss", repr(float(sess.run([loss, train_op], {x: X, y: Y})[0])))
+"""
+
+
+def test_tf1_resume_pattern_in_a_fresh_process(tmp_path):
+    X, Y = _data()
+    prefix = str(tmp_path / "model")
+    with kf.Graph().as_default():
+        x, y, loss, train_op = _mlp()
+        saver = kf.train.Saver()
+        with kf.Session() as sess:
+            sess.run(kf.global_variables_initializer())
+            sess.run(train_op, {x: X, y: Y})
+            saver.save(sess, prefix)
+            expected = [float(sess.run([loss, train_op], {x: X, y: Y})[0]) for _ in range(3)]
+    script = tmp_path / "resume.py"
+    script.write_text(textwrap.dedent(_RESUME))
+    env = dict(os.environ, PYTHONPATH=_ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    out = subprocess.run([sys.executable, str(script), prefix, "3"], capture_output=True, text=True, env=env,
+                         timeout=120, cwd=str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.split("\n")
+    assert abs(float(lines[0].split()[1]) - 16.0) < 1e-4  # 16 rows of probabilities
+    assert [float(l.split()[1]) for l in lines if l.startswith("loss")] == expected
