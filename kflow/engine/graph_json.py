@@ -21,6 +21,8 @@ import numpy as np
 from kflow.engine import dtypes, shapes
 from kflow.engine.op_def import declared
 from kflow.engine.operation import make_op
+from kflow.engine.ops import params as param_ops
+from kflow.engine.ops.window_geometry import Window
 from kflow.engine.placement import parse_task
 
 
@@ -46,6 +48,10 @@ def encode_value(value, where):
         return {"__dtype__": value.name}
     if isinstance(value, shapes.TensorShape):
         return {"__shape__": None if value.dims is None else [None if d is None else int(d) for d in value.dims]}
+    if value is param_ops.DYNAMIC:  # a param op's parameter that is an op input
+        return {"__dynamic__": True}
+    if type(value) is Window:
+        return {"__window__": encode_value([value.ksize, value.strides, value.padding, value.dilations], where)}
     if hasattr(value, "op_def") and hasattr(value, "outputs"):  # an Operation: referenced by name
         return {"__op__": value.name}
     if callable(value) and _kflow_function(value.__module__, value.__qualname__) is value:
@@ -91,6 +97,10 @@ def decode_value(data, graph, names):
         if fn is None or not callable(fn):
             raise ValueError("No kflow function %s.%s on this task." % tuple(data["__function__"]))
         return fn
+    if "__dynamic__" in data:
+        return param_ops.DYNAMIC
+    if "__window__" in data:
+        return Window(*decode_value(data["__window__"], graph, names))
     if "__op__" in data:
         return graph.get_operation_by_name(names.get(data["__op__"], data["__op__"]))
     raise ValueError("Unknown encoded value %r" % (data,))
@@ -108,6 +118,8 @@ def kernel_params(op):
         return {}
     if isinstance(kernel, functools.partial) and kernel.func is op_def.kernel and not kernel.args:
         return dict(kernel.keywords)
+    if hasattr(kernel, "kernel_params"):  # a param op's kernel (params.param_kernel): rebuilt from its attrs
+        return dict(kernel.kernel_params)
     if not op.inputs and "value" in op.attrs:
         return {}  # a static op (constant): rebuilt from its value
     raise ValueError("Op '%s' (%s) cannot be encoded as data (to run on another task or to be written to a meta "
@@ -129,6 +141,7 @@ def encode_op(op, name, inputs, control=(), strip_task=False):
             "outputs": [[t.dtype.name, encode_value(t.shape, where)] for t in op.outputs],
             "params": encode_value(params, where), "attrs": encode_value(attrs, where),
             "static": op.op_def.bind is None and not op.inputs and "value" in op.attrs and not params,
+            "param_op": hasattr(op._kernel, "kernel_params"),
             "device": "" if device == "/" else device}
 
 
@@ -143,7 +156,9 @@ def decode_op(graph, node, names):
     attrs = decode_value(node["attrs"], graph, names)
     control = [graph.get_operation_by_name(n) for n in node["control"]]
     kernel = None
-    if node["static"]:
+    if node.get("param_op"):
+        kernel = param_ops.param_kernel(op_def, attrs["params"], attrs["n_data"], params)
+    elif node["static"]:
         value = attrs["value"]
         value.setflags(write=False)
         kernel = lambda: value  # noqa: E731 - as static_op builds it

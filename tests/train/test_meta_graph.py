@@ -142,6 +142,40 @@ def test_dropout_and_seeded_random_ops_survive(tmp_path):
     np.testing.assert_array_equal(want, got)
 
 
+def test_cnn_with_batch_norm_and_dropout_trains_identically_after_import(tmp_path):
+    """Conv, pooling (window attrs), batch norm (UPDATE_OPS), dropout and initializers seeded by the graph:
+    the imported graph, initialized in a new session, follows the original's loss trajectory exactly."""
+    path = str(tmp_path / "cnn.meta")
+    images = np.random.RandomState(1).rand(6, 8, 8, 2).astype(np.float32)
+    labels = np.arange(6, dtype=np.int32) % 3
+
+    def run(graph, x, y, loss, train_op):
+        with kf.Session(graph=graph) as sess:
+            sess.run(graph.get_operation_by_name("init"))
+            return [sess.run([loss, train_op], {x: images, y: labels})[0] for _ in range(4)]
+
+    with kf.Graph().as_default() as g:
+        kf.set_random_seed(3)
+        x = kf.placeholder(kf.float32, [None, 8, 8, 2], name="x")
+        y = kf.placeholder(kf.int32, [None], name="y")
+        h = kf.layers.conv2d(x, 4, 3, padding="same", activation=kf.nn.relu)
+        h = kf.layers.max_pooling2d(h, 2, 2)
+        h = kf.layers.batch_normalization(h, training=True)
+        h = kf.nn.dropout(kf.layers.flatten(h), keep_prob=0.8)
+        loss = kf.losses.sparse_softmax_cross_entropy(y, kf.layers.dense(h, 3))
+        with kf.control_dependencies(kf.get_collection(kf.GraphKeys.UPDATE_OPS)):
+            train_op = kf.train.MomentumOptimizer(0.05, 0.9).minimize(loss)
+        kf.global_variables_initializer()
+        assert unexportable_ops() == []
+        kf.train.export_meta_graph(path)
+        want = run(g, x, y, loss, train_op)
+    with kf.Graph().as_default() as g:
+        kf.train.import_meta_graph(path)
+        got = run(g, "x:0", "y:0", g.get_tensor_by_name(loss.name), g.get_operation_by_name(train_op.name))
+    assert want[0] != want[-1]
+    np.testing.assert_array_equal(want, got)
+
+
 def test_py_func_exports_as_a_stand_in_that_fails_clearly_when_run(tmp_path):
     path = str(tmp_path / "m.meta")
     with kf.Graph().as_default():
