@@ -7,8 +7,9 @@ ops by name, Variables as descriptions of their ops, plain numbers and strings),
 Saver's description, so :func:`kflow.train.import_meta_graph` rebuilds a runnable, trainable graph without
 the code that built it.
 
-Ops that cannot be described as data (``py_func`` with its Python callable, Dataset iterators, ``while_loop``
-bodies, ...) do not make the export fail, as in TensorFlow for ``py_func``: they are written as stand-ins
+Control flow (``cond``, ``while_loop`` and their gradients) is described with the contexts grouping its
+ops. Ops that cannot be described as data (``py_func`` with its Python callable, Dataset iterators, ...) do not
+make the export fail, as in TensorFlow for ``py_func``: they are written as stand-ins
 keeping their name, inputs and output specs, and running one after import raises ``UnimplementedError``
 naming the op and why it could not be exported (:func:`unexportable_ops` lists them beforehand). Collection
 items that are neither tensors, ops, Variables nor plain values (queue runners, Python objects) are left out
@@ -69,29 +70,28 @@ def graph_document(graph, clear_devices=False):
     cached = _encoded.get(graph)
     if cached is None or cached[0] != key:
         cached = _encoded[graph] = (key, _encode_ops(ops, clear_devices))
-    return {"seed": graph.seed, "ops": cached[1]}
+    nodes, contexts = cached[1]
+    return {"seed": graph.seed, "ops": nodes, "contexts": contexts}
 
 
-_encoded = weakref.WeakKeyDictionary()  # graph -> (its size when encoded, its encoded ops)
+_encoded = weakref.WeakKeyDictionary()  # graph -> (its size when encoded, (its encoded ops, its contexts))
 
 
 def _encode_ops(ops, clear_devices):
-    nodes, emitted = [], set()
+    nodes, contexts = [], graph_json.Contexts()
     for op in ops:
         inputs = [t.name for t in op.inputs]
         control = [c.name for c in op.control_inputs]
         try:
-            node = graph_json.encode_op(op, op.name, inputs, control)
-            later = [r for r in _op_refs([node["params"], node["attrs"]]) if r not in emitted]
-            if later:
-                raise ValueError("Op '%s' (%s) names op(s) %s created after it" % (op.name, op.type, later))
+            node = graph_json.encode_op(op, op.name, inputs, control, contexts=contexts)
         except (TypeError, ValueError) as e:
             node = stand_in(op, inputs, control, str(e))
+            if op._cond_context is not None:
+                node["context"] = contexts.number(op._cond_context)
         if clear_devices:
             node["device"] = ""
         nodes.append(node)
-        emitted.add(op.name)
-    return nodes
+    return nodes, contexts.describe()
 
 
 def stand_in(op, inputs, control, reason):
@@ -106,17 +106,6 @@ def unexportable_ops(graph=None):
     """``[(op name, reason), ...]`` for the ops of ``graph`` a meta graph can only hold as stand-ins."""
     graph = graph if graph is not None else graph_mod.get_default_graph()
     return [(n["name"], n["unavailable"]) for n in graph_document(graph)["ops"] if "unavailable" in n]
-
-
-def _op_refs(encoded):
-    """The op names an encoded value refers to."""
-    if isinstance(encoded, dict):
-        if "__op__" in encoded:
-            return [encoded["__op__"]]
-        return [r for v in encoded.values() for r in _op_refs(v)]
-    if isinstance(encoded, list):
-        return [r for v in encoded for r in _op_refs(v)]
-    return []
 
 
 def describe_variable(var):

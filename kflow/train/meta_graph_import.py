@@ -16,7 +16,7 @@ Example:
 import os
 
 from kflow import errors
-from kflow.engine import dtypes, graph as graph_mod, graph_json
+from kflow.engine import graph as graph_mod, graph_json
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op
 from kflow.engine.variables import Variable
@@ -69,6 +69,7 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
         raise ValueError("import_meta_graph: %d op name(s) already exist in the default graph (e.g. '%s'); "
                          "import into a fresh graph or give import_scope" % (len(clashes), clashes[0]))
     names = {}
+    contexts = graph_json.Contexts.from_descriptions(document["graph"].get("contexts", []))
     with graph.as_default(), graph.control_dependencies(None):
         for node in nodes:
             local = dict(node, name=prefix + node["name"], inputs=[prefix + t for t in node["inputs"]],
@@ -78,12 +79,13 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
             names[node["name"]] = local["name"]
             try:
                 if "unavailable" in node:
-                    _stand_in(graph, local)
+                    _stand_in(graph, local)._cond_context = contexts.get(node.get("context"))
                 else:
-                    graph_json.decode_op(graph, local, names)
+                    graph_json.decode_op(graph, local, names, contexts)
             except (KeyError, ValueError, TypeError) as e:
                 raise ValueError("import_meta_graph: cannot rebuild op '%s' (%s): %s"
                                  % (node["name"], node["type"], e)) from e
+        contexts.finish(graph, names)
     _mark_names_used(graph, names.values())
     if graph.seed is None:
         graph.seed = document["graph"].get("seed")
@@ -95,12 +97,13 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
 
 
 def _stand_in(graph, node):
-    specs = [(dtypes.as_dtype(dt), graph_json.decode_value(shape, graph, {})) for dt, shape in node["outputs"]]
+    specs = [(graph_json.output_dtype(dt), graph_json.decode_value(shape, graph, {}))
+             for dt, shape in node["outputs"]]
     inputs = [graph.get_tensor_by_name(n) for n in node["inputs"]]
     control = [graph.get_operation_by_name(n) for n in node["control"]]
     with graph.control_dependencies(control), graph.device(node["device"]):
-        make_op(STAND_IN, inputs, specs, node["name"] + "/", graph=graph,
-                attrs={"original_type": node["type"], "reason": node["unavailable"]})
+        return make_op(STAND_IN, inputs, specs, node["name"] + "/", graph=graph,
+                       attrs={"original_type": node["type"], "reason": node["unavailable"]})
 
 
 def _mark_names_used(graph, names):
