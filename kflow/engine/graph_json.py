@@ -64,6 +64,10 @@ def encode_value(value, where, contexts=None):
         return {"__dtype__": value.name}
     if isinstance(value, shapes.TensorShape):
         return {"__shape__": None if value.dims is None else [None if d is None else int(d) for d in value.dims]}
+    if type(value) is slice:  # an indexing template (StridedSlice)
+        return {"__slice__": [encode_value(v, where) for v in (value.start, value.stop, value.step)]}
+    if value is Ellipsis:
+        return {"__ellipsis__": True}
     if value is param_ops.DYNAMIC:  # a param op's parameter that is an op input
         return {"__dynamic__": True}
     if type(value) is Window:
@@ -119,6 +123,10 @@ def decode_value(data, graph, names, contexts=None):
         if fn is None or not callable(fn):
             raise ValueError("No kflow function %s.%s on this task." % tuple(data["__function__"]))
         return fn
+    if "__slice__" in data:
+        return slice(*[decode_value(v, graph, names) for v in data["__slice__"]])
+    if "__ellipsis__" in data:
+        return Ellipsis
     if "__dynamic__" in data:
         return param_ops.DYNAMIC
     if "__window__" in data:

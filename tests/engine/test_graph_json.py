@@ -46,3 +46,30 @@ def test_code_never_travels():
     # a function name outside kflow does not select code
     with pytest.raises(ValueError, match="No kflow function os.system"):
         graph_json.decode_value({"__function__": ["os", "system"]}, None, {})
+
+
+def test_param_ops_strided_slices_and_pooling_round_trip():
+    x = kf.placeholder(kf.float32, [2, 4, 4, 3], name="x")
+    reps = kf.placeholder(kf.int32, [4], name="reps")
+    tiled = kf.tile(x, reps, name="tiled")  # a param op with a parameter fed at run time (DYNAMIC)
+    cut = kf.identity(x[1:, ..., ::2], name="cut")  # slices and an ellipsis in the indexing template
+    pooled = kf.nn.max_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "SAME", name="pooled")  # a Window attribute
+    g = _rebuild(x.graph.get_operations())
+    value = np.random.RandomState(0).rand(2, 4, 4, 3).astype(np.float32)
+    with kf.Session() as sess:
+        want = sess.run([tiled, cut, pooled], {x: value, reps: [1, 2, 1, 1]})
+    with kf.Session(graph=g) as sess:
+        got = sess.run(["tiled:0", "cut:0", "pooled:0"], {"x:0": value, "reps:0": [1, 2, 1, 1]})
+    for w, h in zip(want, got):
+        np.testing.assert_array_equal(w, h)
+
+
+def test_tensors_and_contexts_encode_only_for_whole_graphs():
+    t = kf.constant(1.0, name="c")
+    with pytest.raises(TypeError, match="holds a Tensor"):
+        graph_json.encode_value({"t": t}, "Op 'test' (X)")
+    table = graph_json.Contexts()
+    assert graph_json.encode_value({"t": t}, "Op 'test' (X)", table) == {"__dict__": {"t": {"__tensor__": "c:0"}}}
+    with pytest.raises(ValueError, match="Unknown control-flow context class 'Evil'"):
+        graph_json.Contexts.from_descriptions([{"class": "Evil", "outer": None, "ops": [], "cond_op": None,
+                                                 "branch": None}])

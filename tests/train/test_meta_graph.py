@@ -126,6 +126,23 @@ def test_import_scope_clear_devices_and_name_clashes(tmp_path):
             g.get_operation_by_name("out").device.lower()
 
 
+def test_as_text_and_in_memory_meta_graphs(tmp_path):
+    path = str(tmp_path / "m.meta")
+    with kf.Graph().as_default():
+        v = kf.Variable(np.float32(2.0), name="v")
+        kf.add_to_collection("out", kf.square(v, name="out"))
+        document = kf.train.export_meta_graph(path, as_text=True)
+    with open(path, "rb") as f:
+        f.readline()
+        assert f.readline().rstrip() == b"{"  # indented JSON after the header line
+    for source in (path, document):  # the file, or the document export_meta_graph returned
+        with kf.Graph().as_default():
+            kf.train.import_meta_graph(source)
+            with kf.Session() as sess:
+                sess.run(kf.global_variables_initializer())
+                assert sess.run(kf.get_collection("out")[0]) == 4.0
+
+
 def test_dropout_and_seeded_random_ops_survive(tmp_path):
     path = str(tmp_path / "m.meta")
     with kf.Graph().as_default():
