@@ -54,6 +54,10 @@ def encode_value(value, where, contexts=None):
         arr = np.asarray(value)
         if arr.dtype.hasobject:
             return _refuse(value, where)
+        if arr.size > 1 and arr.dtype.kind in "biuf" and (arr == arr.flat[0]).all() and (
+                arr.dtype.kind != "f" or (np.signbit(arr) == np.signbit(arr.flat[0])).all()):
+            # one value repeated (an optimizer slot's zeros): its size would otherwise dominate a meta graph
+            return {"__filled__": encode_value(arr.flat[0], where), "shape": list(arr.shape)}
         return {"__array__": base64.b64encode(np.ascontiguousarray(arr).tobytes()).decode("ascii"),
                 "dtype": arr.dtype.str, "shape": list(arr.shape), "scalar": isinstance(value, np.generic)}
     if isinstance(value, np.dtype):
@@ -112,6 +116,8 @@ def decode_value(data, graph, names, contexts=None):
         arr = np.frombuffer(base64.b64decode(data["__array__"]), np.dtype(data["dtype"])).reshape(data["shape"])
         arr = arr.copy()
         return arr[()] if data["scalar"] else arr
+    if "__filled__" in data:
+        return np.full(data["shape"], decode_value(data["__filled__"], graph, names))
     if "__np_dtype__" in data:
         return np.dtype(data["__np_dtype__"])
     if "__dtype__" in data:

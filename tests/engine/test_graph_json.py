@@ -73,3 +73,14 @@ def test_tensors_and_contexts_encode_only_for_whole_graphs():
     with pytest.raises(ValueError, match="Unknown control-flow context class 'Evil'"):
         graph_json.Contexts.from_descriptions([{"class": "Evil", "outer": None, "ops": [], "cond_op": None,
                                                  "branch": None}])
+
+
+def test_arrays_of_one_repeated_value_encode_compactly():
+    for arr in (np.zeros((300, 200), np.float32), np.full((4, 5), 7, np.int64), np.ones(3, bool)):
+        encoded = json.dumps(graph_json.encode_value(arr, "test"))
+        assert len(encoded) < 150  # not 60000 elements
+        back = graph_json.decode_value(json.loads(encoded), None, {})
+        assert back.dtype == arr.dtype and back.shape == arr.shape and np.array_equal(back, arr)
+    signed = np.array([0.0, -0.0, 0.0], np.float32)  # equal values, but not the same bits
+    back = graph_json.decode_value(json.loads(json.dumps(graph_json.encode_value(signed, "test"))), None, {})
+    assert np.array_equal(np.signbit(back), np.signbit(signed))
