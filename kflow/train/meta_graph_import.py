@@ -127,15 +127,10 @@ class _VariableRebuilder:
         var = self.built.get(name)
         if var is None:
             g, p = self.graph, self.prefix
-            # the fields Variable.__init__ sets, taken from the imported ops instead of built anew
-            var = object.__new__(Variable)
-            var._variable = g.get_operation_by_name(name)
-            var._initial_value = g.get_tensor_by_name(p + description["initial_value"])
-            var._initializer_op = g.get_operation_by_name(p + description["initializer"])
-            var._snapshot = g.get_tensor_by_name(p + description["snapshot"])
-            var._trainable = bool(description["trainable"])
-            var.constraint = None
-            var._variable._py_variable = var
+            var = Variable.from_ops(g.get_operation_by_name(name),
+                                    g.get_operation_by_name(p + description["initializer"]),
+                                    g.get_tensor_by_name(p + description["snapshot"]),
+                                    g.get_tensor_by_name(p + description["initial_value"]), description["trainable"])
             self.built[name] = var
         return var
 

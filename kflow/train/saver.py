@@ -27,7 +27,7 @@ import time
 import numpy as np
 
 from kflow import errors
-from kflow.engine import graph as graph_mod
+from kflow.engine import execution_mode, graph as graph_mod
 from kflow.engine.variables import Variable, _as_variable, global_variables
 from kflow.train import checkpoint_file as ckpt
 from kflow.train import checkpoint_reader
@@ -161,7 +161,7 @@ class Saver:
             # a successful save also removes the temporary files that killed saves of this prefix left
             ckpt.write_checkpoint(path, values, global_step=_step_to_record(global_step, values),
                                   stale_prefix=os.path.basename(save_path))
-        if write_meta_graph:
+        if write_meta_graph and not execution_mode.mode.eager:  # (as TF: eager variables make no graph)
             self.export_meta_graph("%s.%s" % (path, meta_graph_suffix))
         if write_state:
             self._record_last_checkpoint(path)
