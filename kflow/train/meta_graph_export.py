@@ -84,8 +84,9 @@ def _encode_ops(ops, clear_devices):
         control = [c.name for c in op.control_inputs]
         try:
             node = graph_json.encode_op(op, op.name, inputs, control, contexts=contexts)
-        except (TypeError, ValueError) as e:
-            node = stand_in(op, inputs, control, str(e))
+        except Exception as e:  # noqa: BLE001 - whatever an op holds, a save must not fail: it gets a stand-in
+            node = stand_in(op, inputs, control, str(e) if isinstance(e, (TypeError, ValueError)) else
+                            "%s: %s" % (type(e).__name__, e))
             if op._cond_context is not None:
                 node["context"] = contexts.number(op._cond_context)
         if clear_devices:
