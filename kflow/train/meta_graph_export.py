@@ -122,13 +122,16 @@ def collections_document(graph, collection_list=None):
     out = {}
     for key in keys:
         if not isinstance(key, str):
-            logging.warning("export_meta_graph: collection key %r is not a string; collection left out", key)
+            if key not in _warned:
+                _warned.add(key)
+                logging.warning("export_meta_graph: collection key %r is not a string; collection left out", key)
             continue
         items, skipped = [], []
         for item in graph.get_collection(key):
             encoded = _collection_item(item, graph)
             (items if encoded is not None else skipped).append(encoded if encoded is not None else item)
-        if skipped:
+        if skipped and key not in _warned:  # once per collection: a Saver saving every epoch repeats it
+            _warned.add(key)
             logging.warning("export_meta_graph: %d item(s) of collection '%s' are not tensors, ops, Variables "
                             "or plain values and are left out (first: %r)", len(skipped), key, skipped[0])
         if items:
@@ -136,12 +139,18 @@ def collections_document(graph, collection_list=None):
     return out
 
 
+_warned = set()  # collections whose left-out items were reported
+
+
 def _collection_item(item, graph):
     if type(item) is Variable:  # (eager variables and other subclasses hold no graph ops)
         return {"variable": describe_variable(item)} if item.graph is graph else None
-    if isinstance(item, (bool, str)) or isinstance(item, numbers.Real) and not hasattr(item, "graph"):
-        return {"value": item if isinstance(item, (bool, str)) else float(item) if isinstance(
-            item, numbers.Real) and not isinstance(item, numbers.Integral) else int(item)}
+    if isinstance(item, (bool, str)):
+        return {"value": item}
+    if isinstance(item, numbers.Integral):
+        return {"value": int(item)}
+    if isinstance(item, numbers.Real):
+        return {"value": float(item)}
     owner = getattr(item, "graph", None)
     if owner is not graph:
         return None
