@@ -1,5 +1,5 @@
 """Ops as plain data, encoded as JSON (never pickle, never code): what a client sends to a cluster task
-(``kflow.distribute``) and what a meta graph file holds (``kflow.train.meta_graph``).
+(``kflow.distribute``) and what a meta graph file holds (``kflow.train.meta_graph_export``).
 
 An op travels as its declared type (the receiving task looks its ``OpDef`` up: only kernels kflow itself
 declares can run), its kernel parameters and attributes (numbers, strings, dtypes, shapes, arrays as
@@ -247,6 +247,7 @@ class Contexts:
         self._items = []  # contexts in numbering order
         self._numbers = {}  # id(context) -> number
         self.deferred = []  # (op, encoded attrs) set by finish
+        self._described = []  # the descriptions the contexts were rebuilt from
 
     def number(self, ctx):
         if ctx is None:
@@ -282,7 +283,7 @@ class Contexts:
     def finish(self, graph, names):
         """Links the contexts to their ops and sets the deferred attributes (every op now exists)."""
         local = lambda n: graph.get_operation_by_name(names.get(n, n))  # noqa: E731
-        for ctx, d in zip(self._items, getattr(self, "_described", [])):
+        for ctx, d in zip(self._items, self._described):
             ctx.outer = self.get(d["outer"])
             ctx.ops = [local(n) for n in d["ops"]]
             ctx.cond_op = local(d["cond_op"]) if d["cond_op"] is not None else None
