@@ -20,6 +20,7 @@ import base64
 import functools
 import importlib
 import sys
+import types
 
 import numpy as np
 
@@ -78,17 +79,24 @@ def encode_value(value, where, contexts=None):
         return {"__window__": encode_value([value.ksize, value.strides, value.padding, value.dilations], where)}
     if hasattr(value, "op_def") and hasattr(value, "outputs"):  # an Operation: referenced by name
         return {"__op__": value.name}
-    if callable(value) and _kflow_function(value.__module__, value.__qualname__) is value:
+    if isinstance(value, types.FunctionType) and _kflow_function(value.__module__, value.__qualname__) is value:
         return {"__function__": [value.__module__, value.__qualname__]}  # kflow's own code, by name only
     return _refuse(value, where)
 
 
 def _kflow_function(module, qualname):
-    """The module-level function ``module.qualname`` of kflow (an update rule), or None: names only ever
-    select code the receiving kflow already has."""
-    if not (module or "").startswith("kflow.") or "." in (qualname or "."):
+    """The function ``module.qualname`` of kflow (an update rule: module-level, or a static method of a
+    module-level class such as Keras's rules), or None: names only ever select code kflow already has."""
+    if not isinstance(module, str) or not module.startswith("kflow.") or not isinstance(qualname, str):
         return None
-    return getattr(sys.modules.get(module) or importlib.import_module(module), qualname, None)
+    *classes, name = qualname.split(".")
+    found = sys.modules.get(module) or importlib.import_module(module)
+    for part in classes:
+        found = getattr(found, part, None)
+        if not isinstance(found, type):
+            return None
+    found = getattr(found, name, None)
+    return found if isinstance(found, types.FunctionType) else None
 
 
 def _refuse(value, where):
@@ -126,8 +134,8 @@ def decode_value(data, graph, names, contexts=None):
         return shapes.TensorShape(data["__shape__"])
     if "__function__" in data:
         fn = _kflow_function(*data["__function__"])
-        if fn is None or not callable(fn):
-            raise ValueError("No kflow function %s.%s on this task." % tuple(data["__function__"]))
+        if fn is None:
+            raise ValueError("No kflow function %s.%s in this kflow." % tuple(data["__function__"]))
         return fn
     if "__slice__" in data:
         return slice(*[decode_value(v, graph, names) for v in data["__slice__"]])

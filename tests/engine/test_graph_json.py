@@ -46,6 +46,11 @@ def test_code_never_travels():
     # a function name outside kflow does not select code
     with pytest.raises(ValueError, match="No kflow function os.system"):
         graph_json.decode_value({"__function__": ["os", "system"]}, None, {})
+    # nor does a kflow name that is not a function (a class, a module attribute)
+    for name in (["kflow.engine.graph_json", "Contexts"], ["kflow.engine.graph_json", "sys.exit"],
+                 ["kflow.engine.graph_json", "Contexts.finish.__globals__"]):
+        with pytest.raises(ValueError, match="No kflow function"):
+            graph_json.decode_value({"__function__": name}, None, {})
 
 
 def test_param_ops_strided_slices_and_pooling_round_trip():

@@ -67,6 +67,32 @@ def test_adam_mlp_continues_training_identically_after_import_and_restore(tmp_pa
     np.testing.assert_array_equal(expected, got)  # float32 equality: the same kernels with the same numbers
 
 
+def test_keras_update_rules_survive_the_round_trip(tmp_path):
+    """Keras's own optimizers fuse static-method rules (``KerasRMSprop._rule``): encoded by name too."""
+    from kflow.keras.update_rules import KerasRMSprop
+    X, Y = _data()
+    path = str(tmp_path / "m.meta")
+
+    def run(g):
+        with kf.Session(graph=g) as sess:
+            sess.run("init")
+            return [sess.run(["loss:0", "train"], {"x:0": X, "y:0": Y})[0] for _ in range(3)]
+
+    with kf.Graph().as_default() as g:
+        kf.set_random_seed(5)
+        x = kf.placeholder(kf.float32, [None, 4], name="x")
+        y = kf.placeholder(kf.int32, [None], name="y")
+        loss = kf.identity(kf.losses.sparse_softmax_cross_entropy(y, kf.layers.dense(x, 3)), name="loss")
+        KerasRMSprop(0.01, rho=0.9, epsilon=1e-7).minimize(loss, name="train")
+        kf.global_variables_initializer()
+        assert unexportable_ops() == []
+        kf.train.export_meta_graph(path)
+        want = run(g)
+    with kf.Graph().as_default() as g:
+        kf.train.import_meta_graph(path)
+        np.testing.assert_array_equal(want, run(g))
+
+
 def test_collections_variables_and_initializers_are_restored(tmp_path):
     path = str(tmp_path / "m.meta")
     with kf.Graph().as_default():
