@@ -118,6 +118,21 @@ class Variable:
             collections = list(collections) + [GraphKeys.TRAINABLE_VARIABLES]
         g.add_to_collections(collections, self)
 
+    @classmethod
+    def from_ops(cls, var_op, initializer, snapshot, initial_value, trainable=True):
+        """The Variable of existing ops (an imported meta graph's); adds no op and no collection entry.
+
+        Args:
+            var_op: its "VariableV2" op; initializer: its "Assign" op; snapshot: its "read" tensor;
+            initial_value: the tensor the initializer assigns; trainable: as ``Variable(trainable=)``.
+        """
+        var = object.__new__(cls)
+        var._variable, var._initializer_op = var_op, initializer
+        var._snapshot, var._initial_value = snapshot, initial_value
+        var._trainable, var.constraint = bool(trainable), None
+        var_op._py_variable = var
+        return var
+
     # ---- identity -------------------------------------------------------
     @property
     def name(self):

@@ -262,7 +262,7 @@ def _eager_gradients(loss, var_list, grad_loss):
                            "record it; or compute gradients with kf.GradientTape and call apply_gradients.")
     with GradientTape() as tape:
         if var_list is not None:
-            var_list = [_as_variable(v) for v in (var_list.values() if isinstance(var_list, dict) else var_list)]
+            var_list = [as_variable(v) for v in (var_list.values() if isinstance(var_list, dict) else var_list)]
             tape.watch(var_list)
         value = loss()
     if var_list is None:
@@ -294,7 +294,7 @@ def as_variable(v):
     if isinstance(v, Variable):
         return v
     try:
-        return variables_mod._as_variable(v)
+        return variables_mod.as_variable(v)
     except TypeError:
         raise TypeError("Optimizers update kf.Variable objects; got %r." % (v,)) from None
 
