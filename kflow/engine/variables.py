@@ -74,6 +74,16 @@ def _outside_control_flow(g):
         g._cond_context = saved
 
 
+def variable_collections(collections, trainable):
+    """The collections a new variable joins: ``collections`` (default: global variables), plus the trainable
+    variables when ``trainable``."""
+    if collections is None:
+        collections = [GraphKeys.GLOBAL_VARIABLES]
+    if trainable and GraphKeys.TRAINABLE_VARIABLES not in collections:
+        collections = list(collections) + [GraphKeys.TRAINABLE_VARIABLES]
+    return collections
+
+
 class Variable:
     """A TF1 variable: ``Variable(initial_value, trainable=True, name=None, dtype=None, ...)``.
 
@@ -112,11 +122,7 @@ class Variable:
                 self._snapshot = identity_read(self._variable.outputs[0])
         self._trainable = trainable
         self.constraint = constraint
-        if collections is None:
-            collections = [GraphKeys.GLOBAL_VARIABLES]
-        if trainable and GraphKeys.TRAINABLE_VARIABLES not in collections:
-            collections = list(collections) + [GraphKeys.TRAINABLE_VARIABLES]
-        g.add_to_collections(collections, self)
+        g.add_to_collections(variable_collections(collections, trainable), self)
 
     @classmethod
     def from_ops(cls, var_op, initializer, snapshot, initial_value, trainable=True):

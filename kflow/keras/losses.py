@@ -6,6 +6,7 @@ Example:
     >>> kf.keras.losses.get("mse") is mean_squared_error
     True
 """
+from kflow.keras.object_config import deserialize_object, serialize_object
 from kflow.keras.loss_classes import (  # noqa: F401 - the public namespace
     CLASSES, Dice, Tversky, BinaryCrossentropy, BinaryFocalCrossentropy, CategoricalCrossentropy, CategoricalFocalCrossentropy,
     CategoricalHinge, CosineSimilarity, Hinge, Huber, KLDivergence, LogCosh, Loss, LossFunctionWrapper,
@@ -38,19 +39,10 @@ def get(identifier, custom_objects=None):
 
 
 def serialize(loss):
-    """What a model file stores for ``loss``: a function's name, or a loss object's class and config."""
-    if isinstance(loss, Loss):
-        return {"class_name": type(loss).__name__, "config": loss.get_config()}
-    return getattr(loss, "__name__", str(loss))
+    """What a model file stores: a function's name, or a loss object's class and config."""
+    return serialize_object(loss, Loss)
 
 
 def deserialize(config, custom_objects=None):
     """The loss named by ``config`` (a name, or ``{"class_name", "config"}`` of a loss class)."""
-    if not isinstance(config, dict):
-        return get(config, custom_objects)
-    classes = dict(CLASSES)
-    classes.update(custom_objects or {})
-    cls = classes.get(config.get("class_name"))
-    if cls is None:
-        raise ValueError("Unknown loss class %r (pass it in custom_objects)." % config.get("class_name"))
-    return cls.from_config(config.get("config", {}))
+    return deserialize_object(config, CLASSES, custom_objects, get, "loss")

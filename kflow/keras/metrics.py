@@ -9,6 +9,7 @@ Example:
     >>> m.update_state([[0, 1], [1, 0]], [[0.2, 0.8], [0.3, 0.7]]); m.value()
     0.5
 """
+from kflow.keras.object_config import deserialize_object, serialize_object
 from kflow.keras import loss_functions as losses
 from kflow.keras.metric_base import Mean, MeanMetricWrapper, Metric, Reduce, Sum  # noqa: F401
 from kflow.keras.metric_classes import (  # noqa: F401 - the public namespace
@@ -84,17 +85,9 @@ def resolve(identifier, loss_fn, output_shape, custom_objects=None, target_shape
 
 def serialize(metric):
     """What a model file stores: a function's name, or a metric object's class and config."""
-    if isinstance(metric, Metric):
-        return {"class_name": type(metric).__name__, "config": metric.get_config()}
-    return getattr(metric, "__name__", str(metric))
+    return serialize_object(metric, Metric)
 
 
 def deserialize(config, custom_objects=None):
-    if not isinstance(config, dict):
-        return get(config, custom_objects)
-    classes = dict(CLASSES)
-    classes.update(custom_objects or {})
-    cls = classes.get(config.get("class_name"))
-    if cls is None:
-        raise ValueError("Unknown metric class %r (pass it in custom_objects)." % config.get("class_name"))
-    return cls.from_config(config.get("config", {}))
+    """The metric named by ``config`` (a name, or ``{"class_name", "config"}`` of a metric class)."""
+    return deserialize_object(config, CLASSES, custom_objects, get, "metric")
