@@ -44,6 +44,8 @@ class Plan:
         self.fetch_copies = []
         # kernels that run their own threads get the cores to themselves for the whole step
         self.lowers_blas = any(op.op_def.splits and self.placements[op][0] == "CPU" for op in self.ops)
+        # plans with matrix products size BLAS's threads to the cores other processes leave free
+        self.calls_blas = any(op.op_def.blas and self.placements[op][0] == "CPU" for op in self.ops)
         self._compile(session, targets)
 
     def _check_feedable(self, session):
@@ -148,7 +150,7 @@ class Plan:
             if self.lowers_blas:
                 with blas_threads.single_threaded():
                     outs = self._fn(feed_values)
-            elif core_budget.contended():  # BLAS threads sized to the cores other processes leave free
+            elif self.calls_blas and core_budget.contended():  # BLAS threads sized to the free cores
                 with blas_threads.limited(core_budget.free_cores()):
                     outs = self._fn(feed_values)
             else:  # the common path stays a bare call
