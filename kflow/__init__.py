@@ -98,12 +98,12 @@ nn.raw_rnn = _raw_rnn
 from kflow.platform import app, flags, gfile
 from kflow.platform import tf_logging as logging
 
-# queue-based input and RunOptions (issue 16)
+# queue-based input (issue 16)
 from kflow.data.queue import (QueueBase, FIFOQueue, PaddingFIFOQueue, RandomShuffleQueue, ReaderBase,
                               TFRecordReader, WholeFileReader, TextLineReader, FixedLengthRecordReader, IdentityReader,
                               read_file, matching_files, decode_csv)
 from kflow.engine.count_up_to import count_up_to
-from kflow.engine.run_options import RunOptions, RunMetadata
+
 
 # program scaffolding: printing, py_function, TF1 aliases (issue 16)
 from kflow.engine.ops.logging_ops import Print, print_v2 as print
@@ -158,3 +158,7 @@ train.Server = distribute.Server
 # eager execution, GradientTape and kf.function (issue 17)
 from kflow.engine.eager import (enable_eager_execution, enable_v2_behavior, executing_eagerly, eager_mode,
                                 graph_mode, GradientTape, UnconnectedGradients, function, EagerTensor)
+
+# TensorArray and run tracing (issue 16, TF1 breadth)
+from kflow.engine.ops.tensor_array import TensorArray
+from kflow.engine.run_metadata import RunOptions, RunMetadata

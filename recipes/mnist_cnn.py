@@ -17,7 +17,9 @@ from common import Distribution, load_dataset, parser_with_common_flags, run  # 
 layers = kf.keras.layers
 
 
-def build_model(dist):
+def build_model(dist=None):
+    """The compiled model; ``dist`` (a ``Distribution``) wraps its optimizer for --distributed runs."""
+    dist = dist or Distribution(False)
     model = kf.keras.Sequential([
         layers.Conv2D(32, kernel_size=(3, 3), activation="relu", input_shape=(28, 28, 1)),
         layers.MaxPooling2D(pool_size=(2, 2)),

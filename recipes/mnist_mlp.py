@@ -22,7 +22,9 @@ layers = kf.keras.layers
 LEARNING_RATE = 1e-3
 
 
-def build_model(dist):
+def build_model(dist=None):
+    """The compiled model; ``dist`` (a ``Distribution``) wraps its optimizer for --distributed runs."""
+    dist = dist or Distribution(False)
     model = kf.keras.Sequential([
         layers.Dense(512, activation="relu", input_shape=(784,)),
         layers.Dropout(0.2),

@@ -3,7 +3,7 @@
 At compile time the client splits the fetched subgraph by task (``kf.device("/job:worker/task:1")``;
 unplaced ops run on the client's task, variable updates beside their variable) and cuts every edge between
 tasks into an ``MPISend`` on the producer's task and an ``MPIRecv`` on the consumer's. Each task's piece is
-sent once, as JSON (``graph_pieces``), to the task's ``Server.join()`` loop, which rebuilds it in its own graph
+sent once, as JSON (``kflow.engine.graph_json``), to the task's ``Server.join()`` loop, which rebuilds it in its own graph
 and session; every ``run`` then sends each task a short "run plan N" message, runs the client's own piece
 and collects the fetched values. A receive waits behind every send that precedes it in the global order of
 its task, and sends never block, so the pieces cannot deadlock each other. Variables are shared by name
@@ -20,9 +20,9 @@ import json
 
 import numpy as np
 
-from kflow.distribute import graph_pieces, transfer_ops
+from kflow.distribute import transfer_ops
 from kflow.distribute.world import world
-from kflow.engine import dtypes, shapes
+from kflow.engine import dtypes, graph_json, shapes
 from kflow.engine.graph import Graph
 from kflow.engine.ops.constant_op import placeholder
 from kflow.engine.placement import parse_task
@@ -82,10 +82,10 @@ class TaskGraph:
                 if node["name"] in self.graph._ops_by_name:
                     continue  # a shared op (a variable) sent again by a later plan
                 if node["type"] == "Placeholder" and node.get("feed"):
-                    placeholder(node["outputs"][0][0], graph_pieces.decode_value(node["outputs"][0][1], None, {}),
+                    placeholder(node["outputs"][0][0], graph_json.decode_value(node["outputs"][0][1], None, {}),
                                 name=node["name"])
                 else:
-                    graph_pieces.decode_op(self.graph, node, names)
+                    graph_json.decode_op(self.graph, node, names)
 
     def run(self, fetch_names, target_names, feeds=None):
         g = self.graph
@@ -192,7 +192,7 @@ class ClusterPlan:
         for i, t in enumerate(self.feeds):
             name = prefix + "feed_%d" % i
             piece(self.me).append({"name": name, "type": "Placeholder", "feed": True,
-                                   "outputs": [[t.dtype.name, graph_pieces.encode_value(t.shape, t.name)]]})
+                                   "outputs": [[t.dtype.name, graph_json.encode_value(t.shape, t.name)]]})
             local[(self.me, t)] = name + ":0"
             self.feed_names.append(name + ":0")
         for op in self.ops:
@@ -203,12 +203,12 @@ class ClusterPlan:
                 ref_rank = task[ref] if ref in task else self._task_of(ref)
                 if (ref_rank, ref.name) not in emitted:
                     emitted.add((ref_rank, ref.name))
-                    piece(ref_rank).append(graph_pieces.encode_op(ref, ref.name, []))
+                    piece(ref_rank).append(graph_json.encode_op(ref, ref.name, [], strip_task=True))
             control = [op_name(c) if task[c] == rank else control_edge(c, task[c], rank)
                        for c in op.control_inputs]
             if (rank, name) not in emitted:
                 emitted.add((rank, name))
-                piece(rank).append(graph_pieces.encode_op(op, name, inputs, control))
+                piece(rank).append(graph_json.encode_op(op, name, inputs, control, strip_task=True))
             for t in op.outputs:
                 local[(rank, t)] = "%s:%d" % (name, t.value_index)
         self.target_ops = {}
@@ -254,22 +254,22 @@ _TOKEN = _Token()
 def _token_node(name, control):
     value = np.zeros((), np.float32)
     return {"name": name, "type": "Const", "inputs": [], "control": control,
-            "outputs": [["float32", graph_pieces.encode_value(_TOKEN.shape, name)]], "params": {"__dict__": {}},
-            "attrs": graph_pieces.encode_value({"value": value, "dtype": _TOKEN.dtype}, name), "static": True,
+            "outputs": [["float32", graph_json.encode_value(_TOKEN.shape, name)]], "params": {"__dict__": {}},
+            "attrs": graph_json.encode_value({"value": value, "dtype": _TOKEN.dtype}, name), "static": True,
             "device": ""}
 
 
 def _recv_node(name, t, source, tag, after):
     return {"name": name, "type": "MPIRecv", "inputs": [], "control": list(after),
-            "outputs": [[t.dtype.name, graph_pieces.encode_value(t.shape, name)]],
-            "params": graph_pieces.encode_value(
+            "outputs": [[t.dtype.name, graph_json.encode_value(t.shape, name)]],
+            "params": graph_json.encode_value(
                 {"source": source, "tag": tag, "dtype": np.dtype(t.dtype.as_numpy_dtype).str}, name),
             "attrs": {"__dict__": {}}, "static": False, "device": ""}
 
 
 def _send_node(name, input_name, dest, tag):
     return {"name": name, "type": "MPISend", "inputs": [input_name], "control": [], "outputs": [],
-            "params": graph_pieces.encode_value({"dest": dest, "tag": tag}, name),
+            "params": graph_json.encode_value({"dest": dest, "tag": tag}, name),
             "attrs": {"__dict__": {}}, "static": False, "device": ""}
 
 

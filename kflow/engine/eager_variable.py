@@ -19,13 +19,12 @@ from kflow.engine import devices, dtypes, execution_mode, graph as graph_mod, sh
 from kflow.engine.eager_execute import context
 from kflow.engine.execution_mode import tape_stack
 from kflow.engine.eager_tensor import EagerTensor, numpy_text
-from kflow.engine.graph import GraphKeys
 from kflow.engine.operation import make_op
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.params import constant_value
 from kflow.engine.session import Session
 from kflow.engine.tensor import Tensor
-from kflow.engine.variables import VARIABLE, Variable, register_eager_variable
+from kflow.engine.variables import VARIABLE, Variable, register_eager_variable, variable_collections
 
 
 class EagerVariable(Variable):
@@ -56,11 +55,7 @@ class EagerVariable(Variable):
         self._initial = value.copy()
         self._trainable = trainable
         self.constraint = constraint
-        if collections is None:
-            collections = [GraphKeys.GLOBAL_VARIABLES]
-        if trainable and GraphKeys.TRAINABLE_VARIABLES not in collections:
-            collections = list(collections) + [GraphKeys.TRAINABLE_VARIABLES]
-        outer.add_to_collections(collections, self)
+        outer.add_to_collections(variable_collections(collections, trainable), self)
         if getattr(outer, "lifts_variables", False):
             outer.created_variables.append(self)
 

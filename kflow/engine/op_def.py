@@ -45,12 +45,14 @@ class OpDef:
         host_only: the kernel handles Python objects, strings or files: it never runs on a GPU.
         splits: the CPU kernel splits its work over kflow's threads: a plan holding it runs with BLAS
             single-threaded (see ``blas_threads``).
+        blas: the kernel's time goes to BLAS's own threads (a matrix product): on cores other processes keep
+            busy, a plan holding it caps those threads at the free cores (see ``core_budget``).
     """
 
-    __slots__ = ("type", "kernel", "grad", "bind", "state_output", "view", "host_only", "splits")
+    __slots__ = ("type", "kernel", "grad", "bind", "state_output", "view", "host_only", "splits", "blas")
 
     def __init__(self, type, kernel=None, grad=NO_GRADIENT_DEFINED, bind=None, state_output=False,  # noqa: A002
-                 view=False, host_only=False, splits=False):
+                 view=False, host_only=False, splits=False, blas=False):
         if type in _DECLARED:
             raise ValueError("Op type %r is declared twice (first in %s)" % (type, _DECLARED[type].kernel))
         if kernel is None and bind is None:
@@ -63,6 +65,7 @@ class OpDef:
         self.view = view
         self.host_only = host_only
         self.splits = splits
+        self.blas = blas
         _DECLARED[type] = self
 
     @property

@@ -15,6 +15,8 @@ import weakref
 
 from kflow import errors
 from kflow.engine import blas_threads, core_budget
+from kflow.engine import run_metadata as run_metadata_mod
+from kflow.engine.placement import device_name
 
 PLAN_FILENAME_PREFIX = "<kflow plan "
 _plan_numbers = itertools.count()
@@ -42,6 +44,8 @@ class Plan:
         self.fetch_copies = []
         # kernels that run their own threads get the cores to themselves for the whole step
         self.lowers_blas = any(op.op_def.splits and self.placements[op][0] == "CPU" for op in self.ops)
+        # plans with matrix products size BLAS's threads to the cores other processes leave free
+        self.calls_blas = any(op.op_def.blas and self.placements[op][0] == "CPU" for op in self.ops)
         self._compile(session, targets)
 
     def _check_feedable(self, session):
@@ -124,6 +128,8 @@ class Plan:
         code = compile(self.source, filename, "exec")
         exec(code, namespace)
         self._fn = namespace["plan_run"]
+        # for a traced run: the same code over timed kernels, built on the first one
+        self._code, self._kernels, self._traced = code, kernels, None
 
     def _kernel(self, op, placed, session):
         if placed[0] != "CPU" and not op.inputs and "value" in op.attrs:
@@ -144,13 +150,39 @@ class Plan:
             if self.lowers_blas:
                 with blas_threads.single_threaded():
                     outs = self._fn(feed_values)
-            elif core_budget.contended():  # BLAS threads sized to the cores other processes leave free
+            elif self.calls_blas and core_budget.contended():  # BLAS threads sized to the free cores
                 with blas_threads.limited(core_budget.free_cores()):
                     outs = self._fn(feed_values)
             else:  # the common path stays a bare call
                 outs = self._fn(feed_values)
         except Exception as e:  # map the failing generated line back to its op
             raise self._op_error(e) from e
+        for i, copy in enumerate(self.fetch_copies):
+            if copy:
+                outs[i] = outs[i].copy()
+        return outs
+
+    def run_traced(self, feed_values, run_metadata):
+        """Runs the plan with every op timed, adding its step stats to ``run_metadata`` (``kf.RunMetadata``)."""
+        if self._traced is None:
+            self._records = []
+            slots = {"k%d" % step: op for step, op in enumerate(self.ops)}
+            names = {op: device_name(*self.placements[op]) for op in self.ops}
+            namespace = run_metadata_mod.timed_kernels(self._kernels, slots, names, self._records)
+            exec(self._code, namespace)
+            self._traced = namespace["plan_run"]
+        del self._records[:]
+        try:
+            if self.lowers_blas:
+                with blas_threads.single_threaded():
+                    outs = self._traced(feed_values)
+            else:
+                outs = self._traced(feed_values)
+        except Exception as e:
+            raise self._op_error(e) from e
+        finally:
+            if run_metadata is not None:
+                run_metadata_mod.fill_step_stats(run_metadata, self._records)
         for i, copy in enumerate(self.fetch_copies):
             if copy:
                 outs[i] = outs[i].copy()

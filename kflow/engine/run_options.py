@@ -1,4 +1,6 @@
-"""``RunOptions`` / ``RunMetadata`` for ``Session.run``, and the deadline that blocking kernels honour.
+"""The deadline of a ``Session.run`` call (``kf.RunOptions(timeout_in_ms=...)``) that blocking kernels honour.
+
+(``RunOptions`` and ``RunMetadata`` themselves are TF's messages, in ``run_metadata``.)
 
 ``Session.run(..., options=kf.RunOptions(timeout_in_ms=500))`` sets a deadline for the calling thread; a kernel
 that waits (a queue's dequeue or enqueue, a reader waiting for a file name) calls :func:`wait` instead of
@@ -19,29 +21,6 @@ from kflow import errors
 
 _local = threading.local()
 POLL_SECONDS = 0.5  # waits wake this often, so a deadline or a cancellation is noticed without a notify
-
-
-class RunOptions:
-    """Options of one ``Session.run`` call; kflow reads ``timeout_in_ms`` (0: no deadline)."""
-
-    NO_TRACE, SOFTWARE_TRACE, HARDWARE_TRACE, FULL_TRACE = 0, 1, 2, 3
-
-    def __init__(self, timeout_in_ms=0, trace_level=0, inter_op_thread_pool=0, output_partition_graphs=False,
-                 report_tensor_allocations_upon_oom=False, **kwargs):
-        self.timeout_in_ms = timeout_in_ms
-        self.trace_level = trace_level
-        self.inter_op_thread_pool = inter_op_thread_pool
-        self.output_partition_graphs = output_partition_graphs
-        self.report_tensor_allocations_upon_oom = report_tensor_allocations_upon_oom
-
-
-class RunMetadata:
-    """Filled by TF with traces; kflow records none (the fields exist so TF1 code runs)."""
-
-    def __init__(self):
-        self.step_stats = None
-        self.cost_graph = None
-        self.partition_graphs = []
 
 
 @contextlib.contextmanager

@@ -18,6 +18,7 @@ from kflow.engine.fetches import FetchStructure
 from kflow.engine.host_memory import keep_freed_buffers
 from kflow.engine.placement import Placer, device_name
 from kflow.engine.plan import Plan
+from kflow.engine.run_metadata import trace_level
 from kflow.engine.run_options import deadline_after
 
 # Runs in a row that found the graph grown before the "graph grows in the loop" warning fires.
@@ -93,7 +94,8 @@ class Session:
     def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
         """Computes ``fetches`` (a graph element, name, or nested list/tuple/dict of them).
 
-        Returns numpy values in the structure of ``fetches``.
+        Returns numpy values in the structure of ``fetches``. ``options`` (``kf.RunOptions``) with a
+        ``trace_level`` adds each op's step stats to ``run_metadata`` (``kf.RunMetadata``).
 
         Raises:
             InvalidArgumentError: a feed has the wrong shape/dtype, or a placeholder is not fed.
@@ -120,10 +122,14 @@ class Session:
             feed_dict = _flatten_feed(feed_dict)
         feed_values = [check(feed_dict[k]) for k, check in zip(feed_keys, feed_checks)]
         if options is not None or self._operation_timeout:
+            run = plan.run
+            if options is not None and trace_level(options):
+                run = lambda values: plan.run_traced(values, run_metadata)  # noqa: E731 - one traced step
             timeout = getattr(options, "timeout_in_ms", 0) or self._operation_timeout
             if timeout and timeout > 0:  # blocking kernels (queues, readers) give up at the deadline
                 with deadline_after(timeout):
-                    return structure.pack(plan.run(feed_values))
+                    return structure.pack(run(feed_values))
+            return structure.pack(run(feed_values))
         return structure.pack(plan.run(feed_values))
 
     def _fetch_structure(self, fetches):

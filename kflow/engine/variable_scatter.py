@@ -17,7 +17,7 @@ from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.params import constant_value
-from kflow.engine.variables import _as_variable
+from kflow.engine.variables import as_variable
 
 _UFUNCS = {"Update": None, "Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": np.true_divide,
            "Max": np.maximum, "Min": np.minimum}
@@ -83,7 +83,7 @@ SCATTER_ND = {mode: _declare(mode, True) for mode in ("Update", "Add", "Sub")}
 
 
 def _scatter(op_def, ref, indices, updates, name, nd):
-    var = _as_variable(ref)
+    var = as_variable(ref)
     var_op = var._variable
     var_t = var_op.outputs[0]
     kind = op_def.type

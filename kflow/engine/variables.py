@@ -74,6 +74,16 @@ def _outside_control_flow(g):
         g._cond_context = saved
 
 
+def variable_collections(collections, trainable):
+    """The collections a new variable joins: ``collections`` (default: global variables), plus the trainable
+    variables when ``trainable``."""
+    if collections is None:
+        collections = [GraphKeys.GLOBAL_VARIABLES]
+    if trainable and GraphKeys.TRAINABLE_VARIABLES not in collections:
+        collections = list(collections) + [GraphKeys.TRAINABLE_VARIABLES]
+    return collections
+
+
 class Variable:
     """A TF1 variable: ``Variable(initial_value, trainable=True, name=None, dtype=None, ...)``.
 
@@ -112,11 +122,22 @@ class Variable:
                 self._snapshot = identity_read(self._variable.outputs[0])
         self._trainable = trainable
         self.constraint = constraint
-        if collections is None:
-            collections = [GraphKeys.GLOBAL_VARIABLES]
-        if trainable and GraphKeys.TRAINABLE_VARIABLES not in collections:
-            collections = list(collections) + [GraphKeys.TRAINABLE_VARIABLES]
-        g.add_to_collections(collections, self)
+        g.add_to_collections(variable_collections(collections, trainable), self)
+
+    @classmethod
+    def from_ops(cls, var_op, initializer, snapshot, initial_value, trainable=True):
+        """The Variable of existing ops (an imported meta graph's); adds no op and no collection entry.
+
+        Args:
+            var_op: its "VariableV2" op; initializer: its "Assign" op; snapshot: its "read" tensor;
+            initial_value: the tensor the initializer assigns; trainable: as ``Variable(trainable=)``.
+        """
+        var = object.__new__(cls)
+        var._variable, var._initializer_op = var_op, initializer
+        var._snapshot, var._initial_value = snapshot, initial_value
+        var._trainable, var.constraint = bool(trainable), None
+        var_op._py_variable = var
+        return var
 
     # ---- identity -------------------------------------------------------
     @property
@@ -301,18 +322,19 @@ def _assign_op(var, value, op_def, name, validate_shape):
 
 
 def assign(ref, value, validate_shape=True, use_locking=None, name=None):
-    return _assign_op(_as_variable(ref), value, ASSIGN, name or "Assign", validate_shape)
+    return _assign_op(as_variable(ref), value, ASSIGN, name or "Assign", validate_shape)
 
 
 def assign_add(ref, value, use_locking=None, name=None):
-    return _assign_op(_as_variable(ref), value, ASSIGN_ADD, name or "AssignAdd", True)
+    return _assign_op(as_variable(ref), value, ASSIGN_ADD, name or "AssignAdd", True)
 
 
 def assign_sub(ref, value, use_locking=None, name=None):
-    return _assign_op(_as_variable(ref), value, ASSIGN_SUB, name or "AssignSub", True)
+    return _assign_op(as_variable(ref), value, ASSIGN_SUB, name or "AssignSub", True)
 
 
-def _as_variable(ref):
+def as_variable(ref):
+    """The Variable behind ``ref``: a Variable, its VariableV2 output or an Identity of it (TypeError otherwise)."""
     if isinstance(ref, Variable):
         return ref
     op = getattr(ref, "op", None)

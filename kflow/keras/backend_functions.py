@@ -13,7 +13,6 @@ Example:
     >>> last, outputs, states = K.rnn(step, inputs, [K.zeros_like(inputs[:, 0])])
 """
 import itertools
-import sys
 
 import numpy as np
 
@@ -22,10 +21,9 @@ from kflow.engine import graph as graph_mod
 from kflow.engine.gradients import gradients as _gradients
 from kflow.engine.graph_session import get_session
 from kflow.engine.learning_phase import set_learning_phase_default
-from kflow.engine.op_def import OpDef
-from kflow.engine.operation import make_op
-from kflow.engine.ops import (array_ops, comparison_ops, concat_ops, conv_ops, math_ops, nn_ops, pool_ops,
-                              random_ops, reduction_ops as R, reshape_ops, shape_ops, unary_math_ops as U)
+from kflow.engine.ops import (array_ops, comparison_ops, concat_ops, conv_ops, depthwise_conv_ops,
+                              functional_ops, logging_ops, math_ops, nn_ops, pool_ops, random_ops, reduction_ops as R,
+                              reshape_ops, shape_ops, unary_math_ops as U)
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.control_flow_ops import identity
 from kflow.engine.ops.dropout_op import dropout as _dropout
@@ -37,8 +35,8 @@ from kflow.keras import backend_config
 from kflow.layers import activations, training_flag
 from kflow.layers.batch_dot import batch_dot  # noqa: F401 - K.batch_dot
 from kflow.layers.interpolation import resize_images as _resize
+from kflow.layers.recurrent import expand_mask, time_major, zero_step_output
 from kflow.layers.resizing import repeat_elements as _repeat_axis
-from kflow.layers.separable_convolutional import block_diagonal
 from kflow.sparse.sparse_ops import to_dense as _sparse_to_dense
 from kflow.sparse.sparse_tensor import SparseTensor
 
@@ -361,16 +359,25 @@ def conv2d_transpose(x, kernel, output_shape, strides=(1, 1), padding="valid", d
                                      data_format=fmt)
 
 
+def _nhwc_args(data_format, strides, dilation_rate):
+    """Keras's (h, w) strides and dilations as the 4-vectors of the NHWC/NCHW ops, and the format."""
+    fmt = "NCHW" if data_format == "channels_first" else "NHWC"
+    st = [1, 1] + list(strides) if fmt == "NCHW" else [1] + list(strides) + [1]
+    return fmt, st, list(dilation_rate)
+
+
 def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding="valid", data_format=None, dilation_rate=(1, 1)):
     """Each channel filtered by its own ``[kh, kw, 1, M]`` slice of ``depthwise_kernel`` (see DepthwiseConv2D)."""
-    return conv2d(x, block_diagonal(convert_to_tensor(depthwise_kernel)), strides, padding, data_format,
-                  dilation_rate)
+    fmt, st, dl = _nhwc_args(data_format, strides, dilation_rate)
+    return depthwise_conv_ops.depthwise_conv2d(x, depthwise_kernel, st, _padding(padding), data_format=fmt,
+                                               dilations=dl)
 
 
 def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1), padding="valid", data_format=None,
                      dilation_rate=(1, 1)):
-    return conv2d(depthwise_conv2d(x, depthwise_kernel, strides, padding, data_format, dilation_rate),
-                  pointwise_kernel, data_format=data_format)
+    fmt, st, dl = _nhwc_args(data_format, strides, dilation_rate)
+    return depthwise_conv_ops.separable_conv2d(x, depthwise_kernel, pointwise_kernel, st, _padding(padding),
+                                               data_format=fmt, dilations=dl)
 
 
 def separable_conv1d(x, depthwise_kernel, pointwise_kernel, strides=1, padding="valid", data_format=None,
@@ -393,75 +400,62 @@ def pool2d(x, pool_size, strides=(1, 1), padding="valid", data_format=None, pool
     return pool(x, window(pool_size), window(strides), _padding(padding), data_format=fmt)
 
 
-# ---- loops over a known time axis ---------------------------------------------------------------
+# ---- loops (on the engine's While op, so the sizes may be unknown) ------------------------------
 def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, constants=None, unroll=False,
         input_length=None):
     """Runs ``step_function(input_t, states [+ constants]) -> (output_t, new_states)`` over the time axis
-    (axis 1, whose size must be known) of ``inputs``; returns ``(last_output, outputs, new_states)``.
+    (axis 1) of ``inputs`` in one ``kf.scan`` (a While loop, so the number of steps may be unknown); returns
+    ``(last_output, outputs, new_states)``, the outputs in the order the steps ran.
 
-    A ``[batch, time]`` ``mask`` makes masked steps keep the previous output and states.
+    A ``[batch, time]`` ``mask`` makes masked steps keep the previous output (zeros before the first) and
+    states. ``unroll`` and ``input_length`` are accepted for Keras compatibility.
     """
     inputs = convert_to_tensor(inputs)
-    steps = inputs.shape.dims[1]
-    if steps is None:
-        raise ValueError("rnn: the time dimension of the inputs must be known, got shape %s" % inputs.shape)
-    xs = concat_ops.unstack(inputs, num=steps, axis=1)
-    masks = concat_ops.unstack(convert_to_tensor(mask), num=steps, axis=1) if mask is not None else [None] * steps
-    order = range(steps - 1, -1, -1) if go_backwards else range(steps)
-    states, outputs, last = list(initial_states), [], None
-    for t in order:
-        out, new_states = step_function(xs[t], states + list(constants or []))
+    if inputs.shape.ndims is None or inputs.shape.ndims < 3:
+        raise ValueError("rnn: inputs must have a known rank >= 3 ([batch, time, ...]), got shape %s"
+                         % inputs.shape)
+    extra = list(constants or [])
+    states = [convert_to_tensor(s) for s in initial_states]
+    elems = [time_major(inputs)] + ([time_major(convert_to_tensor(mask))] if mask is not None else [])
+    if go_backwards:
+        elems = [shape_ops.reverse(e, [0]) for e in elems]
+
+    def step(carry, elem):
+        previous, old_states = carry[0], list(carry[1:])
+        out, new_states = step_function(elem[0], old_states + extra)
         new_states = list(new_states)
-        if masks[t] is not None:
-            previous = last if last is not None else array_ops.zeros_like(out)
-            out = array_ops.where(_expand_to(masks[t], out), out, previous)
-            new_states = [array_ops.where(_expand_to(masks[t], s), n, s) for n, s in zip(new_states, states)]
-        last, states = out, new_states
-        outputs.append(out)
-    return last, concat_ops.stack(outputs, axis=1), states
+        if mask is not None:
+            out = array_ops.where(expand_mask(elem[1], out), out, previous)
+            new_states = [array_ops.where(expand_mask(elem[1], s), n, s) for n, s in zip(new_states, old_states)]
+        return [out] + new_states
 
-
-def _expand_to(mask, x):
-    """The ``[batch]`` step mask with trailing axes of size 1, to select between tensors shaped like ``x``."""
-    while mask.shape.ndims < x.shape.ndims:
-        mask = shape_ops.expand_dims(mask, -1)
-    return mask
+    xs = elems[0]
+    batch = xs.shape.dims[1] if xs.shape.dims[1] is not None else reshape_ops.shape(xs)[1]
+    first = zero_step_output(convert_to_tensor(step_function(xs[0], states + extra)[0]), batch)
+    carries = functional_ops.scan(step, elems, [first] + states)
+    return carries[0][-1], time_major(carries[0]), [c[-1] for c in carries[1:]]
 
 
 def map_fn(fn, elems, name=None, dtype=None):
-    """``fn`` over the first axis of ``elems`` (its size must be known), stacked."""
-    return concat_ops.stack([fn(e) for e in concat_ops.unstack(convert_to_tensor(elems), axis=0)], axis=0)
+    """``fn`` over the first axis of ``elems``, stacked (``kf.map_fn``)."""
+    return functional_ops.map_fn(fn, elems, dtype=dtype, name=name)
 
 
 def foldl(fn, elems, initializer=None, name=None):
-    parts = concat_ops.unstack(convert_to_tensor(elems), axis=0)
-    acc, rest = (parts[0], parts[1:]) if initializer is None else (initializer, parts)
-    for e in rest:
-        acc = fn(acc, e)
-    return acc
+    """``acc = fn(acc, e)`` from the first element to the last (``kf.foldl``)."""
+    return functional_ops.foldl(fn, elems, initializer=initializer, name=name)
 
 
 def foldr(fn, elems, initializer=None, name=None):
-    parts = concat_ops.unstack(convert_to_tensor(elems), axis=0)[::-1]
-    acc, rest = (parts[0], parts[1:]) if initializer is None else (initializer, parts)
-    for e in rest:
-        acc = fn(acc, e)
-    return acc
+    """``acc = fn(acc, e)`` from the last element to the first (``kf.foldr``)."""
+    return functional_ops.foldr(fn, elems, initializer=initializer, name=name)
 
 
 # ---- printing -------------------------------------------------------------------------------------
-def _print_kernel(x, message):
-    print(message, x, file=sys.stderr, flush=True)  # stderr, as tf.Print
-    return x
-
-
-PRINT_TENSOR = OpDef("KerasPrintTensor", _print_kernel, grad=lambda op, grad: [grad], host_only=True)
-
-
 def print_tensor(x, message=""):
-    """``x``, printing ``message`` and its value each time it is computed (use the returned tensor)."""
-    x = convert_to_tensor(x)
-    return make_op(PRINT_TENSOR, [x], [(x.dtype, x.shape)], "print_tensor", params={"message": message}).outputs[0]
+    """``x``, printing ``message`` and its value each time it is computed (use the returned tensor); as
+    Keras's TensorFlow backend, this is ``kf.Print(x, [x], message)``."""
+    return logging_ops.Print(x, [x], message, name="print_tensor")
 
 
 __all__ = ["control_dependencies", "name_scope", "get_graph", "sin", "cos", "softsign", "hard_sigmoid",

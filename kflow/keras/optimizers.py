@@ -18,7 +18,11 @@ from kflow.engine.ops import math_ops as M
 from kflow.engine.ops.reduction_ops import reduce_sum
 from kflow.engine.variables import Variable
 from kflow.keras import backend as K
-from kflow.keras import update_rules
+from kflow.keras import schedules, update_rules
+
+
+# Keys of Keras 3 optimizer configs that describe no update rule (or one kflow always uses).
+_KERAS_BOOKKEEPING = ("name", "is_legacy_optimizer", "jit_compile", "ema_momentum", "ema_overwrite_frequency")
 
 
 class Optimizer:
@@ -26,8 +30,14 @@ class Optimizer:
 
     _defaults = {}
 
-    def __init__(self, lr=None, learning_rate=None, decay=0.0, clipnorm=None, clipvalue=None, **kwargs):
+    def __init__(self, lr=None, learning_rate=None, decay=0.0, clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 name=None, **kwargs):
         rate = learning_rate if learning_rate is not None else lr
+        if isinstance(rate, dict):  # a schedule from a model file
+            rate = schedules.deserialize(rate)
+        self.schedule = rate if isinstance(rate, schedules.LearningRateSchedule) else None
+        if self.schedule is not None:
+            rate = None
         unknown = set(kwargs) - set(self._defaults)
         if unknown:
             raise TypeError("Unexpected keyword argument(s) passed to optimizer %s: %s"
@@ -38,6 +48,10 @@ class Optimizer:
         self.initial_decay = float(decay)
         self.clipnorm = clipnorm
         self.clipvalue = clipvalue
+        self.global_clipnorm = global_clipnorm
+        if global_clipnorm is not None and clipnorm is not None:
+            raise ValueError("At most one of clipnorm and global_clipnorm can be set (got %r and %r)."
+                             % (clipnorm, global_clipnorm))
         self.iterations = None
         self.weights = []
         self._optimizer = None
@@ -51,7 +65,21 @@ class Optimizer:
     # ---- building (once per model) -------------------------------------------------
     def get_updates(self, loss, params):
         """Builds (once) and returns the op applying one update of ``params`` to reduce ``loss``."""
-        g = loss.graph
+        return self._build_update(loss.graph, lambda opt: opt.compute_gradients(loss, var_list=params), params)
+
+    def minimize(self, loss, var_list):
+        """The update op reducing ``loss`` over ``var_list`` (for a custom ``Model.train_step``)."""
+        return self.get_updates(loss, list(var_list))
+
+    def apply_gradients(self, grads_and_vars):
+        """The update op applying ``(gradient, variable)`` pairs (gradients from ``kf.gradients``)."""
+        pairs = list(grads_and_vars)
+        if not pairs:
+            raise ValueError("%s.apply_gradients: no (gradient, variable) pairs given." % type(self).__name__)
+        return self._build_update(pairs[0][1].graph, lambda opt: pairs, [v for _, v in pairs])
+
+    def _build_update(self, g, gradients_of, params):
+        """The update op: clipped ``gradients_of(kf.train optimizer)`` applied, the step count advanced."""
         if self._optimizer is not None and self.iterations.graph is not g:
             raise RuntimeError("This %s is already used by a model in another graph: create one optimizer per "
                                "model." % type(self).__name__)
@@ -62,16 +90,17 @@ class Optimizer:
                 self.lr = Variable(self.lr, dtype=dtypes.float32, name="lr", trainable=False)
             # else: a recompile (e.g. after freezing layers) with this optimizer, as Keras allows: the step
             # count and learning rate carry on, the new update gets its own slots.
-            rate = self.lr
+            rate = self.lr if self.schedule is None else self.schedule(self.iterations)
             if self.initial_decay > 0:
                 rate = rate / (1.0 + self.initial_decay * M.cast(self.iterations, dtypes.float32))
             self._optimizer = self._make(rate)
-            grads_and_vars = self._optimizer.compute_gradients(loss, var_list=params)
+            grads_and_vars = gradients_of(self._optimizer)
             grads_and_vars = [(self._clip(gr), v) for gr, v in grads_and_vars if gr is not None]
             if not grads_and_vars:
                 raise ValueError("No gradients provided for any variable: the loss does not depend on the "
                                  "model's trainable weights %s." % [v.name for v in params])
-            op = self._optimizer.apply_gradients(grads_and_vars, global_step=self.iterations)
+            grads_and_vars = self._clip_global(grads_and_vars)
+            op = self._after_apply(self._optimizer.apply_gradients(grads_and_vars, global_step=self.iterations))
         self.weights = [self.iterations] + [v for v in g.get_collection(GraphKeys.GLOBAL_VARIABLES)
                                             if id(v) not in before and v is not self.lr and v is not self.iterations]
         return op
@@ -83,6 +112,22 @@ class Optimizer:
         if self.clipvalue is not None and self.clipvalue > 0:
             grad = M.minimum(M.maximum(grad, -self.clipvalue), self.clipvalue)
         return grad
+
+    def _clip_global(self, grads_and_vars):
+        """Scales all gradients by ``global_clipnorm / max(global norm, global_clipnorm)``."""
+        if not self.global_clipnorm:
+            return grads_and_vars
+        norm = M.sqrt(sum(reduce_sum(M.square(gr)) for gr, _ in grads_and_vars))
+        scale = self.global_clipnorm / M.maximum(norm, float(self.global_clipnorm))
+        return [(gr * scale, v) for gr, v in grads_and_vars]
+
+    def _after_apply(self, op):
+        """The op a step runs, given the update op (subclasses add their per-step state updates)."""
+        return op
+
+    def _step_count(self):
+        """The 1-based number of the step being applied (``iterations`` counts the steps done)."""
+        return M.cast(self.iterations, dtypes.float32) + 1.0
 
     def _make(self, lr):
         raise NotImplementedError
@@ -98,17 +143,41 @@ class Optimizer:
         K.batch_set_value(zip(self.weights, values))
 
     def get_config(self):
-        config = {"lr": float(K.get_value(self.lr)), "decay": self.initial_decay}
-        if self.clipnorm is not None:
-            config["clipnorm"] = self.clipnorm
-        if self.clipvalue is not None:
-            config["clipvalue"] = self.clipvalue
+        """Keras's config (``learning_rate``, a schedule as its config; ``epsilon`` as a number), so Keras's
+        own ``load_model`` can rebuild the optimizer of a kflow file."""
+        rate = schedules.serialize(self.schedule) if self.schedule is not None else float(K.get_value(self.lr))
+        config = {"name": type(self).__name__, "learning_rate": rate}
+        if self.initial_decay:
+            config["decay"] = self.initial_decay
+        for key in ("clipnorm", "clipvalue", "global_clipnorm"):
+            if getattr(self, key) is not None:
+                config[key] = getattr(self, key)
         config.update(self.config)
+        if "epsilon" in config:
+            config["epsilon"] = self._epsilon()
         return config
+
+    @property
+    def lr_value(self):
+        """The learning rate now (a float), whether a variable or a schedule at the current step."""
+        if self.schedule is None:
+            return float(K.get_value(self.lr))
+        return float(K.get_session(self.iterations.graph).run(self.schedule(self.iterations)))
 
     @classmethod
     def from_config(cls, config):
-        return cls(**config)
+        """The optimizer of a saved config; Keras 3's extra keys are dropped when they are unset (no EMA, no
+        momentum, ...), others raise."""
+        known = set(cls._defaults) | {"lr", "learning_rate", "decay", "clipnorm", "clipvalue", "global_clipnorm"}
+        kept = {}
+        for key, value in config.items():
+            if key in known:
+                kept[key] = value
+            elif key in _KERAS_BOOKKEEPING or value in (None, False, 0, 0.0):
+                continue
+            else:
+                raise ValueError("Optimizer %s: option %s=%r is not supported by kflow." % (cls.__name__, key, value))
+        return cls(**kept)
 
     def _epsilon(self):
         """The configured ``epsilon``, or Keras's fuzz factor (``K.epsilon()``) when it is None."""
@@ -176,6 +245,45 @@ class Adamax(Optimizer):
         return update_rules.KerasAdamax(lr_t, beta_1=c["beta_1"], beta_2=c["beta_2"], epsilon=self._epsilon())
 
 
+class Nadam(Optimizer):
+    """Keras 3 / tf.keras 2.11+ Nadam: Adam with Nesterov momentum; momentum schedule ``b1 * (1 - 0.5 * 0.96**t)``."""
+
+    _defaults = {"beta_1": 0.9, "beta_2": 0.999, "epsilon": None}
+
+    def _make(self, lr):
+        c = self.config
+        if getattr(self, "_m_schedule", None) is None or self._m_schedule.graph is not self.iterations.graph:
+            self._m_schedule = Variable(1.0, dtype=dtypes.float32, name="momentum_cache", trainable=False)
+        b1, t = float(c["beta_1"]), self._step_count()
+        u_t = b1 * (1.0 - 0.5 * M.pow(0.96, t))
+        u_next = b1 * (1.0 - 0.5 * M.pow(0.96, t + 1.0))
+        self._u_product = self._m_schedule * u_t
+        c1 = u_next / (1.0 - self._u_product * u_next)
+        c2 = (1.0 - u_t) / (1.0 - self._u_product)
+        v_corr = 1.0 / (1.0 - M.pow(float(c["beta_2"]), t))
+        return update_rules.KerasNadam(lr, c1=c1, c2=c2, v_corr=v_corr, beta_1=b1, beta_2=c["beta_2"],
+                                       epsilon=self._epsilon())
+
+    def _after_apply(self, op):
+        with op.graph.control_dependencies([op]):  # the product advances after every variable used it
+            return self._m_schedule.assign(self._u_product).op
+
+
+class AdamW(Optimizer):
+    """Adam with decoupled weight decay (Keras's AdamW: ``p -= weight_decay * lr * p`` before each Adam step)."""
+
+    _defaults = {"weight_decay": 0.004, "beta_1": 0.9, "beta_2": 0.999, "epsilon": None, "amsgrad": False}
+
+    def _make(self, lr):
+        c = self.config
+        if c["amsgrad"]:
+            raise NotImplementedError("AdamW(amsgrad=True) is not supported by kflow.")
+        t = self._step_count()
+        lr_t = lr * M.sqrt(1.0 - M.pow(float(c["beta_2"]), t)) / (1.0 - M.pow(float(c["beta_1"]), t))
+        return update_rules.KerasAdamW(lr_t, decay=lr * float(c["weight_decay"]), beta_1=c["beta_1"],
+                                       beta_2=c["beta_2"], epsilon=self._epsilon())
+
+
 class TFOptimizer(Optimizer):
     """Wraps a ``kf.train`` optimizer given directly to ``compile`` (its learning rate stays its own)."""
 
@@ -199,14 +307,16 @@ class TFOptimizer(Optimizer):
                                   "use kf.keras.optimizers.* or save with include_optimizer=False.")
 
 
-sgd, adam, rmsprop, adagrad, adadelta, adamax = SGD, Adam, RMSprop, Adagrad, Adadelta, Adamax
+sgd, adam, rmsprop, adagrad, adadelta, adamax, nadam, adamw = SGD, Adam, RMSprop, Adagrad, Adadelta, Adamax, \
+    Nadam, AdamW
 
 _BY_NAME = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adagrad": Adagrad, "adadelta": Adadelta, "adamax": Adamax,
-            "momentum": lambda: SGD(lr=0.01, momentum=0.9)}
+            "nadam": Nadam, "adamw": AdamW, "momentum": lambda: SGD(lr=0.01, momentum=0.9)}
 
 
 def get(identifier):
-    """An optimizer from a name ("adam", "sgd", "rmsprop", "adagrad", "adadelta", "adamax", "momentum"), a Keras
+    """An optimizer from a name ("adam", "sgd", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "adamw",
+    "momentum"), a Keras
     optimizer, or a ``kf.train`` optimizer (wrapped)."""
     if isinstance(identifier, Optimizer):
         return identifier
@@ -227,7 +337,7 @@ def serialize(optimizer):
 
 
 def deserialize(config, custom_objects=None):
-    classes = {c.__name__: c for c in (SGD, Adam, RMSprop, Adagrad, Adadelta, Adamax)}
+    classes = {c.__name__: c for c in (SGD, Adam, RMSprop, Adagrad, Adadelta, Adamax, Nadam, AdamW)}
     classes.update(custom_objects or {})
     cls = classes.get(config["class_name"])
     if cls is None:

@@ -1,5 +1,5 @@
 """Keras's own RMSprop and Adagrad updates, which differ from TF1's ``tf.train`` forms, and Keras's
-Adadelta and Adamax (which ``kf.train`` does not have).
+Adadelta, Adamax, Nadam and AdamW (which ``kf.train`` does not have).
 
 Keras (and tf.keras 1.x ``tf.keras.optimizers``) starts the accumulators at zero and adds
 epsilon outside the square root: ``a = rho*a + (1-rho)*g*g; p -= lr * g / (sqrt(a) + eps)``.
@@ -104,6 +104,60 @@ class KerasAdamax(_KerasRule):
         np.divide(m, tmp, out=tmp)
         tmp *= lr_t
         var -= tmp
+
+
+class KerasAdamW(_KerasRule):
+    """Adam with decoupled weight decay (Loshchilov & Hutter), as Keras's AdamW: first ``p -= decay * p``
+    (``decay`` is ``weight_decay * lr``), then ``m += (g - m)(1 - b1); v += (g*g - v)(1 - b2);
+    p -= lr_t * m / (sqrt(v) + eps)``; ``lr_t`` is the bias-corrected rate (a tensor of the step count)."""
+
+    _hyper_names, _slot_names, _update = ("decay", "beta_1", "beta_2", "epsilon"), ("m", "v"), \
+        update_op("KerasApplyAdamW")
+
+    @staticmethod
+    def _rule(var, m, v, grad, lr_t, decay, beta_1, beta_2, epsilon, tmp):
+        np.multiply(var, decay, out=tmp)
+        var -= tmp
+        _adam_moments(m, v, grad, beta_1, beta_2, tmp)
+        np.sqrt(v, out=tmp)
+        tmp += epsilon
+        np.divide(m, tmp, out=tmp)
+        tmp *= lr_t
+        var -= tmp
+
+
+class KerasNadam(_KerasRule):
+    """Keras's Nadam (Adam with Nesterov momentum, Dozat 2016): the moments as Adam, then
+    ``p -= lr * (c1*m + c2*g) / (sqrt(v * v_corr) + eps)``; the momentum-schedule coefficients ``c1, c2`` and
+    ``v_corr = 1 / (1 - b2**t)`` are tensors the Keras wrapper computes from its step count."""
+
+    _hyper_names, _slot_names, _update = ("c1", "c2", "v_corr", "beta_1", "beta_2", "epsilon"), ("m", "v"), \
+        update_op("KerasApplyNadam")
+    _scratch = 2
+
+    @staticmethod
+    def _rule(var, m, v, grad, lr, c1, c2, v_corr, beta_1, beta_2, epsilon, step, tmp):
+        _adam_moments(m, v, grad, beta_1, beta_2, tmp)
+        np.multiply(m, c1, out=step)
+        np.multiply(grad, c2, out=tmp)
+        step += tmp
+        np.multiply(v, v_corr, out=tmp)
+        np.sqrt(tmp, out=tmp)
+        tmp += epsilon
+        step /= tmp
+        step *= lr
+        var -= step
+
+
+def _adam_moments(m, v, grad, beta_1, beta_2, tmp):
+    """``m += (g - m) * (1 - b1); v += (g*g - v) * (1 - b2)`` in place."""
+    np.subtract(grad, m, out=tmp)
+    tmp *= 1.0 - beta_1
+    m += tmp
+    np.multiply(grad, grad, out=tmp)
+    tmp -= v
+    tmp *= 1.0 - beta_2
+    v += tmp
 
 
 def _scaled_step(var, acc, grad, lr, epsilon, tmp):

@@ -10,6 +10,7 @@ Example:
 """
 from kflow import nn
 from kflow.engine.ops import math_ops
+from kflow.layers.keras_activations import ACTIVATIONS
 
 _NN_NAMES = ("relu", "relu6", "elu", "selu", "softplus", "softsign", "sigmoid", "tanh", "softmax", "log_softmax",
              "leaky_relu", "swish", "gelu")
@@ -30,6 +31,7 @@ def hard_sigmoid(x):
 
 
 _LOCAL = {"linear": linear, "exponential": exponential, "hard_sigmoid": hard_sigmoid}
+_LOCAL.update(ACTIVATIONS)  # Keras's further activations (gelu, mish, ...)
 
 
 def get(identifier):

@@ -13,16 +13,15 @@ from kflow.engine.ops import array_ops
 from kflow.engine.ops.concat_ops import split
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.shape_ops import transpose
-from kflow import initializers, nn
-from kflow.layers import activations, regularizers
+from kflow import nn
+from kflow.layers import regularizers
 from kflow.layers.base import InputSpec
 from kflow.layers.conv_utils import conv_output_length, layer_padding_mode, normalize_data_format, normalize_tuple
-from kflow.layers.kernel_bias import serialize
 from kflow.layers.recurrent import RNN
-from kflow.layers.recurrent_cells import LSTMMath
+from kflow.layers.recurrent_cells import CellWeights, LSTMMath
 
 
-class ConvLSTM2D(LSTMMath, RNN):
+class ConvLSTM2D(LSTMMath, CellWeights, RNN):
     """Convolutional LSTM; weights ``kernel`` ``[kh, kw, C, 4 * filters]``, ``recurrent_kernel``
     ``[kh, kw, filters, 4 * filters]``, ``bias`` ``[4 * filters]`` (gates i, f, c, o, as LSTM).
 
@@ -41,31 +40,17 @@ class ConvLSTM2D(LSTMMath, RNN):
                                       "kflow")
         super().__init__(return_sequences=return_sequences, return_state=return_state, go_backwards=go_backwards,
                          activity_regularizer=regularizers.get(activity_regularizer), **kwargs)
-        self.filters = self.units = int(filters)
+        self._set_cell_config(filters, activation, recurrent_activation, use_bias, kernel_initializer,
+                              recurrent_initializer, bias_initializer, kernel_regularizer, recurrent_regularizer,
+                              bias_regularizer)
+        self.filters = self.units
+        self.unit_forget_bias = unit_forget_bias
         self.kernel_size = normalize_tuple(kernel_size, 2, "kernel_size")
         self.strides = normalize_tuple(strides, 2, "strides")
         self.padding = layer_padding_mode(padding)
         self.data_format = normalize_data_format(data_format)
         self.dilation_rate = normalize_tuple(dilation_rate, 2, "dilation_rate")
-        self.activation = activations.get(activation)
-        self.recurrent_activation = activations.get(recurrent_activation)
-        self.use_bias = use_bias
-        self.unit_forget_bias = unit_forget_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
         self.input_spec = InputSpec(ndim=5)
-
-    @property
-    def state_size(self):
-        return [self.filters, self.filters]
-
-    @property
-    def output_size(self):
-        return self.filters
 
     def _image_shape(self, input_shape):
         dims = list(shapes.as_shape(input_shape).with_rank(5).dims)
@@ -96,12 +81,6 @@ class ConvLSTM2D(LSTMMath, RNN):
         # zeros of the output's image size: the input convolution of a zero frame with a zero kernel
         zero = self._input_conv(array_ops.zeros_like(x[:, 0]), array_ops.zeros_like(self.kernel[..., :self.filters]))
         return [zero, zero]
-
-    def begin_sequence(self, first_inputs, training=None):
-        pass
-
-    def step(self, x, states):
-        return self._step(x, states[0], states)
 
     def _inputs_part(self, x):
         z = self._input_conv(x, self.kernel)
@@ -139,15 +118,11 @@ class ConvLSTM2D(LSTMMath, RNN):
         return [out, state, state] if self.return_state else out
 
     def get_config(self):
-        config = dict(RNN.get_config(self), filters=self.filters, kernel_size=self.kernel_size,
+        config = dict(RNN.get_config(self), **self._cell_config(), filters=self.filters, kernel_size=self.kernel_size,
                       strides=self.strides, padding=self.padding, data_format=self.data_format,
-                      dilation_rate=self.dilation_rate, activation=activations.serialize(self.activation),
-                      recurrent_activation=activations.serialize(self.recurrent_activation), use_bias=self.use_bias,
-                      unit_forget_bias=self.unit_forget_bias)
-        for key in ("kernel_initializer", "recurrent_initializer", "bias_initializer"):
-            config[key] = serialize(initializers, getattr(self, key))
-        for key in ("kernel_regularizer", "recurrent_regularizer", "bias_regularizer"):
-            config[key] = serialize(regularizers, getattr(self, key))
+                      dilation_rate=self.dilation_rate, unit_forget_bias=self.unit_forget_bias)
+        for key in ("units", "dropout", "recurrent_dropout"):  # filters; no dropout
+            config.pop(key)
         return config
 
     @classmethod

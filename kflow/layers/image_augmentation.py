@@ -18,6 +18,7 @@ from kflow.engine.ops.clip_ops import clip_by_value
 from kflow.engine.ops.concat_ops import stack
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.control_flow_ops import identity
+from kflow.engine.ops.image_transform_ops import FILL_MODES, INTERPOLATIONS, transform_images
 from kflow.engine.ops.random_ops import random_uniform
 from kflow.engine.ops.reduction_ops import reduce_mean
 from kflow.engine.ops.shape_ops import expand_dims, reverse, squeeze
@@ -25,7 +26,6 @@ from kflow.engine.ops.unary_math_ops import cos, sin
 from kflow.layers import training_flag
 from kflow.layers.base import Layer
 from kflow.layers.image_preprocessing import as_float
-from kflow.layers.image_transform import FILL_MODES, INTERPOLATIONS, transform_images
 
 
 def factor_range(factor, name, layer):

@@ -13,7 +13,7 @@ from kflow import nn
 from kflow.layers.spatial import SpatialLayer
 
 
-class _Pooling2D(SpatialLayer):
+class Pooling2D(SpatialLayer):
     """Shared by max and average pooling; ``_pool_fn`` names the ``kf.nn`` function."""
 
     _pool_fn = None
@@ -42,19 +42,21 @@ class _Pooling2D(SpatialLayer):
         return dict(super().get_config(), pool_size=self.pool_size, strides=self.strides, padding=self.padding)
 
 
-class MaxPooling2D(_Pooling2D):
+class MaxPooling2D(Pooling2D):
     """Max over ``pool_size`` windows moved by ``strides`` (default: ``pool_size``)."""
 
     _pool_fn = "max_pool"
 
 
-class AveragePooling2D(_Pooling2D):
+class AveragePooling2D(Pooling2D):
     """Mean over ``pool_size`` windows ("same" padding averages only the in-bounds values, as in TF)."""
 
     _pool_fn = "avg_pool"
 
 
-class _GlobalPooling2D(SpatialLayer):
+class GlobalPooling2D(SpatialLayer):
+    """Shared by the global poolings: ``_reduce`` over the spatial axes (the base of Keras's name)."""
+
     _reduce = None
 
     def call(self, inputs):
@@ -65,13 +67,13 @@ class _GlobalPooling2D(SpatialLayer):
         return shapes.TensorShape([dims[0], dims[1] if self.data_format == "channels_first" else dims[-1]])
 
 
-class GlobalAveragePooling2D(_GlobalPooling2D):
+class GlobalAveragePooling2D(GlobalPooling2D):
     """Mean over height and width: ``[batch, h, w, c] -> [batch, c]``."""
 
     _reduce = "reduce_mean"
 
 
-class GlobalMaxPooling2D(_GlobalPooling2D):
+class GlobalMaxPooling2D(GlobalPooling2D):
     """Max over height and width: ``[batch, h, w, c] -> [batch, c]``."""
 
     _reduce = "reduce_max"

@@ -12,10 +12,10 @@ from kflow.engine.ops import math_ops, reduction_ops, shape_ops
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.layers.convolutional1d import channels_last
 from kflow import nn
-from kflow.layers.pooling import _GlobalPooling2D, _Pooling2D
+from kflow.layers.pooling import GlobalPooling2D, Pooling2D
 
 
-class _Pooling1D(_Pooling2D):
+class _Pooling1D(Pooling2D):
     """The 2-D pooling's arguments and config with one spatial axis; pools the steps as a 1-pixel-high image."""
 
     _rank = 1
@@ -42,7 +42,7 @@ class AveragePooling1D(_Pooling1D):
     _pool_fn = "avg_pool"
 
 
-class _GlobalPooling1D(_GlobalPooling2D):
+class _GlobalPooling1D(GlobalPooling2D):
     """Reduces the steps axis: ``[batch, steps, channels] -> [batch, channels]``."""
 
     _rank = 1

@@ -5,8 +5,9 @@ next_input, next_cell_state, emit_output, next_loop_state)``; it is called once 
 (time 0) for the initial values, then after every cell step. The loop runs (in a While op) until every
 batch entry is finished; finished entries emit zeros and keep their state.
 
-The emitted values come back stacked over time, wrapped in :class:`EmitSequence` whose ``stack()`` gives
-the ``[time, batch, ...]`` tensor, as TF1's ``emit_ta.stack()`` does.
+The emitted values come back as TF1's do: a TensorArray per emitted tensor (in the emit's structure), whose
+``stack()`` gives the ``[time, batch, ...]`` tensor. (The loop itself emits through the While op's stacked
+emits, so a step does no TensorArray write.)
 
 Example:
     >>> def loop_fn(time, cell_output, cell_state, loop_state):
@@ -21,27 +22,17 @@ Example:
 from kflow.engine.ops import array_ops, comparison_ops, reduction_ops
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.shape_ops import expand_dims
+from kflow.engine.ops.tensor_array import TensorArray
 from kflow.engine.ops.while_loop import flatten, pack_as
 from kflow.engine.ops.while_op import build_loop
 from kflow.layers import variable_scope as vs
 
 
-class EmitSequence:
-    """The values ``raw_rnn`` emitted, one per step (TF1 returns a TensorArray here)."""
-
-    def __init__(self, stacked):
-        self._stacked = stacked
-
-    def stack(self, name=None):
-        """The emitted values stacked over time: ``[time, batch, ...]`` (a structure, if emits nest)."""
-        return self._stacked
-
-    def size(self):
-        return array_ops.shape(flatten(self._stacked)[0])[0]
-
-    def read(self, index):
-        """The value emitted at step ``index``."""
-        return pack_as(self._stacked, [x[index] for x in flatten(self._stacked)])
+def _emit_arrays(stacked):
+    """One TensorArray per emitted tensor, holding its values over time."""
+    element_shape = stacked.shape[1:] if stacked.shape.dims is not None else None
+    return TensorArray(stacked.dtype, size=array_ops.shape(stacked)[0], element_shape=element_shape,
+                       tensor_array_name="raw_rnn_emit").unstack(stacked)
 
 
 def _rows(mask, x):
@@ -55,7 +46,8 @@ def raw_rnn(cell, loop_fn, parallel_iterations=None, swap_memory=False, scope=No
     """TF1's ``tf.nn.raw_rnn`` (see the module docstring).
 
     Returns:
-        ``(emit_ta, final_state, final_loop_state)``: ``emit_ta.stack()`` is ``[time, batch, ...]``.
+        ``(emit_ta, final_state, final_loop_state)``: ``emit_ta`` a TensorArray (a structure of them when
+        the emit nests); ``emit_ta.stack()`` is ``[time, batch, ...]``.
     """
     if not callable(loop_fn):
         raise TypeError("raw_rnn: loop_fn must be a callable")
@@ -95,4 +87,4 @@ def raw_rnn(cell, loop_fn, parallel_iterations=None, swap_memory=False, scope=No
         vals, stacked = build_loop(not_all_done, body, init, [t.shape for t in init], name="raw_rnn")
         final_state = pack_as(state, vals[3:3 + n_state])
         final_loop = pack_as(loop_state, vals[3 + n_state:]) if has_loop_state else None
-    return EmitSequence(pack_as(emits_structure["emit"], stacked)), final_state, final_loop
+    return pack_as(emits_structure["emit"], [_emit_arrays(e) for e in stacked]), final_state, final_loop

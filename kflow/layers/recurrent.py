@@ -1,8 +1,9 @@
 """Keras recurrent layers: ``RNN(cell)`` and SimpleRNN, LSTM, GRU (Keras weight layout: kernel,
 recurrent_kernel, bias).
 
-Like ``kf.nn.dynamic_rnn`` they unroll over the static time dimension of the inputs
-``[batch, time, features]``. Defaults follow Keras 2.2 / TF 1.x: ``recurrent_activation``
+Like ``kf.nn.dynamic_rnn`` they run the cell in a While loop over the time dimension of the inputs
+``[batch, time, features]``, which may be unknown until run time (``Input(shape=(None, features))``);
+``unroll=True`` repeats the step in the graph instead. Defaults follow Keras 2.2 / TF 1.x: ``recurrent_activation``
 is "hard_sigmoid", the recurrent kernel is orthogonal, LSTM's forget-gate bias starts at 1,
 and GRU uses ``reset_after=False``. A boolean ``mask`` ([batch, time], e.g. from
 ``Embedding(mask_zero=True)`` or ``Masking``) makes masked steps keep the previous output and state.
@@ -24,12 +25,44 @@ from kflow.engine.ops.concat_ops import stack, unstack
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.graph import control_dependencies
 from kflow.engine.ops.control_flow_ops import identity
-from kflow.engine.ops.shape_ops import expand_dims
+from kflow.engine.ops.shape_ops import expand_dims, reverse, transpose
+from kflow.engine.ops.while_op import build_loop
 from kflow.engine.variables import Variable
 from kflow.layers import regularizers
 from kflow.layers.base import Layer, InputSpec
 from kflow.layers.recurrent_cells import (CellWeights, GRUMath, LSTMMath, SimpleMath, StackedRNNCells,
                                           cell_from_config)
+
+
+def time_major(x):
+    """Swaps the batch and time axes (``[batch, time, ...]`` <-> ``[time, batch, ...]``)."""
+    return transpose(x, [1, 0] + list(range(2, x.shape.ndims)))
+
+
+def _batch(x):
+    return x.shape.dims[0] if x.shape.dims[0] is not None else array_ops.shape(x)[0]
+
+
+def zero_step_output(probe, batch):
+    """Zeros shaped as a step's output ``probe`` with ``batch`` rows: the output before the first step, which
+    masked steps carry on (the probe is a step built outside the loop only to learn that shape; it runs only
+    when the shape is not known statically)."""
+    dims = probe.shape.dims
+    if dims is None or None in dims[1:]:
+        return array_ops.zeros_like(probe)
+    return array_ops.zeros([batch] + list(dims[1:]), probe.dtype)
+
+
+def expand_mask(mask, x):
+    """The ``[batch]`` step mask with trailing axes of size 1, to select rows of tensors shaped like ``x``."""
+    while mask.shape.ndims < x.shape.ndims:
+        mask = expand_dims(mask, -1)
+    return mask
+
+
+def _any_batch(shape):
+    """A loop variable's shape invariant: its batch size may be known outside the loop only."""
+    return shapes.TensorShape([None] + list(shape.dims[1:])) if shape.dims else shape
 
 
 def _sizes(cell):
@@ -48,6 +81,8 @@ class RNN(Layer):
         go_backwards: read the sequence from its end.
         stateful: keep the final states for the next batch (needs a fixed batch size: ``batch_input_shape``
             or ``batch_size``); ``reset_states()`` zeroes them.
+        unroll: repeat the step in the graph instead of a While loop (needs a known time dimension; faster
+            to run only for short sequences, slower to build).
 
     Call: ``layer(inputs, mask=None, training=None, initial_state=None)``.
     """
@@ -112,45 +147,62 @@ class RNN(Layer):
             return list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
         if self.stateful:
             return [identity(v) for v in self.states]
-        batch = x.shape.dims[0] if x.shape.dims[0] is not None else array_ops.shape(x)[0]
-        return [array_ops.zeros([batch, n], x.dtype) for n in _sizes(self._cell)]
+        return [array_ops.zeros([_batch(x), n], x.dtype) for n in _sizes(self._cell)]
 
     def call(self, inputs, mask=None, training=None, initial_state=None):
         x = convert_to_tensor(inputs)
-        dims = x.shape.dims
-        if dims[1] is None:
-            raise ValueError("%s: kflow unrolls recurrent layers over the time dimension, which must be known when "
-                             "the graph is built (got input shape %s)" % (type(self).__name__, x.shape))
         cell = self._cell
-        steps = unstack(x, num=dims[1], axis=1)
-        masks = unstack(convert_to_tensor(mask), num=dims[1], axis=1) if mask is not None else [None] * len(steps)
-        order = list(range(len(steps)))[::-1] if self.go_backwards else list(range(len(steps)))
         states = self._initial_states(x, initial_state)
+        sliced = [time_major(x)] + ([time_major(convert_to_tensor(mask))] if mask is not None else [])
+        if self.go_backwards:
+            sliced = [reverse(s, [0]) for s in sliced]
         if hasattr(cell, "begin_sequence"):
-            cell.begin_sequence(steps[0], training)
+            cell.begin_sequence(sliced[0][0], training)
             step = cell.step
         else:  # a user's cell: a layer called on (inputs, states)
             def step(inputs_t, states_t):
                 output_t, new = cell(inputs_t, states_t)
                 return output_t, list(new) if isinstance(new, (list, tuple)) else [new]
-        output = None
-        outputs = []
-        for t in order:
-            new_output, new_states = step(steps[t], states)
-            if masks[t] is not None:  # masked steps carry the previous output and states
-                keep = masks[t]
-                while keep.shape.ndims < new_output.shape.ndims:  # [batch] -> [batch, 1, ...] to select rows
-                    keep = expand_dims(keep, -1)
-                previous = output if output is not None else array_ops.zeros_like(new_output)
-                new_output = array_ops.where(keep, new_output, previous)
-                new_states = [array_ops.where(keep, n, s) for n, s in zip(new_states, states)]
-            output, states = new_output, new_states
-            outputs.append(output)
-        result = stack(outputs, axis=1) if self.return_sequences else output
+        # loop variables: the states, and with a mask the last output (which masked steps carry on)
+        init = states + ([zero_step_output(step(sliced[0][0], states)[0], _batch(x))] if mask is not None else [])
+
+        def body(vals, slices):
+            old = vals[:len(states)]
+            output, new_states = step(slices[0], old)
+            if mask is not None:
+                keep = expand_mask(slices[1], output)
+                output = array_ops.where(keep, output, vals[-1])
+                new_states = [array_ops.where(keep, n, o) for n, o in zip(new_states, old)]
+            return list(new_states) + ([output] if mask is not None else []), [output]
+
+        dims = x.shape.dims
+        if self.unroll:
+            final, outputs = self._unrolled(body, init, sliced, dims[1])
+        else:
+            final, (outputs,) = build_loop(None, body, init, [_any_batch(t.shape) for t in init], sliced=sliced,
+                                           name="while", emit_length=dims[1])
+        states = final[:len(states)]
+        if self.return_sequences:
+            result = time_major(outputs)
+            result.set_shape([dims[0], dims[1]] + list(outputs.shape.dims[2:]))
+        else:
+            result = final[-1] if mask is not None else outputs[-1]
         if self.stateful:
             with control_dependencies([v.assign(s) for v, s in zip(self.states, states)]):
                 result = identity(result)
         return [result] + list(states) if self.return_state else result
+
+    def _unrolled(self, body, init, sliced, steps):
+        """``unroll=True``: the loop body repeated for each of the ``steps`` (which must be known) in the graph:
+        ``(final values, stacked outputs)``, as build_loop returns them."""
+        if steps is None:
+            raise ValueError("%s: unroll=True needs the time dimension, which must be known when the graph is "
+                             "built (got input shape %s)" % (type(self).__name__, sliced[0].shape))
+        vals, outputs = init, []
+        for slices in zip(*[unstack(s, num=steps, axis=0) for s in sliced]):
+            vals, (output,) = body(vals, list(slices))
+            outputs.append(output)
+        return vals, stack(outputs, axis=0)
 
     def compute_mask(self, inputs, mask=None):
         # the time mask still applies to a returned sequence; a last output has no time axis left
@@ -202,15 +254,6 @@ class _BuiltinRNN(CellWeights, RNN):
 
 class SimpleRNN(SimpleMath, _BuiltinRNN):
     """``h' = activation(x W + h U + b)``."""
-
-    def __init__(self, units, activation="tanh", **kwargs):
-        kwargs.pop("recurrent_activation", None)
-        super().__init__(units, activation=activation, **kwargs)
-
-    def get_config(self):
-        config = super().get_config()
-        config.pop("recurrent_activation")
-        return config
 
 
 class LSTM(LSTMMath, _BuiltinRNN):

@@ -118,7 +118,16 @@ class CellWeights:
 
 
 class SimpleMath:
-    """``h' = activation(x W + h U + b)``."""
+    """``h' = activation(x W + h U + b)``: no recurrent activation (dropped from the arguments and config)."""
+
+    def __init__(self, units, activation="tanh", **kwargs):
+        kwargs.pop("recurrent_activation", None)
+        super().__init__(units, activation=activation, **kwargs)
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("recurrent_activation")
+        return config
 
     def _step(self, x, h_dropped, states):
         h = self.activation(self._inputs_part(x) + math_ops.matmul(h_dropped, self.recurrent_kernel))
@@ -218,15 +227,6 @@ class _KerasCell(CellWeights, Layer):
 
 class SimpleRNNCell(SimpleMath, _KerasCell):
     """The cell of SimpleRNN. Example: ``RNN(SimpleRNNCell(8))(x)``."""
-
-    def __init__(self, units, activation="tanh", **kwargs):
-        kwargs.pop("recurrent_activation", None)
-        super().__init__(units, activation=activation, **kwargs)
-
-    def get_config(self):
-        config = super().get_config()
-        config.pop("recurrent_activation")
-        return config
 
 
 class LSTMCell(LSTMMath, _KerasCell):

@@ -1,33 +1,19 @@
 """Depthwise and separable convolutions: DepthwiseConv2D, SeparableConv2D, SeparableConv1D, DepthwiseConv1D.
 
 A depthwise convolution filters each input channel on its own (``depth_multiplier`` filters per channel,
-output channel ``c * depth_multiplier + m``). It runs as one ordinary conv2d whose kernel is block-diagonal
-over the channels, built from the ``[kh, kw, C, M]`` depthwise kernel by a product with the identity: so the
-forward pass and the gradient are conv2d's own, on CPU and GPU (C times the multiply-adds of a dedicated
-kernel, which matters only for many channels). A separable convolution is a depthwise one followed by a
-1x1 ("pointwise") convolution that mixes the channels (Xception, MobileNet).
+output channel ``c * depth_multiplier + m``), through the engine's DepthwiseConv2dNative op
+(``kf.nn.depthwise_conv2d``) and its gradients. A separable convolution is a depthwise one followed by a
+1x1 ("pointwise") convolution that mixes the channels (Xception, MobileNet): ``kf.nn.separable_conv2d``.
 
 Example:
     >>> h = SeparableConv2D(64, 3, padding="same", activation="relu")(images)
     >>> h = DepthwiseConv2D(3, depth_multiplier=2)(h)          # 128 channels
 """
-import numpy as np
-
-from kflow.engine.ops import array_ops
-from kflow.engine.ops.constant_op import constant
-from kflow.engine.ops.shape_ops import expand_dims
 from kflow import initializers, nn
 from kflow.layers import regularizers
 from kflow.layers.conv1d_as_2d import AsImageRow
 from kflow.layers.convolutional import Conv2D
 from kflow.layers.kernel_bias import serialize
-
-
-def block_diagonal(depthwise_kernel):
-    """``[kh, kw, C, M] -> [kh, kw, C, C * M]``: the conv2d kernel that filters each channel on its own."""
-    kh, kw, c, m = depthwise_kernel.shape.as_list()
-    eye = constant(np.eye(c).reshape(1, 1, c, c, 1), dtype=depthwise_kernel.dtype)
-    return array_ops.reshape(expand_dims(depthwise_kernel, 3) * eye, [kh, kw, c, c * m])
 
 
 class DepthwiseConv2D(Conv2D):
@@ -61,9 +47,8 @@ class DepthwiseConv2D(Conv2D):
         self.built = True
 
     def _convolve(self, x):
-        return nn.conv2d(x, block_diagonal(self.depthwise_kernel), strides=[1, self.strides[0], self.strides[1], 1],
-                         padding=self.padding.upper(),
-                         dilations=[1, self.dilation_rate[0], self.dilation_rate[1], 1])
+        return nn.depthwise_conv2d(x, self.depthwise_kernel, strides=[1, self.strides[0], self.strides[1], 1],
+                                   padding=self.padding.upper(), dilations=list(self.dilation_rate))
 
     def compute_output_shape(self, input_shape):
         self.filters = self._channels(input_shape) * self.depth_multiplier
@@ -117,7 +102,9 @@ class SeparableConv2D(DepthwiseConv2D):
         self.built = True
 
     def _convolve(self, x):
-        return nn.conv2d(super()._convolve(x), self.pointwise_kernel, strides=[1, 1, 1, 1], padding="VALID")
+        return nn.separable_conv2d(x, self.depthwise_kernel, self.pointwise_kernel,
+                                   strides=[1, self.strides[0], self.strides[1], 1], padding=self.padding.upper(),
+                                   dilations=list(self.dilation_rate))
 
     def compute_output_shape(self, input_shape):
         self.filters = self.output_filters

@@ -6,7 +6,7 @@ They are the 2-D layers with three spatial axes: the same code walks ``spatial_a
 Example:
     >>> ZeroPadding3D(1)(kf.zeros([1, 2, 3, 4, 5])).shape                   # [1, 4, 5, 6, 5]
 """
-from kflow.layers.pooling import _GlobalPooling2D
+from kflow.layers.pooling import GlobalPooling2D
 from kflow.layers.resizing import Cropping2D, UpSampling2D, ZeroPadding2D
 
 
@@ -37,14 +37,14 @@ class UpSampling3D(UpSampling2D):
         super().__init__(size=size, data_format=data_format, **kwargs)
 
 
-class GlobalAveragePooling3D(_GlobalPooling2D):
+class GlobalAveragePooling3D(GlobalPooling2D):
     """Mean over the three spatial axes: ``[batch, d1, d2, d3, c] -> [batch, c]``."""
 
     _rank = 3
     _reduce = "reduce_mean"
 
 
-class GlobalMaxPooling3D(_GlobalPooling2D):
+class GlobalMaxPooling3D(GlobalPooling2D):
     """Max over the three spatial axes: ``[batch, d1, d2, d3, c] -> [batch, c]``."""
 
     _rank = 3

@@ -38,7 +38,7 @@ def _claim_filename(logdir, suffix):
         for n in range(1000):
             path = base + ("" if n == 0 else ".%d" % n) + (suffix or "")
             try:
-                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))  # the umask decides, as open()
                 return path
             except FileExistsError:
                 continue

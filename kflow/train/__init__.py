@@ -40,3 +40,7 @@ from kflow.train.monitored_session import (Scaffold, ChiefSessionCreator, Monito
 
 # the TF1 cluster API (issue 19); kf.train.Server is kflow.distribute's (it needs MPI), set by the root
 from kflow.train.cluster_spec import ClusterSpec
+
+# meta graphs: export_meta_graph / import_meta_graph (issue 16, item 7)
+from kflow.train.meta_graph_export import export_meta_graph
+from kflow.train.meta_graph_import import import_meta_graph

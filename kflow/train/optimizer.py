@@ -113,7 +113,7 @@ class Optimizer:
         """
         pairs = []
         for g, v in grads_and_vars:
-            v = _as_variable(v)
+            v = as_variable(v)
             if g is not None and not isinstance(g, IndexedSlices):
                 g = _sparse_or_dense(convert_to_tensor(g), v)
             if g is not None:
@@ -196,7 +196,7 @@ class Optimizer:
         slots = self._slots.get(name)
         if not slots:
             return None
-        return slots.get(_as_variable(var).op)
+        return slots.get(as_variable(var).op)
 
     def get_slot_names(self):
         return sorted(self._slots)
@@ -262,7 +262,7 @@ def _eager_gradients(loss, var_list, grad_loss):
                            "record it; or compute gradients with kf.GradientTape and call apply_gradients.")
     with GradientTape() as tape:
         if var_list is not None:
-            var_list = [_as_variable(v) for v in (var_list.values() if isinstance(var_list, dict) else var_list)]
+            var_list = [as_variable(v) for v in (var_list.values() if isinstance(var_list, dict) else var_list)]
             tape.watch(var_list)
         value = loss()
     if var_list is None:
@@ -290,11 +290,11 @@ def _loss_tensor(loss):
     return convert_to_tensor(loss)
 
 
-def _as_variable(v):
+def as_variable(v):
     if isinstance(v, Variable):
         return v
     try:
-        return variables_mod._as_variable(v)
+        return variables_mod.as_variable(v)
     except TypeError:
         raise TypeError("Optimizers update kf.Variable objects; got %r." % (v,)) from None
 
@@ -306,7 +306,7 @@ def _variable_list(graph, var_list):
         var_list = list(var_list.values())
     else:
         var_list = list(var_list)
-    var_list = [_as_variable(v) for v in var_list]
+    var_list = [as_variable(v) for v in var_list]
     if not var_list:
         raise ValueError("No variables to optimize: the graph has no trainable variables and no var_list was "
                          "given.")

@@ -27,10 +27,11 @@ import time
 import numpy as np
 
 from kflow import errors
-from kflow.engine import graph as graph_mod
-from kflow.engine.variables import Variable, _as_variable, global_variables
+from kflow.engine import execution_mode, graph as graph_mod
+from kflow.engine.variables import Variable, as_variable, global_variables
 from kflow.train import checkpoint_file as ckpt
 from kflow.train import checkpoint_reader
+from kflow.train.meta_graph_export import describe_variable, export_meta_graph
 from kflow.train.tf_checkpoint import write_bundle
 
 _GLOBAL_STEP_KEY = "global_step"
@@ -125,8 +126,11 @@ class Saver:
                 ``"run/model.ckpt-STEP"`` and the step is recorded in the file.
             latest_filename: state file name (default ``"checkpoint"``), in the checkpoint's directory.
             write_state: update the state file and delete checkpoints beyond ``max_to_keep``.
-            meta_graph_suffix, write_meta_graph, strip_default_attrs, save_debug_info: ignored (kflow
-                writes no meta graph).
+            write_meta_graph: also write the graph, its collections and this Saver as ``PATH.meta``
+                (``kf.train.import_meta_graph`` reads it; kflow's own format, see
+                :mod:`kflow.train.meta_graph_export`), as TF1 does by default.
+            meta_graph_suffix: the meta graph file's extension.
+            strip_default_attrs, save_debug_info: accepted for TF compatibility.
 
         Raises:
             ValueError: the directory of ``save_path`` does not exist.
@@ -157,11 +161,30 @@ class Saver:
             # a successful save also removes the temporary files that killed saves of this prefix left
             ckpt.write_checkpoint(path, values, global_step=_step_to_record(global_step, values),
                                   stale_prefix=os.path.basename(save_path))
+        if write_meta_graph and not execution_mode.mode.eager:  # (as TF: eager variables make no graph)
+            self.export_meta_graph("%s.%s" % (path, meta_graph_suffix))
         if write_state:
             self._record_last_checkpoint(path)
             ckpt.update_checkpoint_state(save_dir or ".", path, self.last_checkpoints or [path], latest_filename)
             self._delete_old_checkpoints()
         return path
+
+    def as_saver_def(self):
+        """This Saver as data (its variables, by checkpoint key, and settings): ``import_meta_graph`` rebuilds it."""
+        self.build()
+        return {"variables": {key: describe_variable(v) for key, v in self._vars.items()},
+                "max_to_keep": self._max_to_keep, "format": self._format,
+                "keep_checkpoint_every_n_hours": self._keep_every_secs / 3600.0}
+
+    def export_meta_graph(self, filename=None, collection_list=None, as_text=False, export_scope=None,
+                          clear_devices=False, clear_extraneous_savers=False, strip_default_attrs=False,
+                          save_debug_info=False):
+        """Writes this Saver's graph, its collections and this Saver to the meta graph file ``filename``."""
+        if export_scope:
+            raise ValueError("Saver.export_meta_graph: export_scope is not supported by kflow")
+        self.build()
+        return export_meta_graph(filename, saver_def=self.as_saver_def(), collection_list=collection_list,
+                                 as_text=as_text, graph=self._graph, clear_devices=clear_devices)
 
     def _record_last_checkpoint(self, path):
         if not self._max_to_keep:
@@ -179,6 +202,8 @@ class Saver:
                 self._next_checkpoint_time += self._keep_every_secs
                 continue
             ckpt.remove_checkpoint(path)
+            if os.path.isfile(path + ".meta"):
+                os.remove(path + ".meta")  # the meta graph written with it
 
     # ---- restoring -----------------------------------------------------------------
     def restore(self, sess, save_path):
@@ -285,7 +310,7 @@ def _as_saveable(v):
     if isinstance(v, Variable):
         return v
     try:
-        return _as_variable(v)
+        return as_variable(v)
     except TypeError:
         raise TypeError("Saver var_list entries must be variables, got %r" % (v,)) from None
 

@@ -224,3 +224,16 @@ def test_eager_steps_do_not_grow_graph_collections():
     g = kf.get_default_graph()
     assert g.get_collection(kf.GraphKeys.LOSSES) == [] and g.get_collection(kf.GraphKeys.TRAIN_OP) == []
     assert float(loss) > 0 and g.get_collection(kf.GraphKeys.TRAINABLE_VARIABLES) == [w]
+
+
+def test_eager_minimize_with_a_var_list_updates_only_those_variables():
+    with kf.eager_mode():
+        w, b = kf.Variable(2.0), kf.Variable(1.0)
+        opt = kf.train.GradientDescentOptimizer(0.1)
+        opt.minimize(lambda: (w * 3.0 + b - 1.0) ** 2, var_list=[w])
+        # d/dw (3w + b - 1)^2 = 6 (3w + b - 1) = 36 at w=2, b=1
+        np.testing.assert_allclose([w.numpy(), b.numpy()], [2.0 - 3.6, 1.0], rtol=1e-6)
+        opt.minimize(lambda: (w * 3.0 + b - 1.0) ** 2, var_list={"b": b})
+        assert b.numpy() != 1.0
+        with pytest.raises(TypeError, match="Variable"):
+            opt.minimize(lambda: w * 1.0, var_list=[np.ones(2)])

@@ -72,7 +72,7 @@ def test_a_plan_on_busy_cores_runs_blas_on_the_free_ones(monkeypatch):
     setter(2)
     try:
         x = kf.placeholder(kf.float64, [2, 2])
-        seen = kf.py_func(lambda v: np.float64(getter()), [x], kf.float64)
+        seen = kf.py_func(lambda v: np.float64(getter()), [kf.matmul(x, x)], kf.float64)
         with kf.Session() as sess:
             monkeypatch.setattr(core_budget, "contended", lambda: True)
             monkeypatch.setattr(core_budget, "free_cores", lambda: 1)
@@ -82,3 +82,12 @@ def test_a_plan_on_busy_cores_runs_blas_on_the_free_ones(monkeypatch):
         assert getter() == 2
     finally:
         setter(before)
+
+
+def test_plans_without_matrix_products_do_not_look_at_the_cores(monkeypatch):
+    def unexpected():
+        raise AssertionError("an elementwise plan asked for the core budget")
+    monkeypatch.setattr(core_budget, "contended", unexpected)
+    x = kf.placeholder(kf.float32, [3])
+    with kf.Session() as sess:
+        np.testing.assert_allclose(sess.run(x * 2.0 + 1.0, {x: [1.0, 2.0, 3.0]}), [3.0, 5.0, 7.0])

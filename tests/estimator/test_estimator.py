@@ -22,7 +22,8 @@ def test_train_checkpoints_evaluate_predict(regression, tmp_path):
     est.train(input_fn(x, y), steps=35)
     assert est.latest_checkpoint().endswith("model.ckpt-35")
     kept = sorted(f for f in os.listdir(tmp_path) if f.startswith("model.ckpt"))
-    assert kept == ["model.ckpt-20.h5", "model.ckpt-30.h5", "model.ckpt-35.h5"]
+    assert kept == ["model.ckpt-20.h5", "model.ckpt-20.meta", "model.ckpt-30.h5", "model.ckpt-30.meta",
+                    "model.ckpt-35.h5", "model.ckpt-35.meta"]
     assert "global_step" in est.get_variable_names()
     metrics = est.evaluate(input_fn(x, y, batch_size=50, num_epochs=1))
     assert metrics["global_step"] == 35 and metrics["loss"] < 0.05 and metrics["mae"] < 0.2

@@ -174,7 +174,7 @@ def test_print_tensor_prints_and_passes_gradients(capfd):
     y = K.print_tensor(x * 3, message="value:")
     (g,) = K.gradients(K.sum(y), [x])
     value, grad = _run([y, g])
-    assert "value: [3. 6.]" in capfd.readouterr().err
+    assert "value:[3 6]" in capfd.readouterr().err  # kf.Print(x, [x], message), as Keras on TF1
     np.testing.assert_array_equal(value, [3, 6])
     np.testing.assert_array_equal(grad, [3, 3])
 
@@ -209,3 +209,33 @@ def test_depthwise_and_separable_convolutions_equal_the_layers():
     for a, b in zip(g, w):
         np.testing.assert_allclose(a, b, rtol=1e-10)
     assert d.shape == (2, 6, 5, 6)
+
+
+def test_k_rnn_map_and_folds_take_an_unknown_number_of_steps():
+    rng = np.random.RandomState(4)
+    a, w = rng.randn(2, 5, 3), rng.randn(3, 3) * 0.5
+    mask = np.array([[1, 1, 0, 1, 1], [1, 0, 0, 0, 0]], bool)
+    x = kf.placeholder(kf.float64, [None, None, 3])
+    m = kf.placeholder(kf.bool, [None, None])
+
+    def step(x_t, states):
+        h = K.tanh(K.dot(x_t, K.constant(w, dtype=kf.float64)) + states[0])
+        return h, [h]
+
+    last, outputs, states = K.rnn(step, x, [K.zeros_like(x[:, 0])], mask=m, go_backwards=True)
+    rows = kf.placeholder(kf.float64, [None])
+    folds = [K.map_fn(lambda e: e * 2, rows), K.foldl(lambda acc, e: acc - e, rows),
+             K.foldr(lambda acc, e: acc - e, rows)]
+    with kf.Session() as sess:
+        got_last, got_out, got_state, got_folds = sess.run([last, outputs, states[0], folds],
+                                                           {x: a, m: mask, rows: [1.0, 2, 3]})
+    h, prev = np.zeros((2, 3)), np.zeros((2, 3))
+    for i, t in enumerate(range(4, -1, -1)):  # go_backwards: outputs in the order the steps ran
+        keep = mask[:, t:t + 1]
+        h = np.where(keep, np.tanh(a[:, t] @ w + h), h)
+        prev = np.where(keep, h, prev)
+        np.testing.assert_allclose(got_out[:, i], prev, rtol=1e-10)
+    np.testing.assert_allclose(got_last, prev, rtol=1e-10)
+    np.testing.assert_allclose(got_state, h, rtol=1e-10)
+    np.testing.assert_allclose(got_folds[0], [2, 4, 6])
+    assert (got_folds[1], got_folds[2]) == (1 - 2 - 3, 3 - 2 - 1)

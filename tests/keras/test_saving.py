@@ -72,7 +72,7 @@ def test_functional_model_with_custom_layer(blobs, tmp_path):
     loaded = kf.keras.models.load_model(path, custom_objects={"Scale": Scale})
     assert isinstance(loaded.layers[1], Scale) and loaded.layers[1].init == 0.5
     assert np.array_equal(model.predict(xv), loaded.predict(xv))
-    assert np.isclose(loaded.optimizer.get_config()["lr"], 0.01)
+    assert np.isclose(loaded.optimizer.get_config()["learning_rate"], 0.01)
 
 
 def test_save_weights_load_weights(blobs, tmp_path):

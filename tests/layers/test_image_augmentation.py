@@ -1,11 +1,10 @@
-"""RandomFlip, RandomRotation, RandomZoom, RandomTranslation, RandomContrast and the transform_images op:
-references for known transforms (every fill mode), the per-image draws, identity outside training, configs,
+"""RandomFlip, RandomRotation, RandomZoom, RandomTranslation, RandomContrast (their op, transform_images, is
+tested in tests/image/test_image_projective_transform.py): references for known transforms, the per-image draws, identity outside training, configs,
 use in fit (saved and loaded) and in a Dataset map."""
 import numpy as np
 import pytest
 
 import kflow as kf
-from kflow.layers.image_transform import transform_images
 
 L = kf.keras.layers
 AUGMENTATIONS = [lambda: L.RandomFlip(seed=1), lambda: L.RandomContrast(0.3, seed=1),
@@ -20,27 +19,6 @@ def _run(fetches, feed=None):
 
 def _images(n=3, h=5, w=6, seed=0):
     return np.random.RandomState(seed).rand(n, h, w, 2).astype(np.float32)
-
-
-@pytest.mark.parametrize("fill_mode,numpy_mode", [("reflect", "symmetric"), ("wrap", "wrap"), ("nearest", "edge"),
-                                                  ("constant", "constant")])
-@pytest.mark.parametrize("interpolation", ["nearest", "bilinear"])
-def test_integer_shift_with_every_fill_mode(fill_mode, numpy_mode, interpolation):
-    x = _images()
-    shift = np.tile(np.array([[1, 0, -2, 0, 1, 1, 0, 0]], np.float32), (3, 1))  # 2 right, 1 up
-    out = _run(transform_images(kf.constant(x), kf.constant(shift), interpolation, fill_mode))
-    padded = np.pad(x, [(0, 0), (0, 1), (2, 0), (0, 0)], mode=numpy_mode)
-    np.testing.assert_allclose(out, padded[:, 1:, :6], rtol=1e-6)
-
-
-def test_bilinear_half_pixel_shift_and_errors():
-    x = _images(1)
-    out = _run(transform_images(kf.constant(x), kf.constant([[1, 0, 0.5, 0, 1, 0, 0, 0]], kf.float32),
-                                fill_mode="nearest"))
-    edge = np.concatenate([x, x[:, :, -1:]], axis=2)
-    np.testing.assert_allclose(out, (edge[:, :, :-1] + edge[:, :, 1:]) / 2, rtol=1e-6)
-    with pytest.raises(ValueError, match="fill_mode must be one of"):
-        transform_images(kf.constant(x), kf.zeros([1, 8]), fill_mode="mirror")
 
 
 @pytest.mark.parametrize("make", AUGMENTATIONS)

@@ -64,7 +64,7 @@ def test_recurrent_layer_config_and_errors():
     assert clone.get_config() == layer.get_config()
     assert layer.compute_output_shape([None, 7, 3]).as_list() == [None, 7, 4]
     with pytest.raises(ValueError, match="must be known"):
-        GRU(2)(kf.placeholder(kf.float32, [None, None, 3]))
+        GRU(2, unroll=True)(kf.placeholder(kf.float32, [None, None, 3]))  # a While loop when not unrolled
     with pytest.raises(NotImplementedError):
         LSTM(2, time_major=True)  # dropout is supported now; time-major inputs are not
 

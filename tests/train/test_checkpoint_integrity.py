@@ -124,7 +124,7 @@ def test_full_disk_during_save_raises_write_error_and_keeps_the_previous_checkpo
         with pytest.raises(errors.FileWriteError, match=r"model\.ckpt-2.*File too large") as info:
             saver.save(sess, prefix, global_step=2)
         assert isinstance(info.value, OSError) and info.value.filename.endswith("model.ckpt-2.h5")
-        assert sorted(os.listdir(tmp_path)) == ["checkpoint", "model.ckpt-1.h5"]  # no temporary file left
+        assert sorted(os.listdir(tmp_path)) == ["checkpoint", "model.ckpt-1.h5", "model.ckpt-1.meta"]  # no temp file
         assert kf.train.latest_checkpoint(str(tmp_path)) == first
         saver.restore(sess, first)
         np.testing.assert_array_equal(sess.run(w), np.arange(200000, dtype=np.float32))
@@ -141,4 +141,4 @@ def test_next_save_removes_temporary_files_of_killed_saves(tmp_path):
     with kf.Session() as sess:
         sess.run(v.initializer)
         kf.train.Saver([v]).save(sess, str(tmp_path / "model.ckpt"), global_step=8)
-    assert sorted(os.listdir(tmp_path)) == sorted(["checkpoint", "model.ckpt-8.h5"] + kept)
+    assert sorted(os.listdir(tmp_path)) == sorted(["checkpoint", "model.ckpt-8.h5", "model.ckpt-8.meta"] + kept)

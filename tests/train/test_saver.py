@@ -93,7 +93,7 @@ def test_max_to_keep_deletes_oldest_and_resaving_a_path_moves_it(tmp_path):
             assert len(listed) == min(step + 1, 2) and all(os.path.isfile(p + ".h5") for p in listed)
         saver.save(sess, prefix, global_step=3)
     assert saver.last_checkpoints == [prefix + "-4", prefix + "-3"]
-    assert sorted(os.listdir(tmp_path)) == ["checkpoint", "m-3.h5", "m-4.h5"]
+    assert sorted(os.listdir(tmp_path)) == ["checkpoint", "m-3.h5", "m-3.meta", "m-4.h5", "m-4.meta"]
     assert kf.train.get_checkpoint_state(str(tmp_path)).all_model_checkpoint_paths == [prefix + "-4", prefix + "-3"]
 
 
@@ -104,7 +104,7 @@ def test_max_to_keep_none_keeps_everything(tmp_path):
         sess.run(kf.global_variables_initializer())
         for step in range(4):
             saver.save(sess, str(tmp_path / "m"), global_step=step)
-    assert len([p for p in os.listdir(tmp_path) if p.startswith("m-")]) == 4
+    assert len([p for p in os.listdir(tmp_path) if p.startswith("m-") and p.endswith(".h5")]) == 4
     state = kf.train.get_checkpoint_state(str(tmp_path))
     assert state.all_model_checkpoint_paths == [str(tmp_path / "m-3")]
 
@@ -122,7 +122,7 @@ def test_keep_checkpoint_every_n_hours(tmp_path, monkeypatch):
     # evicted checkpoints survive when saved after the next hourly mark: step 2 (1.2 h > 1 h), step 4
     # (2.1 h > 2 h), not step 3 (1.5 h < 2 h); step 5 is the one max_to_keep keeps
     kept = sorted(p for p in os.listdir(tmp_path) if p.startswith("m-"))
-    assert kept == ["m-2.h5", "m-4.h5", "m-5.h5"]
+    assert kept == ["m-2.h5", "m-2.meta", "m-4.h5", "m-4.meta", "m-5.h5", "m-5.meta"]  # (meta graphs too)
 
 
 def test_var_list_dict_and_list(tmp_path):
@@ -268,7 +268,8 @@ def test_recover_last_checkpoints(tmp_path):
         second = kf.train.Saver(max_to_keep=2)
         second.recover_last_checkpoints(kf.train.get_checkpoint_state(str(tmp_path)).all_model_checkpoint_paths)
         second.save(sess, str(tmp_path / "m"), global_step=2)
-    assert sorted(p for p in os.listdir(tmp_path) if p.startswith("m-")) == ["m-1.h5", "m-2.h5"]
+    assert sorted(p for p in os.listdir(tmp_path) if p.startswith("m-")) == ["m-1.h5", "m-1.meta", "m-2.h5",
+                                                                          "m-2.meta"]
 
 
 class _DeviceArray(np.ndarray):

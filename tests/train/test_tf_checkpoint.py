@@ -136,7 +136,7 @@ def test_hdf5_checkpoints_are_named_prefix_h5_and_old_names_still_restore(tmp_pa
         sess.run(v.initializer)
         path = saver.save(sess, str(tmp_path / "model.ckpt"), global_step=7)
         assert path == str(tmp_path / "model.ckpt-7")  # the prefix, as in TF
-        assert sorted(os.listdir(tmp_path)) == ["checkpoint", "model.ckpt-7.h5"]
+        assert sorted(os.listdir(tmp_path)) == ["checkpoint", "model.ckpt-7.h5", "model.ckpt-7.meta"]
         assert kf.train.latest_checkpoint(str(tmp_path)) == path
         os.rename(path + ".h5", path)  # a checkpoint written by kflow before the suffix
         sess.run(v.assign([0.0, 0.0]))
@@ -151,7 +151,7 @@ def test_saver_tf_format_writes_index_and_data(tmp_path):
         sess.run(v.initializer)
         saver.save(sess, str(tmp_path / "m"), global_step=1)
         path = saver.save(sess, str(tmp_path / "m"), global_step=2)
-        assert sorted(os.listdir(tmp_path)) == ["checkpoint", "m-2.data-00000-of-00001", "m-2.index"]
+        assert sorted(os.listdir(tmp_path)) == ["checkpoint", "m-2.data-00000-of-00001", "m-2.index", "m-2.meta"]
         sess.run(v.assign(np.zeros((2, 3))))
         saver.restore(sess, kf.train.latest_checkpoint(str(tmp_path)))
         _assert_same(sess.run(v), np.arange(6, dtype=np.float64).reshape(2, 3), "v")

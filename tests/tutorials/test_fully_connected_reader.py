@@ -69,7 +69,7 @@ def run_training(train_dir, batch_size, num_epochs):
         images, labels = inputs(train_dir, batch_size, num_epochs)
         logits = inference(images, 64, 32)
         loss_op = loss(logits, labels)
-        train_op = training(loss_op, 0.15)
+        train_op = training(loss_op, 0.05)
         correct = evaluation(logits, labels)
         init_op = tf.group(tf.global_variables_initializer(), tf.local_variables_initializer())
         sess = tf.Session()
@@ -100,8 +100,10 @@ def test_convert_to_records_then_train_from_the_queue(tmp_path):
     losses, accuracy, done = run_training(str(tmp_path), batch_size=50, num_epochs=8)
     assert done
     assert len(losses) == 8 * 500 // 50  # every element of every epoch, in full batches
-    assert np.mean(losses[-10:]) < 0.6 * np.mean(losses[:5])
-    assert np.mean(accuracy[-10:]) > 0.6
+    # learns (chance is 0.1); queue threads make the batch order vary: 6 runs gave loss ratios 0.51-0.54 and
+    # accuracies 0.65-0.71 (at rate 0.15: 0.42-0.54 and 0.60-0.69, too close to a bound)
+    assert np.mean(losses[-10:]) < 0.7 * np.mean(losses[:5])
+    assert np.mean(accuracy[-10:]) > 0.55
 
 
 def test_forgetting_start_queue_runners_is_an_error_not_a_hang(tmp_path):

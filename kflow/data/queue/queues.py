@@ -21,7 +21,7 @@ from kflow.engine import shapes as shapes_mod
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import build_error, make_op
 from kflow.engine.ops.constant_op import convert_to_tensor, is_tensor_like
-from kflow.engine.ops.random_ops import _seeds as random_op_seeds
+from kflow.engine.ops.random_ops import op_seeds
 
 
 # ---- kernels: each binds the queue's per-session state ----------------------------------------------------
@@ -149,7 +149,7 @@ class QueueBase:
         self._graph = self._handle_op.graph
         self._seeds = None
         if rng_seed is not False:  # a shuffle queue: seeded by TF1's graph/op seed rule
-            self._seeds = random_op_seeds(self._graph, rng_seed, self._handle_op) or ()
+            self._seeds = op_seeds(self._graph, rng_seed, self._handle_op) or ()
 
     # ---- properties ---------------------------------------------------------
     name = property(lambda self: self._name)

@@ -27,8 +27,11 @@ Loops sit on top of cond (their contexts extend cond's):
     functional_ops  map_fn, scan, foldl, foldr (on the While op's sliced inputs and stacked emits)
     case_ops        case, switch_case (a chain of conds on one branch index)
 
+Below the convolutions, conv_args: their shared argument checks (dtypes, ranks, strides/padding/dilations,
+NCHW <-> NHWC), used by conv_ops, depthwise_conv_ops and conv3d_ops.
+
 Above conv and random: depthwise_conv_ops, conv3d_ops (and 3-D pooling), image_ops (resize, RGB/HSV),
-candidate_sampling_ops, ctc_ops.
+image_transform_ops (ImageProjectiveTransformV2), candidate_sampling_ops, ctc_ops.
 
 Issue 16's array and linear-algebra breadth, each above the core:
 
@@ -44,4 +47,9 @@ Issue 16's array and linear-algebra breadth, each above the core:
     linalg_composites   cholesky_solve, lstsq, trace, logdet, norm, normalize, cross
     matrix_functions    expm, pinv, matrix_rank
     more_math_ops   trig/hyperbolic, expm1, rint, atan2, no-nan divisions, reduce_std/variance, ... (kf.math)
+
+TensorArrays sit beside the loops (a TensorArray is a loop variable as its two tensors):
+
+    tensor_array_ops  the TensorArray's ops on a dense buffer and a written-mask, with gradients
+    tensor_array      kf.TensorArray (write, read, stack, unstack, scatter, gather, concat, split, size)
 """

@@ -20,7 +20,7 @@ from kflow.engine import dtypes
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import build_error, make_op
 from kflow.engine.ops.constant_op import convert_to_tensor
-from kflow.engine.ops.random_ops import _seeds
+from kflow.engine.ops.random_ops import op_seeds
 
 
 def _log_uniform_probability(k, range_max):
@@ -104,7 +104,7 @@ def _sampler(op_def, true_classes, num_true, num_sampled, unique, range_max, see
                                (dtypes.float32, [num_sampled])], name or op_type,
                  attrs={"num_true": int(num_true), "num_sampled": int(num_sampled), "unique": bool(unique),
                         "range_max": int(range_max)})
-    op.attrs["seeds"] = _seeds(op.graph, seed, op)
+    op.attrs["seeds"] = op_seeds(op.graph, seed, op)
     return tuple(op.outputs)
 
 

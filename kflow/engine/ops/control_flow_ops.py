@@ -194,6 +194,10 @@ def _flatten_outputs(out):
         if x is None:
             raise ValueError("cond: a branch function returned None; it must return a tensor or a "
                              "(nested) list of tensors")
+        if hasattr(x, "_loop_flows"):  # a TensorArray: its flow tensors are the leaves
+            flows = [convert_to_tensor(f) for f in x._loop_flows()]
+            leaves.extend(flows)
+            return (lambda it: x._with_flows([next(it) for _ in flows])), ("flows", len(flows))
         if isinstance(x, dict):
             keys = sorted(x)
             parts = [walk(x[k]) for k in keys]

@@ -17,27 +17,9 @@ from kflow.engine import devices
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops import array_ops
-from kflow.engine.ops.constant_op import convert_to_tensor
-from kflow.engine.ops.params import make_param_op, data_grads, partial_shape, ints
+from kflow.engine.ops.conv_args import ConvolutionGrads, backprop_op, prepare_3d, same_or_valid, triple
+from kflow.engine.ops.params import make_param_op, data_grads, ints
 from kflow.engine.ops.window_geometry import Window
-
-
-def _triple(value, name):
-    if isinstance(value, int):
-        return (value,) * 3
-    vals = [int(v) for v in value]
-    if len(vals) == 3:
-        return tuple(vals)
-    if len(vals) == 5 and vals[0] == vals[4] == 1:
-        return tuple(vals[1:4])
-    raise ValueError("%s must be an int, 3 ints or [1, d, h, w, 1], got %r" % (name, value))
-
-
-def _padding(padding):
-    p = padding.decode() if isinstance(padding, bytes) else padding
-    if not isinstance(p, str) or p.upper() not in ("SAME", "VALID"):
-        raise ValueError("padding must be 'SAME' or 'VALID', got %r" % (padding,))
-    return p.upper()
 
 
 def _taps(conf, ksize, in_sizes):
@@ -98,27 +80,14 @@ def _check_dy(op_type, dy_shape, expected):
                          % (op_type, tuple(dy_shape), tuple(expected)))
 
 
-def _conv3d_grad(op, grad):
-    x, w = op.inputs
-    conf = op.attrs["conf"]
-    return [_backprop_input(array_ops.shape(x), w, grad, conf), _backprop_filter(x, array_ops.shape(w), grad, conf)]
-
-
-def _input_grad_grad(op, grad):
-    w, dy = op.inputs[:2]
-    conf = op.attrs["conf"]
-    return data_grads(op, [_backprop_filter(grad, array_ops.shape(w), dy, conf), _conv3d(grad, w, conf)])
-
-
-def _filter_grad_grad(op, grad):
-    x, dy = op.inputs[:2]
-    conf = op.attrs["conf"]
-    return data_grads(op, [_backprop_input(array_ops.shape(x), grad, dy, conf), _conv3d(x, grad, conf)])
-
-
-CONV3D = OpDef("Conv3D", _conv3d_kernel, grad=_conv3d_grad)
-CONV3D_BACKPROP_INPUT = OpDef("Conv3DBackpropInputV2", _conv3d_input_grad_kernel, grad=_input_grad_grad)
-CONV3D_BACKPROP_FILTER = OpDef("Conv3DBackpropFilterV2", _conv3d_filter_grad_kernel, grad=_filter_grad_grad)
+# lambdas: the graph builders are defined below, after the OpDefs they make
+_GRADS = ConvolutionGrads(lambda *a: _conv3d(*a), lambda *a: _backprop_input(*a),
+                          lambda *a: _backprop_filter(*a))
+CONV3D = OpDef("Conv3D", _conv3d_kernel, grad=_GRADS.conv)
+CONV3D_BACKPROP_INPUT = OpDef("Conv3DBackpropInputV2", _conv3d_input_grad_kernel,
+                              grad=_GRADS.backprop_input)
+CONV3D_BACKPROP_FILTER = OpDef("Conv3DBackpropFilterV2", _conv3d_filter_grad_kernel,
+                               grad=_GRADS.backprop_filter)
 
 
 def _static_out(x, ksize, conf, channels):
@@ -146,33 +115,11 @@ def _conv3d(x, w, conf, name=None):
 
 
 def _backprop_input(sizes, w, dy, conf, name=None):
-    return make_param_op(CONV3D_BACKPROP_INPUT, [w, dy], [sizes], [(dy.dtype, partial_shape(sizes))],
-                         name or "Conv3DBackpropInputV2", kernel_params={"conf": conf}).outputs[0]
+    return backprop_op(CONV3D_BACKPROP_INPUT, [w, dy], sizes, conf, name)
 
 
 def _backprop_filter(x, sizes, dy, conf, name=None):
-    return make_param_op(CONV3D_BACKPROP_FILTER, [x, dy], [sizes], [(dy.dtype, partial_shape(sizes))],
-                         name or "Conv3DBackpropFilterV2", kernel_params={"conf": conf}).outputs[0]
-
-
-def _prepare(op_type, name, tensors, ranks, strides, padding, dilations, data_format):
-    ts = [convert_to_tensor(t) for t in tensors]
-    if not ts[0].dtype.is_floating or any(t.dtype is not ts[0].dtype for t in ts):
-        raise build_error(op_type, name, ts, "%s: inputs must share one floating dtype, got %s"
-                          % (op_type, ", ".join(t.dtype.name for t in ts)), TypeError)
-    for t, r in zip(ts, ranks):
-        if t.shape.ndims not in (None, r):
-            raise build_error(op_type, name, ts, "%s: expected a rank-%d tensor, got shape %s for '%s'"
-                              % (op_type, r, t.shape, t.name))
-    if (data_format or "NDHWC").upper() != "NDHWC":
-        raise build_error(op_type, name, ts, "%s: kflow supports data_format 'NDHWC' only, got %r"
-                          % (op_type, data_format))
-    try:
-        conf = (_triple(1 if strides is None else strides, "strides"), _padding(padding),
-                _triple(1 if dilations is None else dilations, "dilations"))
-    except ValueError as e:
-        raise build_error(op_type, name, ts, "%s: %s" % (op_type, e)) from None
-    return ts, conf
+    return backprop_op(CONV3D_BACKPROP_FILTER, [x, dy], sizes, conf, name)
 
 
 def conv3d(input, filter=None, strides=None, padding=None, data_format="NDHWC", dilations=None,  # noqa: A002
@@ -182,8 +129,8 @@ def conv3d(input, filter=None, strides=None, padding=None, data_format="NDHWC", 
     Example:
         >>> kf.nn.conv3d(x, w, strides=[1, 2, 2, 2, 1], padding="SAME")
     """
-    (x, w), conf = _prepare("Conv3D", name, [input, filters if filter is None else filter], (5, 5), strides,
-                            padding, dilations, data_format)
+    (x, w), conf = prepare_3d("Conv3D", name, [input, filters if filter is None else filter], (5, 5), strides,
+                              padding, dilations, data_format)
     xd, wd = x.shape.dims, w.shape.dims
     if xd is not None and wd is not None and None not in (xd[4], wd[3]) and xd[4] != wd[3]:
         raise build_error("Conv3D", name, [x, w], "Conv3D: input depth %d does not match the filter's in_channels %d"
@@ -194,22 +141,22 @@ def conv3d(input, filter=None, strides=None, padding=None, data_format="NDHWC", 
 def conv3d_backprop_input_v2(input_sizes, filter, out_backprop, strides, padding,  # noqa: A002
                              data_format="NDHWC", dilations=None, name=None):
     """The gradient of conv3d with respect to its input (of shape ``input_sizes``)."""
-    (w, dy), conf = _prepare("Conv3DBackpropInputV2", name, [filter, out_backprop], (5, 5), strides, padding,
-                             dilations, data_format)
+    (w, dy), conf = prepare_3d("Conv3DBackpropInputV2", name, [filter, out_backprop], (5, 5), strides, padding,
+                               dilations, data_format)
     return _backprop_input(input_sizes, w, dy, conf, name)
 
 
 def conv3d_backprop_filter_v2(input, filter_sizes, out_backprop, strides, padding,  # noqa: A002
                               data_format="NDHWC", dilations=None, name=None):
     """The gradient of conv3d with respect to its filter (of shape ``filter_sizes``)."""
-    (x, dy), conf = _prepare("Conv3DBackpropFilterV2", name, [input, out_backprop], (5, 5), strides, padding,
-                             dilations, data_format)
+    (x, dy), conf = prepare_3d("Conv3DBackpropFilterV2", name, [input, out_backprop], (5, 5), strides, padding,
+                               dilations, data_format)
     return _backprop_filter(x, filter_sizes, dy, conf, name)
 
 
 # ---- 3-D pooling ----------------------------------------------------------------------------------------------
 def _pool_conf(ksize, strides, padding):
-    return _triple(ksize, "ksize"), (_triple(strides, "strides"), _padding(padding), (1, 1, 1))
+    return triple(ksize, "ksize"), (triple(strides, "strides"), same_or_valid(padding), (1, 1, 1))
 
 
 def _max_pool3d_kernel(x, ksize, conf):
@@ -290,7 +237,7 @@ AVG_POOL3D_GRAD = OpDef("AvgPool3DGrad", _avg_pool3d_grad_kernel, grad=_avg_pool
 
 
 def _pool3d(op_def, value, ksize, strides, padding, data_format, name):
-    (x,), _ = _prepare(op_def.type, name, [value], (5,), strides, padding, None, data_format)
+    (x,), _ = prepare_3d(op_def.type, name, [value], (5,), strides, padding, None, data_format)
     try:
         k, conf = _pool_conf(ksize, strides, padding)
     except ValueError as e:

@@ -16,12 +16,12 @@ import numpy as np
 from kflow.engine import devices, scratch
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
-from kflow.engine.ops import array_ops, shape_ops
+from kflow.engine.ops import shape_ops
 from kflow.engine.ops.batch_parallel import over_batch, sum_over_batch
 from kflow.engine.ops.constant_op import convert_to_tensor
-from kflow.engine.ops.gather_ops import gather
-from kflow.engine.ops.params import make_param_op, data_grads, partial_shape, ints
-from kflow.engine.ops.window_geometry import Window, four_tuple, normalize_padding
+from kflow.engine.ops.conv_args import ConvolutionGrads, backprop_op, prepare_2d, to_nhwc, from_nhwc, sizes_to_nhwc
+from kflow.engine.ops.params import make_param_op, partial_shape, ints
+from kflow.engine.ops.window_geometry import Window
 
 CHUNK_BYTES = 4 << 20  # patch-matrix bytes per chunk on the CPU (measured best between 2 and 8 MB)
 GPU_CHUNK_BYTES = 1 << 30  # on a GPU one big GEMM per call is best
@@ -119,14 +119,10 @@ def _conv2d_kernel(x, w, conf):
     return out
 
 
-def _conv2d_grad(op, grad):
-    x, w = op.inputs
-    conf = op.attrs["conf"]
-    return [_backprop_input(array_ops.shape(x), w, grad, conf, None),
-            _backprop_filter(x, array_ops.shape(w), grad, conf, None)]
-
-
-CONV2D = OpDef("Conv2D", _conv2d_kernel, grad=_conv2d_grad, splits=True)
+# lambdas: the graph builders are defined below, after the OpDefs they make
+_GRADS = ConvolutionGrads(lambda *a: _conv(*a, None), lambda *a: _backprop_input(*a, None),
+                          lambda *a: _backprop_filter(*a, None))
+CONV2D = OpDef("Conv2D", _conv2d_kernel, grad=_GRADS.conv, splits=True)
 
 
 def _filter_grad_kernel(x, dy, sizes, conf):
@@ -154,13 +150,7 @@ def _check_dy(op_type, win, x_shape, dy_shape, oc):
                              expected))
 
 
-def _conv2d_backprop_filter_grad(op, grad):
-    x, dy = op.inputs[:2]
-    conf = op.attrs["conf"]
-    return data_grads(op, [_backprop_input(array_ops.shape(x), grad, dy, conf, None), _conv(x, grad, conf, None)])
-
-
-CONV2D_BACKPROP_FILTER = OpDef("Conv2DBackpropFilter", _filter_grad_kernel, grad=_conv2d_backprop_filter_grad,
+CONV2D_BACKPROP_FILTER = OpDef("Conv2DBackpropFilter", _filter_grad_kernel, grad=_GRADS.backprop_filter,
                                splits=True)
 
 
@@ -197,13 +187,7 @@ def _input_grad_kernel(w, dy, sizes, conf):
     return dx
 
 
-def _conv2d_backprop_input_grad(op, grad):
-    w, dy = op.inputs[:2]
-    conf = op.attrs["conf"]
-    return data_grads(op, [_backprop_filter(grad, array_ops.shape(w), dy, conf, None), _conv(grad, w, conf, None)])
-
-
-CONV2D_BACKPROP_INPUT = OpDef("Conv2DBackpropInput", _input_grad_kernel, grad=_conv2d_backprop_input_grad,
+CONV2D_BACKPROP_INPUT = OpDef("Conv2DBackpropInput", _input_grad_kernel, grad=_GRADS.backprop_input,
                               splits=True)
 
 
@@ -239,56 +223,10 @@ def _backprop_input(sizes, w, dy, conf, name):
 
 
 def _backprop_filter(x, sizes, dy, conf, name):
-    return make_param_op(CONV2D_BACKPROP_FILTER, [x, dy], [sizes], [(dy.dtype, partial_shape(sizes))],
-                         name or "Conv2DBackpropFilter", kernel_params={"conf": conf}).outputs[0]
+    return backprop_op(CONV2D_BACKPROP_FILTER, [x, dy], sizes, conf, name)
 
 
 # ---- public API (TF1 signatures) ----------------------------------------------------------------------------
-def _prepare(op_type, name, tensors, strides, padding, dilations, data_format, ranks=(4, 4)):
-    """Converts inputs, checks dtypes/ranks, and normalizes (strides, padding, dilations) to NHWC (h, w) pairs."""
-    ts = [convert_to_tensor(t) for t in tensors]
-    dt = ts[0].dtype
-    if not dt.is_floating or any(t.dtype is not dt for t in ts):
-        raise build_error(op_type, name, ts, "%s: inputs must share one floating dtype, got %s" % (
-            op_type, ", ".join(t.dtype.name for t in ts)), TypeError)
-    for t, r in zip(ts, ranks):
-        if t.shape.ndims is not None and t.shape.ndims != r:
-            raise build_error(op_type, name, ts, "%s: expected a rank-%d tensor, got shape %s for '%s'" % (
-                op_type, r, t.shape, t.name))
-    fmt = (data_format or "NHWC").upper()
-    if fmt not in ("NHWC", "NCHW"):
-        raise build_error(op_type, name, ts, "%s: data_format must be 'NHWC' or 'NCHW', got %r" % (op_type, fmt))
-    try:
-        conf = (four_tuple(1 if strides is None else strides, "strides", fmt),
-                normalize_padding(padding, fmt) if padding is not None else _missing("padding"),
-                four_tuple(1 if dilations is None else dilations, "dilations", fmt))
-        Window((1, 1), conf[0], conf[1], conf[2])
-    except ValueError as e:
-        raise build_error(op_type, name, ts, "%s: %s" % (op_type, e)) from None
-    return ts, conf, fmt
-
-
-def _missing(arg):
-    raise ValueError("the %s argument is required" % arg)
-
-
-def _to_nhwc(t, fmt):
-    return t if fmt == "NHWC" else shape_ops.transpose(t, [0, 2, 3, 1])
-
-
-def _from_nhwc(t, fmt):
-    return t if fmt == "NHWC" else shape_ops.transpose(t, [0, 3, 1, 2])
-
-
-def _sizes_to_nhwc(sizes, fmt):
-    if fmt == "NHWC":
-        return sizes
-    known = partial_shape(sizes)
-    if known is not None and None not in known:
-        return [known[0], known[2], known[3], known[1]]
-    return gather(convert_to_tensor(sizes), [0, 2, 3, 1])
-
-
 def conv2d(input, filter=None, strides=None, padding=None, use_cudnn_on_gpu=True,  # noqa: A002 - TF's names
            data_format="NHWC", dilations=None, name=None, filters=None):
     """2-D convolution of ``input`` [batch, height, width, in_channels] with ``filter``
@@ -304,25 +242,25 @@ def conv2d(input, filter=None, strides=None, padding=None, use_cudnn_on_gpu=True
         >>> kf.nn.conv2d(x, w, strides=[1, 2, 2, 1], padding="SAME")   # [8, 28, 28, 3] -> [8, 14, 14, OC]
     """
     filter = filters if filter is None else filter
-    (x, w), conf, fmt = _prepare("Conv2D", name, [input, filter], strides, padding, dilations, data_format)
-    return _from_nhwc(_conv(_to_nhwc(x, fmt), w, conf, name), fmt)
+    (x, w), conf, fmt = prepare_2d("Conv2D", name, [input, filter], strides, padding, dilations, data_format)
+    return from_nhwc(_conv(to_nhwc(x, fmt), w, conf, name), fmt)
 
 
 def conv2d_backprop_input(input_sizes, filter=None, out_backprop=None, strides=None, padding=None,  # noqa: A002
                           use_cudnn_on_gpu=True, data_format="NHWC", dilations=None, name=None, filters=None):
     """The gradient of conv2d with respect to its input, for an input of shape ``input_sizes``."""
     filter = filters if filter is None else filter
-    (w, dy), conf, fmt = _prepare("Conv2DBackpropInput", name, [filter, out_backprop], strides, padding,
-                                  dilations, data_format)
-    return _from_nhwc(_backprop_input(_sizes_to_nhwc(input_sizes, fmt), w, _to_nhwc(dy, fmt), conf, name), fmt)
+    (w, dy), conf, fmt = prepare_2d("Conv2DBackpropInput", name, [filter, out_backprop], strides, padding,
+                                    dilations, data_format)
+    return from_nhwc(_backprop_input(sizes_to_nhwc(input_sizes, fmt), w, to_nhwc(dy, fmt), conf, name), fmt)
 
 
 def conv2d_backprop_filter(input, filter_sizes, out_backprop, strides, padding, use_cudnn_on_gpu=True,  # noqa: A002
                            data_format="NHWC", dilations=None, name=None):
     """The gradient of conv2d with respect to its filter, for a filter of shape ``filter_sizes``."""
-    (x, dy), conf, fmt = _prepare("Conv2DBackpropFilter", name, [input, out_backprop], strides, padding,
-                                  dilations, data_format)
-    return _backprop_filter(_to_nhwc(x, fmt), filter_sizes, _to_nhwc(dy, fmt), conf, name)
+    (x, dy), conf, fmt = prepare_2d("Conv2DBackpropFilter", name, [input, out_backprop], strides, padding,
+                                    dilations, data_format)
+    return _backprop_filter(to_nhwc(x, fmt), filter_sizes, to_nhwc(dy, fmt), conf, name)
 
 
 def conv2d_transpose(value=None, filter=None, output_shape=None, strides=None, padding="SAME",  # noqa: A002
@@ -337,8 +275,8 @@ def conv2d_transpose(value=None, filter=None, output_shape=None, strides=None, p
     """
     value = input if value is None else value
     filter = filters if filter is None else filter
-    (v, w), conf, fmt = _prepare("Conv2DBackpropInput", name, [value, filter], strides, padding, dilations,
-                                 data_format)
+    (v, w), conf, fmt = prepare_2d("Conv2DBackpropInput", name, [value, filter], strides, padding, dilations,
+                                   data_format)
     vd, wd, od = v.shape.dims, w.shape.dims, partial_shape(output_shape)
     ch = 3 if fmt == "NHWC" else 1
     if vd is not None and wd is not None and None not in (vd[ch], wd[3]) and vd[ch] != wd[3]:
@@ -349,8 +287,8 @@ def conv2d_transpose(value=None, filter=None, output_shape=None, strides=None, p
         raise build_error("Conv2DBackpropInput", name, [v, w], "conv2d_transpose: output_shape depth %d does not "
                           "match the filter's output channels %d (output_shape %s, filter shape %s)"
                           % (od[ch], wd[2], od, w.shape))
-    out = _backprop_input(_sizes_to_nhwc(output_shape, fmt), w, _to_nhwc(v, fmt), conf, name or "conv2d_transpose")
-    return _from_nhwc(out, fmt)
+    out = _backprop_input(sizes_to_nhwc(output_shape, fmt), w, to_nhwc(v, fmt), conf, name or "conv2d_transpose")
+    return from_nhwc(out, fmt)
 
 
 def conv1d(value=None, filters=None, stride=None, padding=None, use_cudnn_on_gpu=None, data_format="NWC",

@@ -10,14 +10,15 @@ from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op
 from kflow.engine.ops.diag_ops import matrix_band_part, matrix_diag, matrix_diag_part, matrix_set_diag
 from kflow.engine.ops.elementwise import zeros_like, ones_like
-from kflow.engine.ops.linalg_ops import _lin, _matrices, _dims, matrix_transpose, matrix_triangular_solve
+from kflow.engine.ops.linalg_ops import (linalg_module, matrix_input, static_dims, matrix_transpose,
+                                         matrix_triangular_solve)
 from kflow.engine.ops.math_ops import matmul
 from kflow.engine.ops.shape_ops import expand_dims
 from kflow.engine.ops.unary_math_ops import reciprocal, square
 
 
 def _qr_kernel(x, full_matrices):
-    return _lin(x).qr(x, mode="complete" if full_matrices else "reduced")
+    return linalg_module(x).qr(x, mode="complete" if full_matrices else "reduced")
 
 
 def _upper_solve_right(x, r):
@@ -28,7 +29,7 @@ def _upper_solve_right(x, r):
 def _qr_grad(op, dq, dr):
     a = op.inputs[0]
     q, r = op.outputs
-    dims = _dims(a)
+    dims = static_dims(a)
     if dims is None or dims[-1] is None or dims[-2] is None or dims[-2] < dims[-1]:
         raise NotImplementedError("qr gradient: needs static shapes with rows >= columns (input %s, op '%s')"
                                   % (a.shape, op.name))
@@ -56,8 +57,8 @@ def qr(input, full_matrices=False, name=None):  # noqa: A002
     Example:
         >>> q, r = kf.linalg.qr(kf.random_normal([5, 3]))   # q [5, 3], r [3, 3]
     """
-    x = _matrices("Qr", name, input, square=False)
-    dims = _dims(x)
+    x = matrix_input("Qr", name, input, square=False)
+    dims = static_dims(x)
     qs = rs = None
     if dims is not None and dims[-1] is not None and dims[-2] is not None:
         m, n = dims[-2:]
@@ -68,7 +69,7 @@ def qr(input, full_matrices=False, name=None):  # noqa: A002
 
 
 def _svd_kernel(x, compute_uv, full_matrices):
-    lin = _lin(x)
+    lin = linalg_module(x)
     if not compute_uv:
         return lin.svd(x, compute_uv=False)
     u, s, vh = lin.svd(x, full_matrices=full_matrices)
@@ -90,7 +91,7 @@ def _svd_grad(op, grad_s, grad_u=None, grad_v=None):
     if op.attrs["full_matrices"]:
         raise NotImplementedError("svd gradient: the singular vectors of full_matrices=True are not "
                                   "differentiable in kflow (op '%s'); use full_matrices=False" % op.name)
-    dims = _dims(a)
+    dims = static_dims(a)
     if dims is None or dims[-1] is None or dims[-2] is None:
         raise NotImplementedError("svd gradient: needs a static matrix shape (op '%s', input %s)"
                                   % (op.name, a.shape))
@@ -128,8 +129,8 @@ def svd(tensor, full_matrices=False, compute_uv=True, name=None):
     Example:
         >>> s, u, v = kf.linalg.svd(kf.random_normal([4, 3]))   # s [3], u [4, 3], v [3, 3]
     """
-    x = _matrices("Svd", name, tensor, square=False)
-    dims = _dims(x)
+    x = matrix_input("Svd", name, tensor, square=False)
+    dims = static_dims(x)
     ss = us = vs = None
     if dims is not None and dims[-1] is not None and dims[-2] is not None:
         m, n = dims[-2:]
@@ -143,7 +144,7 @@ def svd(tensor, full_matrices=False, compute_uv=True, name=None):
 
 
 def _eigh_kernel(x, compute_v):
-    lin = _lin(x)
+    lin = linalg_module(x)
     return lin.eigh(x) if compute_v else lin.eigvalsh(x)
 
 
@@ -170,8 +171,8 @@ SELF_ADJOINT_EIG = OpDef("SelfAdjointEigV2", _eigh_kernel, grad=_eigh_grad)
 
 
 def _eigh(tensor, compute_v, name):
-    x = _matrices("SelfAdjointEigV2", name, tensor)
-    dims = _dims(x)
+    x = matrix_input("SelfAdjointEigV2", name, tensor)
+    dims = static_dims(x)
     es = None if dims is None else dims[:-1]
     specs = [(x.dtype, es)] + ([(x.dtype, x.shape)] if compute_v else [])
     return make_op(SELF_ADJOINT_EIG, [x], specs, name or "SelfAdjointEigV2",

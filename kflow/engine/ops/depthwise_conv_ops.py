@@ -14,9 +14,9 @@ Example:
 from kflow.engine import devices
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
-from kflow.engine.ops import array_ops
-from kflow.engine.ops.conv_ops import conv2d, _prepare, _to_nhwc, _from_nhwc, _sizes_to_nhwc
-from kflow.engine.ops.params import make_param_op, data_grads, partial_shape, ints
+from kflow.engine.ops.conv_args import ConvolutionGrads, backprop_op, prepare_2d, to_nhwc, from_nhwc, sizes_to_nhwc
+from kflow.engine.ops.conv_ops import conv2d
+from kflow.engine.ops.params import ints
 from kflow.engine.ops.window_geometry import Window
 
 
@@ -85,27 +85,14 @@ def _check_dy(op_type, dy_shape, expected):
                                                                                        tuple(expected)))
 
 
-def _depthwise_grad(op, grad):
-    x, w = op.inputs
-    conf = op.attrs["conf"]
-    return [_backprop_input(array_ops.shape(x), w, grad, conf), _backprop_filter(x, array_ops.shape(w), grad, conf)]
-
-
-def _input_grad_grad(op, grad):
-    w, dy = op.inputs[:2]
-    conf = op.attrs["conf"]
-    return data_grads(op, [_backprop_filter(grad, array_ops.shape(w), dy, conf), _depthwise(grad, w, conf)])
-
-
-def _filter_grad_grad(op, grad):
-    x, dy = op.inputs[:2]
-    conf = op.attrs["conf"]
-    return data_grads(op, [_backprop_input(array_ops.shape(x), grad, dy, conf), _depthwise(x, grad, conf)])
-
-
-DEPTHWISE_CONV2D = OpDef("DepthwiseConv2dNative", _depthwise_kernel, grad=_depthwise_grad)
-DEPTHWISE_BACKPROP_INPUT = OpDef("DepthwiseConv2dNativeBackpropInput", _input_grad_kernel, grad=_input_grad_grad)
-DEPTHWISE_BACKPROP_FILTER = OpDef("DepthwiseConv2dNativeBackpropFilter", _filter_grad_kernel, grad=_filter_grad_grad)
+# lambdas: the graph builders are defined below, after the OpDefs they make
+_GRADS = ConvolutionGrads(lambda *a: _depthwise(*a), lambda *a: _backprop_input(*a),
+                          lambda *a: _backprop_filter(*a))
+DEPTHWISE_CONV2D = OpDef("DepthwiseConv2dNative", _depthwise_kernel, grad=_GRADS.conv)
+DEPTHWISE_BACKPROP_INPUT = OpDef("DepthwiseConv2dNativeBackpropInput", _input_grad_kernel,
+                                 grad=_GRADS.backprop_input)
+DEPTHWISE_BACKPROP_FILTER = OpDef("DepthwiseConv2dNativeBackpropFilter", _filter_grad_kernel,
+                                  grad=_GRADS.backprop_filter)
 
 
 def _depthwise(x, w, conf, name=None):
@@ -130,13 +117,11 @@ def _depthwise(x, w, conf, name=None):
 
 
 def _backprop_input(sizes, w, dy, conf, name=None):
-    return make_param_op(DEPTHWISE_BACKPROP_INPUT, [w, dy], [sizes], [(dy.dtype, partial_shape(sizes))],
-                         name or "DepthwiseConv2dNativeBackpropInput", kernel_params={"conf": conf}).outputs[0]
+    return backprop_op(DEPTHWISE_BACKPROP_INPUT, [w, dy], sizes, conf, name)
 
 
 def _backprop_filter(x, sizes, dy, conf, name=None):
-    return make_param_op(DEPTHWISE_BACKPROP_FILTER, [x, dy], [sizes], [(dy.dtype, partial_shape(sizes))],
-                         name or "DepthwiseConv2dNativeBackpropFilter", kernel_params={"conf": conf}).outputs[0]
+    return backprop_op(DEPTHWISE_BACKPROP_FILTER, [x, dy], sizes, conf, name)
 
 
 # ---- public API (TF1 signatures) ----------------------------------------------------------------------------
@@ -147,9 +132,9 @@ def depthwise_conv2d_native(input, filter, strides, padding, data_format="NHWC",
     Example:
         >>> kf.nn.depthwise_conv2d_native(x, w, [1, 1, 1, 1], "VALID")
     """
-    (x, w), conf, fmt = _prepare("DepthwiseConv2dNative", name, [input, filter], strides, padding, dilations,
-                                 data_format)
-    return _from_nhwc(_depthwise(_to_nhwc(x, fmt), w, conf, name), fmt)
+    (x, w), conf, fmt = prepare_2d("DepthwiseConv2dNative", name, [input, filter], strides, padding, dilations,
+                                   data_format)
+    return from_nhwc(_depthwise(to_nhwc(x, fmt), w, conf, name), fmt)
 
 
 def depthwise_conv2d(input, filter, strides, padding, rate=None, name=None, data_format=None,  # noqa: A002
@@ -166,17 +151,17 @@ def depthwise_conv2d(input, filter, strides, padding, rate=None, name=None, data
 def depthwise_conv2d_native_backprop_input(input_sizes, filter, out_backprop, strides, padding,  # noqa: A002
                                            data_format="NHWC", dilations=None, name=None):
     """The gradient of depthwise_conv2d_native with respect to its input (of shape ``input_sizes``)."""
-    (w, dy), conf, fmt = _prepare("DepthwiseConv2dNativeBackpropInput", name, [filter, out_backprop], strides,
-                                  padding, dilations, data_format)
-    return _from_nhwc(_backprop_input(_sizes_to_nhwc(input_sizes, fmt), w, _to_nhwc(dy, fmt), conf, name), fmt)
+    (w, dy), conf, fmt = prepare_2d("DepthwiseConv2dNativeBackpropInput", name, [filter, out_backprop], strides,
+                                    padding, dilations, data_format)
+    return from_nhwc(_backprop_input(sizes_to_nhwc(input_sizes, fmt), w, to_nhwc(dy, fmt), conf, name), fmt)
 
 
 def depthwise_conv2d_native_backprop_filter(input, filter_sizes, out_backprop, strides, padding,  # noqa: A002
                                             data_format="NHWC", dilations=None, name=None):
     """The gradient of depthwise_conv2d_native with respect to its filter (of shape ``filter_sizes``)."""
-    (x, dy), conf, fmt = _prepare("DepthwiseConv2dNativeBackpropFilter", name, [input, out_backprop], strides,
-                                  padding, dilations, data_format)
-    return _backprop_filter(_to_nhwc(x, fmt), filter_sizes, _to_nhwc(dy, fmt), conf, name)
+    (x, dy), conf, fmt = prepare_2d("DepthwiseConv2dNativeBackpropFilter", name, [input, out_backprop], strides,
+                                    padding, dilations, data_format)
+    return _backprop_filter(to_nhwc(x, fmt), filter_sizes, to_nhwc(dy, fmt), conf, name)
 
 
 def separable_conv2d(input, depthwise_filter, pointwise_filter, strides, padding, rate=None, name=None,  # noqa: A002

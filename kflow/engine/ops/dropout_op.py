@@ -21,7 +21,7 @@ from kflow.engine.ops import array_ops, math_ops
 from kflow.engine.ops.batch_parallel import map_over_batch
 from kflow.engine.ops.constant_op import convert_to_tensor, is_tensor_like
 from kflow.engine.ops.params import make_param_op, with_params, constant_value, partial_shape, ints
-from kflow.engine.ops.random_ops import _seeds, eager_seed_attrs
+from kflow.engine.ops.random_ops import op_seeds, eager_seed_attrs
 
 
 def _generator(session, op, xp):
@@ -115,7 +115,7 @@ def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None
     if execution_mode.mode.eager:
         return make_param_op(DROPOUT, [x, keep], params, specs, name, attrs=eager_seed_attrs(seed)).outputs[0]
     op = make_param_op(DROPOUT, [x, keep], params, specs, name or "dropout")
-    op.attrs["seeds"] = _seeds(op.graph, seed, op)
+    op.attrs["seeds"] = op_seeds(op.graph, seed, op)
     return op.outputs[0]
 
 

@@ -75,7 +75,7 @@ def _einsum_grad(op, grad):
     return grads
 
 
-EINSUM = OpDef("Einsum", _einsum, grad=_einsum_grad)
+EINSUM = OpDef("Einsum", _einsum, grad=_einsum_grad, blas=True)
 
 
 def einsum(equation, *inputs, **kwargs):

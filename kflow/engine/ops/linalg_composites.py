@@ -13,7 +13,7 @@ from kflow.engine.ops.concat_ops import stack, unstack
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.decomposition_ops import svd
 from kflow.engine.ops.diag_ops import matrix_diag_part
-from kflow.engine.ops.linalg_ops import _matrices, _dims, cholesky, matrix_solve, matrix_triangular_solve
+from kflow.engine.ops.linalg_ops import matrix_input, static_dims, cholesky, matrix_solve, matrix_triangular_solve
 from kflow.engine.ops.math_ops import matmul
 from kflow.engine.ops.reduction_ops import reduce_sum, reduce_max
 from kflow.engine.ops.shape_ops import expand_dims, transpose, squeeze
@@ -37,9 +37,9 @@ def matrix_solve_ls(matrix, rhs, l2_regularizer=0.0, fast=True, name=None):
     Example:
         >>> kf.linalg.lstsq([[1.0], [1.0]], [[1.0], [3.0]])   # [[2]]
     """
-    a = _matrices("MatrixSolveLs", name, matrix, square=False)
+    a = matrix_input("MatrixSolveLs", name, matrix, square=False)
     b = convert_to_tensor(rhs, dtype=a.dtype)
-    dims = _dims(a)
+    dims = static_dims(a)
     if dims is None or dims[-1] is None or dims[-2] is None:
         raise build_error("MatrixSolveLs", name, [a, b], "lstsq: the matrix dimensions must be known")
     m, n = dims[-2:]

@@ -18,11 +18,12 @@ from kflow.engine.ops.math_ops import matmul
 from kflow.engine.ops.shape_ops import expand_dims, transpose, squeeze
 
 
-def _lin(x):
+def linalg_module(x):
+    """The linalg module (numpy.linalg or cupy.linalg) of ``x``'s array library."""
     return devices.array_module(x).linalg
 
 
-def _matrices(op_type, name, x, square=True):
+def matrix_input(op_type, name, x, square=True):
     """``x`` as a float tensor of rank >= 2 (square matrices unless ``square`` is False)."""
     x = convert_to_tensor(x)
     if not x.dtype.is_floating:
@@ -39,7 +40,8 @@ def _matrices(op_type, name, x, square=True):
     return x
 
 
-def _dims(x):
+def static_dims(x):
+    """``x``'s static dims as a list (None entries unknown), or None for an unknown rank."""
     return None if x.shape.dims is None else list(x.shape.dims)
 
 
@@ -73,7 +75,7 @@ def matvec(a, b, transpose_a=False, adjoint_a=False, name=None):
 # ---- inverse and determinants --------------------------------------------------------------------
 def _inverse_kernel(x):
     try:
-        return _lin(x).inv(x)
+        return linalg_module(x).inv(x)
     except np.linalg.LinAlgError as e:
         raise ValueError("matrix_inverse: input (shape %s) is not invertible: %s" % (x.shape, e)) from None
 
@@ -92,7 +94,7 @@ def matrix_inverse(input, adjoint=False, name=None):  # noqa: A002 - TF's argume
     Example:
         >>> kf.linalg.inv([[2.0, 0.0], [0.0, 4.0]])   # [[0.5, 0], [0, 0.25]]
     """
-    x = _matrices("MatrixInverse", name, input)
+    x = matrix_input("MatrixInverse", name, input)
     if adjoint:
         x = matrix_transpose(x)
     return make_op(MATRIX_INVERSE, [x], [(x.dtype, x.shape)], name or "MatrixInverse").outputs[0]
@@ -107,7 +109,7 @@ def _det_grad(op, grad):
     return [expand_dims(expand_dims(grad * d, -1), -1) * _inverse_transposed(x)]
 
 
-MATRIX_DETERMINANT = OpDef("MatrixDeterminant", lambda x: _lin(x).det(x), grad=_det_grad)
+MATRIX_DETERMINANT = OpDef("MatrixDeterminant", lambda x: linalg_module(x).det(x), grad=_det_grad)
 
 
 def matrix_determinant(input, name=None):  # noqa: A002
@@ -116,14 +118,14 @@ def matrix_determinant(input, name=None):  # noqa: A002
     Example:
         >>> kf.linalg.det([[1.0, 2.0], [3.0, 4.0]])   # -2
     """
-    x = _matrices("MatrixDeterminant", name, input)
-    dims = _dims(x)
+    x = matrix_input("MatrixDeterminant", name, input)
+    dims = static_dims(x)
     return make_op(MATRIX_DETERMINANT, [x], [(x.dtype, None if dims is None else dims[:-2])],
                    name or "MatrixDeterminant").outputs[0]
 
 
 def _slogdet_kernel(x):
-    sign, logabs = _lin(x).slogdet(x)
+    sign, logabs = linalg_module(x).slogdet(x)
     return sign.astype(x.dtype), logabs.astype(x.dtype)
 
 
@@ -142,8 +144,8 @@ def slogdet(input, name=None):  # noqa: A002
     Example:
         >>> sign, logabs = kf.linalg.slogdet([[1.0, 2.0], [3.0, 4.0]])   # -1, log(2)
     """
-    x = _matrices("LogMatrixDeterminant", name, input)
-    dims = _dims(x)
+    x = matrix_input("LogMatrixDeterminant", name, input)
+    dims = static_dims(x)
     out = None if dims is None else dims[:-2]
     op = make_op(LOG_MATRIX_DETERMINANT, [x], [(x.dtype, out), (x.dtype, out)], name or "LogMatrixDeterminant")
     return op.outputs[0], op.outputs[1]
@@ -152,7 +154,7 @@ def slogdet(input, name=None):  # noqa: A002
 # ---- Cholesky --------------------------------------------------------------------------------
 def _cholesky_kernel(x):
     try:
-        return _lin(x).cholesky(x)
+        return linalg_module(x).cholesky(x)
     except np.linalg.LinAlgError as e:
         raise ValueError("cholesky: input (shape %s) is not symmetric positive definite: %s" % (x.shape, e)) \
             from None
@@ -177,7 +179,7 @@ def cholesky(input, name=None):  # noqa: A002
     Example:
         >>> kf.linalg.cholesky([[4.0, 2.0], [2.0, 2.0]])   # [[2, 0], [1, 1]]
     """
-    x = _matrices("Cholesky", name, input)
+    x = matrix_input("Cholesky", name, input)
     return make_op(CHOLESKY, [x], [(x.dtype, x.shape)], name or "Cholesky").outputs[0]
 
 
@@ -186,7 +188,7 @@ def _solve_kernel(a, b, adjoint):
     if adjoint:
         a = a.swapaxes(-1, -2)
     try:
-        return _lin(a).solve(a, b)
+        return linalg_module(a).solve(a, b)
     except np.linalg.LinAlgError as e:
         raise ValueError("matrix_solve: matrix (shape %s) is singular: %s" % (a.shape, e)) from None
 
@@ -202,12 +204,12 @@ MATRIX_SOLVE = OpDef("MatrixSolve", _solve_kernel, grad=_solve_grad)
 
 
 def _rhs(op_type, name, matrix, rhs):
-    a = _matrices(op_type, name, matrix)
+    a = matrix_input(op_type, name, matrix)
     b = convert_to_tensor(rhs, dtype=a.dtype)
     if b.dtype != a.dtype:
         raise build_error(op_type, name, [a, b], "%s: rhs dtype %s does not match the matrix's %s"
                           % (op_type, b.dtype.name, a.dtype.name), TypeError)
-    ad, bd = _dims(a), _dims(b)
+    ad, bd = static_dims(a), static_dims(b)
     if bd is not None and len(bd) < 2:
         raise build_error(op_type, name, [a, b], "%s: rhs must be a (batch of) matrices [..., m, k], got shape %s"
                           % (op_type, b.shape))

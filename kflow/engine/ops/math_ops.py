@@ -243,8 +243,8 @@ def _matmul_grad(op, grad):
     return [ga, gb]
 
 
-MATMUL = OpDef("MatMul", _matmul_kernel, grad=_matmul_grad)
-BATCH_MATMUL = OpDef("BatchMatMul", _matmul_kernel, grad=_matmul_grad)
+MATMUL = OpDef("MatMul", _matmul_kernel, grad=_matmul_grad, blas=True)
+BATCH_MATMUL = OpDef("BatchMatMul", _matmul_kernel, grad=_matmul_grad, blas=True)
 
 
 def _add_n(*xs):

@@ -17,7 +17,7 @@ from kflow.engine.ops.comparison_ops import greater, where_v2
 from kflow.engine.ops.concat_ops import concat
 from kflow.engine.ops.decomposition_ops import svd
 from kflow.engine.ops.elementwise import cast, zeros_like
-from kflow.engine.ops.linalg_ops import _matrices, _dims, matrix_transpose
+from kflow.engine.ops.linalg_ops import matrix_input, static_dims, matrix_transpose
 from kflow.engine.ops.math_ops import matmul, maximum
 from kflow.engine.ops.reduction_ops import reduce_max, reduce_sum
 from kflow.engine.ops.shape_ops import expand_dims
@@ -56,7 +56,7 @@ def _expm_kernel(x):
 
 def _expm_grad(op, grad):
     a = op.inputs[0]
-    n = _dims(a)[-1]
+    n = static_dims(a)[-1]
     at = matrix_transpose(a)
     block = concat([concat([at, grad], -1), concat([zeros_like(at), at], -1)], -2)
     return [expm(block)[..., :n, n:]]
@@ -71,8 +71,8 @@ def expm(input, name=None):  # noqa: A002 - TF's argument name
     Example:
         >>> kf.linalg.expm(kf.zeros([2, 2]))   # the identity
     """
-    x = _matrices("MatrixExponential", name, input)
-    dims = _dims(x)
+    x = matrix_input("MatrixExponential", name, input)
+    dims = static_dims(x)
     if dims is None or dims[-1] is None:
         raise build_error("MatrixExponential", name, [x], "expm: the matrix size must be known, got shape %s"
                           % x.shape)
@@ -91,8 +91,8 @@ def pinv(a, rcond=None, validate_args=False, name=None):
     Example:
         >>> kf.linalg.pinv([[1.0, 0.0], [0.0, 0.0]])   # [[1, 0], [0, 0]]
     """
-    x = _matrices("Pinv", name, a, square=False)
-    dims = _dims(x)
+    x = matrix_input("Pinv", name, a, square=False)
+    dims = static_dims(x)
     if dims is None or None in dims[-2:]:
         raise build_error("Pinv", name, [x], "pinv: the matrix dimensions must be known, got %s" % x.shape)
     s, u, v = svd(x, full_matrices=False)
@@ -107,8 +107,8 @@ def matrix_rank(a, tol=None, validate_args=False, name=None):
     Example:
         >>> kf.linalg.matrix_rank([[1.0, 2.0], [2.0, 4.0]])   # 1
     """
-    x = _matrices("MatrixRank", name, a, square=False)
-    dims = _dims(x)
+    x = matrix_input("MatrixRank", name, a, square=False)
+    dims = static_dims(x)
     if dims is None or None in dims[-2:]:
         raise build_error("MatrixRank", name, [x], "matrix_rank: the matrix dimensions must be known, got %s"
                           % x.shape)

@@ -124,13 +124,25 @@ def make_param_op(op_def, inputs, params, output_specs, name=None, attrs=None, k
     """
     fixed, dyn = _split_params(params)
     attrs = dict(attrs or {}, params=fixed, n_data=len(inputs))
-    kernel = None
-    if op_def.bind is None:
-        kernel = op_def.kernel
-        if kernel_params:
-            kernel = functools.partial(kernel, **kernel_params)
-        kernel = _wrap(fixed, len(inputs))(kernel)
+    kernel = param_kernel(op_def, fixed, len(inputs), kernel_params)
     return make_op(op_def, list(inputs) + dyn, output_specs, name, attrs, params=kernel_params, kernel=kernel)
+
+
+DYNAMIC = _DYNAMIC  # in ``op.attrs["params"]``: this parameter is an op input (graph_json encodes it by name)
+
+
+def param_kernel(op_def, fixed, n_data, kernel_params):
+    """The kernel of a param op with static parameters ``fixed`` (``DYNAMIC`` where an op input) after
+    ``n_data`` data inputs; None for a stateful op (its bind builds it). ``kernel.kernel_params`` holds the
+    keyword parameters, so the op can be described as data (``kflow.engine.graph_json``) and rebuilt."""
+    if op_def.bind is not None:
+        return None
+    kernel = op_def.kernel
+    if kernel_params:
+        kernel = functools.partial(kernel, **kernel_params)
+    kernel = _wrap(fixed, n_data)(kernel)
+    kernel.kernel_params = dict(kernel_params or {})
+    return kernel
 
 
 def with_params(op, kernel):

@@ -18,9 +18,9 @@ import numpy as np
 from kflow.engine import devices
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
-from kflow.engine.ops import shape_ops
 from kflow.engine.ops.batch_parallel import over_batch
 from kflow.engine.ops.constant_op import convert_to_tensor
+from kflow.engine.ops.conv_args import to_nhwc, from_nhwc
 from kflow.engine.ops.window_geometry import Window, four_tuple, normalize_padding
 
 
@@ -225,8 +225,7 @@ def _pool(op_def, value, ksize, strides, padding, data_format, name):
                      normalize_padding(padding, fmt))
     except ValueError as e:
         raise build_error(op_type, name, [x], "%s: %s" % (op_type, e)) from None
-    if fmt == "NCHW":
-        x = shape_ops.transpose(x, [0, 2, 3, 1])
+    x = to_nhwc(x, fmt)
     d = x.shape.dims
     out = None
     if d is not None:
@@ -235,7 +234,7 @@ def _pool(op_def, value, ksize, strides, padding, data_format, name):
             raise build_error(op_type, name, [x], "%s: negative dimension size: the %s window does not fit in the "
                               "input %s with padding %r" % (op_type, win.ksize, x.shape, padding))
     y = make_op(op_def, [x], [(x.dtype, out)], name or op_type, params={"window": win}).outputs[0]
-    return y if fmt == "NHWC" else shape_ops.transpose(y, [0, 3, 1, 2])
+    return from_nhwc(y, fmt)
 
 
 def max_pool(value=None, ksize=None, strides=None, padding=None, data_format="NHWC", name=None,

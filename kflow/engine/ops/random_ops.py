@@ -22,7 +22,7 @@ DEFAULT_GRAPH_SEED = 87654321
 _SEED_MASK = (1 << 63) - 1
 
 
-def _seeds(graph, op_seed, op):
+def op_seeds(graph, op_seed, op):
     """TF1's rule: (graph seed or DEFAULT_GRAPH_SEED, op seed or the op's creation index), or None."""
     if graph.seed is not None:
         return int(graph.seed) & _SEED_MASK, (op._id if op_seed is None else int(op_seed)) & _SEED_MASK
@@ -67,7 +67,7 @@ def _random_op(op_def, inputs, params, spec, seed, name, kernel_params=None):
         return make_param_op(op_def, inputs, params, [spec], name, kernel_params=kernel_params,
                              attrs=eager_seed_attrs(seed)).outputs[0]
     op = make_param_op(op_def, inputs, params, [spec], name, kernel_params=kernel_params)
-    op.attrs["seeds"] = _seeds(op.graph, seed, op)  # needs the op's creation index
+    op.attrs["seeds"] = op_seeds(op.graph, seed, op)  # needs the op's creation index
     return op.outputs[0]
 
 

@@ -15,7 +15,11 @@ from kflow.engine.ops.while_op import build_loop
 
 
 def flatten(structure):
-    """The leaves of a nest of lists, tuples, namedtuples and dicts (dict entries in sorted key order)."""
+    """The leaves of a nest of lists, tuples, namedtuples and dicts (dict entries in sorted key order).
+
+    A TensorArray (anything with ``_loop_flows``) is a leaf per flow tensor."""
+    if hasattr(structure, "_loop_flows"):
+        return list(structure._loop_flows())
     if isinstance(structure, dict):
         return [leaf for k in sorted(structure) for leaf in flatten(structure[k])]
     if isinstance(structure, (list, tuple)):
@@ -28,6 +32,8 @@ def pack_as(structure, leaves):
     it = iter(leaves)
 
     def pack(x):
+        if hasattr(x, "_loop_flows"):
+            return x._with_flows([next(it) for _ in x._loop_flows()])
         if isinstance(x, dict):
             values = {k: pack(x[k]) for k in sorted(x)}
             return type(x)((k, values[k]) for k in x)
@@ -41,6 +47,8 @@ def pack_as(structure, leaves):
 
 def structure_of(x):
     """A comparable description of a nest (lists and tuples count alike, as TF1's loops allow)."""
+    if hasattr(x, "_loop_flows"):
+        return ("flows", len(x._loop_flows()))
     if isinstance(x, dict):
         return ("dict", tuple((k, structure_of(x[k])) for k in sorted(x)))
     if isinstance(x, (list, tuple)):
@@ -84,6 +92,7 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     else:
         if len(loop_vars) == 1 and structure_of([shape_invariants]) == structure_of(loop_vars):
             shape_invariants = [shape_invariants]  # TF1 accepts a bare shape for a single loop variable
+        shape_invariants = _any_shape_for_arrays(loop_vars, shape_invariants)
         if structure_of(shape_invariants) != structure_of(loop_vars):
             raise ValueError("while_loop: shape_invariants must have the structure of loop_vars %s, got %r"
                              % (_describe(loop_vars), shape_invariants))
@@ -126,7 +135,33 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     result = pack_as(loop_vars, values)
     if not return_same_structure and len(leaves) == 1 and len(loop_vars) == 1:
         return values[0]
+    if not return_same_structure and len(loop_vars) == 1 and hasattr(loop_vars[0], "_loop_flows"):
+        return result[0]  # a lone TensorArray comes back bare, as a lone tensor does
     return result
+
+
+class _AnyShapes:
+    """The shape invariants of a TensorArray's flows: a TensorArray checks its element shapes itself."""
+
+    def __init__(self, n):
+        self._n = n
+
+    def _loop_flows(self):
+        return [shapes.TensorShape(None)] * self._n
+
+
+def _any_shape_for_arrays(loop_vars, invariants):
+    """``invariants`` with whatever stands at a TensorArray's place (TF1 programs pass its shape or
+    None) replaced by unknown shapes for its flows."""
+    if hasattr(loop_vars, "_loop_flows"):
+        return _AnyShapes(len(loop_vars._loop_flows()))
+    if isinstance(loop_vars, dict) and isinstance(invariants, dict) and set(loop_vars) == set(invariants):
+        return type(invariants)((k, _any_shape_for_arrays(loop_vars[k], v)) for k, v in invariants.items())
+    if (isinstance(loop_vars, (list, tuple)) and isinstance(invariants, (list, tuple))
+            and len(loop_vars) == len(invariants) and not isinstance(invariants, shapes.TensorShape)):
+        parts = [_any_shape_for_arrays(a, b) for a, b in zip(loop_vars, invariants)]
+        return type(invariants)(*parts) if hasattr(invariants, "_fields") else type(invariants)(parts)
+    return invariants
 
 
 def _leaf_names(loop_vars):
@@ -134,7 +169,9 @@ def _leaf_names(loop_vars):
     out = []
 
     def walk(x, path):
-        if isinstance(x, dict):
+        if hasattr(x, "_loop_flows"):
+            out.extend("%s (%r, its %s)" % (path, x, part) for part in ("buffer", "written-mask"))
+        elif isinstance(x, dict):
             for k in sorted(x):
                 walk(x[k], "%s[%r]" % (path, k))
         elif isinstance(x, (list, tuple)):
@@ -148,6 +185,8 @@ def _leaf_names(loop_vars):
 
 
 def _describe(x):
+    if hasattr(x, "_loop_flows"):
+        return "TensorArray"
     if isinstance(x, dict):
         return "{%s}" % ", ".join("%r: %s" % (k, _describe(x[k])) for k in sorted(x))
     if isinstance(x, (list, tuple)):

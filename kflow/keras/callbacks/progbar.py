@@ -3,6 +3,11 @@
 At each epoch's end the line also shows where the time went: waiting for input
 batches versus computing the step (``model.last_epoch_timing``).
 
+The epoch result is never lost: on a terminal the bar is closed and the whole epoch line printed
+below it (a long line wraps; the bar's own postfix is cut to the terminal width), also on a
+pseudo-terminal that reports no size; elsewhere one line per epoch. ``verbose=2`` prints as Keras:
+"Epoch 1/2" then "STEPS/STEPS - 2.1s - loss: ...".
+
 Example output (not a TTY)::
 
     Epoch 1/2 - 2.1s - loss: 0.3012 - acc: 0.9120 - val_loss: 0.1650 - val_acc: 0.9510 - input 3% / compute 97%
@@ -62,6 +67,8 @@ class ProgbarLogger(Callback):
                              dynamic_ncols=True)
         else:
             self._bar = None
+            if self.verbose == 2:
+                print("Epoch %d/%d" % (epoch + 1, self.epochs), file=self._stream, flush=True)
 
     # The running averages are only needed for the live bar; without one the batch hook is skipped entirely.
     def on_train_batch_end(self, batch, logs=None):
@@ -90,9 +97,12 @@ class ProgbarLogger(Callback):
         line = format_epoch_line(logs or {}, time.perf_counter() - self._start,
                                  getattr(self.model, "last_epoch_timing", None))
         if self._bar is not None:
-            self._bar.set_postfix_str(line, refresh=True)
             self._bar.close()
             self._bar = None
+        if self.verbose == 2:
+            steps = self.params.get("steps")
+            prefix = "%s/%s - " % (steps, steps) if steps else ""
+            print(prefix + line, file=self._stream, flush=True)
         elif self.verbose:
             print("Epoch %d/%d - %s" % (epoch + 1, self.epochs, line), file=self._stream, flush=True)
 

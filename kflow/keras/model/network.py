@@ -217,9 +217,10 @@ class Network(Layer):
         """Output shape shown by ``summary``; "multiple" when unknown (as Keras prints)."""
         return "multiple"
 
-    def summary(self, line_length=None, positions=None, print_fn=None):
-        """Prints the layers, their output shapes and parameter counts (Keras's table)."""
-        summary_mod.print_summary(self, line_length, positions, print_fn)
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False):
+        """Prints the layers, their output shapes and parameter counts (Keras's table); ``expand_nested`` lists
+        the layers of nested models too."""
+        summary_mod.print_summary(self, line_length, positions, print_fn, expand_nested)
 
     def __repr__(self):
         return "<kflow.keras %s '%s' with %d layers>" % (type(self).__name__, self.name, len(self._layers))

@@ -6,8 +6,11 @@ Layout, as Keras writes it (readable with plain h5py):
   optimizer config, loss, metrics, loss weights), ``keras_version``, ``backend``;
 * group ``model_weights``: attribute ``layer_names``; one group per layer with attribute
   ``weight_names`` and one dataset per weight (named by the weight, e.g. "dense/kernel:0");
-* group ``optimizer_weights``: attribute ``weight_names`` and datasets "0", "1", ... in order
+* group ``optimizer_weights``: attribute ``weight_names`` and one dataset per name, in order
   (iterations, then the slots), so training continues exactly where it stopped.
+
+Keras's own ``load_model`` reads kflow's files, and kflow reads files written by tf.keras 2 and by Keras 3's
+``model.save("m.h5")`` (their layer configs are translated by ``keras_format``).
 
 Files are written to a temporary file and moved into place, so a crash never leaves a torn file;
 a failed write raises ``kf.errors.FileWriteError`` (an OSError naming the file and the cause). A
@@ -30,6 +33,7 @@ from kflow import errors
 from kflow.keras import losses as losses_mod
 from kflow.keras import metrics as metrics_mod
 from kflow.keras import optimizers as optimizers_mod
+from kflow.keras.model import keras_format
 from kflow.layers.safe_mode import safe_mode_scope
 from kflow.atomic_file import atomic_write
 from kflow.train.checkpoint_file import array_checksum
@@ -66,6 +70,10 @@ def _reading(filepath):
         # h5py and json report a damaged file as any of these
         raise errors.DataLossError(None, None, "%s: damaged model file (%s: %s)" % (filepath, type(e).__name__, e)) \
             from e
+
+
+def _text(value):
+    return value.decode("utf8") if isinstance(value, bytes) else value
 
 
 def _set_attr(group, name, strings):
@@ -175,6 +183,29 @@ def _serialize_fns(value, serialize):
     return value if value is None or isinstance(value, str) else serialize(value)
 
 
+def _canonical_losses(value):
+    """Loss aliases under their full names ("mse" -> "mean_squared_error"): Keras 3 reads only those."""
+    if isinstance(value, dict):
+        return {k: _canonical_losses(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_canonical_losses(v) for v in value]
+    if isinstance(value, str) and value in losses_mod.FUNCTIONS:
+        return losses_mod.FUNCTIONS[value].__name__
+    return value
+
+
+def _deserialize_fns(value, module, custom_objects):
+    """The inverse of ``_serialize_fns``: loss/metric objects come back from their ``{class_name, config}``;
+    names stay names (compile resolves them)."""
+    if isinstance(value, dict):
+        if "class_name" in value and "config" in value:
+            return module.deserialize(value, custom_objects)
+        return {k: _deserialize_fns(v, module, custom_objects) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_deserialize_fns(v, module, custom_objects) for v in value]
+    return value
+
+
 def save_model(model, filepath, overwrite=True, include_optimizer=True):
     """Writes config + weights (+ training config and optimizer state) to one HDF5 file."""
     try:
@@ -195,16 +226,17 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
             return
         f.attrs["training_config"] = json.dumps({
             "optimizer_config": optimizers_mod.serialize(model.optimizer),
-            "loss": _serialize_fns(args["loss"], losses_mod.serialize),
+            "loss": _serialize_fns(_canonical_losses(args["loss"]), losses_mod.serialize),
             "metrics": _serialize_fns(args["metrics"], metrics_mod.serialize),
             "weighted_metrics": _serialize_fns(args.get("weighted_metrics"), metrics_mod.serialize),
-            "loss_weights": args["loss_weights"]}, default=_json_default)
+            "loss_weights": args["loss_weights"], "sample_weight_mode": args.get("sample_weight_mode")},
+            default=_json_default)
         weights = model.optimizer.weights
         if weights:
             g = f.create_group("optimizer_weights")
             _set_attr(g, "weight_names", [w.name for w in weights])
-            for i, value in enumerate(model.optimizer.get_weights()):
-                _write_checked(g, str(i), value)
+            for w, value in zip(weights, model.optimizer.get_weights()):  # at their names, as tf.keras 2 writes
+                _write_checked(g, w.name, value)
 
     _atomic_h5(filepath, overwrite, write)
 
@@ -238,23 +270,30 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     with _reading(filepath) as f:
         if "model_config" not in f.attrs:
             raise ValueError("No model found in config file %s (was it written by save_weights?)." % filepath)
-        model = model_from_config(json.loads(f.attrs["model_config"]), custom_objects, safe_mode)
+        config = json.loads(f.attrs["model_config"])
+        if _text(f.attrs.get("backend")) != "kflow":  # written by Keras: its configs in kflow's form
+            config = keras_format.to_kflow(config, custom_objects)
+        model = model_from_config(config, custom_objects, safe_mode)
         load_weights_from_group(f["model_weights"], model)
         training_config = f.attrs.get("training_config")
         if not compile or training_config is None:
             return model
         tc = json.loads(training_config)
         model.compile(optimizer=optimizers_mod.deserialize(tc["optimizer_config"], custom_objects),
-                      loss=tc["loss"], metrics=tc["metrics"], loss_weights=tc["loss_weights"],
-                      weighted_metrics=tc.get("weighted_metrics"),
-                      custom_objects=custom_objects)
+                      loss=_deserialize_fns(tc["loss"], losses_mod, custom_objects),
+                      metrics=_deserialize_fns(tc["metrics"], metrics_mod, custom_objects),
+                      loss_weights=tc["loss_weights"],
+                      weighted_metrics=_deserialize_fns(tc.get("weighted_metrics"), metrics_mod, custom_objects),
+                      sample_weight_mode=tc.get("sample_weight_mode"), custom_objects=custom_objects)
         if "optimizer_weights" in f:
             g = f["optimizer_weights"]
             names = _get_attr(g, "weight_names")
             model._function("train")  # creates the optimizer's slots
             # Matched by order and shape, as Keras does: names differ when the saved model was recompiled
             # (its slots were then uniquified, "dense/kernel/Adam_2").
-            values = [_read_checked(g[str(i)]) for i in range(len(names))]
+            # kflow's first files stored them as "0", "1", ...; tf.keras 2 (and kflow now) at their names
+            keys = [str(i) for i in range(len(names))] if names and "0" in g else names
+            values = [_read_checked(g[k]) for k in keys]
             own = model.optimizer.weights
             if [v.shape for v in values] != [tuple(w.shape.as_list()) for w in own]:
                 warnings.warn("Optimizer weights in %s (%s) do not match the model's (%s); optimizer state not "

@@ -108,17 +108,27 @@ class Sequential(Model):
         return tuple(out.shape.as_list()) if out is not None else "multiple"
 
     def get_config(self):
-        return {"name": self.name, "build_input_shape": list(self._build_input_shape or []) or None,
-                "layers": [{"class_name": type(l).__name__, "config": l.get_config()} for l in self._layers]}
+        layers = [{"class_name": type(l).__name__, "config": l.get_config()} for l in self._layers]
+        shape = list(self._build_input_shape or []) or None
+        if shape is not None and layers:  # as tf.keras 2 writes it, so Keras 3 sees the input's true shape
+            layers.insert(0, {"class_name": "InputLayer", "config": {
+                "batch_input_shape": shape, "dtype": "float32", "sparse": False, "ragged": False,
+                "name": self._layers[0].name + "_input"}})
+        return {"name": self.name, "build_input_shape": shape, "layers": layers}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         if isinstance(config, list):  # the Keras 2.0 format: just the layer list
             config = {"layers": config}
         model = cls(name=config.get("name"))
-        for entry in config["layers"]:
+        entries = list(config["layers"])
+        shape = config.get("build_input_shape")
+        if entries and entries[0]["class_name"] == "InputLayer":  # tf.keras 2 lists the input first
+            first = entries.pop(0)["config"]
+            shape = shape or first.get("batch_input_shape") or first.get("batch_shape")
+        for entry in entries:
             model._layers.append(deserialize_layer(entry, custom_objects))
-        shape = config.get("build_input_shape") or getattr(model._layers[0], "_batch_input_shape", None)
+        shape = shape or getattr(model._layers[0], "_batch_input_shape", None)
         if shape is not None:
             model._build(tuple(shape))
         return model

@@ -25,6 +25,12 @@ def _count(weights):
     return int(sum(np.prod(w.shape.as_list(), dtype=np.int64) for w in weights))
 
 
+def _params(layer):
+    if getattr(layer, "built", True) and hasattr(layer, "count_params"):
+        return layer.count_params()
+    return _count(getattr(layer, "weights", []))
+
+
 def _shape_text(shape):
     if isinstance(shape, str):
         return shape
@@ -56,8 +62,9 @@ def connections(model):
     return None if chain else links
 
 
-def print_summary(model, line_length=None, positions=None, print_fn=None):
-    """Prints ``model``'s table with ``print_fn`` (default ``print``)."""
+def print_summary(model, line_length=None, positions=None, print_fn=None, expand_nested=False):
+    """Prints ``model``'s table with ``print_fn`` (default ``print``); ``expand_nested`` also lists the layers of
+    models used as layers, indented under theirs with "| "."""
     print_fn = print_fn or print
     links = connections(model)
     line_length = line_length or (65 if links is None else 98)
@@ -81,14 +88,21 @@ def print_summary(model, line_length=None, positions=None, print_fn=None):
     row(columns)
     print_fn("=" * line_length)
     layers = model.layers
+
+    def nested_rows(outer, depth):
+        for inner in getattr(outer, "layers", None) or []:
+            row(["| " * depth + "%s (%s)" % (inner.name, type(inner).__name__),
+                 _shape_text(outer._layer_output_shape(inner)), _params(inner)] + ([] if links is None else [""]))
+            nested_rows(inner, depth + 1)
+
     for i, layer in enumerate(layers):
-        params = layer.count_params() if getattr(layer, "built", True) and hasattr(layer, "count_params") \
-            else _count(getattr(layer, "weights", []))
         inbound = [] if links is None else links.get(id(layer), [])
         row(["%s (%s)" % (layer.name, type(layer).__name__), _shape_text(model._layer_output_shape(layer)),
-             params] + ([] if links is None else [inbound[0] if inbound else ""]))
+             _params(layer)] + ([] if links is None else [inbound[0] if inbound else ""]))
         for extra in inbound[1:]:
             row(["", "", "", extra])
+        if expand_nested:
+            nested_rows(layer, 1)
         print_fn(("=" if i == len(layers) - 1 else "_") * line_length)
     trainable = _count(model.trainable_weights)
     total = _count(model.weights)

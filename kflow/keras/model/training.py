@@ -19,13 +19,14 @@ import numpy as np
 
 from kflow.engine import process_world
 from kflow.keras import backend as K
+from kflow.keras import metrics as metrics_mod
 from kflow.keras import optimizers
 from kflow.keras.callbacks.base import CallbackList
 from kflow.keras.callbacks.history import History
 from kflow.keras.callbacks.progbar import ProgbarLogger
 from kflow.keras.model import data_adapter as data
-from kflow.keras.model import functional, saving
-from kflow.keras.model.compile_utils import CompiledLoss
+from kflow.keras.model import custom_steps, functional, saving
+from kflow.keras.model.compile_utils import CompiledLoss, target_names
 from kflow.keras.model.network import Network, accepts_training
 from kflow.keras.model.training_loop import fit_loop, predict_loop, test_loop
 
@@ -93,26 +94,62 @@ class Model(Network):
             loss_weights: a list/dict of per-output loss weights.
             weighted_metrics: metrics averaged with the sample/class weights, as the loss is (logged as
                 "weighted_<name>", as in tf.keras 1.x).
+            sample_weight_mode: None, or "temporal" (a list/dict per output) for weights per sample and time
+                step: ``sample_weight`` of shape (samples, timesteps) against a (samples, timesteps, ...) output.
+            target_tensors: tensors (one, a list, or a dict by output name) that are the targets, instead of
+                arrays fed as ``y`` (e.g. labels read from a queue or an iterator); ``fit`` then takes ``y=None``.
         """
-        if target_tensors is not None or sample_weight_mode is not None:
-            raise NotImplementedError("target_tensors and sample_weight_mode are not supported by kflow.")
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
         self._compile_args = dict(loss=loss, metrics=metrics, loss_weights=loss_weights,
-                                  weighted_metrics=weighted_metrics, custom_objects=kwargs.pop("custom_objects", None))
+                                  weighted_metrics=weighted_metrics, custom_objects=kwargs.pop("custom_objects", None),
+                                  sample_weight_mode=sample_weight_mode, target_tensors=target_tensors)
         self._compiled = None
         self._functions = {}
+        self._step_metrics = None
+        # Keras's rule: `trainable` counts when compile runs. A GAN compiles D, sets D.trainable = False, then
+        # compiles the combined model: D still trains its own weights, the combined model only G's.
+        self._frozen_at_compile = (list(self.trainable_weights), list(self.updates)) if self.built else None
 
     def _compile_graph(self):
         if self._compile_args is None:
             raise RuntimeError("You must compile your model before training/testing. Use `model.compile(optimizer,"
                                " loss)`.")
         if self._compiled is None:
-            self._compiled = CompiledLoss(self, **self._compile_args)
+            self._compiled = CompiledLoss(self, target_shapes=self.__dict__.get("_target_shapes"),
+                                          **self._compile_args)
         return self._compiled
+
+    def _note_target_shapes(self, y):
+        """Remembers the labels' shapes before the loss is built: "accuracy" resolves from them (tf.keras 2)."""
+        if self._compiled is not None or self._compile_args is None or y is None or not self.outputs:
+            return
+        names = target_names(self, self._compile_args["loss"])
+        try:
+            ys = data.flatten_to(names, y, "target")
+        except (ValueError, TypeError, KeyError):
+            return  # the real error comes with the batches
+        self._target_shapes = {n: tuple(np.shape(t)) for n, t in zip(names, ys)}
+
+    @property
+    def metrics(self):
+        """The model's metric objects: those given to compile (for a custom step, all compile metrics and the
+        "loss" tracker), then metrics assigned as attributes (``self.loss_tracker = Mean(...)``)."""
+        found = list(self.__dict__.get("_step_metrics") or [])
+        if self._compiled is not None:
+            found += self._compiled.metric_objects
+        found += [v for k, v in self.__dict__.items() if isinstance(v, metrics_mod.Metric) and not k.startswith("_")]
+        return list({id(m): m for m in found}.values())
+
+    def reset_metrics(self):
+        """Resets the state of the model's metric objects (``fit`` does it at each epoch, ``evaluate`` first)."""
+        for m in self.metrics:
+            m.reset_state()
 
     @property
     def metrics_names(self):
+        if self._custom_steps():
+            return [m.name for m in self.metrics]
         return self._compile_graph().metrics_names if self.outputs and self._compile_args else ["loss"]
 
     def _function(self, kind):
@@ -128,15 +165,64 @@ class Model(Network):
             fetches = [c.total_loss] + c.metrics_tensors
             if kind == "train":
                 _claim(self.optimizer, self)
+                trainable, updates = self._frozen_at_compile or (self.trainable_weights, self.updates)
                 with self._graph.as_default():
-                    update = self.optimizer.get_updates(c.total_loss, self.trainable_weights)
-                fn = K.function(feeds, fetches, updates=[update] + self.updates,
+                    update = self.optimizer.get_updates(c.total_loss, trainable)
+                fn = K.function(feeds, fetches, updates=[update] + _fed_by(updates, feeds),
                                 feed_dict={K.learning_phase(self._graph): True})
             else:
                 fn = K.function(feeds, fetches)
         self._load_initial_weights()
         self._functions[kind] = fn
         return fn
+
+    # ---- custom steps -------------------------------------------------------------------
+    def train_step(self, data):
+        """One training step on batch tensors ``data`` = ``(x, y)`` or ``(x, y, sample_weight)``; returns a dict
+        ``{name: tensor}`` logged each batch. Override it (and ``test_step``) for a custom loop: ``fit`` builds it
+        once on placeholders and runs what it built per batch (see ``custom_steps``)."""
+        return custom_steps.default_train_step(self, data)
+
+    def test_step(self, data):
+        """One evaluation step (as ``train_step``, without updating the weights)."""
+        return custom_steps.default_test_step(self, data)
+
+    def predict_step(self, data):
+        """The outputs for batch tensors ``data`` (``x``)."""
+        return custom_steps.default_predict_step(self, data)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None):
+        """The compiled loss of ``y_pred`` against ``y`` plus the model's own losses (for custom steps)."""
+        return custom_steps.compute_loss(self, y, y_pred, sample_weight)
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Updates the compiled metrics with a batch; returns ``{name: result}`` (for custom steps)."""
+        return custom_steps.compute_metrics(self, x, y, y_pred, sample_weight)
+
+    def _custom_steps(self):
+        cls = type(self)
+        return cls.train_step is not Model.train_step or cls.test_step is not Model.test_step
+
+    def _step(self, kind, batches):
+        """``(fn, log names, stateful names)`` of the "train"/"test"/"predict" step."""
+        custom = self._custom_steps() if kind != "predict" else type(self).predict_step is not Model.predict_step
+        if not custom:
+            fn = self._function(kind)
+            c = self._compiled
+            return fn, (c.metrics_names if c else None), (c.stateful_names if c else ())
+        layout = getattr(self, "_step_layout", None) if kind != "predict" else (len(self.inputs), 0, 0, False)
+        self._step_layout = layout
+        key = (kind, layout)
+        entry = self._functions.get(key)
+        if entry is None:
+            if kind == "train":
+                if self.optimizer is None:
+                    raise RuntimeError("You must compile your model before training. Use `model.compile(optimizer)`.")
+                _claim(self.optimizer, self)
+            entry = self._functions[key] = custom_steps.build_step(self, kind, batches.arrays)
+            self._load_initial_weights()
+        fn, names = entry
+        return fn, names, tuple(names or ())
 
     # ---- data -----------------------------------------------------------------------
     def _batches(self, x, y=None, sample_weight=None, class_weight=None, batch_size=None, shuffle=False,
@@ -146,18 +232,30 @@ class Model(Network):
         ``shard``: in a multi-process run, this rank's share only (see ``data_adapter.shard_for_rank``)."""
         if shard:
             x = data.shard_source(x)
+        custom = with_targets and self._custom_steps()
         if data.is_iterable_source(x):
+            if custom:
+                raise NotImplementedError("A model with a custom train_step/test_step trains on arrays in kflow; "
+                                          "pass numpy arrays (x, y) rather than a Dataset or generator.")
             if y is not None:
                 raise ValueError("`y` must be None when `x` is a Dataset, generator or iterator (it yields both).")
             source, first = data.peek(x)
             self._ensure_built(self._unpack_element(first, with_targets, build=True))
+            if with_targets and isinstance(first, (tuple, list)) and len(first) in (2, 3):
+                self._note_target_shapes(first[1])
             if with_targets:
                 self._compile_graph()
             return data.IterableBatches(source, lambda e: self._unpack_element(e, with_targets, class_weight), steps)
         x_arrays = data.flatten_to(self.input_names or _names_for(x), x, "input")
         self._ensure_built(x_arrays)
         arrays = x_arrays
-        if with_targets:
+        if custom:
+            ys, y_is_list = custom_steps.flat_targets(y)
+            ws, _ = custom_steps.flat_targets(sample_weight)
+            self._step_layout = (len(x_arrays), len(ys), len(ws), y_is_list)
+            arrays = arrays + ys + ws
+        elif with_targets:
+            self._note_target_shapes(y)
             if y is None and self._compile_graph().targets:
                 raise ValueError("Training and evaluation need targets `y` (or a Dataset yielding (x, y)).")
             arrays = arrays + self._target_arrays(y) + self._weight_arrays(y, sample_weight, class_weight)
@@ -167,8 +265,8 @@ class Model(Network):
 
     def _target_arrays(self, y):
         c = self._compile_graph()
-        ys = data.flatten_to(c.target_names, y, "target") if c.targets else []
-        for i, (t, index) in enumerate(zip(ys, c.active)):
+        ys = data.flatten_to(c.fed_target_names, y, "target") if c.targets else []
+        for i, (t, index) in enumerate(zip(ys, c.fed)):
             if t.ndim == 1 and self.outputs[index].shape.ndims == 2 and not c.is_sparse(index):
                 ys[i] = t.reshape(-1, 1)  # Keras accepts (N,) targets for (N, 1) outputs
         return ys
@@ -223,7 +321,7 @@ class Model(Network):
         # In a multi-process (kflow.distribute) run each rank trains on its shard, validation metrics are
         # averaged over the ranks, and only rank 0 shows progress and writes files (checkpoints, TensorBoard).
         batches = self._batches(x, y, sample_weight, class_weight, batch_size, shuffle, steps_per_epoch, shard=True)
-        step, names = self._function("train"), self._compiled.metrics_names
+        step, names, stateful = self._step("train", batches)
         validate = None
         if validation_data is not None:
             val_batches = self._validation_batches(validation_data, batch_size, validation_steps)
@@ -241,7 +339,7 @@ class Model(Network):
         # History goes last so it records what other callbacks add to the logs (e.g. "lr"), as in Keras.
         cbs = CallbackList(([ProgbarLogger()] if verbose else []) + list(callbacks or []) + [history],
                            model=self, params=params)
-        fit_loop(self, step, names, batches, epochs, initial_epoch, cbs, validate)
+        fit_loop(self, step, names, batches, epochs, initial_epoch, cbs, validate, stateful)
         history.epoch_timings = self.epoch_timings
         self.history = history
         return history
@@ -267,37 +365,39 @@ class Model(Network):
         return self._batches(validation_data[0], validation_data[1], weights, batch_size=batch_size, shard=True)
 
     def _run_test(self, batches, prefix="", callbacks=None):
-        names = self._compile_graph().metrics_names
-        logs = test_loop(self._function("test"), names, batches, _callbacks(callbacks, self))
+        step, names, stateful = self._step("test", batches)
+        self.reset_metrics()
+        logs = test_loop(step, names, batches, _callbacks(callbacks, self), stateful)
         return {prefix + k: v for k, v in logs.items()}
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose=0, sample_weight=None, steps=None, callbacks=None):
         """Returns the loss (a float) or ``[loss, metric, ...]`` (see ``metrics_names``)."""
         batches = self._batches(x, y, sample_weight, batch_size=batch_size, steps=steps)
         logs = self._run_test(batches, callbacks=callbacks)
-        values = [logs[n] for n in self._compiled.metrics_names]
+        names = list(logs)
+        values = [logs[n] for n in names]
         if verbose:
-            print(" - ".join("%s: %.4f" % (n, v) for n, v in zip(self._compiled.metrics_names, values)))
+            print(" - ".join("%s: %.4f" % (n, v) for n, v in zip(names, values)))
         return values[0] if len(values) == 1 else values
 
     def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
         """Returns the outputs for ``x`` (an array, or a list with one array per output)."""
         batches = self._batches(x, batch_size=batch_size, steps=steps, with_targets=False)
-        outs = predict_loop(self._function("predict"), batches, len(self.outputs), _callbacks(callbacks, self))
+        outs = predict_loop(self._step("predict", batches)[0], batches, len(self.outputs), _callbacks(callbacks, self))
         return outs[0] if len(outs) == 1 else outs
 
     def train_on_batch(self, x, y, sample_weight=None, class_weight=None):
         """One update on one batch; returns the loss or ``[loss, metrics...]`` (before the update)."""
-        arrays = next(self._batches(x, y, sample_weight, class_weight, batch_size=data.WHOLE).epoch(0))[0]
-        return _scalar_or_list(self._function("train")(arrays))
+        batches = self._batches(x, y, sample_weight, class_weight, batch_size=data.WHOLE)
+        return _scalar_or_list(self._step("train", batches)[0](next(batches.epoch(0))[0]))
 
     def test_on_batch(self, x, y, sample_weight=None):
-        arrays = next(self._batches(x, y, sample_weight, batch_size=data.WHOLE).epoch(0))[0]
-        return _scalar_or_list(self._function("test")(arrays))
+        batches = self._batches(x, y, sample_weight, batch_size=data.WHOLE)
+        return _scalar_or_list(self._step("test", batches)[0](next(batches.epoch(0))[0]))
 
     def predict_on_batch(self, x):
-        arrays = next(self._batches(x, batch_size=data.WHOLE, with_targets=False).epoch(0))[0]
-        outs = self._function("predict")(arrays)
+        batches = self._batches(x, batch_size=data.WHOLE, with_targets=False)
+        outs = self._step("predict", batches)[0](next(batches.epoch(0))[0])
         return outs[0] if len(outs) == 1 else list(outs)
 
     # Keras 2 generator spellings: the same loops (a generator is just another input source).
@@ -348,6 +448,30 @@ def _claim(optimizer, model):
         raise RuntimeError("This %s is already used by model %s: create one optimizer per model (model %s)."
                            % (type(optimizer).__name__, owner.name, model.name))
     optimizer._keras_model = weakref.ref(model)
+
+
+def _fed_by(updates, feeds):
+    """The updates computable from ``feeds``: a layer shared with another model (a nested model's own call
+    on its own Input) has moving-average updates of that call too, which this model does not run (as Keras's
+    ``get_updates_for(inputs)``)."""
+    fed = {t.op for t in feeds}
+    good, kept = set(), []
+    for update in updates:
+        stack, seen, unfed = [getattr(update, "op", update)], set(), False
+        while stack:  # the update's ancestors, up to the feeds: any other placeholder means unfed
+            op = stack.pop()
+            if op in seen or op in good or op in fed:
+                continue
+            seen.add(op)
+            if op.type == "Placeholder":
+                unfed = True
+                break
+            stack.extend(t.op for t in op.inputs)
+            stack.extend(op.control_inputs)
+        if not unfed:
+            good |= seen
+            kept.append(update)
+    return kept
 
 
 def _callbacks(callbacks, model):

@@ -15,26 +15,33 @@ _perf = time.perf_counter
 
 
 class MeanTracker:
-    """Batch-size-weighted running means of named values."""
+    """Batch-size-weighted running means of named values; ``stateful`` names (metric objects, which
+    accumulate themselves) keep their last value."""
 
-    def __init__(self, names):
+    def __init__(self, names, stateful=()):
         self.names = names
         self.sums = [0.0] * len(names)
         self.count = 0
+        self._last = [i for i, n in enumerate(names) if n in stateful]
+        self._values = None
 
     def add(self, values, size):
         self.count += size
         sums = self.sums
         for i, v in enumerate(values):
             sums[i] += v * size
+        self._values = values
 
     def result(self, prefix=""):
         if not self.count:
             return {}
-        return {prefix + n: s / self.count for n, s in zip(self.names, self.sums)}
+        out = {prefix + n: s / self.count for n, s in zip(self.names, self.sums)}
+        for i in self._last:
+            out[prefix + self.names[i]] = self._values[i]
+        return out
 
 
-def fit_loop(model, step, names, batches, epochs, initial_epoch, callbacks, validate=None):
+def fit_loop(model, step, names, batches, epochs, initial_epoch, callbacks, validate=None, stateful=()):
     """Runs epochs ``initial_epoch .. epochs-1``; returns nothing (History is a callback).
 
     Args:
@@ -42,6 +49,7 @@ def fit_loop(model, step, names, batches, epochs, initial_epoch, callbacks, vali
         names: log names of the step's values ("loss", metrics...).
         batches: an ArrayBatches / IterableBatches.
         validate: optional ``f() -> dict`` of "val_*" logs run at each epoch's end.
+        stateful: names of values from metric objects: reset at each epoch's start, logged as their last value.
     """
     model.stop_training = False
     timings = []
@@ -49,7 +57,9 @@ def fit_loop(model, step, names, batches, epochs, initial_epoch, callbacks, vali
     try:
         for epoch in range(initial_epoch, epochs):
             callbacks.on_epoch_begin(epoch, {})
-            tracker = MeanTracker(names)
+            if stateful:
+                model.reset_metrics()
+            tracker = MeanTracker(names, stateful)
             wait = compute = 0.0
             started = before = _perf()
             for index, (arrays, size) in enumerate(batches.epoch(epoch)):
@@ -83,9 +93,10 @@ def fit_loop(model, step, names, batches, epochs, initial_epoch, callbacks, vali
         callbacks.on_train_end()
 
 
-def test_loop(step, names, batches, callbacks=None):
-    """Averages ``step``'s values over all batches; returns ``{name: mean}``."""
-    tracker = MeanTracker(names)
+def test_loop(step, names, batches, callbacks=None, stateful=()):
+    """Averages ``step``'s values over all batches; returns ``{name: mean}`` (``stateful``: last value; the
+    caller resets those metrics first)."""
+    tracker = MeanTracker(names, stateful)
     if callbacks is not None:
         callbacks.on_test_begin()
     for index, (arrays, size) in enumerate(batches.epoch(0)):

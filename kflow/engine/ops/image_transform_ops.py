@@ -1,5 +1,6 @@
 """``transform_images``: each image resampled through its own projective transform (TF's
-``ImageProjectiveTransformV2``), the op under RandomRotation, RandomZoom and RandomTranslation.
+``ImageProjectiveTransformV2`` op, under ``tf.contrib.image.transform``), the op under the Keras layers
+RandomRotation, RandomZoom and RandomTranslation.
 
 A transform ``[a0, a1, a2, b0, b1, b2, c0, c1]`` maps an output pixel ``(x, y)`` to the input point
 ``((a0 x + a1 y + a2) / k, (b0 x + b1 y + b2) / k)`` with ``k = c0 x + c1 y + 1``. Points outside the image
@@ -60,7 +61,7 @@ def _transform_kernel(images, transforms, interpolation, fill_mode, fill_value):
     return top * (1 - fy) + bottom * fy
 
 
-IMAGE_PROJECTIVE_TRANSFORM = OpDef("KerasImageProjectiveTransform", _transform_kernel, grad=None)
+IMAGE_PROJECTIVE_TRANSFORM = OpDef("ImageProjectiveTransformV2", _transform_kernel, grad=None)
 
 
 def transform_images(images, transforms, interpolation="bilinear", fill_mode="reflect", fill_value=0.0, name=None):
