@@ -1,5 +1,5 @@
-"""Eager-vs-graph gradient cases for the math, linalg, scatter/segment, image, 3-D/depthwise conv, CTC and logging
-ops: ``(id, fn, inputs)`` as in tests/engine/ops/test_ops_gradients.py; float inputs are differentiated, integer
+"""Eager-vs-graph gradient cases for the math, linalg, scatter/segment, image, 3-D/depthwise conv, CTC, logging
+and TensorArray ops: ``(id, fn, inputs)`` as in tests/engine/ops/test_ops_gradients.py; float inputs are differentiated, integer
 ones fed but not. Inputs keep each op well conditioned (inside acos/atanh domains, SPD matrices for cholesky,
 distinct singular values and eigenvalues for svd/eigh, no ties for max pooling)."""
 import numpy as np
@@ -166,4 +166,21 @@ VARIANTS = [
     ("ctc_loss_batch_major_collapsed", _ctc_batch_major, [_rand(2, 5, 4, seed=64)]),
 ]
 
-ALL = MATH + LINALG + ARRAYS + NN_MORE + VARIANTS
+
+def _write_read_stack(v):
+    ta = kf.TensorArray(kf.float64, size=2).write(0, v[0]).write(1, v[1] * 2.0)
+    return [ta.read(1) * ta.read(0), ta.stack()]
+
+
+TA_VALUE = _rand(4, 3, seed=70)
+TENSOR_ARRAYS = [
+    ("tensor_array_write_read_stack", _write_read_stack, [TA_VALUE]),
+    ("tensor_array_unstack_gather", lambda v: kf.TensorArray(kf.float64, size=4).unstack(v * v).gather([3, 0, 3]),
+     [TA_VALUE]),
+    ("tensor_array_scatter_stack", lambda v: kf.TensorArray(kf.float64, size=4).scatter([2, 0, 1, 3], v * v).stack(),
+     [TA_VALUE]),
+    ("tensor_array_split_concat", lambda v: kf.TensorArray(kf.float64, size=2).split(v * v, [2, 2]).concat(),
+     [TA_VALUE]),
+]
+
+ALL = MATH + LINALG + ARRAYS + NN_MORE + VARIANTS + TENSOR_ARRAYS
