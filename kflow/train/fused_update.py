@@ -164,14 +164,16 @@ def _variable_lock(session, var_op):
 
 
 # ---- large updates: L2-sized blocks, split across threads -----------------------------------------------
-# An update makes ~12 passes over its arrays. Walking a large variable in blocks whose arrays fit in the L2
+# An update makes ~12 passes over its arrays. Walking a very large variable in blocks whose arrays fit in the L2
 # cache lets every pass after the first reread cached data: Adam over the deep-MNIST fc1 kernel (3.2M floats)
-# went from 10.6 to 6.4 ms on one core. numpy ufuncs release the GIL, so the blocks can also be shared by
+# took 6.8 ms blocked vs 7.1 ms whole on an idle core (6.4 vs 10.6 ms with other processes sharing the caches);
+# at 1M floats it was even, and at 392k (the MLP's first kernel) blocks cost more calls than they saved (0.53 vs
+# 0.48 ms), hence the threshold. numpy ufuncs release the GIL, so parts of a large update can also run in
 # threads (batch_parallel); one of an update's elements weighs as much as ~4 of a one-pass kernel's, so
 # variables from ~128k elements split. Splitting is opt-in (ConfigProto(intra_op_parallelism_threads=N > 1)):
 # on a busy 2-core machine the hand-off measured slower than one thread (MLP step 2.32 ms vs 2.17 ms at batch 32).
 UPDATE_ELEMENT_WEIGHT = 4
-BLOCKED_MIN_ELEMENTS = 1 << 17  # below this every array of the update fits in L2 already
+BLOCKED_MIN_ELEMENTS = 1 << 21  # smaller updates run whole (see above)
 
 
 def _thread_count(session):
@@ -194,8 +196,9 @@ def _apply(rule, state, grad, hypers, buffers, threads):
         chunk = [a[start:stop] for a in flat]
         rule(*chunk[:n_state + n_grad], *hypers, *chunk[n_state + n_grad:])
 
+    blocked = var.size >= BLOCKED_MIN_ELEMENTS
     over_batch(part, var.size, var.size * UPDATE_ELEMENT_WEIGHT, max_parts=threads,
-               block_bytes=sum(a.itemsize for a in arrays))
+               block_bytes=sum(a.itemsize for a in arrays) if blocked else 0)
 
 
 def _apply_rows(rule, state, grad, hypers, buffers, threads):
