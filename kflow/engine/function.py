@@ -6,7 +6,9 @@ arguments become placeholders, eager variables are captured) and compiles it wit
 variables' store. Every later call with that signature is one ``Session.run`` of the cached plan: graph speed.
 Stateful ops the function builds but does not return (variable updates, optimizer steps) run on every call.
 Traced often, a function warns, as a Session warns about a growing graph. Called in graph mode, the function
-simply builds its ops into the current graph.
+simply builds its ops into the current graph. Called while a GradientTape records, it runs eagerly, so the tape
+sees its ops and can differentiate through the call (a function that creates variables should first be called
+outside a tape, as those are created on the first trace).
 
 Example:
     >>> @kf.function
@@ -54,6 +56,10 @@ class Function:
     def __call__(self, *args, **kwargs):
         if not execution_mode.mode.eager:
             return self._fn(*args, **kwargs)  # building a graph already: the ops join it
+        if any(t.recording for t in execution_mode.tape_stack.tapes):
+            # a GradientTape around the call must see its ops, and a traced graph runs as one plan it cannot
+            # look into: the function runs eagerly instead (gradients right, at eager speed)
+            return self._fn(*args, **kwargs)
         values, key = [], []
         _signature((args, kwargs), values, key)
         key = tuple(key)

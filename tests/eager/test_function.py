@@ -165,3 +165,28 @@ def test_in_graph_mode_the_function_builds_into_the_graph():
         y = f(x)
         with kf.Session() as sess:
             assert sess.run(y, {x: [1.0, 2.0]}).tolist() == [2.0, 4.0]
+
+
+def test_a_tape_around_a_function_call_differentiates_through_it():
+    with kf.eager_mode():
+        w = kf.Variable(np.array([1.0, -2.0]))
+
+        @kf.function
+        def f(x):
+            return kf.reduce_sum(kf.sin(x * w) * x)
+
+        x = kf.constant(np.array([0.3, 0.7]))
+        f(x)  # traced once, outside any tape
+        with kf.GradientTape() as tape:
+            tape.watch(x)
+            y = f(x)
+        gx, gw = tape.gradient(y, [x, w])
+        xv, wv = x.numpy(), w.numpy()
+        np.testing.assert_allclose(gx.numpy(), np.sin(xv * wv) + xv * wv * np.cos(xv * wv), rtol=1e-12)
+        np.testing.assert_allclose(gw.numpy(), xv * xv * np.cos(xv * wv), rtol=1e-12)
+        np.testing.assert_allclose(float(y), float(f(x)), rtol=1e-12)  # the traced call agrees
+        with kf.GradientTape() as tape:
+            tape.watch(x)
+            with tape.stop_recording():
+                y = f(x)  # not recording: the traced graph runs
+        assert tape.gradient(y, x) is None
