@@ -8,29 +8,20 @@ Example:
     >>> kf.reduce_logsumexp([[0.0, 0.0], [1000.0, 1000.0]], axis=1)   # [0.693, 1000.693]
     >>> kf.tensordot(a, b, axes=[[1], [0]])               # matmul for 2-D a, b
 """
+import functools
+
 import numpy as np
 
 from kflow.engine.op_def import OpDef
-from kflow.engine.operation import make_op, build_error
+from kflow.engine.operation import build_error
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.comparison_ops import is_finite, where_v2
 from kflow.engine.ops.einsum_op import einsum
 from kflow.engine.ops.elementwise import zeros_like
 from kflow.engine.ops.identity_ops import stop_gradient
-from kflow.engine.ops.params import canonical_axis
-from kflow.engine.ops.reduction_ops import cumsum, reduce_max, reduce_sum
+from kflow.engine.ops.reduction_ops import cumsum, reduce_max, reduce_sum, running_kernel, running_op
 from kflow.engine.ops.shape_ops import squeeze
 from kflow.engine.ops.unary_math_ops import exp, log
-
-
-def _cumprod_kernel(v, axis, exclusive, reverse):
-    if reverse:
-        v = np.flip(v, axis)
-    out = np.cumprod(v, axis=axis, dtype=v.dtype)
-    if exclusive:
-        out = np.roll(out, 1, axis)
-        out[(slice(None),) * axis + (0,)] = 1
-    return np.flip(out, axis) if reverse else out
 
 
 def _cumprod_grad(op, grad):
@@ -40,7 +31,7 @@ def _cumprod_grad(op, grad):
     return [cumsum(grad * y, a, exclusive, not reverse) / x]
 
 
-CUMPROD = OpDef("Cumprod", _cumprod_kernel, grad=_cumprod_grad)
+CUMPROD = OpDef("Cumprod", functools.partial(running_kernel, accumulate=np.cumprod, identity=1), grad=_cumprod_grad)
 
 
 def cumprod(x, axis=0, exclusive=False, reverse=False, name=None):
@@ -51,10 +42,7 @@ def cumprod(x, axis=0, exclusive=False, reverse=False, name=None):
     Example:
         >>> kf.cumprod([2, 3, 4], reverse=True)   # [24, 12, 4]
     """
-    x = convert_to_tensor(x)
-    a = canonical_axis("Cumprod", name, [x], axis, x.shape.ndims)
-    return make_op(CUMPROD, [x], [(x.dtype, x.shape)], name or "Cumprod",
-                   params={"axis": a, "exclusive": bool(exclusive), "reverse": bool(reverse)}).outputs[0]
+    return running_op(CUMPROD, x, axis, exclusive, reverse, name)
 
 
 def reduce_logsumexp(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):

@@ -6,6 +6,8 @@ TF1's ``reduction_indices`` and ``keep_dims`` are accepted.
 Example:
     >>> loss = kf.reduce_mean(kf.square(y - t), axis=1)
 """
+import functools
+
 import numpy as np
 
 from kflow.engine import devices, dtypes
@@ -230,14 +232,23 @@ def _arg(op_def, x, axis, name, dimension, output_type):
     return make_op(op_def, [x], [(out, shape)], name or op_type, params={"axis": a, "output_type": out}).outputs[0]
 
 
-def _cumsum_kernel(v, axis, exclusive, reverse):
+def running_kernel(v, axis, exclusive, reverse, accumulate, identity):
+    """``accumulate`` (np.cumsum, np.cumprod) along ``axis``; ``exclusive`` shifts in ``identity`` first."""
     if reverse:
         v = np.flip(v, axis)
-    out = np.cumsum(v, axis=axis, dtype=v.dtype)  # numpy would widen int32 sums to int64
+    out = accumulate(v, axis=axis, dtype=v.dtype)  # numpy would widen int32 sums to int64
     if exclusive:
         out = np.roll(out, 1, axis)  # a fresh array: safe to write into
-        out[(slice(None),) * axis + (0,)] = 0
+        out[(slice(None),) * axis + (0,)] = identity
     return np.flip(out, axis) if reverse else out
+
+
+def running_op(op_def, x, axis, exclusive, reverse, name):
+    """An op of a ``running_kernel`` family (Cumsum, Cumprod) over ``x``; its params are TF's attributes."""
+    x = convert_to_tensor(x)
+    a = canonical_axis(op_def.type, name, [x], axis, x.shape.ndims)
+    return make_op(op_def, [x], [(x.dtype, x.shape)], name or op_def.type,
+                   params={"axis": a, "exclusive": bool(exclusive), "reverse": bool(reverse)}).outputs[0]
 
 
 def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
@@ -246,11 +257,8 @@ def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
     Example:
         >>> kf.cumsum([1, 2, 3], exclusive=True)   # [0, 1, 3]
     """
-    x = convert_to_tensor(x)
-    a = canonical_axis("Cumsum", name, [x], axis, x.shape.ndims)
-    return make_op(CUMSUM, [x], [(x.dtype, x.shape)], name or "Cumsum",
-                   params={"axis": a, "exclusive": bool(exclusive), "reverse": bool(reverse)}).outputs[0]
+    return running_op(CUMSUM, x, axis, exclusive, reverse, name)
 
 
-CUMSUM = OpDef("Cumsum", _cumsum_kernel,
+CUMSUM = OpDef("Cumsum", functools.partial(running_kernel, accumulate=np.cumsum, identity=0),
                grad=lambda op, grad: [cumsum(grad, op.attrs["axis"], op.attrs["exclusive"], not op.attrs["reverse"])])
