@@ -7,6 +7,7 @@ Example:
     ...     sess.run(y, feed_dict={x: [[1, 2]]})
     array([[2., 4.]], dtype=float32)
 """
+import contextlib
 import warnings
 
 import numpy as np
@@ -122,15 +123,17 @@ class Session:
             feed_dict = _flatten_feed(feed_dict)
         feed_values = [check(feed_dict[k]) for k, check in zip(feed_keys, feed_checks)]
         if options is not None or self._operation_timeout:
-            run = plan.run
-            if options is not None and trace_level(options):
-                run = lambda values: plan.run_traced(values, run_metadata)  # noqa: E731 - one traced step
-            timeout = getattr(options, "timeout_in_ms", 0) or self._operation_timeout
-            if timeout and timeout > 0:  # blocking kernels (queues, readers) give up at the deadline
-                with deadline_after(timeout):
-                    return structure.pack(run(feed_values))
-            return structure.pack(run(feed_values))
+            return structure.pack(self._run_with_options(plan, feed_values, options, run_metadata))
         return structure.pack(plan.run(feed_values))
+
+    def _run_with_options(self, plan, feed_values, options, run_metadata):
+        """One step under ``options``: traced into ``run_metadata`` when they ask for a trace, and within their
+        deadline (or the config's), which blocking kernels (queues, readers) give up at."""
+        timeout = getattr(options, "timeout_in_ms", 0) or self._operation_timeout
+        with deadline_after(timeout) if timeout and timeout > 0 else contextlib.nullcontext():
+            if options is not None and trace_level(options):
+                return plan.run_traced(feed_values, run_metadata)
+            return plan.run(feed_values)
 
     def _fetch_structure(self, fetches):
         if isinstance(fetches, (list, dict)):  # mutable: cannot be a cache key
