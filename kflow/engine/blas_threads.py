@@ -66,13 +66,19 @@ def _numpy_blas_name():
         return None
 
 
-def _functions():
-    if _found:
-        return _found[0]
-    with _lock:  # probed once: a thread arriving meanwhile waits rather than seeing "not available"
-        if not _found:
-            _found.append(_probe())
+def _library():
+    """``(setter, getter, library)`` of numpy's OpenBLAS, or None (probed once)."""
+    if not _found:
+        with _lock:  # probed once: a thread arriving meanwhile waits rather than seeing "not available"
+            if not _found:
+                _found.append(_probe())
     return _found[0]
+
+
+def _functions():
+    """The thread-count ``(setter, getter)`` of numpy's OpenBLAS, or None."""
+    found = _library()
+    return None if found is None else found[:2]
 
 
 def _probe():
@@ -88,7 +94,7 @@ def _probe():
             if hasattr(lib, set_name) and hasattr(lib, get_name):
                 setter, getter = getattr(lib, set_name), getattr(lib, get_name)
                 setter.argtypes, setter.restype, getter.restype = [ctypes.c_int], None, ctypes.c_int
-                return setter, getter
+                return setter, getter, lib
     return None
 
 
@@ -144,17 +150,14 @@ def single_threaded():
 def core_name():
     """The CPU kernel numpy's OpenBLAS runs ("SkylakeX", "Haswell", ...; ``OPENBLAS_CORETYPE`` overrides it), or
     None where numpy's BLAS is not a controllable OpenBLAS (benchmarks print it: the kernel decides BLAS speed)."""
-    if _functions() is None:
+    found = _library()
+    if found is None:
         return None
-    for path in _candidate_libraries():
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for symbol in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename", "openblas_get_corename64_",
-                       "openblas_get_corename"):
-            if hasattr(lib, symbol):
-                getter = getattr(lib, symbol)
-                getter.restype = ctypes.c_char_p
-                return getter().decode()
+    lib = found[2]  # the library whose thread count kflow sets: the one numpy calls
+    for symbol in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename", "openblas_get_corename64_",
+                   "openblas_get_corename"):
+        if hasattr(lib, symbol):
+            getter = getattr(lib, symbol)
+            getter.restype = ctypes.c_char_p
+            return getter().decode()
     return None
