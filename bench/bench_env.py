@@ -18,25 +18,29 @@ import sys
 import threading
 import time
 
-from kflow.engine import blas_threads
-
 CHILD_VARIABLE = "KFLOW_BENCH_BLAS_SETTING"
 BLAS_VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def blas_settings():
+    """``[(label, environment), ...]`` for the two settings: the BLAS variables unset (as on a user's machine),
+    then this machine's environment as it is."""
+    machine = ", ".join("%s=%s" % (v, os.environ[v]) for v in BLAS_VARIABLES if v in os.environ) or "none set"
+    unset = {k: v for k, v in os.environ.items() if k not in BLAS_VARIABLES}
+    return [("BLAS env unset (user machine)", unset), ("machine BLAS env (%s)" % machine, dict(os.environ))]
 
 
 def in_both_blas_settings():
     """In the parent: reruns this script (same arguments) in both settings, then exits. In a child: returns."""
     if os.environ.get(CHILD_VARIABLE):
+        # kflow is imported only here, in a child that runs kflow: the helpers above also serve scripts whose
+        # other children run under an interpreter without kflow (TensorFlow's, for tf1_deep_mnist.py)
+        from kflow.engine import blas_threads
         print("[%s] OpenBLAS kernel: %s" % (os.environ[CHILD_VARIABLE], blas_threads.core_name()), flush=True)
         return
-    machine = ", ".join("%s=%s" % (v, os.environ[v]) for v in BLAS_VARIABLES if v in os.environ) or "none set"
-    for setting in ("BLAS env unset (user machine)", "machine BLAS env (%s)" % machine):
-        env = dict(os.environ, **{CHILD_VARIABLE: setting})
-        if setting.startswith("BLAS env unset"):
-            for v in BLAS_VARIABLES:
-                env.pop(v, None)
-        print("=== %s" % setting, flush=True)
-        subprocess.run([sys.executable] + sys.argv, env=env)
+    for label, env in blas_settings():
+        print("=== %s" % label, flush=True)
+        subprocess.run([sys.executable] + sys.argv, env=dict(env, **{CHILD_VARIABLE: label}))
     sys.exit(0)
 
 

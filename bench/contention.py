@@ -15,6 +15,8 @@ import subprocess
 import sys
 import time
 
+from bench_env import blas_settings
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUSY_LOOP = "while True: pass"
 
@@ -78,14 +80,8 @@ def main():
         return
     workloads = ["mlp-kflow"] + (["mlp-torch"] if torch_installed() else []) + ["deep-mnist"]
     print("cores: %d; one busy process beside; best of %d" % (os.cpu_count(), args.repeat))
-    for blas_env in ("unset", "machine"):
-        env = dict(os.environ)
-        if blas_env == "unset":
-            env.pop("OPENBLAS_CORETYPE", None)
-            env.pop("OPENBLAS_L2_SIZE", None)
-            print("BLAS env unset (user machine)")
-        else:
-            print("OPENBLAS_CORETYPE=%s" % os.environ.get("OPENBLAS_CORETYPE", "(not set)"))
+    for label, env in blas_settings():
+        print(label)
         for workload in workloads:
             idle = timed(workload, args, env, busy=False)
             busy = timed(workload, args, env, busy=True)

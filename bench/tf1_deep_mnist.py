@@ -20,6 +20,8 @@ import time
 
 import numpy as np
 
+from bench_env import blas_settings
+
 BATCH = 50
 WARMUP = 3
 
@@ -92,11 +94,7 @@ def child(framework, steps, repeat, profile):
     print("RESULT %.3f" % best)
 
 
-def run_child(python, framework, args, blas_env):
-    env = dict(os.environ)
-    if blas_env == "unset":
-        env.pop("OPENBLAS_CORETYPE", None)
-        env.pop("OPENBLAS_L2_SIZE", None)
+def run_child(python, framework, args, env):
     cmd = [python, os.path.abspath(__file__), "--child", framework, "--steps", str(args.steps),
            "--repeat", str(args.repeat)] + (["--profile"] if args.profile and framework == "kflow" else [])
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
@@ -121,11 +119,9 @@ def main():
         child(args.child, args.steps, args.repeat, args.profile)
         return
     print("TF1 deep MNIST, batch %d, %d timed steps, best of %d" % (BATCH, args.steps, args.repeat))
-    for blas_env in ("unset", "machine"):
-        label = "BLAS env unset (user machine)" if blas_env == "unset" else \
-            "OPENBLAS_CORETYPE=%s" % os.environ.get("OPENBLAS_CORETYPE", "(not set)")
-        kflow_rate = run_child(sys.executable, "kflow", args, blas_env)
-        tf_rate = run_child(args.tf_python, "tensorflow", args, blas_env)
+    for label, env in blas_settings():
+        kflow_rate = run_child(sys.executable, "kflow", args, env)
+        tf_rate = run_child(args.tf_python, "tensorflow", args, env)
         line = "%-40s kflow %6.1f steps/s" % (label, kflow_rate or float("nan"))
         if tf_rate:
             line += "   tensorflow %6.1f steps/s   kflow/tf %.2fx" % (tf_rate, (kflow_rate or 0) / tf_rate)
