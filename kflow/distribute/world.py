@@ -14,11 +14,14 @@ Example:
 """
 import sys
 import threading
+import time
 import traceback
 
 import numpy as np
 
 from kflow.engine import devices, process_world
+
+ABORT_GRACE_SECONDS = 0.5  # for the failure message to leave before MPI_Abort ends the job
 
 _state = {}  # "world": the initialized _World (one per process)
 
@@ -46,6 +49,9 @@ class _World:
         sys.stderr.write("kflow.distribute: rank %d of %d failed; aborting all ranks.\n%s\n"
                          % (self.rank, self.size, message))
         sys.stderr.flush()
+        # mpiexec relays a rank's output through its process manager, which MPI_Abort tears down: without a
+        # moment to pass the message on, the job could end with empty stderr (seen once in a full CI run)
+        time.sleep(ABORT_GRACE_SECONDS)
         self.comm.Abort(1)
 
 
