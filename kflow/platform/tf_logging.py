@@ -1,6 +1,9 @@
-"""``kf.logging``: TF1's logging module, over Python's ``logging`` (logger "kflow", to stderr).
+"""``kf.logging``: TF1's logging module, over Python's ``logging`` (logger "kflow").
 
 The default verbosity is WARN, as TF1's; ``set_verbosity(kf.logging.INFO)`` shows ``info`` messages.
+Records propagate to the root logger, as TensorFlow's do, so an application's logging configuration (and pytest's
+``caplog``) sees them; kflow writes them to stderr itself only while the root logger has no handler, so they are
+neither lost nor printed twice.
 
 Example:
     >>> kf.logging.set_verbosity(kf.logging.INFO)
@@ -32,11 +35,18 @@ class _StderrHandler(logging.StreamHandler):
         pass
 
 
+class _WhileRootUnconfigured(logging.Filter):
+    """Passes records only while the root logger has no handler (checked per record: configuration can come later)."""
+
+    def filter(self, record):
+        return not logging.getLogger().handlers
+
+
 _handler = _StderrHandler()
+_handler.addFilter(_WhileRootUnconfigured())
 _handler.setFormatter(logging.Formatter("%(levelname)s:kflow:%(message)s"))
 _logger.addHandler(_handler)
 _logger.setLevel(WARN)
-_logger.propagate = False
 
 _counts = {}  # call site -> calls so far (log_every_n / log_first_n)
 _counts_lock = threading.Lock()
