@@ -7,12 +7,9 @@ Example:
     >>> K.epsilon()
     1e-05
 """
+from kflow.layers.floatx import floatx, set_floatx  # noqa: F401 - the layers read it too
+
 _EPSILON = 1e-7
-_FLOATX = "float32"
-
-
-def floatx():
-    return _FLOATX
 
 
 def epsilon():

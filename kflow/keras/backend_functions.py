@@ -32,6 +32,7 @@ from kflow.engine.ops.normalization_ops import batch_normalization as _batch_nor
 from kflow.engine.ops.topk_ops import in_top_k as _in_top_k
 from kflow.engine.variables import Variable
 from kflow.keras import backend_config
+from kflow.keras.backend_config import set_floatx  # noqa: F401 - K.set_floatx
 from kflow.layers import activations, training_flag
 from kflow.layers.batch_dot import batch_dot  # noqa: F401 - K.batch_dot
 from kflow.layers.interpolation import resize_images as _resize
@@ -55,13 +56,6 @@ def backend():
 
 
 # ---- settings -------------------------------------------------------------------------------
-def set_floatx(value):
-    """The default float dtype of ``K.variable``/``K.constant``/``K.placeholder`` ("float16/32/64")."""
-    if value not in ("float16", "float32", "float64"):
-        raise ValueError("set_floatx: unknown floatx type %r (expected float16, float32 or float64)" % (value,))
-    backend_config._FLOATX = str(value)
-
-
 def cast_to_floatx(x):
     return np.asarray(x, dtype=backend_config.floatx())
 

@@ -17,6 +17,7 @@ from kflow.engine.ops.constant_op import constant as _constant, convert_to_tenso
 from kflow.engine.ops.control_flow_ops import stop_gradient
 from kflow.engine.variables import Variable
 from kflow.keras import crossentropy
+from kflow.keras.backend_config import floatx
 
 
 def _reduce(op):
@@ -110,12 +111,12 @@ def dtype(x):
 
 
 def constant(value, dtype=None, shape=None, name=None):
-    return _constant(value, dtype=dtype or dtypes.float32, shape=shape, name=name)
+    return _constant(value, dtype=dtype or floatx(), shape=shape, name=name)
 
 
 def variable(value, dtype=None, name=None):
     """A Variable holding ``value``, initialized at once in its graph's Keras session (as Keras does)."""
-    v = Variable(value, dtype=dtype or dtypes.float32, name=name)
+    v = Variable(value, dtype=dtype or floatx(), name=name)
     get_session(v.graph).run(v.initializer)
     return v
 
@@ -123,16 +124,16 @@ def variable(value, dtype=None, name=None):
 def placeholder(shape=None, ndim=None, dtype=None, name=None):
     if shape is None and ndim is not None:
         shape = [None] * ndim
-    return _placeholder(dtype or dtypes.float32, shape, name=name)
+    return _placeholder(dtype or floatx(), shape, name=name)
 
 
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     """Normal draws (new each run), e.g. the sampling layer of a variational autoencoder."""
-    return random_ops.random_normal(shape, mean=mean, stddev=stddev, dtype=dtype or dtypes.float32, seed=seed)
+    return random_ops.random_normal(shape, mean=mean, stddev=stddev, dtype=dtype or floatx(), seed=seed)
 
 
 def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
-    return random_ops.random_uniform(shape, minval=minval, maxval=maxval, dtype=dtype or dtypes.float32, seed=seed)
+    return random_ops.random_uniform(shape, minval=minval, maxval=maxval, dtype=dtype or floatx(), seed=seed)
 
 
 def categorical_crossentropy(target, output, from_logits=False, axis=-1):

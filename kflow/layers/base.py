@@ -24,6 +24,7 @@ from kflow.engine.graph import GraphKeys
 from kflow.engine.ops.constant_op import convert_to_tensor, is_tensor_like
 from kflow import initializers
 from kflow.layers import naming, regularizers, variable_scope as vs
+from kflow.layers.floatx import floatx
 from kflow.layers.variable_store import apply_regularizer
 
 _ALLOWED_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "weights", "activity_regularizer",
@@ -36,7 +37,7 @@ class Layer:
     Args:
         trainable: whether the layer's weights are trained (go to TRAINABLE_VARIABLES).
         name: the layer name and variable scope (default: snake_case of the class, uniquified).
-        dtype: the dtype of the weights (default: the first input's dtype, else float32).
+        dtype: the dtype of the weights (default: the first input's dtype, else ``floatx()``, float32 unless set).
         activity_regularizer: optional ``f(outputs) -> loss`` added to the layer's losses.
         input_shape / batch_input_shape: the expected input (used by Keras models as their first layer).
     """
@@ -120,7 +121,7 @@ class Layer:
         ``initializer`` and ``regularizer`` may be objects or names ("zeros", "glorot_uniform", "l2").
         A regularizer's loss goes to ``self.losses`` and ``GraphKeys.REGULARIZATION_LOSSES``.
         """
-        dtype = dtypes.as_dtype(dtype or self._dtype or dtypes.float32)
+        dtype = dtypes.as_dtype(dtype or self._dtype or floatx())
         initializer = initializers.get(initializer)
         regularizer = regularizers.get(regularizer)
         trainable = bool(trainable) and self.trainable

@@ -12,6 +12,7 @@ import itertools
 
 from kflow.engine import dtypes, graph as graph_mod
 from kflow.engine.ops.constant_op import placeholder
+from kflow.layers.floatx import floatx
 
 _COUNTER = itertools.count(1)
 
@@ -22,7 +23,7 @@ class InputLayer:
     Args:
         input_shape: shape without the batch dimension, e.g. ``(28, 28)``.
         batch_size: optional fixed batch size.
-        dtype: placeholder dtype (default float32).
+        dtype: placeholder dtype (default ``floatx()``: float32 unless set).
         input_tensor: use this existing tensor instead of making a placeholder.
         name: layer (and placeholder) name; default "input_N".
         batch_input_shape: full shape including the batch dimension (instead of input_shape).
@@ -33,7 +34,7 @@ class InputLayer:
         if sparse:
             raise NotImplementedError("Sparse inputs are not supported by kflow.")
         self.name = name or "input_%d" % next(_COUNTER)
-        self.dtype = dtypes.as_dtype(dtype or "float32")
+        self.dtype = dtypes.as_dtype(dtype or floatx())
         if input_tensor is not None:
             self.batch_input_shape = tuple(input_tensor.shape.as_list())
             self.output = input_tensor

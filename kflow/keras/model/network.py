@@ -28,6 +28,7 @@ from kflow.engine.ops.constant_op import placeholder
 from kflow.keras import backend as K
 from kflow.keras.model import summary as summary_mod
 from kflow.layers.base import Layer, _unique  # one de-duplication by identity for layers and models
+from kflow.layers.floatx import floatx
 
 
 def accepts_training(layer):
@@ -113,10 +114,10 @@ class Network(Layer):
                 layer.set_weights(initial)
 
     def _placeholder_for(self, array, name):
-        """An input placeholder matching ``array`` (batch dimension left open, float32 as Keras floatx)."""
+        """An input placeholder matching ``array`` (batch dimension left open, of Keras's ``floatx``)."""
         shape = [None] + list(np.shape(array)[1:])
         with self._graph.as_default():
-            return placeholder(dtypes.float32, shape, name=name)
+            return placeholder(floatx(), shape, name=name)
 
     # ---- weights ------------------------------------------------------------------
     @property

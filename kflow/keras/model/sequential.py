@@ -16,6 +16,7 @@ from kflow.engine import dtypes
 from kflow.engine.ops.constant_op import placeholder
 from kflow.keras.model.network import Network, call_layer
 from kflow.keras.model.training import Model
+from kflow.layers.floatx import floatx
 from kflow.layers.input_layer import InputLayer
 from kflow.layers.serialization import deserialize_layer
 
@@ -81,7 +82,7 @@ class Sequential(Model):
         self._build_input_shape = tuple(batch_input_shape)
         name = (self._layers[0].name if self._layers else self.name) + "_input"
         with self._graph.as_default():
-            x = placeholder(dtypes.as_dtype(dtype or "float32"), list(batch_input_shape), name=name)
+            x = placeholder(dtypes.as_dtype(dtype or floatx()), list(batch_input_shape), name=name)
         self.inputs, self.input_names = [x], [name]
         self.outputs, self.output_names = [x], [name]
         self.built = True
@@ -112,7 +113,7 @@ class Sequential(Model):
         shape = list(self._build_input_shape or []) or None
         if shape is not None and layers:  # as tf.keras 2 writes it, so Keras 3 sees the input's true shape
             layers.insert(0, {"class_name": "InputLayer", "config": {
-                "batch_input_shape": shape, "dtype": "float32", "sparse": False, "ragged": False,
+                "batch_input_shape": shape, "dtype": self.inputs[0].dtype.name if self.inputs else floatx(), "sparse": False, "ragged": False,
                 "name": self._layers[0].name + "_input"}})
         return {"name": self.name, "build_input_shape": shape, "layers": layers}
 
