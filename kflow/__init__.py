@@ -162,3 +162,6 @@ from kflow.engine.eager import (enable_eager_execution, enable_v2_behavior, exec
 # TensorArray and run tracing (issue 16, TF1 breadth)
 from kflow.engine.ops.tensor_array import TensorArray
 from kflow.engine.run_metadata import RunOptions, RunMetadata
+
+# kf.function's input signatures
+from kflow.engine.tensor_spec import TensorSpec  # noqa: E402

@@ -5,7 +5,9 @@ shape, each Python value itself); a new signature traces the function into a :cl
 arguments become placeholders, eager variables are captured) and compiles it with a Session over the eager
 variables' store. Every later call with that signature is one ``Session.run`` of the cached plan: graph speed.
 Stateful ops the function builds but does not return (variable updates, optimizer steps) run on every call.
-Traced often, a function warns, as a Session warns about a growing graph. Called in graph mode, the function
+Traced often, a function warns, as a Session warns about a growing graph. Given an ``input_signature`` (a list
+of :class:`TensorSpec`, nested lists allowed), it traces once, over placeholders of the specs' shapes, and every
+call's arguments are converted to the specs' dtypes and checked against their shapes. Called in graph mode, the function
 simply builds its ops into the current graph. Called while a GradientTape records, it runs eagerly, so the tape
 sees its ops and can differentiate through the call (a function that creates variables should first be called
 outside a tape, as those are created on the first trace).
@@ -18,6 +20,7 @@ Example:
     >>> loss = train_step(x_batch, y_batch)     # traced on the first call, a plan run afterwards
 """
 import functools
+import inspect
 import numbers
 import warnings
 
@@ -29,6 +32,7 @@ from kflow.engine.function_graph import FuncGraph
 from kflow.engine.ops.constant_op import placeholder
 from kflow.engine.session import Session
 from kflow.engine.tensor import Tensor
+from kflow.engine.tensor_spec import TensorSpec
 
 # traces of one function before retracing is reported
 RETRACE_WARN_TRACES = 5
@@ -39,6 +43,7 @@ class Function:
 
     def __init__(self, fn, input_signature=None, autograph=True):
         self._fn = fn
+        self._input_signature = None if input_signature is None else _checked_signature(fn, input_signature)
         self._traces = {}  # signature -> _Trace
         self._warned = False
         functools.update_wrapper(self, fn)
@@ -48,7 +53,7 @@ class Function:
             return self
         # one Function per instance (each traces its own graph over its own variables), kept in the instance's
         # __dict__ under the method's name: later lookups find it there, and it lives as long as the instance
-        f = Function(functools.partial(self._fn, instance))
+        f = Function(functools.partial(self._fn, instance), self._input_signature)
         f.__name__ = getattr(self._fn, "__name__", "function")
         instance.__dict__[f.__name__] = f
         return f
@@ -60,23 +65,38 @@ class Function:
             # a GradientTape around the call must see its ops, and a traced graph runs as one plan it cannot
             # look into: the function runs eagerly instead (gradients right, at eager speed)
             return self._fn(*args, **kwargs)
-        values, key = [], []
-        _signature((args, kwargs), values, key)
-        key = tuple(key)
+        values, key, args, kwargs = self._values_and_key(args, kwargs)
         trace = self._traces.get(key)
         if trace is None:
             trace = self._trace(args, kwargs, key)
         return trace.run(values)
+
+    def _values_and_key(self, args, kwargs):
+        """The call's tensor values, its trace key, and the arguments to trace with (the specs, if given)."""
+        if self._input_signature is not None:
+            specs = self._input_signature
+            values = []
+            for i, (arg, spec) in enumerate(zip(_positional(self._fn, specs, args, kwargs), specs)):
+                _conform(getattr(self, "__name__", "function"), arg, spec, values, " %d" % i)
+            return values, ("input_signature",), tuple(specs), {}
+        values, key = [], []
+        _signature((args, kwargs), values, key)
+        return values, tuple(key), args, kwargs
+
+    @property
+    def input_signature(self):
+        return self._input_signature
 
     @property
     def python_function(self):
         return self._fn
 
     def get_concrete_function(self, *args, **kwargs):
-        """The traced graph for these arguments (tracing it if needed)."""
-        values, key = [], []
-        _signature((args, kwargs), values, key)
-        key = tuple(key)
+        """The traced graph for these arguments (tracing it if needed); none needed with an input_signature."""
+        if self._input_signature is not None:
+            key, args, kwargs = ("input_signature",), self._input_signature, {}
+        else:
+            _, key, args, kwargs = self._values_and_key(args, kwargs)
         return self._traces.get(key) or self._trace(args, kwargs, key)
 
     def _trace(self, args, kwargs, key):
@@ -153,6 +173,57 @@ def _side_effects(graph, fetched):
     return found
 
 
+# ---- input signatures ------------------------------------------------------------------------------------
+def _checked_signature(fn, signature):
+    if not isinstance(signature, (list, tuple)):
+        raise TypeError("kf.function: input_signature must be a list or tuple of kf.TensorSpec; got %r"
+                        % (signature,))
+    _check_specs(signature)
+    return tuple(signature)
+
+
+def _check_specs(x):
+    for item in x:
+        if isinstance(item, (list, tuple)):
+            _check_specs(item)
+        elif not isinstance(item, TensorSpec):
+            raise TypeError("kf.function: input_signature must hold only kf.TensorSpec (or lists of them); got "
+                            "%r" % (item,))
+
+
+def _positional(fn, specs, args, kwargs):
+    """The call's arguments in signature order (keyword arguments placed where the function declares them)."""
+    if kwargs:
+        bound = inspect.signature(fn).bind(*args, **kwargs)
+        args = tuple(bound.arguments.values())
+    if len(args) != len(specs):
+        raise TypeError("kf.function '%s' has an input_signature of %d argument(s); the call passed %d"
+                        % (getattr(fn, "__name__", "function"), len(specs), len(args)))
+    return args
+
+
+def _conform(name, x, spec, values, where):
+    """Appends ``x``'s arrays, in ``spec``'s dtypes, to ``values``; raises when they do not fit the specs."""
+    if isinstance(spec, (list, tuple)):
+        if not isinstance(x, (list, tuple)) or len(x) != len(spec):
+            raise TypeError("kf.function '%s': argument%s should be a sequence of %d value(s) matching %r; got %r"
+                            % (name, where, len(spec), spec, x))
+        for i, (item, s) in enumerate(zip(x, spec)):
+            _conform(name, item, s, values, "%s[%d]" % (where, i))
+        return
+    if isinstance(x, (EagerTensor, np.ndarray)):
+        arr = x._value if isinstance(x, EagerTensor) else x
+        if dtypes.as_dtype(arr.dtype) != spec.dtype:
+            raise TypeError("kf.function '%s': argument%s has dtype %s but the input_signature says %r"
+                            % (name, where, dtypes.as_dtype(arr.dtype).name, spec))
+    else:
+        arr = np.asarray(x, dtype=spec.dtype.as_numpy_dtype)  # Python values take the spec's dtype, as in TF
+    if not spec.shape.is_compatible_with(arr.shape):
+        raise ValueError("kf.function '%s': argument%s has shape %s, which does not fit the input_signature's %r"
+                         % (name, where, arr.shape, spec))
+    values.append(arr)
+
+
 # ---- signatures and symbolic arguments ------------------------------------------------------------------------
 def _signature(x, values, key):
     if isinstance(x, (EagerTensor, np.ndarray)):
@@ -174,6 +245,10 @@ def _signature(x, values, key):
 
 
 def _symbolic(x, placeholders):
+    if isinstance(x, TensorSpec):
+        ph = placeholder(x.dtype, x.shape, name=x.name or "arg")
+        placeholders.append(ph)
+        return ph
     if isinstance(x, (EagerTensor, np.ndarray)):
         arr = x._value if isinstance(x, EagerTensor) else x
         ph = placeholder(dtypes.as_dtype(arr.dtype), arr.shape, name="arg")
