@@ -17,13 +17,17 @@ Example:
 """
 import contextlib
 
+import numpy as np
+
 from kflow.engine import execution_mode
 from kflow.engine.execution_mode import tape_stack
 from kflow.engine.eager_tensor import EagerTensor
 from kflow.engine.gradients import gradients
 from kflow.engine.op_def import gradient_function
 from kflow.engine.ops.constant_op import convert_to_tensor, ones_like, zeros_like
+from kflow.engine.ops.concat_ops import stack
 from kflow.engine.ops.math_ops import add_n
+from kflow.engine.ops.reshape_ops import reshape
 
 
 class UnconnectedGradients:
@@ -66,6 +70,8 @@ class GradientTape:
     # ---- what is watched -----------------------------------------------------------------------------------
     def watch(self, tensor):
         """Watches a tensor, a variable, or a (nested) list of them."""
+        if getattr(self, "_symbolic", False):
+            return  # graph mode: gradient() differentiates the built graph, where everything is watched
         for t in _flatten(tensor):
             if hasattr(t, "_eager_read"):
                 self._variables.setdefault(t.op, (t, []))
@@ -121,13 +127,80 @@ class GradientTape:
         """
         if getattr(self, "_symbolic", False):
             return self._symbolic_gradient(target, sources, output_gradients, unconnected_gradients)
-        if self._spent:
-            raise RuntimeError("GradientTape.gradient can only be called once on non-persistent tapes (create "
-                               "the tape with persistent=True to compute several gradients).")
+        self._check_unspent("gradient")
         targets = _flatten(target)
         seeds = [None] * len(targets) if output_gradients is None else _flatten(output_gradients)
         if len(seeds) != len(targets):
             raise ValueError("gradient: %d output_gradients for %d targets" % (len(seeds), len(targets)))
+        grads = self._eager_gradients(targets, seeds, _flatten(sources), unconnected_gradients)
+        self._spend()
+        return _pack_like(sources, grads)
+
+    def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE, parallel_iterations=None,
+                 experimental_use_pfor=True):
+        """d(each element of ``target``)/d(each source): per source, shape ``target.shape + source.shape``.
+
+        One backward pass per element of ``target`` (its static shape must be known).
+        """
+        return self._jacobian(target, sources, unconnected_gradients, batch=False)
+
+    def batch_jacobian(self, target, source, unconnected_gradients=UnconnectedGradients.NONE,
+                       parallel_iterations=None, experimental_use_pfor=True):
+        """Per example ``b``: d target[b] / d source[b], shape ``[batch] + target.shape[1:] + source.shape[1:]``.
+
+        Examples must not depend on each other (as in TF): one backward pass per element of ``target[0]``.
+        """
+        return self._jacobian(target, source, unconnected_gradients, batch=True)
+
+    def _jacobian(self, target, sources, unconnected, batch):
+        what = "batch_jacobian" if batch else "jacobian"
+        if not getattr(self, "_symbolic", False):
+            self._check_unspent(what)
+        target = convert_to_tensor(target)
+        dims = target.shape.as_list() if target.shape.ndims is not None else None
+        if dims is None or None in dims[1 if batch else 0:] or (batch and not dims):
+            raise ValueError("GradientTape.%s needs the target's %sshape to be known; got %s"
+                             % (what, "per-example " if batch else "", target.shape))
+        flat = _flatten(sources)
+        inner = dims[1:] if batch else dims
+        size = int(np.prod(inner, dtype=np.int64))
+        rows = []  # per target element: the gradient of each source
+        for i in range(size):
+            seed = np.zeros(size, target.dtype.as_numpy_dtype)
+            seed[i] = 1
+            seed = np.broadcast_to(seed.reshape(inner), dims) if batch else seed.reshape(inner)
+            if getattr(self, "_symbolic", False):
+                xs = [_graph_source(x) for x in flat]
+                grads = gradients([target], xs, grad_ys=[convert_to_tensor(seed)])
+                grads = [zeros_like(x) if g is None and unconnected == UnconnectedGradients.ZERO else g
+                         for g, x in zip(grads, xs)]
+            else:
+                grads = self._eager_gradients([target], [seed], flat, unconnected)
+            rows.append(grads)
+        if not getattr(self, "_symbolic", False):
+            self._spend()
+        out = []
+        for k, x in enumerate(flat):
+            parts = [row[k] for row in rows]
+            if any(p is None for p in parts):
+                out.append(None)
+                continue
+            stacked = stack(parts, axis=1 if batch else 0)  # [batch, size, ...] or [size, ...]
+            x_dims = convert_to_tensor(x).shape.as_list()
+            out.append(reshape(stacked, ([dims[0]] if batch else []) + inner + (x_dims[1:] if batch else x_dims)))
+        return out[0] if batch else _pack_like(sources, out)
+
+    def _check_unspent(self, what):
+        if self._spent:
+            raise RuntimeError("GradientTape.%s can only be called once on non-persistent tapes (create "
+                               "the tape with persistent=True to compute several gradients)." % what)
+
+    def _spend(self):
+        if not self._persistent:
+            self._spent = True
+            self.reset()
+
+    def _eager_gradients(self, targets, seeds, flat_sources, unconnected):
         saved = self.recording
         self.recording = False  # the gradient ops are not recorded on this tape (an outer tape records them)
         try:
@@ -137,19 +210,13 @@ class GradientTape:
                 seed = ones_like(t) if seed is None else convert_to_tensor(seed, dtype=t.dtype)
                 pending.setdefault(id(t), []).append(seed)
             self._backward(pending)
-            flat_sources = _flatten(sources)
-            grads = [self._source_grad(s, pending, unconnected_gradients) for s in flat_sources]
+            return [self._source_grad(s, pending, unconnected) for s in flat_sources]
         finally:
             self.recording = saved
-        if not self._persistent:
-            self._spent = True
-            self.reset()
-        return _pack_like(sources, grads)
 
     def _symbolic_gradient(self, target, sources, output_gradients, unconnected):
         """Graph mode: the tape recorded nothing; the gradient is ``kf.gradients`` over the built graph."""
-        flat = _flatten(sources)
-        xs = [s._ref() if hasattr(s, "_eager_read") or hasattr(s, "_ref") else s for s in flat]
+        xs = [_graph_source(s) for s in _flatten(sources)]
         ys = _flatten(target)
         grads = gradients(ys, xs, grad_ys=None if output_gradients is None else _flatten(output_gradients))
         if unconnected == UnconnectedGradients.ZERO:
@@ -188,6 +255,11 @@ class GradientTape:
         if g is None and unconnected == UnconnectedGradients.ZERO:
             g = zeros_like(source)
         return g
+
+
+def _graph_source(s):
+    """A graph-mode source: a variable's reference tensor, or the tensor itself."""
+    return s._ref() if hasattr(s, "_eager_read") or hasattr(s, "_ref") else s
 
 
 def _sum(grads):
