@@ -39,6 +39,13 @@ def is_chief():
     return rank() == 0
 
 
+def all_ranks(flag):
+    """True when ``flag`` is true on every process. A collective: every process must call it, as often."""
+    if size() == 1:
+        return bool(flag)
+    return int(_installed[0].allreduce_sum(np.array([1.0 if flag else 0.0]))[0]) == size()
+
+
 def average_logs(logs, count=1, names=None):
     """``logs`` (name -> float) averaged over the processes, each weighted by its ``count``.
 

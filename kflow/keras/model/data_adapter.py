@@ -86,6 +86,8 @@ class ArrayBatches:
         seed: seed of the shuffling (default: drawn from ``np.random``, so ``np.random.seed`` fixes it).
     """
 
+    lockstep = False  # ignored: shard_arrays gives every rank as many rows, so ranks run the same steps anyway
+
     def __init__(self, arrays, batch_size=32, shuffle=False, steps=None, seed=None):
         self.arrays = list(arrays)
         self.n = check_lengths(self.arrays)
@@ -149,6 +151,8 @@ class IterableBatches:
         if steps is None and hasattr(source, "__next__"):
             raise ValueError("A generator or iterator input needs `steps_per_epoch` (or `steps`): it cannot be "
                              "restarted at each epoch.")
+        self.lockstep = False  # set by training: every rank runs the same number of steps (see epoch)
+        self._warned_uneven = False
 
     def epoch(self, epoch_index=0):
         if self.steps is None:
@@ -157,6 +161,8 @@ class IterableBatches:
             if self._iterator is None:
                 self._iterator = iter(self.source)
             it = itertools.islice(self._iterator, self.steps)
+        if self.lockstep and process_world.size() > 1:
+            it = self._while_every_rank_has_one(it)
         count = 0
         for element in it:
             arrays = self.unpack(element)
@@ -167,6 +173,23 @@ class IterableBatches:
                           "steps_per_epoch * epochs batches (e.g. with .repeat())." % (count, self.steps),
                           RuntimeWarning)
             self._iterator = None
+
+
+    def _while_every_rank_has_one(self, it):
+        """The elements of ``it`` while every rank still has one: training's gradient averaging is a collective
+        per step, so a rank whose shard has more batches would wait forever for the others. Each step the ranks
+        agree (one small allreduce) and the epoch ends at the shortest shard; longer shards' rest is skipped."""
+        for element in it:
+            if not process_world.all_ranks(True):
+                if not self._warned_uneven:
+                    self._warned_uneven = True
+                    warnings.warn("rank %d: the ranks' input shards have unequal batch counts; each epoch ends "
+                                  "when the shortest shard does, and this rank skips the rest of its batches "
+                                  "(give every rank as many batches, or set steps_per_epoch)"
+                                  % process_world.rank(), RuntimeWarning)
+                return
+            yield element
+        process_world.all_ranks(False)  # tell the others this rank is out (they take part in this call)
 
 
 def peek(source):

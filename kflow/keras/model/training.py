@@ -321,6 +321,7 @@ class Model(Network):
         # In a multi-process (kflow.distribute) run each rank trains on its shard, validation metrics are
         # averaged over the ranks, and only rank 0 shows progress and writes files (checkpoints, TensorBoard).
         batches = self._batches(x, y, sample_weight, class_weight, batch_size, shuffle, steps_per_epoch, shard=True)
+        batches.lockstep = True  # ranks average gradients every step: they must all run the same steps
         step, names, stateful = self._step("train", batches)
         validate = None
         if validation_data is not None:
