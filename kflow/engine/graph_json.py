@@ -3,8 +3,8 @@
 
 An op travels as its declared type (the receiving task looks its ``OpDef`` up: only kernels kflow itself
 declares can run), its kernel parameters and attributes (numbers, strings, dtypes, shapes, arrays as
-base64 bytes with dtype and shape, names of other ops, and names of kflow's own module-level functions such as
-optimizer update rules), its input tensor names and output specs.
+base64 bytes with dtype and shape, names of other ops, and the names of the few kflow functions marked
+:func:`encodable_by_name`: the optimizers' update rules), its input tensor names and output specs.
 Anything else (a Python object, a kernel specialized by closure) is refused with an error naming the op.
 
 A whole graph (a meta graph) also describes its control flow: given a :class:`Contexts` table, attributes may
@@ -18,7 +18,6 @@ Example:
 """
 import base64
 import functools
-import importlib
 import sys
 import types
 
@@ -84,24 +83,40 @@ def encode_value(value, where, contexts=None):
     return _refuse(value, where)
 
 
+_BY_NAME = set()  # the functions an encoded graph may name (see encodable_by_name)
+
+
+def encodable_by_name(fn):
+    """Decorator: lets encoded graphs (meta graphs, ops sent to cluster tasks) name ``fn``, a module-level
+    function or static method of kflow that a kernel takes as a parameter (an optimizer's update rule).
+
+    Only functions marked so can be named: a meta graph is data, and a name in it must never select other code
+    (a file-deleting helper, a downloader) for a kernel to call.
+    """
+    _BY_NAME.add(fn)
+    return fn
+
+
 def _kflow_function(module, qualname):
-    """The function ``module.qualname`` of kflow (an update rule: module-level, or a static method of a
-    module-level class such as Keras's rules), or None: names only ever select code kflow already has."""
+    """The function ``module.qualname`` marked :func:`encodable_by_name` in an already imported kflow module,
+    or None (nothing is imported for a name: a name only selects code kflow has loaded and marked)."""
     if not isinstance(module, str) or not module.startswith("kflow.") or not isinstance(qualname, str):
         return None
     *classes, name = qualname.split(".")
-    found = sys.modules.get(module) or importlib.import_module(module)
+    found = sys.modules.get(module)
     for part in classes:
         found = getattr(found, part, None)
         if not isinstance(found, type):
             return None
     found = getattr(found, name, None)
-    return found if isinstance(found, types.FunctionType) else None
+    return found if isinstance(found, types.FunctionType) and found in _BY_NAME else None
 
 
 def _refuse(value, where):
+    hint = " (of kflow's functions, only those marked encodable_by_name, the optimizers' update rules, travel " \
+        "by name)" if isinstance(value, types.FunctionType) else ""
     raise TypeError("%s holds a %s, which cannot be encoded as data (sent to another task or "
-                    "written to a meta graph)." % (where, type(value).__name__))
+                    "written to a meta graph)%s." % (where, type(value).__name__, hint))
 
 
 def decode_value(data, graph, names, contexts=None):

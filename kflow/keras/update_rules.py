@@ -13,6 +13,7 @@ Example:
 """
 import numpy as np
 
+from kflow.engine.graph_json import encodable_by_name
 from kflow.train.fused_update import fused_update, update_op
 from kflow.train.optimizer import Optimizer
 # ``ms = rho*ms + (1-rho)*x*x`` in place: TF1's RMSProp running average, the same in Keras's rules
@@ -48,6 +49,7 @@ class KerasRMSprop(_KerasRule):
     _hyper_names, _slot_names, _update = ("rho", "epsilon"), ("rms",), update_op("KerasApplyRMSprop")
 
     @staticmethod
+    @encodable_by_name
     def _rule(var, acc, grad, lr, rho, epsilon, tmp):
         _update_ms(acc, grad, rho, tmp)
         _scaled_step(var, acc, grad, lr, epsilon, tmp)
@@ -59,6 +61,7 @@ class KerasAdagrad(_KerasRule):
     _hyper_names, _slot_names, _update = ("epsilon",), ("accumulator",), update_op("KerasApplyAdagrad")
 
     @staticmethod
+    @encodable_by_name
     def _rule(var, acc, grad, lr, epsilon, tmp):
         np.multiply(grad, grad, out=tmp)
         acc += tmp
@@ -73,6 +76,7 @@ class KerasAdadelta(_KerasRule):
     _scratch = 2
 
     @staticmethod
+    @encodable_by_name
     def _rule(var, acc, delta, grad, lr, rho, epsilon, update, tmp):
         _update_ms(acc, grad, rho, tmp)
         np.add(delta, epsilon, out=update)
@@ -93,6 +97,7 @@ class KerasAdamax(_KerasRule):
     _hyper_names, _slot_names, _update = ("beta_1", "beta_2", "epsilon"), ("m", "u"), update_op("KerasApplyAdamax")
 
     @staticmethod
+    @encodable_by_name
     def _rule(var, m, u, grad, lr_t, beta_1, beta_2, epsilon, tmp):
         m *= beta_1
         np.multiply(grad, 1.0 - beta_1, out=tmp)
@@ -115,6 +120,7 @@ class KerasAdamW(_KerasRule):
         update_op("KerasApplyAdamW")
 
     @staticmethod
+    @encodable_by_name
     def _rule(var, m, v, grad, lr_t, decay, beta_1, beta_2, epsilon, tmp):
         np.multiply(var, decay, out=tmp)
         var -= tmp
@@ -136,6 +142,7 @@ class KerasNadam(_KerasRule):
     _scratch = 2
 
     @staticmethod
+    @encodable_by_name
     def _rule(var, m, v, grad, lr, c1, c2, v_corr, beta_1, beta_2, epsilon, step, tmp):
         _adam_moments(m, v, grad, beta_1, beta_2, tmp)
         np.multiply(m, c1, out=step)

@@ -7,6 +7,7 @@ Example:
 """
 import numpy as np
 
+from kflow.engine.graph_json import encodable_by_name
 from kflow.train.fused_update import fused_update, update_op
 from kflow.train.optimizer import Optimizer
 
@@ -43,6 +44,7 @@ class AdagradOptimizer(Optimizer):
     _apply_sparse = _apply_dense
 
 
+@encodable_by_name
 def _rule(var, accum, grad, lr, tmp):
     np.multiply(grad, grad, out=tmp)
     accum += tmp

@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from kflow.engine import dtypes, graph as graph_mod
+from kflow.engine.graph_json import encodable_by_name
 from kflow.engine.ops import control_flow_ops
 from kflow.engine.ops.constant_op import constant
 from kflow.train.fused_update import fused_update, update_op
@@ -74,6 +75,7 @@ def _scalar(value, dtype):
     return constant(value, dtype=dtype)
 
 
+@encodable_by_name
 def _rule(var, m, v, grad, lr, beta1_power, beta2_power, beta1, beta2, epsilon, tmp):
     lr_t = lr * math.sqrt(1.0 - beta2_power) / (1.0 - beta1_power)
     m *= beta1
@@ -90,6 +92,7 @@ def _rule(var, m, v, grad, lr, beta1_power, beta2_power, beta1, beta2, epsilon, 
     var -= tmp
 
 
+@encodable_by_name
 def _powers_rule(beta1_power, beta2_power, beta1, beta2):
     beta1_power *= beta1
     beta2_power *= beta2

@@ -14,8 +14,12 @@ and give NaN. Without ``use_locking`` concurrent updates of one variable race as
 thread); with ``use_locking=True`` each update holds the variable's lock (one per
 variable per session), so no update is lost.
 
+A rule is a module-level function (or static method) marked ``graph_json.encodable_by_name``, so meta graphs
+and cluster tasks can name it; no other function can be named in them.
+
 Example:
-    >>> def sgd_rule(var, grad, lr, tmp):
+    >>> @encodable_by_name
+    ... def sgd_rule(var, grad, lr, tmp):
     ...     np.multiply(grad, lr, out=tmp)
     ...     var -= tmp
     >>> APPLY_GRADIENT_DESCENT = update_op("ApplyGradientDescent")

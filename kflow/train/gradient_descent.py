@@ -5,6 +5,7 @@ Example:
 """
 import numpy as np
 
+from kflow.engine.graph_json import encodable_by_name
 from kflow.train.fused_update import fused_update, update_op
 from kflow.train.optimizer import Optimizer
 
@@ -32,6 +33,7 @@ class GradientDescentOptimizer(Optimizer):
     _apply_sparse = _apply_dense
 
 
+@encodable_by_name
 def _rule(var, grad, lr, tmp):
     np.multiply(grad, lr, out=tmp)
     var -= tmp

@@ -9,6 +9,7 @@ Example:
 """
 import numpy as np
 
+from kflow.engine.graph_json import encodable_by_name
 from kflow.train.fused_update import fused_update, update_op
 from kflow.train.optimizer import Optimizer
 
@@ -42,6 +43,7 @@ class MomentumOptimizer(Optimizer):
     _apply_sparse = _apply_dense
 
 
+@encodable_by_name
 def _rule(var, accum, grad, lr, momentum, tmp):
     accum *= momentum
     accum += grad
@@ -49,6 +51,7 @@ def _rule(var, accum, grad, lr, momentum, tmp):
     var -= tmp
 
 
+@encodable_by_name
 def _nesterov_rule(var, accum, grad, lr, momentum, tmp):
     accum *= momentum
     accum += grad

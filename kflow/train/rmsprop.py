@@ -10,6 +10,7 @@ Example:
 """
 import numpy as np
 
+from kflow.engine.graph_json import encodable_by_name
 from kflow.train.fused_update import fused_update, update_op
 from kflow.train.optimizer import Optimizer
 
@@ -68,12 +69,14 @@ def _step(var, mom, grad, lr, momentum, tmp):
     var -= mom
 
 
+@encodable_by_name
 def _rule(var, ms, mom, grad, lr, decay, momentum, epsilon, tmp):
     _update_ms(ms, grad, decay, tmp)
     np.add(ms, epsilon, out=tmp)
     _step(var, mom, grad, lr, momentum, tmp)
 
 
+@encodable_by_name
 def _centered_rule(var, ms, mg, mom, grad, lr, decay, momentum, epsilon, tmp):
     _update_ms(ms, grad, decay, tmp)
     mg *= decay

@@ -46,11 +46,23 @@ def test_code_never_travels():
     # a function name outside kflow does not select code
     with pytest.raises(ValueError, match="No kflow function os.system"):
         graph_json.decode_value({"__function__": ["os", "system"]}, None, {})
-    # nor does a kflow name that is not a function (a class, a module attribute)
+    # nor does a kflow name that is not a function (a class, a module attribute), nor a kflow function that is
+    # not an update rule marked encodable_by_name (one that deletes files, downloads, ...), nor an unloaded module
     for name in (["kflow.engine.graph_json", "Contexts"], ["kflow.engine.graph_json", "sys.exit"],
-                 ["kflow.engine.graph_json", "Contexts.finish.__globals__"]):
+                 ["kflow.engine.graph_json", "Contexts.finish.__globals__"], ["kflow.platform.gfile", "DeleteRecursively"], ["kflow.datasets.download", "fetch"], ["kflow.engine.graph_json", "encodable_by_name"],
+                 ["kflow.__main__", "main"]):
         with pytest.raises(ValueError, match="No kflow function"):
             graph_json.decode_value({"__function__": name}, None, {})
+
+
+def test_only_marked_functions_travel_by_name():
+    from kflow.train import adam
+    from kflow.keras.update_rules import KerasNadam
+    for rule in (adam._rule, KerasNadam._rule):
+        encoded = graph_json.encode_value(rule, "Op 'a' (ApplyAdam)")
+        assert graph_json.decode_value(json.loads(json.dumps(encoded)), None, {}) is rule
+    with pytest.raises(TypeError, match="Op 'a' .* holds a function.*encodable_by_name"):
+        graph_json.encode_value(graph_json.encode_op, "Op 'a' (X)")  # kflow's, but not marked
 
 
 def test_param_ops_strided_slices_and_pooling_round_trip():
