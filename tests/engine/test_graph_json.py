@@ -49,8 +49,9 @@ def test_code_never_travels():
     # nor does a kflow name that is not a function (a class, a module attribute), nor a kflow function that is
     # not an update rule marked encodable_by_name (one that deletes files, downloads, ...), nor an unloaded module
     for name in (["kflow.engine.graph_json", "Contexts"], ["kflow.engine.graph_json", "sys.exit"],
-                 ["kflow.engine.graph_json", "Contexts.finish.__globals__"], ["kflow.platform.gfile", "DeleteRecursively"], ["kflow.datasets.download", "fetch"], ["kflow.engine.graph_json", "encodable_by_name"],
-                 ["kflow.__main__", "main"]):
+                 ["kflow.engine.graph_json", "Contexts.finish.__globals__"],
+                 ["kflow.platform.gfile", "DeleteRecursively"], ["kflow.datasets.download", "fetch"],
+                 ["kflow.engine.graph_json", "encodable_by_name"], ["kflow.__main__", "main"]):
         with pytest.raises(ValueError, match="No kflow function"):
             graph_json.decode_value({"__function__": name}, None, {})
 
