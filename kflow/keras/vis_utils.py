@@ -90,8 +90,8 @@ def model_to_dot(model, show_shapes=False, show_layer_names=True, rankdir="TB", 
         lines.append("  %s [label=%s];" % (ids[id(layer)], _quote(label)))
     edges = []
     for layer in layers:
-        for node_inputs, _ in getattr(layer, "_inbound_nodes", []):
-            for t in _flatten(node_inputs):
+        for node in getattr(layer, "_inbound_nodes", []):
+            for t in _flatten(node.inputs) + node.argument_tensors():
                 source = getattr(t, "_keras_history", (None,))[0]
                 edge = (id(source), id(layer))
                 if id(source) in ids and edge not in edges:

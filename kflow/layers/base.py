@@ -25,6 +25,7 @@ from kflow.engine.ops.constant_op import convert_to_tensor, is_tensor_like
 from kflow import initializers
 from kflow.layers import naming, regularizers, variable_scope as vs
 from kflow.layers.floatx import floatx
+from kflow.layers.node import Node, flatten as _flatten, map_structure
 from kflow.layers.variable_store import apply_regularizer
 
 _ALLOWED_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "weights", "activity_regularizer",
@@ -166,6 +167,7 @@ class Layer:
         for key in ("training", "mask"):
             if key in kwargs and key not in call_params and "**" not in call_params:
                 kwargs.pop(key)
+        call_args, call_kwargs = args, dict(kwargs)  # as given: the node replays them (not a propagated mask)
         inputs = _map(inputs, lambda x: x if is_tensor_like(x) else convert_to_tensor(x))
         # Keras masking: a mask made upstream (Embedding(mask_zero=True)) rides on the tensor as _keras_mask.
         previous_mask = _collect_mask(inputs)
@@ -190,7 +192,7 @@ class Layer:
                     with g.name_scope("ActivityRegularizer"):
                         self.add_loss(self._activity_regularizer(outputs))
                 output_mask = self.compute_mask(inputs, kwargs.get("mask", previous_mask))
-        self._record_node(inputs, outputs)
+        self._record_node(Node(inputs, outputs, call_args, call_kwargs))
         if output_mask is not None and not isinstance(outputs, (list, tuple, dict)):
             try:
                 outputs._keras_mask = output_mask
@@ -216,11 +218,11 @@ class Layer:
                 raise ValueError("Input 0 of layer %s is incompatible with the layer: expected min_ndim=%d, "
                                  "found ndim=%d." % (self._name, spec.min_ndim, nd))
 
-    def _record_node(self, inputs, outputs):
+    def _record_node(self, node):
         # Keras functional models walk these back from output tensors to the layers that made them.
         index = len(self._inbound_nodes)
-        self._inbound_nodes.append((inputs, outputs))
-        for i, t in enumerate(_flatten(outputs)):
+        self._inbound_nodes.append(node)
+        for i, t in enumerate(_flatten(node.outputs)):
             try:
                 t._keras_history = (self, index, i)
             except AttributeError:
@@ -229,28 +231,28 @@ class Layer:
     @property
     def input(self):
         """The inputs of the first call (Keras ``layer.input``)."""
-        return self._first_node()[0]
+        return self._first_node().inputs
 
     @property
     def output(self):
         """The outputs of the first call (Keras ``layer.output``)."""
-        return self._first_node()[1]
+        return self._first_node().outputs
 
     @property
     def input_shape(self):
         """The input shape of the layer's calls, e.g. ``(None, 784)`` (a list of them for several inputs)."""
-        return self._shape_of_nodes(0, "input")
+        return self._shape_of_nodes("inputs", "input")
 
     @property
     def output_shape(self):
         """The output shape of the layer's calls, e.g. ``(None, 10)`` (Keras ``layer.output_shape``)."""
-        return self._shape_of_nodes(1, "output")
+        return self._shape_of_nodes("outputs", "output")
 
     def _shape_of_nodes(self, which, what):
         if not self._inbound_nodes:
             raise AttributeError("The layer %s has never been called and thus has no defined %s shape."
                                  % (self._name, what))
-        found = [_static_shapes(node[which]) for node in self._inbound_nodes]
+        found = [_static_shapes(getattr(node, which)) for node in self._inbound_nodes]
         if any(f != found[0] for f in found[1:]):
             raise AttributeError("The layer %s has multiple inbound nodes with different %s shapes (%s), so its %s "
                                  "shape is ill-defined; use get_%s_at(node_index).shape instead"
@@ -259,11 +261,11 @@ class Layer:
 
     def get_input_at(self, node_index):
         """The inputs of call number ``node_index`` (a shared layer has one node per call)."""
-        return self._node(node_index)[0]
+        return self._node(node_index).inputs
 
     def get_output_at(self, node_index):
         """The outputs of call number ``node_index``."""
-        return self._node(node_index)[1]
+        return self._node(node_index).outputs
 
     def _node(self, node_index):
         if not -len(self._inbound_nodes) <= node_index < len(self._inbound_nodes):
@@ -404,20 +406,8 @@ def _call_params(cls):
     return params
 
 
-def _flatten(x):
-    if isinstance(x, (list, tuple)):
-        return [y for item in x for y in _flatten(item)]
-    if isinstance(x, dict):
-        return [y for item in x.values() for y in _flatten(item)]
-    return [x]
-
-
 def _map(x, fn):
-    if isinstance(x, (list, tuple)):
-        return type(x)(_map(i, fn) for i in x) if not hasattr(x, "_fields") else type(x)(*[_map(i, fn) for i in x])
-    if isinstance(x, dict):
-        return {k: _map(v, fn) for k, v in x.items()}
-    return fn(x) if x is not None else None
+    return map_structure(x, lambda v: None if v is None else fn(v))
 
 
 def _static_shapes(x):

@@ -67,10 +67,15 @@ class MultiHeadAttention(Layer):
         self.supports_masking = True
 
     def __call__(self, query, value=None, key=None, **kwargs):
-        # the tensors travel as one list, so functional models record (and replay) all of them as inputs
-        inputs = list(query) if value is None and isinstance(query, (list, tuple)) else \
-            [query, value] + ([key] if key is not None else [])
-        return super().__call__(inputs, **kwargs)
+        if value is None and isinstance(query, (list, tuple)):  # one list [query, value(, key)] (kflow's older files)
+            query, value, key = (list(query) + [None])[:3]
+        if value is None:
+            raise ValueError("MultiHeadAttention %s needs a query and a value (layer(query, value)); got only a "
+                             "query" % self.name)
+        # value and key are further arguments (a functional model records and replays them, as Keras does);
+        # build reads their feature sizes from here
+        self._value_and_key = [convert_to_tensor(t) for t in (value, value if key is None else key)]
+        return super().__call__(query, value, *([] if key is None else [key]), **kwargs)
 
     def _projection(self, name, dim, heads_dim):
         kernel = self.add_weight(name + "_kernel", [dim, self.num_heads, heads_dim],
@@ -79,13 +84,12 @@ class MultiHeadAttention(Layer):
                                regularizer=self.bias_regularizer) if self.use_bias else None
         return kernel, bias
 
-    def build(self, input_shape):
-        dims = [shapes.as_shape(s).dims[-1] for s in input_shape]
-        if any(d is None for d in dims):
+    def build(self, query_shape):
+        all_shapes = [shapes.as_shape(query_shape)] + [t.shape for t in self._value_and_key]
+        if any(s.ndims is None or s.dims[-1] is None for s in all_shapes):
             raise ValueError("MultiHeadAttention: the feature sizes of query, value and key must be known, got "
-                             "shapes %s" % [str(shapes.as_shape(s)) for s in input_shape])
-        query_dim, value_dim = dims[0], dims[1]
-        key_dim = dims[2] if len(dims) > 2 else value_dim
+                             "shapes %s" % [str(s) for s in all_shapes])
+        query_dim, value_dim, key_dim = [s.dims[-1] for s in all_shapes]
         self.output_dim = int(self._output_shape if not isinstance(self._output_shape, (list, tuple))
                               else self._output_shape[-1]) if self._output_shape else query_dim
         self.query_kernel, self.query_bias = self._projection("query", query_dim, self.key_dim)
@@ -110,18 +114,18 @@ class MultiHeadAttention(Layer):
         split.set_shape([x.shape.dims[0], x.shape.dims[1], self.num_heads, size])
         return transpose(split, [0, 2, 1, 3])
 
-    def call(self, inputs, attention_mask=None, return_attention_scores=False, training=None,
+    def call(self, query, value, key=None, attention_mask=None, return_attention_scores=False, training=None,
              use_causal_mask=False, mask=None):
-        query, value = convert_to_tensor(inputs[0]), convert_to_tensor(inputs[1])
-        key = convert_to_tensor(inputs[2]) if len(inputs) > 2 else value
+        query, value = convert_to_tensor(query), convert_to_tensor(value)
+        key = value if key is None else convert_to_tensor(key)
         q = self._heads(query, self.query_kernel, self.query_bias, self.key_dim) * (1.0 / math.sqrt(self.key_dim))
         k = self._heads(key, self.key_kernel, self.key_bias, self.key_dim)
         v = self._heads(value, self.value_kernel, self.value_bias, self.value_dim)
         scores = math_ops.matmul(q, k, transpose_b=True)  # [batch, heads, Tq, Tk]
         keep = None if attention_mask is None else expand_dims(convert_to_tensor(attention_mask), 1)
-        masks = list(mask) + [None] * 3 if isinstance(mask, (list, tuple)) else [None] * 3
-        if masks[1] is not None:  # padded value steps (a Keras mask on the value input)
-            keep = _logical_and(keep, expand_dims(expand_dims(masks[1], 1), 1))
+        value_mask = getattr(value, "_keras_mask", None)
+        if value_mask is not None:  # padded value steps (a Keras mask on the value input)
+            keep = _logical_and(keep, expand_dims(expand_dims(value_mask, 1), 1))
         context, weights = attend(scores, v, keep, use_causal_mask, self.dropout, training)
         context = transpose(context, [0, 2, 1, 3])  # [batch, Tq, heads, value_dim]
         merged = array_ops.reshape(context, concat([array_ops.shape(query)[:2], [self.num_heads * self.value_dim]],
@@ -134,10 +138,12 @@ class MultiHeadAttention(Layer):
         return [out, identity(weights)] if return_attention_scores else out
 
     def compute_mask(self, inputs, mask=None):
-        return mask[0] if isinstance(mask, (list, tuple)) else None
+        return mask  # the query's
 
     def compute_output_shape(self, input_shape):
-        query = shapes.as_shape(input_shape[0]).dims
+        if isinstance(input_shape, list) and input_shape and not isinstance(input_shape[0], (int, type(None))):
+            input_shape = input_shape[0]  # [query, value(, key)] shapes
+        query = shapes.as_shape(input_shape).dims
         out = self.output_dim if self.built else (self._output_shape or query[-1])
         return shapes.TensorShape(list(query[:-1]) + [out])
 

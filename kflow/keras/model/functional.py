@@ -1,6 +1,7 @@
 """The functional API: a Model defined by its input and output tensors.
 
-``Layer.__call__`` records each call as a node ``(inputs, outputs)`` and tags the outputs
+``Layer.__call__`` records each call as a node (inputs, outputs and the call's other arguments, whose Keras
+tensors are edges too: ``initial_state``, an attention layer's ``value``) and tags the outputs
 with ``_keras_history = (layer, node_index, tensor_index)``; a functional model walks these
 back from its outputs to its inputs to find its layers (in topological order) and the
 connectivity that ``get_config`` saves and ``from_config`` replays (in the default graph).
@@ -15,6 +16,7 @@ Example:
     >>> again = model(kf.keras.Input(shape=(784,)))    # model's weights on a new input
 """
 from kflow.keras.model.network import Network, call_layer
+from kflow.keras.model.node_config import legacy_node, needed_nodes, node_config, resolve_arguments
 # The same flattening Layer.__call__ uses when it numbers a node's tensors, so indices agree.
 from kflow.layers.base import _flatten, _map
 from kflow.layers.input_layer import InputLayer
@@ -79,8 +81,8 @@ def _topological_nodes(inputs, outputs):
             if isinstance(layer, InputLayer):
                 raise ValueError("Graph disconnected: cannot obtain value for tensor %s at layer \"%s\". It is an "
                                  "input the model was not given (inputs: %s)." % (t, layer.name, inputs))
-            node_inputs, _ = layer._inbound_nodes[node_index]
-            for x in _flatten(node_inputs):
+            node = layer._inbound_nodes[node_index]
+            for x in _flatten(node.inputs) + node.argument_tensors():
                 visit(x, path + [layer.name])
         state[key] = 2
         order.append((layer, node_index))
@@ -104,9 +106,10 @@ def call_network(model, inputs, training=None):
     for layer, node_index in model._nodes:
         if isinstance(layer, InputLayer):
             continue
-        node_inputs, node_outputs = layer._inbound_nodes[node_index]
-        outputs = call_layer(layer, _map(node_inputs, lambda t: values[id(t)]), training)
-        for old, new in zip(_flatten(node_outputs), _flatten(outputs)):
+        node = layer._inbound_nodes[node_index]
+        args, kwargs = node.replay_arguments(lambda t: values[id(t)])
+        outputs = call_layer(layer, _map(node.inputs, lambda t: values[id(t)]), training, args, kwargs)
+        for old, new in zip(_flatten(node.outputs), _flatten(outputs)):
             values[id(old)] = new
     outputs = [values[id(t)] for t in model.outputs]
     return outputs[0] if len(outputs) == 1 else outputs
@@ -116,7 +119,7 @@ def output_shape(model, layer):
     """The output shape(s) of ``layer`` at its (first) call inside ``model``, for ``summary``."""
     for l, node_index in model._nodes:
         if l is layer:
-            outs = layer.output if isinstance(layer, InputLayer) else layer._inbound_nodes[node_index][1]
+            outs = layer.output if isinstance(layer, InputLayer) else layer._inbound_nodes[node_index].outputs
             shapes = [tuple(t.shape.as_list()) for t in _flatten(outs)]
             return shapes[0] if len(shapes) == 1 else shapes
     return "multiple"
@@ -132,24 +135,20 @@ def get_config(model):
     local = {}
     for layer, node_index in model._nodes:
         local[(id(layer), node_index)] = sum(1 for k in local if k[0] == id(layer))
+
+    def ref(t):
+        layer, node_index, index = t._keras_history
+        return [layer.name, local[(id(layer), node_index)], index]
+
     layer_configs = []
     for layer in model.layers:
         nodes = []
         for l, node_index in model._nodes:
             if l is not layer or isinstance(layer, InputLayer):
                 continue
-            node_inputs, _ = layer._inbound_nodes[node_index]
-            entry = []
-            for t in _flatten(node_inputs):
-                src, src_node, src_index = t._keras_history
-                entry.append([src.name, local[(id(src), src_node)], src_index, {}])
-            nodes.append(entry)
+            nodes.append(node_config(layer, layer._inbound_nodes[node_index], ref))
         layer_configs.append({"name": layer.name, "class_name": type(layer).__name__, "config": layer.get_config(),
                               "inbound_nodes": nodes})
-
-    def ref(t):
-        layer, node_index, index = t._keras_history
-        return [layer.name, local[(id(layer), node_index)], index]
 
     return {"name": model.name, "layers": layer_configs, "input_layers": [ref(t) for t in model.inputs],
             "output_layers": [ref(t) for t in model.outputs]}
@@ -163,15 +162,19 @@ def from_config(cls, config, custom_objects=None):
         layer = layers[entry["name"]]
         if isinstance(layer, InputLayer):
             produced[(layer.name, 0)] = [layer.output]
-    pending = [(e["name"], i, node) for e in config["layers"] for i, node in enumerate(e["inbound_nodes"])]
+    pending = [(e["name"], i, legacy_node(node)) for e in config["layers"]
+               for i, node in enumerate(e["inbound_nodes"])]
     while pending:
         remaining = []
         for name, index, node in pending:
-            if not all((src, src_node) in produced for src, src_node, _, _ in node):
+            arguments = node[0][3] if node else {}  # every entry holds the same call arguments
+            needed = [(src, src_node) for src, src_node, _, _ in node] + needed_nodes(arguments, layers)
+            if not all(key in produced for key in needed):
                 remaining.append((name, index, node))
                 continue
-            args = [produced[(src, src_node)][src_index] for src, src_node, src_index, _ in node]
-            out = layers[name](args[0] if len(args) == 1 else args)
+            inputs = [produced[(src, src_node)][src_index] for src, src_node, src_index, _ in node]
+            args, kwargs = resolve_arguments(arguments, layers, produced)
+            out = layers[name](inputs[0] if len(inputs) == 1 else inputs, *args, **kwargs)
             produced[(name, index)] = _flatten(out)
         if len(remaining) == len(pending):
             raise ValueError("Cannot rebuild the model: the inputs of layers %s are never produced."

@@ -13,6 +13,7 @@ Example:
 """
 import inspect
 
+from kflow.keras.model.node_config import legacy_node
 from kflow.layers.base import _ALLOWED_KWARGS, Layer
 from kflow.layers.serialization import layer_class
 
@@ -38,7 +39,7 @@ def to_kflow(entry, custom_objects=None):
         config = _layer_config(name, config, custom_objects)
     entry["config"] = config
     if "inbound_nodes" in entry:
-        entry["inbound_nodes"] = [_node(n) for n in entry["inbound_nodes"]]
+        entry["inbound_nodes"] = [legacy_node(n) for n in entry["inbound_nodes"]]
     return entry
 
 
@@ -69,18 +70,23 @@ def _layer_config(class_name, config, custom_objects):
 
 
 def _accepted(cls):
-    """The config keys ``cls`` takes (its own arguments, and the base Layer's when it passes ``**kwargs`` on);
-    None when it takes anything."""
-    try:
-        params = inspect.signature(cls.__init__).parameters
-    except (TypeError, ValueError):
-        return None
-    names = {n for n, p in params.items() if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
-    if any(p.kind == p.VAR_KEYWORD for p in params.values()):
-        if not issubclass(cls, Layer):
+    """The config keys ``cls`` takes: its ``__init__``'s arguments and, where that passes ``**kwargs`` on, those of
+    the classes above it (an LSTM's ``return_state`` is the RNN base's), down to the base Layer's; None when
+    it takes anything."""
+    names = set()
+    for klass in cls.__mro__:
+        if "__init__" not in vars(klass):
+            continue
+        if klass is Layer:
+            return names | set(_ALLOWED_KWARGS) | {"trainable", "name", "dtype"}
+        try:
+            params = inspect.signature(klass.__init__).parameters
+        except (TypeError, ValueError):
             return None
-        names |= set(_ALLOWED_KWARGS) | {"trainable", "name", "dtype"}
-    return names
+        names |= {n for n, p in params.items() if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
+        if not any(p.kind == p.VAR_KEYWORD for p in params.values()):
+            return names
+    return None
 
 
 def _value(value):
@@ -92,21 +98,3 @@ def _value(value):
         inner = {k: v for k, v in (value.get("config") or {}).items() if v is not None}
         return {"class_name": value["class_name"], "config": inner}
     return value
-
-
-def _node(node):
-    """One inbound node as tf.keras 2 writes it: ``[[layer, node_index, tensor_index, kwargs], ...]``."""
-    if isinstance(node, list):
-        return node
-    found = []
-
-    def walk(x):
-        if isinstance(x, dict) and x.get("class_name") == "__keras_tensor__":
-            layer, node_index, index = x["config"]["keras_history"]
-            found.append([layer, node_index, index, {}])
-        elif isinstance(x, (list, tuple)):
-            for item in x:
-                walk(item)
-
-    walk(node.get("args", []))
-    return found

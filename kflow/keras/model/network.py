@@ -43,11 +43,13 @@ def accepts_training(layer):
     return "training" in params
 
 
-def call_layer(layer, inputs, training=None):
-    """Applies ``layer``, passing ``training`` (default: the graph's learning phase) to layers that take it."""
-    if accepts_training(layer):
-        return layer(inputs, training=training if training is not None else learning_phase())
-    return layer(inputs)
+def call_layer(layer, inputs, training=None, args=(), kwargs=None):
+    """Applies ``layer`` to ``inputs`` and the call's other arguments, passing ``training`` (default: the graph's
+    learning phase) to layers that take it unless the call gives its own."""
+    kwargs = dict(kwargs or {})
+    if accepts_training(layer) and "training" not in kwargs:
+        kwargs["training"] = training if training is not None else learning_phase()
+    return layer(inputs, *args, **kwargs)
 
 
 class Network(Layer):

@@ -55,7 +55,8 @@ def connections(model):
     for layer, node_index in nodes:
         if isinstance(layer, InputLayer):
             continue
-        sources = [t._keras_history for t in _flatten(layer._inbound_nodes[node_index][0])]
+        node = layer._inbound_nodes[node_index]
+        sources = [t._keras_history for t in _flatten(node.inputs) + node.argument_tensors()]
         chain = chain and len(sources) == 1 and id(layer) not in links
         links.setdefault(id(layer), []).extend(
             "%s[%d][%d]" % (src.name, local[(id(src), n)], i) for src, n, i in sources)
