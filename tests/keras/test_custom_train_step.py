@@ -124,3 +124,48 @@ def test_train_step_must_return_a_dict():
     model.compile(K.optimizers.Adam(0.01))
     with pytest.raises(TypeError, match="must return a dict"):
         model.fit(X, Y, verbose=0)
+
+
+def test_custom_steps_train_on_datasets_and_generators():
+    # the same model and data as arrays, as a Dataset and as a generator: the same weights after one epoch
+    start = []
+
+    def trained(source, **kwargs):
+        model = Regressor()
+        model.compile(K.optimizers.SGD(0.05))
+        model.predict(X[:2])  # built: every model starts from the first one's weights
+        start.append(start[0] if start else model.get_weights())
+        model.set_weights(start[0])
+        history = model.fit(source, epochs=1, verbose=0, shuffle=False, **kwargs)
+        return model, history.history
+
+    on_arrays, h_arrays = trained(X, y=Y, batch_size=32)
+    dataset = kf.data.Dataset.from_tensor_slices((X, Y)).batch(32)
+    on_dataset, h_dataset = trained(dataset)
+    batches = ((X[i:i + 32], Y[i:i + 32]) for i in range(0, len(X), 32))
+    on_generator, _ = trained(batches, steps_per_epoch=len(X) // 32)
+    for model in (on_dataset, on_generator):
+        for a, b in zip(on_arrays.get_weights(), model.get_weights()):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert h_dataset["loss"] == pytest.approx(h_arrays["loss"], rel=1e-5)
+    loss, mae = on_dataset.evaluate(dataset, verbose=0)  # test_step on the Dataset
+    pred = on_dataset.predict(X)
+    assert loss == pytest.approx(((pred - Y) ** 2).mean(), rel=1e-4)
+
+
+class WeightedRegressor(Regressor):
+    def train_step(self, data):
+        x, y, w = data
+        y_pred = self(x, training=True)
+        loss = kf.reduce_sum(w * kf.square(y_pred - y)[:, 0]) / kf.reduce_sum(w)
+        self.optimizer.apply_gradients(zip(kf.gradients(loss, self.trainable_weights), self.trainable_weights))
+        self.loss_tracker.update_state(loss)
+        return {"loss": self.loss_tracker.result()}
+
+
+def test_custom_step_gets_sample_weights_from_dataset_elements():
+    weights = np.where(np.arange(len(X)) % 2 == 0, 1.0, 0.0).astype(np.float32)
+    model = WeightedRegressor()
+    model.compile(K.optimizers.Adam(0.01))
+    history = model.fit(kf.data.Dataset.from_tensor_slices((X, Y, weights)).batch(64), epochs=5, verbose=0)
+    assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]

@@ -34,6 +34,7 @@ from kflow.keras import losses as losses_mod
 from kflow.keras import metrics as metrics_mod
 from kflow.keras.metric_base import Mean, MeanMetricWrapper, Metric, program_order
 from kflow.keras.model.compile_utils import _weighted_mean, per_output
+from kflow.keras.model.data_adapter import flatten_to
 from kflow.keras.model.functional import _as_list
 
 def unpack_x_y_sample_weight(data):
@@ -50,6 +51,16 @@ def flat_targets(y):
     if isinstance(y, (list, tuple)):
         return [np.asarray(t) for t in y], True
     return [np.asarray(y)], False
+
+
+def element_arrays(model, element):
+    """A Dataset/generator element (``x``, ``(x, y)`` or ``(x, y, sample_weight)``) as a custom step's arrays in
+    feed order (inputs, targets, sample weights), and the step layout they make."""
+    x, y, w = unpack_x_y_sample_weight(tuple(element) if isinstance(element, list) else element)
+    xs = flatten_to(model.input_names, x, "input")
+    ys, y_is_list = flat_targets(y)
+    ws, _ = flat_targets(w)
+    return xs + ys + ws, (len(xs), len(ys), len(ws), y_is_list)
 
 
 def _placeholder_like(array, name):

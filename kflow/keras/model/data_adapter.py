@@ -89,7 +89,7 @@ class ArrayBatches:
     lockstep = False  # ignored: shard_arrays gives every rank as many rows, so ranks run the same steps anyway
 
     def __init__(self, arrays, batch_size=32, shuffle=False, steps=None, seed=None):
-        self.arrays = list(arrays)
+        self.arrays = self.example = list(arrays)
         self.n = check_lengths(self.arrays)
         self.batch_size = max(self.n, 1) if batch_size == WHOLE else int(batch_size or 32)
         self.shuffle = shuffle
@@ -142,10 +142,11 @@ class IterableBatches:
             infinite ``repeat()`` dataset works); without it each epoch re-iterates the source.
     """
 
-    def __init__(self, source, unpack, steps=None):
+    def __init__(self, source, unpack, steps=None, example=None):
         self.source = source
         self.unpack = unpack
         self.steps = steps
+        self.example = example  # one element's arrays (a custom step's placeholders are made like them)
         self.samples = None
         self._iterator = None
         if steps is None and hasattr(source, "__next__"):

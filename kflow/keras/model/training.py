@@ -219,7 +219,7 @@ class Model(Network):
                 if self.optimizer is None:
                     raise RuntimeError("You must compile your model before training. Use `model.compile(optimizer)`.")
                 _claim(self.optimizer, self)
-            entry = self._functions[key] = custom_steps.build_step(self, kind, batches.arrays)
+            entry = self._functions[key] = custom_steps.build_step(self, kind, batches.example)
             self._load_initial_weights()
         fn, names = entry
         return fn, names, tuple(names or ())
@@ -234,13 +234,13 @@ class Model(Network):
             x = data.shard_source(x)
         custom = with_targets and self._custom_steps()
         if data.is_iterable_source(x):
-            if custom:
-                raise NotImplementedError("A model with a custom train_step/test_step trains on arrays in kflow; "
-                                          "pass numpy arrays (x, y) rather than a Dataset or generator.")
             if y is not None:
                 raise ValueError("`y` must be None when `x` is a Dataset, generator or iterator (it yields both).")
             source, first = data.peek(x)
             self._ensure_built(self._unpack_element(first, with_targets, build=True))
+            if custom:  # the step gets each element's (x, y, sample_weight) as it comes
+                example, self._step_layout = custom_steps.element_arrays(self, first)
+                return data.IterableBatches(source, lambda e: custom_steps.element_arrays(self, e)[0], steps, example)
             if with_targets and isinstance(first, (tuple, list)) and len(first) in (2, 3):
                 self._note_target_shapes(first[1])
             if with_targets:
