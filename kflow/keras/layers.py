@@ -59,3 +59,4 @@ from kflow.layers.categorical_preprocessing import CategoryEncoding, Discretizat
 # issue 15 layers (round 2)
 from kflow.layers.einsum_dense import EinsumDense
 from kflow.layers.group_normalization import GroupNormalization
+from kflow.layers.random_cropping import RandomCrop, RandomHeight, RandomWidth
