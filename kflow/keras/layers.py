@@ -60,3 +60,5 @@ from kflow.layers.categorical_preprocessing import CategoryEncoding, Discretizat
 from kflow.layers.einsum_dense import EinsumDense
 from kflow.layers.group_normalization import GroupNormalization
 from kflow.layers.random_cropping import RandomCrop, RandomHeight, RandomWidth
+from kflow.layers.convolutional3d_transpose import (Conv3DTranspose, Convolution3DTranspose, Deconvolution3D,
+                                                    Deconv3D)
