@@ -63,3 +63,4 @@ from kflow.layers.random_cropping import RandomCrop, RandomHeight, RandomWidth
 from kflow.layers.convolutional3d_transpose import (Conv3DTranspose, Convolution3DTranspose, Deconvolution3D,
                                                     Deconv3D)
 from kflow.layers.conv_lstm import ConvLSTM1D, ConvLSTM3D
+from kflow.layers.locally_connected import LocallyConnected1D, LocallyConnected2D
