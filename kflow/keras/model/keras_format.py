@@ -69,18 +69,23 @@ def _layer_config(class_name, config, custom_objects):
 
 
 def _accepted(cls):
-    """The config keys ``cls`` takes (its own arguments, and the base Layer's when it passes ``**kwargs`` on);
-    None when it takes anything."""
-    try:
-        params = inspect.signature(cls.__init__).parameters
-    except (TypeError, ValueError):
-        return None
-    names = {n for n, p in params.items() if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
-    if any(p.kind == p.VAR_KEYWORD for p in params.values()):
-        if not issubclass(cls, Layer):
+    """The config keys ``cls`` takes: its own arguments and, while ``**kwargs`` is passed on up the class chain,
+    its bases' (Conv3DTranspose's ``activation`` is Conv3D's), ending with the base Layer's; None when it takes
+    anything."""
+    names = set()
+    for klass in cls.__mro__:
+        if "__init__" not in vars(klass):
+            continue
+        try:
+            params = inspect.signature(klass.__init__).parameters
+        except (TypeError, ValueError):
             return None
-        names |= set(_ALLOWED_KWARGS) | {"trainable", "name", "dtype"}
-    return names
+        names |= {n for n, p in params.items() if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
+        if not any(p.kind == p.VAR_KEYWORD for p in params.values()):
+            return names
+        if klass is Layer:
+            return names | set(_ALLOWED_KWARGS)
+    return None
 
 
 def _value(value):
