@@ -50,6 +50,8 @@ class ConvLSTM(LSTMMath, CellWeights, RNN):
                  activity_regularizer=None, kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
                  return_sequences=False, return_state=False, go_backwards=False, stateful=False, dropout=0.0,
                  recurrent_dropout=0.0, **kwargs):
+        if self._rank is None:
+            raise TypeError("ConvLSTM is the shared base: use ConvLSTM1D, ConvLSTM2D or ConvLSTM3D")
         if dropout or recurrent_dropout or stateful:
             raise NotImplementedError("%s: dropout, recurrent_dropout and stateful are not supported by kflow"
                                       % type(self).__name__)

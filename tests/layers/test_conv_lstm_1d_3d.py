@@ -5,6 +5,7 @@ import pytest
 
 import kflow as kf
 from conv_reference import conv_reference
+from kflow.layers.conv_lstm import ConvLSTM
 from layer_gradients import check_layer_gradients
 
 L = kf.keras.layers
@@ -88,6 +89,8 @@ def test_gradients_config_and_errors():
         config = layer.get_config()
         assert type(layer).from_config(config).get_config() == config
     assert L.ConvLSTM3D(2, 3).get_config()["kernel_size"] == (3, 3, 3)
+    with pytest.raises(TypeError, match="use ConvLSTM1D, ConvLSTM2D or ConvLSTM3D"):
+        ConvLSTM(2, 3)
     with pytest.raises(NotImplementedError, match="ConvLSTM3D: dropout"):
         L.ConvLSTM3D(2, 3, recurrent_dropout=0.1)
     with pytest.raises(ValueError, match="ConvLSTM1D: the channel dimension"):
