@@ -13,7 +13,7 @@ from kflow.engine.ops import array_ops
 from kflow.engine.ops.concat_ops import stack
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow import nn
-from kflow.layers.conv_utils import deconv_output_length, normalize_tuple
+from kflow.layers.conv_utils import conv_output_length, deconv_output_length, normalize_tuple
 from kflow.layers.convolutional3d import Conv3D
 
 
@@ -45,6 +45,15 @@ class Conv3DTranspose(Conv3D):
         if channels is None:
             raise ValueError("Conv3DTranspose: the channel dimension of the inputs must be known, got %s"
                              % shapes.as_shape(input_shape))
+        spatial = dims[2:] if self.data_format == "channels_first" else dims[1:4]
+        for axis, (size, out, k, s) in enumerate(zip(spatial, self._spatial_out(spatial), self.kernel_size,
+                                                     self.strides)):
+            # the op is conv3d's gradient: the output must be a size whose convolution gives the input's
+            if size is not None and conv_output_length(out, k, self.padding, s) != size:
+                raise ValueError("Conv3DTranspose: kernel_size %s, strides %s, padding %r and output_padding %s "
+                                 "give spatial axis %d the size %d, whose convolution has size %d, not the input's "
+                                 "%d" % (self.kernel_size, self.strides, self.padding, self.output_padding, axis,
+                                         out, conv_output_length(out, k, self.padding, s), size))
         self._add_kernel_bias(list(self.kernel_size) + [self.filters, channels], self.filters)
 
     def _spatial_out(self, sizes):

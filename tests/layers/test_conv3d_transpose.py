@@ -88,6 +88,8 @@ def test_config_errors_and_aliases():
     assert L.Convolution3DTranspose is L.Conv3DTranspose is L.Deconv3D
     with pytest.raises(ValueError, match="smaller than the strides"):
         L.Conv3DTranspose(3, 2, output_padding=1)
+    with pytest.raises(ValueError, match="the size 4, whose convolution has size 2, not the input's 3"):
+        L.Conv3DTranspose(3, 2, strides=2, padding="same", output_padding=(1, 0, 1))(kf.zeros([1, 3, 3, 3, 1]))
     with pytest.raises(NotImplementedError, match="dilation_rate"):
         L.Conv3DTranspose(3, 2, dilation_rate=2)
     with pytest.raises(ValueError, match="channel dimension"):
