@@ -98,3 +98,7 @@ from kflow.keras.backend_ops import *  # noqa: E402,F401,F403
 
 # the rest of the Keras 2 backend (issue 15): variables, phases, rnn, convolutions, shape utilities
 from kflow.keras.backend_functions import *  # noqa: E402,F401,F403
+
+# issue 15 layers (round 2): volumes, unshared convolutions and CTC
+from kflow.keras.backend_volumes import *  # noqa: E402,F401,F403
+from kflow.keras.backend_ctc import *  # noqa: E402,F401,F403

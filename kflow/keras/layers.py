@@ -56,3 +56,11 @@ SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2
 from kflow.layers.separable_convolutional import DepthwiseConv1D
 from kflow.layers.conv1d_as_2d import Conv1DTranspose
 from kflow.layers.categorical_preprocessing import CategoryEncoding, Discretization
+# issue 15 layers (round 2)
+from kflow.layers.einsum_dense import EinsumDense
+from kflow.layers.group_normalization import GroupNormalization
+from kflow.layers.random_cropping import RandomCrop, RandomHeight, RandomWidth
+from kflow.layers.convolutional3d_transpose import (Conv3DTranspose, Convolution3DTranspose, Deconvolution3D,
+                                                    Deconv3D)
+from kflow.layers.conv_lstm import ConvLSTM1D, ConvLSTM3D
+from kflow.layers.locally_connected import LocallyConnected1D, LocallyConnected2D

@@ -1,5 +1,5 @@
 """Keras 2's module paths as aliases: ``keras.layers.core``, ``.convolutional``, ``.recurrent``, ``.pooling``,
-``.merge``, ``.normalization``, ``.embeddings``, ``.wrappers``, ``.advanced_activations``, ``.noise``, and
+``.merge``, ``.normalization``, ``.embeddings``, ``.wrappers``, ``.advanced_activations``, ``.noise``, ``.local``, and
 ``keras.engine`` (``.topology``, ``.training``, ``.base_layer``, ``.input_layer``).
 
 Keras 2 programs import layers from the modules that defined them (``from keras.layers.core import Dense``).
@@ -29,7 +29,7 @@ LAYER_MODULES = {
     "convolutional": "Conv1D Conv2D Conv2DTranspose Convolution1D Convolution2D Convolution2DTranspose "
                      "Deconvolution2D Deconv2D ZeroPadding1D ZeroPadding2D Cropping1D Cropping2D UpSampling1D "
                      "UpSampling2D DepthwiseConv2D SeparableConv2D SeparableConv1D Conv3D ZeroPadding3D Cropping3D "
-                     "UpSampling3D DepthwiseConv1D Conv1DTranspose",
+                     "UpSampling3D DepthwiseConv1D Conv1DTranspose Conv3DTranspose Deconvolution3D Deconv3D",
     "recurrent": "RNN SimpleRNN LSTM GRU SimpleRNNCell LSTMCell GRUCell StackedRNNCells",
     "convolutional_recurrent": "ConvLSTM2D",
     "pooling": "MaxPooling1D MaxPooling2D AveragePooling1D AveragePooling2D MaxPool1D MaxPool2D AvgPool1D AvgPool2D "
@@ -43,6 +43,7 @@ LAYER_MODULES = {
     "wrappers": "Wrapper TimeDistributed Bidirectional",
     "advanced_activations": "LeakyReLU PReLU ELU ReLU Softmax ThresholdedReLU",
     "noise": "GaussianNoise GaussianDropout AlphaDropout",
+    "local": "LocallyConnected1D LocallyConnected2D",
 }
 
 _ENGINE = {"Layer": Layer, "InputSpec": InputSpec, "Input": Input, "InputLayer": InputLayer, "Network": Network,

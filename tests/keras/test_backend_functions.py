@@ -8,8 +8,7 @@ from kflow.engine.gradient_check import check_gradients
 from kflow.keras import backend as K
 
 # Keras 2.2's backend functions that kflow does not have (no op for them yet)
-NOT_AVAILABLE = {"manual_variable_initialization", "conv3d", "conv3d_transpose", "pool3d", "local_conv1d", "local_conv2d",
-                 "ctc_label_dense_to_sparse", "ctc_batch_cost", "ctc_decode"}
+NOT_AVAILABLE = {"manual_variable_initialization"}
 KERAS_2_BACKEND = """backend epsilon set_epsilon floatx set_floatx cast_to_floatx image_data_format
 set_image_data_format image_dim_ordering set_image_dim_ordering get_uid reset_uids clear_session learning_phase
 set_learning_phase get_session set_session is_sparse to_dense variable constant is_keras_tensor is_tensor
@@ -24,7 +23,8 @@ set_value batch_set_value print_tensor function gradients stop_gradient rnn swit
 separable_conv1d separable_conv2d depthwise_conv2d relu elu softmax softplus softsign categorical_crossentropy sparse_categorical_crossentropy binary_crossentropy
 sigmoid hard_sigmoid tanh dropout l2_normalize in_top_k conv1d conv2d conv2d_transpose pool2d bias_add
 random_normal random_uniform random_binomial truncated_normal map_fn foldl foldr control_dependencies name_scope
-get_graph size""".split()
+get_graph size conv3d conv3d_transpose pool3d local_conv1d local_conv2d ctc_label_dense_to_sparse ctc_batch_cost
+ctc_decode""".split()
 
 
 def _run(fetches, feed=None):
