@@ -56,3 +56,7 @@ SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2
 from kflow.layers.separable_convolutional import DepthwiseConv1D
 from kflow.layers.conv1d_as_2d import Conv1DTranspose
 from kflow.layers.categorical_preprocessing import CategoryEncoding, Discretization
+# issue 15 (round 2): text preprocessing / optimizers
+from kflow.layers.index_lookup import StringLookup, IntegerLookup
+from kflow.layers.hashing import Hashing, HashedCrossing
+from kflow.layers.text_vectorization import TextVectorization

@@ -74,6 +74,8 @@ class LookupTable:
         out = np.empty(len(flat), np.int64)
         index, mask = self._index, self.mask_token
         for i, token in enumerate(flat):
+            if isinstance(token, str):  # a str in an object array (numpy input): the table holds bytes
+                token = token.encode("utf-8")
             found = index.get(token)
             if found is not None:
                 out[i] = found
