@@ -203,7 +203,7 @@ class Adam(Optimizer):
     def _make(self, lr):
         c = self.config
         if c["amsgrad"]:
-            raise NotImplementedError("Adam(amsgrad=True) is not supported by kflow.")
+            return _amsgrad(self, lr, decay=0.0)
         return train.AdamOptimizer(lr, beta1=c["beta_1"], beta2=c["beta_2"], epsilon=self._epsilon())
 
 
@@ -277,7 +277,7 @@ class AdamW(Optimizer):
     def _make(self, lr):
         c = self.config
         if c["amsgrad"]:
-            raise NotImplementedError("AdamW(amsgrad=True) is not supported by kflow.")
+            return _amsgrad(self, lr, decay=lr * float(c["weight_decay"]))
         t = self._step_count()
         lr_t = lr * M.sqrt(1.0 - M.pow(float(c["beta_2"]), t)) / (1.0 - M.pow(float(c["beta_1"]), t))
         return update_rules.KerasAdamW(lr_t, decay=lr * float(c["weight_decay"]), beta_1=c["beta_1"],
@@ -337,9 +337,81 @@ def serialize(optimizer):
 
 
 def deserialize(config, custom_objects=None):
-    classes = {c.__name__: c for c in (SGD, Adam, RMSprop, Adagrad, Adadelta, Adamax, Nadam, AdamW)}
+    classes = {c.__name__: c for c in (SGD, Adam, RMSprop, Adagrad, Adadelta, Adamax, Nadam, AdamW) + _KERAS3}
     classes.update(custom_objects or {})
     cls = classes.get(config["class_name"])
     if cls is None:
         raise ValueError("Unknown optimizer class %r (pass it in custom_objects)." % config["class_name"])
     return cls.from_config(config["config"])
+
+
+# issue 15 (round 2): text preprocessing / optimizers
+from kflow.keras import keras3_update_rules  # noqa: E402 - the block of this issue's round, kept together
+
+
+def _amsgrad(optimizer, lr, decay):
+    """Keras 3's AMSGrad update for Adam/AdamW: Adam's bias-corrected rate, the running max of ``v``."""
+    c, t = optimizer.config, optimizer._step_count()
+    lr_t = lr * M.sqrt(1.0 - M.pow(float(c["beta_2"]), t)) / (1.0 - M.pow(float(c["beta_1"]), t))
+    return keras3_update_rules.KerasAMSGrad(lr_t, decay=decay, beta_1=c["beta_1"], beta_2=c["beta_2"],
+                                            epsilon=optimizer._epsilon())
+
+
+class Ftrl(Optimizer):
+    """Keras 3's Ftrl (follow the regularized leader; see ``keras3_update_rules.KerasFtrl``)."""
+
+    _defaults = {"learning_rate_power": -0.5, "initial_accumulator_value": 0.1, "l1_regularization_strength": 0.0,
+                 "l2_regularization_strength": 0.0, "l2_shrinkage_regularization_strength": 0.0, "beta": 0.0}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        c = self.config
+        for key in ("initial_accumulator_value", "l1_regularization_strength", "l2_regularization_strength",
+                    "l2_shrinkage_regularization_strength"):
+            if c[key] < 0:
+                raise ValueError("Ftrl: %s must be >= 0, got %r" % (key, c[key]))
+        if c["learning_rate_power"] > 0:
+            raise ValueError("Ftrl: learning_rate_power must be <= 0, got %r" % (c["learning_rate_power"],))
+
+    def _make(self, lr):
+        c = self.config
+        l2 = float(c["l2_regularization_strength"])
+        if c["beta"]:
+            l2 = l2 + float(c["beta"]) / (2.0 * lr)
+        return keras3_update_rules.KerasFtrl(
+            lr, initial_accumulator_value=c["initial_accumulator_value"], lr_power=c["learning_rate_power"],
+            l1=c["l1_regularization_strength"], l2=l2, l2_shrinkage=c["l2_shrinkage_regularization_strength"])
+
+
+class Lion(Optimizer):
+    """Keras 3's Lion: the sign of an interpolated momentum as the step (``beta_1`` in (0, 1])."""
+
+    _defaults = {"beta_1": 0.9, "beta_2": 0.99}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not 0 < self.config["beta_1"] <= 1:
+            raise ValueError("Lion: beta_1 must be in (0, 1] (else it is SignSGD), got %r" % (self.config["beta_1"],))
+
+    def _make(self, lr):
+        return keras3_update_rules.KerasLion(lr, beta_1=self.config["beta_1"], beta_2=self.config["beta_2"])
+
+
+class Adafactor(Optimizer):
+    """Keras 3's Adafactor (factored second moments; see ``keras3_update_rules.KerasAdafactor``); with
+    ``relative_step`` a constant learning rate is capped at ``1/sqrt(step)``."""
+
+    _defaults = {"beta_2_decay": -0.8, "epsilon_1": 1e-30, "epsilon_2": 1e-3, "clip_threshold": 1.0,
+                 "relative_step": True}
+
+    def _make(self, lr):
+        c, t = self.config, self._step_count()
+        if c["relative_step"] and self.schedule is None:
+            lr = M.minimum(lr, 1.0 / M.sqrt(t))
+        return keras3_update_rules.KerasAdafactor(lr, t, beta_2_decay=c["beta_2_decay"], epsilon_1=c["epsilon_1"],
+                                                  epsilon_2=c["epsilon_2"], clip_threshold=c["clip_threshold"])
+
+
+ftrl, lion, adafactor = Ftrl, Lion, Adafactor
+_KERAS3 = (Ftrl, Lion, Adafactor)
+_BY_NAME.update({"ftrl": Ftrl, "lion": Lion, "adafactor": Adafactor})
