@@ -54,6 +54,10 @@ def fit_loop(model, step, names, batches, epochs, initial_epoch, callbacks, vali
     model.stop_training = False
     timings = []
     callbacks.on_train_begin()
+    # a callback that restored a backup (BackupAndRestore) says where training resumes, as Keras 3
+    resumed = getattr(model, "_initial_epoch", None)
+    if resumed is not None:
+        initial_epoch, model._initial_epoch = resumed, None
     try:
         for epoch in range(initial_epoch, epochs):
             callbacks.on_epoch_begin(epoch, {})
