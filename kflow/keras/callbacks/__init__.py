@@ -22,3 +22,6 @@ __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "ModelCheckpo
 from kflow.keras.callbacks.backup_and_restore import BackupAndRestore  # noqa: E402
 
 __all__ += ["BackupAndRestore"]
+from kflow.keras.callbacks.swap_ema_weights import SwapEMAWeights  # noqa: E402
+
+__all__ += ["SwapEMAWeights"]
