@@ -104,7 +104,8 @@ class Optimizer:
                 raise ValueError("No gradients provided for any variable: the loss does not depend on the "
                                  "model's trainable weights %s." % [v.name for v in params])
             grads_and_vars = self._clip_global(grads_and_vars)
-            op = self._after_apply(self._optimizer.apply_gradients(grads_and_vars, global_step=self.iterations))
+            with graph_mod.control_dependencies(_weight_decay(self, grads_and_vars, rate)):
+                op = self._after_apply(self._optimizer.apply_gradients(grads_and_vars, global_step=self.iterations))
             if self.use_ema:
                 op = _ema_update(self, op, [v for _, v in grads_and_vars])
         self.weights = [self.iterations] + [v for v in g.get_collection(GraphKeys.GLOBAL_VARIABLES)
@@ -374,7 +375,8 @@ class Ftrl(Optimizer):
     """Keras 3's Ftrl (follow the regularized leader; see ``keras3_update_rules.KerasFtrl``)."""
 
     _defaults = {"learning_rate_power": -0.5, "initial_accumulator_value": 0.1, "l1_regularization_strength": 0.0,
-                 "l2_regularization_strength": 0.0, "l2_shrinkage_regularization_strength": 0.0, "beta": 0.0}
+                 "l2_regularization_strength": 0.0, "l2_shrinkage_regularization_strength": 0.0, "beta": 0.0,
+                 "weight_decay": None}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -399,7 +401,7 @@ class Ftrl(Optimizer):
 class Lion(Optimizer):
     """Keras 3's Lion: the sign of an interpolated momentum as the step (``beta_1`` in (0, 1])."""
 
-    _defaults = {"beta_1": 0.9, "beta_2": 0.99}
+    _defaults = {"beta_1": 0.9, "beta_2": 0.99, "weight_decay": None}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -415,7 +417,7 @@ class Adafactor(Optimizer):
     ``relative_step`` a constant learning rate is capped at ``1/sqrt(step)``."""
 
     _defaults = {"beta_2_decay": -0.8, "epsilon_1": 1e-30, "epsilon_2": 1e-3, "clip_threshold": 1.0,
-                 "relative_step": True}
+                 "relative_step": True, "weight_decay": None}
 
     def _make(self, lr):
         c, t = self.config, self._step_count()
@@ -484,3 +486,14 @@ def finalize_ema(optimizer):
     if optimizer.use_ema and optimizer.ema_averages:
         values = K.batch_get_value([a for _, a in optimizer.ema_averages])
         K.batch_set_value([(v, value) for (v, _), value in zip(optimizer.ema_averages, values)])
+
+
+def _weight_decay(optimizer, grads_and_vars, rate):
+    """Keras 3's decoupled weight decay of the optimizers that take ``weight_decay`` (AdamW's is in its rule):
+    ``p -= p * weight_decay * lr`` once the gradients are computed, before the update step."""
+    decay = optimizer.config.get("weight_decay")
+    if not decay or isinstance(optimizer, AdamW):
+        return []
+    gradients = [getattr(g, "values", g).op for g, _ in grads_and_vars]  # IndexedSlices: their values
+    with graph_mod.control_dependencies(gradients):  # the gradients read the old weights
+        return [v.assign_sub(v.read_value() * M.cast(rate * float(decay), v.dtype)).op for _, v in grads_and_vars]

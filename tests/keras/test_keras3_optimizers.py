@@ -66,20 +66,22 @@ def _ftrl(lr=0.1, power=-0.5, init=0.1, l1=0.01, l2=0.02, shrink=0.03, beta=0.5)
     return _run(step, lambda p: {"n": np.full_like(p, init), "z": np.zeros_like(p)})
 
 
-def _lion(lr=0.05, b1=0.9, b2=0.99):
+def _lion(lr=0.05, b1=0.9, b2=0.99, wd=0.0):
     def step(p, g, s, t):
+        p = p - wd * lr * p  # Keras 3's decoupled weight decay, before the step
         p = p - lr * np.sign(s["m"] * b1 + g * (1 - b1))
         s["m"] = s["m"] * b2 + g * (1 - b2)
         return p
     return _run(step, lambda p: {"m": np.zeros_like(p)})
 
 
-def _adafactor(lr=0.5, decay=-0.8, eps1=1e-30, eps2=1e-3, clip=1.0, relative=True):
+def _adafactor(lr=0.5, decay=-0.8, eps1=1e-30, eps2=1e-3, clip=1.0, relative=True, wd=0.0):
     def rms(x):
         return np.sqrt(np.mean(x * x))
 
     def step(p, g, s, t):
         rate = min(lr, 1 / np.sqrt(t)) if relative else lr
+        p = p - wd * lr * p  # the decay uses the optimizer's learning rate, not the relative step
         alpha = max(eps2, rms(p)) * min(rate, 1 / np.sqrt(t))
         reg = g * g + eps1
         beta2 = 1 - t ** decay
@@ -103,9 +105,11 @@ CASES = [
     ("Ftrl", {"learning_rate": 0.3, "learning_rate_power": -0.7, "initial_accumulator_value": 0.5},
      lambda: _ftrl(lr=0.3, power=-0.7, init=0.5, l1=0.0, l2=0.0, shrink=0.0, beta=0.0)),
     ("Lion", {"learning_rate": 0.05}, _lion),
+    ("Lion", {"learning_rate": 0.05, "weight_decay": 0.2}, lambda: _lion(wd=0.2)),
     ("Adafactor", {"learning_rate": 0.5}, _adafactor),
     ("Adafactor", {"learning_rate": 0.05, "relative_step": False, "clip_threshold": 0.5, "epsilon_2": 0.01},
      lambda: _adafactor(lr=0.05, relative=False, clip=0.5, eps2=0.01)),
+    ("Adafactor", {"learning_rate": 0.5, "weight_decay": 0.1}, lambda: _adafactor(wd=0.1)),
 ]
 
 
