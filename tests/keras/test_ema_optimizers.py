@@ -87,7 +87,8 @@ for kwargs, swap in d["cases"]:
     model.compile(keras.optimizers.SGD(**kwargs), "mse")
     callbacks = [keras.callbacks.SwapEMAWeights(swap_on_epoch=swap)] if swap is not None else []
     h = model.fit(np.array(d["x"], "float32"), np.array(d["y"], "float32"), epochs=3, batch_size=10,
-                  shuffle=False, verbose=0, validation_data=(np.array(d["xv"], "float32"), np.array(d["yv"], "float32")),
+                  shuffle=False, verbose=0,
+                  validation_data=(np.array(d["xv"], "float32"), np.array(d["yv"], "float32")),
                   callbacks=callbacks)
     out.append({"weights": [w.tolist() for w in model.get_weights()], "val_loss": h.history["val_loss"]})
 print("JSON" + json.dumps(out))

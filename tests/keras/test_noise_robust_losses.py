@@ -57,7 +57,8 @@ def test_circle_matches_reference(kwargs):
     per_sample = _circle(LABELS, EMB, **kwargs)
     np.testing.assert_allclose(_run(L.circle(LABELS, EMB, **kwargs)), per_sample, rtol=1e-9, atol=1e-12)
     loss = L.Circle(**kwargs)
-    np.testing.assert_allclose(_run(loss(LABELS, EMB)), per_sample.sum() / (np.sum(per_sample > 0) + 1e-7), rtol=1e-9)  # Keras: + epsilon
+    masked_mean = per_sample.sum() / (np.sum(per_sample > 0) + 1e-7)  # Keras's mask: samples with a loss; + eps
+    np.testing.assert_allclose(_run(loss(LABELS, EMB)), masked_mean, rtol=1e-9)
     check_gradients(lambda e: L.circle(LABELS, e, gamma=5.0, margin=0.3), [EMB], rtol=1e-4)
 
 

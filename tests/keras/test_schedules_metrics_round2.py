@@ -37,7 +37,8 @@ def _schedule_values(config):
 def test_cosine_decay_restarts_follows_sgdr(config):
     np.testing.assert_allclose(_schedule_values(config), [_sgdr(s, **config) for s in STEPS], rtol=2e-5, atol=1e-7)
     again = S.deserialize(S.serialize(S.CosineDecayRestarts(**config)))
-    assert isinstance(again, S.CosineDecayRestarts) and again.get_config() == S.CosineDecayRestarts(**config).get_config()
+    assert isinstance(again, S.CosineDecayRestarts)
+    assert again.get_config() == S.CosineDecayRestarts(**config).get_config()
 
 
 Y_TRUE = np.array([[0, 0, 1, 1], [1, 0, 0, 0], [0, 1, 1, 0], [0, 0, 0, 1]], np.float32)
