@@ -64,3 +64,8 @@ from kflow.layers.convolutional3d_transpose import (Conv3DTranspose, Convolution
                                                     Deconv3D)
 from kflow.layers.conv_lstm import ConvLSTM1D, ConvLSTM3D
 from kflow.layers.locally_connected import LocallyConnected1D, LocallyConnected2D
+
+# issue 15 (round 2): text preprocessing / optimizers
+from kflow.layers.index_lookup import StringLookup, IntegerLookup
+from kflow.layers.hashing import Hashing, HashedCrossing
+from kflow.layers.text_vectorization import TextVectorization

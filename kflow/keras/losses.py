@@ -46,3 +46,11 @@ def serialize(loss):
 def deserialize(config, custom_objects=None):
     """The loss named by ``config`` (a name, or ``{"class_name", "config"}`` of a loss class)."""
     return deserialize_object(config, CLASSES, custom_objects, get, "loss")
+
+
+# issue 15 (round 2): text preprocessing / optimizers
+from kflow.keras.noise_robust_losses import (  # noqa: E402
+    CategoricalGeneralizedCrossEntropy, Circle, categorical_generalized_cross_entropy, circle)
+
+CLASSES.update({"CategoricalGeneralizedCrossEntropy": CategoricalGeneralizedCrossEntropy, "Circle": Circle})
+FUNCTIONS.update({"categorical_generalized_cross_entropy": categorical_generalized_cross_entropy, "circle": circle})

@@ -12,12 +12,13 @@ import numpy as np
 from kflow.engine import dtypes
 from kflow.engine import graph as graph_mod
 from kflow.engine.ops import math_ops as M
-from kflow.engine.ops.comparison_ops import equal
+from kflow.engine.ops.comparison_ops import equal, where_v2
 from kflow.engine.ops.constant_op import convert_to_tensor, ones_like
 from kflow.engine.ops.identity_ops import group
 from kflow.engine.ops.reduction_ops import reduce_sum
 from kflow.engine.ops.reshape_ops import reshape
 from kflow.engine.ops.array_ops import one_hot
+from kflow.engine.ops.topk_ops import top_k
 from kflow.keras import loss_functions as F
 from kflow.keras import metric_functions as MF
 from kflow.keras.metric_base import Mean, MeanMetricWrapper, Metric, Sum, standalone
@@ -154,12 +155,35 @@ FalseNegatives = _confusion_count("FalseNegatives", "fn")
 
 
 class Precision(_Thresholded):
-    """``tp / (tp + fp)`` at ``thresholds`` (default 0.5)."""
+    """``tp / (tp + fp)`` at ``thresholds`` (default 0.5; with ``top_k``, every top-k prediction counts).
+
+    ``top_k``: only each sample's k highest predictions may be positive (others count as predicted negative);
+    ``class_id``: only that class's column counts (after the top-k filter), as Keras.
+    """
 
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
-        if top_k is not None or class_id is not None:
-            raise NotImplementedError("%s(top_k=, class_id=) is not supported by kflow." % type(self).__name__)
-        super().__init__([0.5] if thresholds is None else thresholds, name, dtype)
+        self.init_thresholds, self.top_k, self.class_id = thresholds, top_k, class_id
+        if top_k is not None and int(top_k) < 1:
+            raise ValueError("%s: top_k must be a positive int, got %r" % (type(self).__name__, top_k))
+        default = 0.5 if top_k is None else _NEG_INF
+        super().__init__([default] if thresholds is None else thresholds, name, dtype)
+        if top_k is not None:  # counted on the rescaled predictions of _keep_top_k
+            self.thresholds = np.where(self.thresholds < 0, 0.25, 0.5 + 0.5 * self.thresholds).astype(np.float32)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        if (self.top_k is None and self.class_id is None) or standalone([y_true, y_pred, sample_weight]):
+            return _Thresholded.update_state(self, y_true, y_pred, sample_weight)
+        with self._graph.as_default(), graph_mod.name_scope(self.name + "_select"):
+            y_true, y_pred = convert_to_tensor(y_true), M.cast(convert_to_tensor(y_pred), dtypes.float32)
+            if self.top_k is not None:
+                y_pred = _keep_top_k(y_pred, int(self.top_k))
+            if self.class_id is not None:
+                y_true, y_pred = y_true[..., self.class_id], y_pred[..., self.class_id]
+        return _Thresholded.update_state(self, y_true, y_pred, sample_weight)
+
+    def get_config(self):
+        return dict(super().get_config(), thresholds=self.init_thresholds, top_k=self.top_k,
+                    class_id=self.class_id)
 
     def _ratio(self, other):
         tp = self._count("tp")
@@ -168,6 +192,22 @@ class Precision(_Thresholded):
 
     def result(self):
         return self._ratio("fp")
+
+
+_NEG_INF = -1e10  # Keras's stand-in for -inf: predictions outside the top k
+
+
+def _keep_top_k(y_pred, k):
+    """``y_pred`` with each row's ``k`` highest entries (exactly k, ties by position) moved to ``0.5 + 0.5 p``
+    and the others to 0: the counts then see Keras's -1e10 for the others while predictions stay in [0, 1]
+    (Precision maps its thresholds alike: ``t -> 0.5 + 0.5 t``, negative ones to 0.25)."""
+    depth = y_pred.shape.dims[-1]
+    if depth is None:
+        raise ValueError("Precision/Recall(top_k=%d): the predictions' last dimension must be known, got %s"
+                         % (k, y_pred.shape))
+    _, indices = top_k(y_pred, k=min(k, depth))
+    kept = reduce_sum(one_hot(indices, depth, dtype=dtypes.float32), axis=-2) > 0.0
+    return where_v2(kept, 0.5 + 0.5 * M.minimum(M.maximum(y_pred, 0.0), 1.0), 0.0 * y_pred)
 
 
 class Recall(Precision):

@@ -31,7 +31,7 @@ class Optimizer:
     _defaults = {}
 
     def __init__(self, lr=None, learning_rate=None, decay=0.0, clipnorm=None, clipvalue=None, global_clipnorm=None,
-                 name=None, **kwargs):
+                 name=None, use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, **kwargs):
         rate = learning_rate if learning_rate is not None else lr
         if isinstance(rate, dict):  # a schedule from a model file
             rate = schedules.deserialize(rate)
@@ -55,6 +55,10 @@ class Optimizer:
         self.iterations = None
         self.weights = []
         self._optimizer = None
+        _check_ema(ema_momentum, ema_overwrite_frequency)
+        self.use_ema, self.ema_momentum = bool(use_ema), float(ema_momentum)
+        self.ema_overwrite_frequency = ema_overwrite_frequency
+        self.ema_averages = []  # (model variable, its moving average), filled when the update is built
 
     _default_lr = 0.001
 
@@ -100,7 +104,10 @@ class Optimizer:
                 raise ValueError("No gradients provided for any variable: the loss does not depend on the "
                                  "model's trainable weights %s." % [v.name for v in params])
             grads_and_vars = self._clip_global(grads_and_vars)
-            op = self._after_apply(self._optimizer.apply_gradients(grads_and_vars, global_step=self.iterations))
+            with graph_mod.control_dependencies(_weight_decay(self, grads_and_vars, rate)):
+                op = self._after_apply(self._optimizer.apply_gradients(grads_and_vars, global_step=self.iterations))
+            if self.use_ema:
+                op = _ema_update(self, op, [v for _, v in grads_and_vars])
         self.weights = [self.iterations] + [v for v in g.get_collection(GraphKeys.GLOBAL_VARIABLES)
                                             if id(v) not in before and v is not self.lr and v is not self.iterations]
         return op
@@ -152,6 +159,9 @@ class Optimizer:
         for key in ("clipnorm", "clipvalue", "global_clipnorm"):
             if getattr(self, key) is not None:
                 config[key] = getattr(self, key)
+        if self.use_ema:
+            config.update(use_ema=True, ema_momentum=self.ema_momentum,
+                          ema_overwrite_frequency=self.ema_overwrite_frequency)
         config.update(self.config)
         if "epsilon" in config:
             config["epsilon"] = self._epsilon()
@@ -168,7 +178,8 @@ class Optimizer:
     def from_config(cls, config):
         """The optimizer of a saved config; Keras 3's extra keys are dropped when they are unset (no EMA, no
         momentum, ...), others raise."""
-        known = set(cls._defaults) | {"lr", "learning_rate", "decay", "clipnorm", "clipvalue", "global_clipnorm"}
+        known = set(cls._defaults) | {"lr", "learning_rate", "decay", "clipnorm", "clipvalue", "global_clipnorm",
+                                      "use_ema", "ema_momentum", "ema_overwrite_frequency"}
         kept = {}
         for key, value in config.items():
             if key in known:
@@ -203,7 +214,7 @@ class Adam(Optimizer):
     def _make(self, lr):
         c = self.config
         if c["amsgrad"]:
-            raise NotImplementedError("Adam(amsgrad=True) is not supported by kflow.")
+            return _amsgrad(self, lr, decay=0.0)
         return train.AdamOptimizer(lr, beta1=c["beta_1"], beta2=c["beta_2"], epsilon=self._epsilon())
 
 
@@ -277,7 +288,7 @@ class AdamW(Optimizer):
     def _make(self, lr):
         c = self.config
         if c["amsgrad"]:
-            raise NotImplementedError("AdamW(amsgrad=True) is not supported by kflow.")
+            return _amsgrad(self, lr, decay=lr * float(c["weight_decay"]))
         t = self._step_count()
         lr_t = lr * M.sqrt(1.0 - M.pow(float(c["beta_2"]), t)) / (1.0 - M.pow(float(c["beta_1"]), t))
         return update_rules.KerasAdamW(lr_t, decay=lr * float(c["weight_decay"]), beta_1=c["beta_1"],
@@ -337,9 +348,152 @@ def serialize(optimizer):
 
 
 def deserialize(config, custom_objects=None):
-    classes = {c.__name__: c for c in (SGD, Adam, RMSprop, Adagrad, Adadelta, Adamax, Nadam, AdamW)}
+    classes = {c.__name__: c for c in (SGD, Adam, RMSprop, Adagrad, Adadelta, Adamax, Nadam, AdamW) + _KERAS3}
     classes.update(custom_objects or {})
     cls = classes.get(config["class_name"])
     if cls is None:
         raise ValueError("Unknown optimizer class %r (pass it in custom_objects)." % config["class_name"])
     return cls.from_config(config["config"])
+
+
+# issue 15 (round 2): text preprocessing / optimizers
+from kflow.keras import keras3_update_rules  # noqa: E402 - the block of this issue's round, kept together
+from kflow.engine.ops import comparison_ops  # noqa: E402
+from kflow.engine.ops.constant_op import zeros_like  # noqa: E402
+from kflow.engine.ops.identity_ops import group  # noqa: E402
+
+
+def _amsgrad(optimizer, lr, decay):
+    """Keras 3's AMSGrad update for Adam/AdamW: Adam's bias-corrected rate, the running max of ``v``."""
+    c, t = optimizer.config, optimizer._step_count()
+    lr_t = lr * M.sqrt(1.0 - M.pow(float(c["beta_2"]), t)) / (1.0 - M.pow(float(c["beta_1"]), t))
+    return keras3_update_rules.KerasAMSGrad(lr_t, decay=decay, beta_1=c["beta_1"], beta_2=c["beta_2"],
+                                            epsilon=optimizer._epsilon())
+
+
+class Ftrl(Optimizer):
+    """Keras 3's Ftrl (follow the regularized leader; see ``keras3_update_rules.KerasFtrl``)."""
+
+    _defaults = {"learning_rate_power": -0.5, "initial_accumulator_value": 0.1, "l1_regularization_strength": 0.0,
+                 "l2_regularization_strength": 0.0, "l2_shrinkage_regularization_strength": 0.0, "beta": 0.0,
+                 "weight_decay": None}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        c = self.config
+        for key in ("initial_accumulator_value", "l1_regularization_strength", "l2_regularization_strength",
+                    "l2_shrinkage_regularization_strength"):
+            if c[key] < 0:
+                raise ValueError("Ftrl: %s must be >= 0, got %r" % (key, c[key]))
+        if c["learning_rate_power"] > 0:
+            raise ValueError("Ftrl: learning_rate_power must be <= 0, got %r" % (c["learning_rate_power"],))
+
+    def _make(self, lr):
+        c = self.config
+        l2 = float(c["l2_regularization_strength"])
+        if c["beta"]:
+            l2 = l2 + float(c["beta"]) / (2.0 * lr)
+        return keras3_update_rules.KerasFtrl(
+            lr, initial_accumulator_value=c["initial_accumulator_value"], lr_power=c["learning_rate_power"],
+            l1=c["l1_regularization_strength"], l2=l2, l2_shrinkage=c["l2_shrinkage_regularization_strength"])
+
+
+class Lion(Optimizer):
+    """Keras 3's Lion: the sign of an interpolated momentum as the step (``beta_1`` in (0, 1])."""
+
+    _defaults = {"beta_1": 0.9, "beta_2": 0.99, "weight_decay": None}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not 0 < self.config["beta_1"] <= 1:
+            raise ValueError("Lion: beta_1 must be in (0, 1] (else it is SignSGD), got %r" % (self.config["beta_1"],))
+
+    def _make(self, lr):
+        return keras3_update_rules.KerasLion(lr, beta_1=self.config["beta_1"], beta_2=self.config["beta_2"])
+
+
+class Adafactor(Optimizer):
+    """Keras 3's Adafactor (factored second moments; see ``keras3_update_rules.KerasAdafactor``); with
+    ``relative_step`` a constant learning rate is capped at ``1/sqrt(step)``."""
+
+    _defaults = {"beta_2_decay": -0.8, "epsilon_1": 1e-30, "epsilon_2": 1e-3, "clip_threshold": 1.0,
+                 "relative_step": True, "weight_decay": None}
+
+    def _make(self, lr):
+        c, t = self.config, self._step_count()
+        if c["relative_step"] and self.schedule is None:
+            lr = M.minimum(lr, 1.0 / M.sqrt(t))
+        return keras3_update_rules.KerasAdafactor(lr, t, beta_2_decay=c["beta_2_decay"], epsilon_1=c["epsilon_1"],
+                                                  epsilon_2=c["epsilon_2"], clip_threshold=c["clip_threshold"])
+
+
+ftrl, lion, adafactor = Ftrl, Lion, Adafactor
+_KERAS3 = (Ftrl, Lion, Adafactor)
+_BY_NAME.update({"ftrl": Ftrl, "lion": Lion, "adafactor": Adafactor})
+
+
+def _check_ema(momentum, overwrite_frequency):
+    if not 0.0 <= float(momentum) <= 1.0:
+        raise ValueError("ema_momentum must be in [0, 1], got %r" % (momentum,))
+    if overwrite_frequency is not None and not (isinstance(overwrite_frequency, int) and overwrite_frequency >= 1):
+        raise ValueError("ema_overwrite_frequency must be None or an int >= 1, got %r" % (overwrite_frequency,))
+
+
+def _ema_update(optimizer, op, variables):
+    """After the step ``op``: Keras 3's moving averages of the trained variables (the first step copies them),
+    and, every ``ema_overwrite_frequency`` steps, the variables overwritten by their averages."""
+    g = op.graph
+    updates = []
+    with graph_mod.control_dependencies([op]):
+        step = optimizer.iterations.read_value()  # advanced by op: 1 after the first step
+        first = M.cast(comparison_ops.equal(step, 1), dtypes.float32)
+        momentum = optimizer.ema_momentum * (1.0 - first)
+        for var in variables:
+            average = _average_of(optimizer, var, g)
+            new = average * M.cast(momentum, var.dtype) + var.read_value() * M.cast(1.0 - momentum, var.dtype)
+            update = average.assign(new)
+            if optimizer.ema_overwrite_frequency:
+                with graph_mod.control_dependencies([update]):
+                    due = comparison_ops.equal(step % optimizer.ema_overwrite_frequency, 0)
+                    update = var.assign(comparison_ops.where_v2(due, average.read_value(), var.read_value()))
+            updates.append(update.op if hasattr(update, "op") else update)
+    return group(*updates)
+
+
+def _average_of(optimizer, var, g):
+    for known, average in optimizer.ema_averages:
+        if known is var:
+            return average
+    with g.as_default(), g.name_scope(""):
+        average = Variable(lambda: zeros_like(var.initialized_value()), trainable=False, dtype=var.dtype,
+                           name=var.op.name + "/average")
+    optimizer.ema_averages.append((var, average))
+    return average
+
+
+def swap_ema_weights(optimizer):
+    """Exchanges the values of the trained variables and their moving averages (in the Keras session)."""
+    if not optimizer.use_ema or not optimizer.ema_averages:
+        raise ValueError("swap_ema_weights: the optimizer has no moving averages (use_ema=True, after the model "
+                         "built its train step); got use_ema=%r" % (optimizer.use_ema,))
+    variables = [v for pair in optimizer.ema_averages for v in pair]
+    values = K.batch_get_value(variables)
+    K.batch_set_value([(v, values[i + 1 - 2 * (i % 2)]) for i, v in enumerate(variables)])
+
+
+def finalize_ema(optimizer):
+    """Keras 3's end of fit with EMA: the trained variables take their moving averages' values."""
+    if optimizer.use_ema and optimizer.ema_averages:
+        values = K.batch_get_value([a for _, a in optimizer.ema_averages])
+        K.batch_set_value([(v, value) for (v, _), value in zip(optimizer.ema_averages, values)])
+
+
+def _weight_decay(optimizer, grads_and_vars, rate):
+    """Keras 3's decoupled weight decay of the optimizers that take ``weight_decay`` (AdamW's is in its rule):
+    ``p -= p * weight_decay * lr`` once the gradients are computed, before the update step."""
+    decay = optimizer.config.get("weight_decay")
+    if not decay or isinstance(optimizer, AdamW):
+        return []
+    gradients = [getattr(g, "values", g).op for g, _ in grads_and_vars]  # IndexedSlices: their values
+    with graph_mod.control_dependencies(gradients):  # the gradients read the old weights
+        return [v.assign_sub(v.read_value() * M.cast(rate * float(decay), v.dtype)).op for _, v in grads_and_vars]

@@ -9,6 +9,8 @@ Example:
     >>> lr = kf.keras.optimizers.schedules.ExponentialDecay(1e-2, decay_steps=1000, decay_rate=0.9)
     >>> model.compile(kf.keras.optimizers.SGD(learning_rate=lr), "mse")
 """
+import math
+
 from kflow import train
 from kflow.engine import dtypes
 from kflow.engine.ops import math_ops as M
@@ -114,3 +116,35 @@ def deserialize(config, custom_objects=None):
     if cls is None:
         raise ValueError("Unknown learning-rate schedule %r (pass it in custom_objects)." % config.get("class_name"))
     return cls.from_config(config["config"])
+
+
+# issue 15 (round 2): text preprocessing / optimizers
+class CosineDecayRestarts(LearningRateSchedule):
+    """Cosine decay with warm restarts (SGDR, Loshchilov & Hutter 2017), as Keras: period ``i`` lasts
+    ``first_decay_steps * t_mul**i`` steps and starts at ``initial_learning_rate * m_mul**i``; each decays to
+    ``alpha`` times its start.
+
+    Example:
+        >>> CosineDecayRestarts(0.1, first_decay_steps=100, t_mul=2.0, m_mul=0.5)
+    """
+
+    def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0, name="SGDRDecay"):
+        self._config = dict(initial_learning_rate=initial_learning_rate, first_decay_steps=first_decay_steps,
+                            t_mul=t_mul, m_mul=m_mul, alpha=alpha, name=name)
+
+    def __call__(self, step):
+        c = self._config
+        t_mul, m_mul, alpha = float(c["t_mul"]), float(c["m_mul"]), float(c["alpha"])
+        fraction = _step(step) / float(c["first_decay_steps"])
+        if t_mul == 1.0:
+            i_restart = M.floor(fraction)
+            fraction = fraction - i_restart
+        else:  # periods grow geometrically: find the period by the geometric series' sum
+            i_restart = M.floor(M.log(1.0 - fraction * (1.0 - t_mul)) / math.log(t_mul))
+            sum_r = (1.0 - M.pow(t_mul, i_restart)) / (1.0 - t_mul)
+            fraction = (fraction - sum_r) / M.pow(t_mul, i_restart)
+        cosine = 0.5 * M.pow(m_mul, i_restart) * (1.0 + M.cos(math.pi * fraction))
+        return float(c["initial_learning_rate"]) * ((1.0 - alpha) * cosine + alpha)
+
+
+CLASSES["CosineDecayRestarts"] = CosineDecayRestarts

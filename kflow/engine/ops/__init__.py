@@ -48,6 +48,9 @@ Issue 16's array and linear-algebra breadth, each above the core:
     matrix_functions    expm, pinv, matrix_rank
     more_math_ops   trig/hyperbolic, expm1, rint, atan2, no-nan divisions, reduce_std/variance, ... (kf.math)
 
+Above the core, string_hash_ops: TF's string hashes (FarmHash Fingerprint64, SipHash-2-4, hashed crosses) as host
+ops (issue 15's Hashing, HashedCrossing and lookup layers).
+
 TensorArrays sit beside the loops (a TensorArray is a loop variable as its two tensors):
 
     tensor_array_ops  the TensorArray's ops on a dense buffer and a written-mask, with gradients

@@ -17,3 +17,11 @@ from kflow.keras.callbacks.misc import TerminateOnNaN, LambdaCallback
 
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "ModelCheckpoint", "EarlyStopping", "TensorBoard",
            "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger", "TerminateOnNaN", "LambdaCallback"]
+
+# issue 15 (round 2): text preprocessing / optimizers
+from kflow.keras.callbacks.backup_and_restore import BackupAndRestore  # noqa: E402
+
+__all__ += ["BackupAndRestore"]
+from kflow.keras.callbacks.swap_ema_weights import SwapEMAWeights  # noqa: E402
+
+__all__ += ["SwapEMAWeights"]

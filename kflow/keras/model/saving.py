@@ -286,18 +286,30 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                       weighted_metrics=_deserialize_fns(tc.get("weighted_metrics"), metrics_mod, custom_objects),
                       sample_weight_mode=tc.get("sample_weight_mode"), custom_objects=custom_objects)
         if "optimizer_weights" in f:
-            g = f["optimizer_weights"]
-            names = _get_attr(g, "weight_names")
-            model._function("train")  # creates the optimizer's slots
-            # Matched by order and shape, as Keras does: names differ when the saved model was recompiled
-            # (its slots were then uniquified, "dense/kernel/Adam_2").
-            # kflow's first files stored them as "0", "1", ...; tf.keras 2 (and kflow now) at their names
-            keys = [str(i) for i in range(len(names))] if names and "0" in g else names
-            values = [_read_checked(g[k]) for k in keys]
-            own = model.optimizer.weights
-            if [v.shape for v in values] != [tuple(w.shape.as_list()) for w in own]:
-                warnings.warn("Optimizer weights in %s (%s) do not match the model's (%s); optimizer state not "
-                              "restored." % (filepath, names, [w.name for w in own]), RuntimeWarning)
-            else:
-                model.optimizer.set_weights(values)
+            restore_optimizer_weights(f["optimizer_weights"], model, filepath)
     return model
+
+
+def load_optimizer_state(model, filepath):
+    """Restores the compiled ``model``'s optimizer state from a model file, if it holds one."""
+    with _reading(filepath) as f:
+        return "optimizer_weights" in f and restore_optimizer_weights(f["optimizer_weights"], model, filepath)
+
+
+def restore_optimizer_weights(g, model, filepath):
+    """Sets the compiled ``model``'s optimizer state from the ``optimizer_weights`` group ``g`` of a model file
+    (a warning, and nothing restored, when the saved weights do not fit). Returns whether it was restored."""
+    names = _get_attr(g, "weight_names")
+    model._function("train")  # creates the optimizer's slots
+    # Matched by order and shape, as Keras does: names differ when the saved model was recompiled
+    # (its slots were then uniquified, "dense/kernel/Adam_2").
+    # kflow's first files stored them as "0", "1", ...; tf.keras 2 (and kflow now) at their names
+    keys = [str(i) for i in range(len(names))] if names and "0" in g else names
+    values = [_read_checked(g[k]) for k in keys]
+    own = model.optimizer.weights
+    if [v.shape for v in values] != [tuple(w.shape.as_list()) for w in own]:
+        warnings.warn("Optimizer weights in %s (%s) do not match the model's (%s); optimizer state not "
+                      "restored." % (filepath, names, [w.name for w in own]), RuntimeWarning)
+        return False
+    model.optimizer.set_weights(values)
+    return True

@@ -340,7 +340,9 @@ class Model(Network):
         # History goes last so it records what other callbacks add to the logs (e.g. "lr"), as in Keras.
         cbs = CallbackList(([ProgbarLogger()] if verbose else []) + list(callbacks or []) + [history],
                            model=self, params=params)
-        fit_loop(self, step, names, batches, epochs, initial_epoch, cbs, validate, stateful)
+        ema = getattr(self.optimizer, "use_ema", False)
+        fit_loop(self, step, names, batches, epochs, initial_epoch, cbs, validate, stateful,
+                 finish=(lambda: optimizers.finalize_ema(self.optimizer)) if ema else None)
         history.epoch_timings = self.epoch_timings
         self.history = history
         return history

@@ -41,7 +41,7 @@ class MeanTracker:
         return out
 
 
-def fit_loop(model, step, names, batches, epochs, initial_epoch, callbacks, validate=None, stateful=()):
+def fit_loop(model, step, names, batches, epochs, initial_epoch, callbacks, validate=None, stateful=(), finish=None):
     """Runs epochs ``initial_epoch .. epochs-1``; returns nothing (History is a callback).
 
     Args:
@@ -50,10 +50,16 @@ def fit_loop(model, step, names, batches, epochs, initial_epoch, callbacks, vali
         batches: an ArrayBatches / IterableBatches.
         validate: optional ``f() -> dict`` of "val_*" logs run at each epoch's end.
         stateful: names of values from metric objects: reset at each epoch's start, logged as their last value.
+        finish: optional ``f()`` run after the last epoch, before ``on_train_end`` (Keras's
+            ``finalize_variable_values``: an EMA optimizer's averages become the weights).
     """
     model.stop_training = False
     timings = []
     callbacks.on_train_begin()
+    # a callback that restored a backup (BackupAndRestore) says where training resumes, as Keras 3
+    resumed = getattr(model, "_initial_epoch", None)
+    if resumed is not None:
+        initial_epoch, model._initial_epoch = resumed, None
     try:
         for epoch in range(initial_epoch, epochs):
             callbacks.on_epoch_begin(epoch, {})
@@ -83,11 +89,16 @@ def fit_loop(model, step, names, batches, epochs, initial_epoch, callbacks, vali
                       "input_fraction": wait / busy if busy > 0 else 0.0, "seconds": _perf() - started}
             model.last_epoch_timing = timing
             timings.append(timing)
-            if validate is not None:
-                epoch_logs.update(validate())
+            if validate is not None:  # Keras runs its evaluation, with the test hooks of fit's callbacks
+                callbacks.on_test_begin()
+                val_logs = validate()
+                callbacks.on_test_end(val_logs)
+                epoch_logs.update(val_logs)
             callbacks.on_epoch_end(epoch, epoch_logs)
             if model.stop_training:
                 break
+        if finish is not None and epochs > initial_epoch:
+            finish()
     finally:
         model.epoch_timings = timings
         callbacks.on_train_end()
