@@ -185,7 +185,7 @@ class Plan:
             raise self._op_error(e) from e
         finally:
             if run_metadata is not None:
-                run_metadata_mod.fill_step_stats(run_metadata, self._records)
+                run_metadata_mod.fill_step_stats(run_metadata, rewrites.unfused_records(self._records))
         for i, copy in enumerate(self.fetch_copies):
             if copy:
                 outs[i] = outs[i].copy()

@@ -235,3 +235,18 @@ def _position(matched, inputs, outputs, view):
 def applied_rewrites(plan):
     """The rewrites applied to ``plan`` (a compiled :class:`~kflow.engine.plan.Plan`), in plan order."""
     return [op.rewrite for op in plan.ops if isinstance(op, FusedOp)]
+
+
+def unfused_records(records):
+    """Trace records ``(op, device, start, end, thread)`` with each fused node's record replaced by one per op it
+    stands for, so a traced step still lists every graph op: the first op (the product, where the time goes)
+    gets the kernel's span, the others a zero-length record at its end (they ran inside that kernel)."""
+    out = []
+    for op, device, start, end, thread in records:
+        if not isinstance(op, FusedOp):
+            out.append((op, device, start, end, thread))
+            continue
+        out.append((op.fused_ops[0], device, start, end, thread))
+        out.extend((sub, device, end, end, thread) for sub in op.fused_ops[1:])
+    return out
+
