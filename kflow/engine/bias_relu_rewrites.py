@@ -15,16 +15,30 @@ The rewrites register themselves (``rewrites.register``) when this module is imp
 Example:
     >>> h = kf.nn.relu(kf.nn.conv2d(x, w, [1, 1, 1, 1], "SAME") + b)   # one fused kernel in the plan
 """
+import math
+
 import numpy as np
 
 from kflow.engine import rewrites
 from kflow.engine.ops.batch_parallel import over_batch, sum_over_batch, L2_BLOCK_BYTES
 
 _PRODUCTS = {"MatMul": "matmul", "Conv2D": "conv2d"}
+WIDE_ROW = 1024  # elements per row of the blocked per-channel passes
+SMALL = 1 << 16  # elements up to which one plain pass beats the blocked walk's setup (a Dense layer's output)
 
 
 def _image_bytes(x):
     return x.nbytes // max(len(x), 1)
+
+
+def _row_width(x):
+    """A row width for per-channel work on ``x`` (C-contiguous, else 0): a multiple of its channels that divides
+    one image, near ``WIDE_ROW`` elements. numpy's per-row cost dominates rows of 32-64 channels: the bias sum of a
+    [128, 24, 24, 64] gradient took 2.0 ms over rows of 64 and 0.36 ms over rows of 1024 (then folded)."""
+    c = x.shape[-1]
+    if not x.flags.c_contiguous or c == 0 or len(x) == 0:
+        return 0  # callers keep the array's own rows
+    return c * math.gcd(x.size // len(x) // c, max(1, WIDE_ROW // c))
 
 
 # ---- forward: product + bias (+ relu) ------------------------------------------------------------------
@@ -82,10 +96,15 @@ def _bias_relu_kernel(product, n_inputs, relu, aliases=0):
     def kernel(*args):
         out = product(*args[:n_inputs])
         bias = args[n_inputs]
+        if out.size <= SMALL:
+            np.add(out, bias, out=out)
+            return np.maximum(out, 0, out=out) if relu else out
+        width = _row_width(out) if bias.shape == out.shape[-1:] else 0
+        rows = bias if not width else np.tile(bias, width // len(bias))
 
         def part(start, stop):
-            block = out[start:stop]
-            np.add(block, bias, out=block)
+            block = out[start:stop].reshape(-1, width) if width else out[start:stop]
+            np.add(block, rows, out=block)
             if relu:
                 np.maximum(block, 0, out=block)
 
@@ -123,22 +142,26 @@ def _relu_grad_bias_grad(g, y):
         raise ValueError("ReluGrad: gradient shape %s does not match the relu output shape %s"
                          % (g.shape, y.shape))
     c = g.shape[-1] if g.ndim else 1
-    if g.ndim < 2:  # no batch axis to split
+    if g.ndim < 2 or g.size <= SMALL:  # no batch axis to split, or one cached pass
         dg = np.multiply(g, y > 0)
-        return dg, dg.reshape(-1, c).sum(axis=0, dtype=g.dtype)
+        return dg, dg.reshape(-1, c).sum(axis=0, dtype=g.dtype) if c else np.zeros(0, g.dtype)
     dg = np.empty(g.shape, g.dtype)
+    width = _row_width(dg) or c
+    if width == 0:  # no channels: nothing to sum
+        np.multiply(g, y > 0, out=dg)
+        return dg, np.zeros(0, g.dtype)
     block = max(1, L2_BLOCK_BYTES // max(2 * _image_bytes(g), 1))  # reads g and y
 
     def part(start, stop):
-        acc = np.zeros(c, g.dtype)
+        acc = np.zeros(width, g.dtype)
         for s in range(start, stop, block):
             e = min(stop, s + block)
             d = dg[s:e]
             np.multiply(g[s:e], y[s:e] > 0, out=d)
-            acc += d.reshape(-1, c).sum(axis=0, dtype=g.dtype)
+            acc += d.reshape(-1, width).sum(axis=0, dtype=g.dtype)
         return acc
 
-    return dg, sum_over_batch(part, len(g), g.size)
+    return dg, sum_over_batch(part, len(g), g.size).reshape(-1, c).sum(axis=0, dtype=g.dtype)
 
 
 rewrites.register(rewrites.Rewrite("relu_grad_bias_grad", _match_relu_grad_bias_grad))

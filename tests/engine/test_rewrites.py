@@ -6,7 +6,7 @@ import pytest
 
 import kflow as kf
 from kflow.engine import devices, rewrites
-from kflow.engine.bias_relu_rewrites import _relu_grad_bias_grad
+from kflow.engine.bias_relu_rewrites import _bias_relu_kernel, _relu_grad_bias_grad
 from kflow.engine.gradient_check import check_gradients
 
 RTOL = 1e-5
@@ -92,6 +92,19 @@ def test_layers_and_keras_models_fuse_bias_add_and_relu():
     on, off, applied = _run_both(build, _cnn_feed)
     assert applied == ["conv2d_bias_relu", "matmul_bias", "matmul_bias_relu", "matmul_bias_relu",
                        "relu_grad_bias_grad", "relu_grad_bias_grad", "relu_grad_bias_grad"]
+    _assert_close(on, off)
+
+
+def test_large_batches_take_the_blocked_kernels_and_match_unfused():
+    def build():
+        x = kf.placeholder(kf.float32, [None, 12, 12, 3])
+        h = kf.layers.conv2d(x, 24, 3, padding="same", activation=kf.nn.relu)  # 64 * 12 * 12 * 24 values
+        loss = kf.reduce_sum(kf.square(h))
+        return [loss, h] + kf.gradients(loss, kf.trainable_variables()), (x,)
+
+    on, off, applied = _run_both(build, lambda feeds: {feeds[0]: np.random.RandomState(4).randn(
+        64, 12, 12, 3).astype(np.float32)})
+    assert applied == ["conv2d_bias_relu", "relu_grad_bias_grad"]
     _assert_close(on, off)
 
 
@@ -278,15 +291,29 @@ def test_gradient_check_through_fused_matmul_bias_relu():
 
 def test_fused_relu_grad_bias_grad_kernel_matches_its_definition():
     rng = np.random.RandomState(2)
-    for shape in [(7, 3), (64, 12, 12, 8), (0, 4)]:
+    for shape in [(7, 3), (64, 12, 12, 8), (0, 4), (5, 0), (9, 7, 7, 48), (3, 1024), (70, 1024), (80, 9, 9, 100)]:
         g = rng.randn(*shape)
         y = np.maximum(rng.randn(*shape), 0)
         dg, gb = _relu_grad_bias_grad(g, y)
         np.testing.assert_allclose(dg, g * (y > 0))
-        np.testing.assert_allclose(gb, (g * (y > 0)).reshape(-1, shape[-1]).sum(axis=0), atol=1e-12)
+        np.testing.assert_allclose(gb, (g * (y > 0)).sum(axis=tuple(range(len(shape) - 1))), atol=1e-12)
     with pytest.raises(ValueError, match="ReluGrad"):
         _relu_grad_bias_grad(np.ones((2, 3)), np.ones((2, 4)))
 
 
 def test_registry_is_inspectable():
     assert {"product_bias_relu", "relu_grad_bias_grad"} <= set(rewrites.registered())
+
+
+def test_fused_bias_relu_kernel_on_odd_shapes():
+    rng = np.random.RandomState(3)
+    for shape in [(5, 7, 3), (4, 1024), (3, 10), (0, 4), (6, 5, 5, 48), (40, 12, 12, 16), (70, 1024), (9, 9, 9, 100)]:
+        x = rng.randn(*shape).astype(np.float32)
+        b = rng.randn(shape[-1]).astype(np.float32)
+        for relu in (True, False):
+            kernel = _bias_relu_kernel(lambda v: v.copy(), 1, relu)
+            expected = x + b
+            np.testing.assert_allclose(kernel(x, b), np.maximum(expected, 0) if relu else expected, rtol=1e-6)
+    x = rng.randn(6, 4).astype(np.float32)
+    transposed = _bias_relu_kernel(lambda v: v.copy().T, 1, False)  # a non-contiguous product: plain broadcast
+    np.testing.assert_allclose(transposed(x, np.ones(6, np.float32)), x.T + 1)
