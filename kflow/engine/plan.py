@@ -15,7 +15,7 @@ import weakref
 
 from kflow import errors
 from kflow.engine import blas_threads, core_budget, rewrites
-from kflow.engine import bias_relu_rewrites  # noqa: F401 - registers its rewrites
+from kflow.engine import bias_relu_rewrites, max_pool_argmax_rewrite  # noqa: F401 - they register their rewrites
 from kflow.engine import run_metadata as run_metadata_mod
 from kflow.engine.placement import device_name
 

@@ -63,8 +63,9 @@ class Rewrite:
     Args:
         name: the base name listed by :func:`applied_rewrites` (the matcher may add a suffix per variant).
         match: ``match(op, plan_view) -> (variant_name, ops, inputs, outputs, make_kernel) | None``; ``ops`` are
-            the plan ops replaced, ``inputs``/``outputs`` the fused node's tensors, ``make_kernel(kernels)``
-            builds its kernel from the replaced ops' own kernels (in ``ops`` order).
+            the plan ops replaced, ``inputs``/``outputs`` the fused node's tensors (or :class:`PlanValue` s passed
+            between fused nodes), ``make_kernel(kernels)`` builds its kernel from the replaced ops' own kernels
+            (in ``ops`` order). A list of such tuples replaces several places at once (all or none).
     """
 
     def __init__(self, name, match):
@@ -133,6 +134,22 @@ class FusedOp:
         return "<FusedOp '%s' type=%s>" % (self.name, self.type)
 
 
+class PlanValue:
+    """A value only the plan holds, no Tensor of the Graph: e.g. what a forward kernel keeps for the backward one.
+
+    Args:
+        op: the graph op whose plan position produces it (orders the fused nodes reading it).
+        name: shown in errors and traces.
+    """
+
+    def __init__(self, op, name):
+        self.op = op
+        self.name = name
+
+    def __repr__(self):
+        return "<PlanValue '%s'>" % self.name
+
+
 class PlanView:
     """What a matcher may ask about the plan: who reads a value, what is fetched, where ops run."""
 
@@ -192,17 +209,18 @@ def rewrite_plan(ops, placements, targets, feeds):
             found = rewrite.match(op, view)
             if found is None:
                 continue
-            name, matched, inputs, outputs, make_kernel = found
-            where = _position(matched, inputs, outputs, view)
-            if where is None:
+            found = found if isinstance(found, list) else [found]
+            wheres = [_position(matched, inputs, outputs, view) for _, matched, inputs, outputs, _ in found]
+            if None in wheres:
                 continue
-            node = FusedOp(name, matched, inputs, outputs, make_kernel)
-            placements[node] = placements[matched[0]]
-            for m in matched:
-                view.claimed.add(m)
-                replaced[view.position[m]] = None
-            replaced[where] = node
-            applied.append(name)
+            for where, (name, matched, inputs, outputs, make_kernel) in zip(wheres, found):
+                node = FusedOp(name, matched, inputs, outputs, make_kernel)
+                placements[node] = placements[matched[0]]
+                for m in matched:
+                    view.claimed.add(m)
+                    replaced[view.position[m]] = None
+                replaced[where] = node
+                applied.append(name)
             break
     if not applied:
         return ops, []
