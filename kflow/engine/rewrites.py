@@ -167,6 +167,8 @@ class PlanView:
             for c in op.control_inputs:
                 self.waiters.setdefault(c, []).append(op)
         self.claimed = set()
+        self.runs_at = {}  # claimed op -> plan position of the fused node doing its work
+        self.made_at = {}  # output of a fused node -> the node's plan position
 
     def on_cpu(self, *ops):
         return all(op in self.position and op not in self.claimed and self.placements[op][0] == "CPU"
@@ -218,7 +220,9 @@ def rewrite_plan(ops, placements, targets, feeds):
                 placements[node] = placements[matched[0]]
                 for m in matched:
                     view.claimed.add(m)
+                    view.runs_at[m] = where
                     replaced[view.position[m]] = None
+                view.made_at.update((t, where) for t in outputs)
                 replaced[where] = node
                 applied.append(name)
             break
@@ -239,11 +243,11 @@ def _position(matched, inputs, outputs, view):
     before every reader of its outputs and after every control input of the ops it replaces; None if none."""
     pos = view.position
     inside = set(matched)
-    ready = max([pos[t.op] for t in inputs if t.op in pos and t not in view.fed] +
-                [pos[c] for op in matched for c in op.control_inputs if c in pos], default=-1)
+    ready = max([view.made_at.get(t, pos[t.op]) for t in inputs if t.op in pos and t not in view.fed] +
+                [view.runs_at.get(c, pos[c]) for op in matched for c in op.control_inputs if c in pos], default=-1)
     after = [r for t in outputs for r, _ in view.consumers.get(t, ())] + \
         [w for op in matched for w in view.waiters.get(op, ())]
-    first_reader = min([pos[r] for r in after if r not in inside], default=len(pos))
+    first_reader = min([view.runs_at.get(r, pos[r]) for r in after if r not in inside], default=len(pos))
     for op in sorted(matched, key=pos.get):
         if ready < pos[op] < first_reader:
             return pos[op]
