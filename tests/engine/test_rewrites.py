@@ -278,6 +278,17 @@ def test_gradient_check_through_fused_conv_bias_relu():
     check_gradients(fn_bias_add, [x, w, b])
 
 
+def test_gradient_check_through_the_blocked_fused_kernels():
+    rng = np.random.RandomState(5)
+    x, w, b = rng.randn(32, 12, 12, 3), rng.randn(3, 3, 3, 24) * 0.3, rng.randn(24) * 0.1  # 110592 outputs
+
+    def fn(x, w, b):
+        return kf.nn.relu(kf.nn.conv2d(x, w, [1, 1, 1, 1], "SAME") + b)
+
+    _assert_fused(fn, [x, w, b], ["conv2d_bias_relu", "relu_grad_bias_grad"])
+    check_gradients(fn, [x, w, b])
+
+
 def test_gradient_check_through_fused_matmul_bias_relu():
     rng = np.random.RandomState(1)
 
