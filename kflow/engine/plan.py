@@ -14,7 +14,8 @@ import linecache
 import weakref
 
 from kflow import errors
-from kflow.engine import blas_threads, core_budget
+from kflow.engine import blas_threads, core_budget, rewrites
+from kflow.engine import bias_relu_rewrites, max_pool_argmax_rewrite  # noqa: F401 - they register their rewrites
 from kflow.engine import run_metadata as run_metadata_mod
 from kflow.engine.placement import device_name
 
@@ -40,6 +41,8 @@ class Plan:
         self._check_feedable(session)
         self.placer = session.placer
         self.placements = {op: self.placer.place(op) for op in self.ops}
+        # fused kernels for op patterns (the Graph is unchanged; ``rewrites.applied_rewrites(plan)`` lists them)
+        self.ops, self.rewrites = rewrites.rewrite_plan(self.ops, self.placements, targets, self.feeds)
         self._names = {}
         self.fetch_copies = []
         # kernels that run their own threads get the cores to themselves for the whole step
@@ -89,9 +92,9 @@ class Plan:
                     lines.append("    %s = %s(%s)" % (moved[key], to, names[t]))
                 args.append(moved[key])
             outs = []
-            for t in op.outputs:
+            for i, t in enumerate(op.outputs):  # i, not value_index: a fused node has several ops' outputs
                 if t not in names:
-                    names[t] = "t%d_%d" % (step, t.value_index)
+                    names[t] = "t%d_%d" % (step, i)
                     where[t] = placed
                 outs.append(names[t])
             kname = "k%d" % step
@@ -182,7 +185,7 @@ class Plan:
             raise self._op_error(e) from e
         finally:
             if run_metadata is not None:
-                run_metadata_mod.fill_step_stats(run_metadata, self._records)
+                run_metadata_mod.fill_step_stats(run_metadata, rewrites.unfused_records(self._records))
         for i, copy in enumerate(self.fetch_copies):
             if copy:
                 outs[i] = outs[i].copy()

@@ -102,15 +102,19 @@ def _first_max_hits(x, y, taps):
 def _max_pool_grad_kernel(x, y, dy, window):
     xp = devices.array_module(x, dy)
     _, taps = _layout(x, window)
-    # windows that do not overlap and cover every input (e.g. 2x2 stride 2 on an even size) let each
-    # kernel position write its slice once, with no zero fill and no accumulation
-    disjoint = window.strides[0] >= window.ksize[0] and window.strides[1] >= window.ksize[1]
-    covered = sum((t[2].stop - t[2].start) * (t[4].stop - t[4].start) for t in taps)
-    write = disjoint and covered == x.shape[1] * x.shape[2]
+    write = _each_input_once(x, window, taps)
     dx = (xp.empty if write else xp.zeros)(x.shape, dtype=dy.dtype)
     over_batch(lambda s, e: _route_max_grad(x[s:e], y[s:e], dy[s:e], dx[s:e], taps, write), len(x),
                x.size, xp, _image_bytes(x))
     return dx
+
+
+def _each_input_once(x, window, taps):
+    """Windows that do not overlap and cover every input (e.g. 2x2 stride 2 on an even size) let each kernel
+    position write its slice of the input gradient once, with no zero fill and no accumulation."""
+    disjoint = window.strides[0] >= window.ksize[0] and window.strides[1] >= window.ksize[1]
+    covered = sum((t[2].stop - t[2].start) * (t[4].stop - t[4].start) for t in taps)
+    return disjoint and covered == x.shape[1] * x.shape[2]
 
 
 def _route_max_grad(x, y, dy, dx, taps, write):
@@ -153,6 +157,74 @@ def _max_pool_grad_grad_grad_fn(op, grad):
 
 
 MAX_POOL_GRAD_GRAD = OpDef("MaxPoolGradGrad", _max_pool_grad_grad_kernel, grad=_max_pool_grad_grad_grad_fn)
+
+
+# ---- max pooling that keeps its argmax (for the plan rewrite in engine/max_pool_argmax_rewrite.py) -----------
+def keeps_argmax(x_shape, window):
+    """Whether :func:`max_pool_with_argmax` handles inputs of ``x_shape`` (static dims; None: unknown) with
+    ``window``: the first kernel position covers every window (no top/left padding) and a window has at most
+    255 positions (indices are uint8)."""
+    ksize = window.ksize
+    if ksize[0] * ksize[1] > 255:
+        return False
+    if window.padding == "VALID":
+        return True
+    if window.padding != "SAME":
+        return False
+    h, w = x_shape[1], x_shape[2]
+    if h is None or w is None:  # SAME pads 0 or 1 in all (bottom/right) for every size only when ksize <= 2
+        return ksize[0] <= 2 and ksize[1] <= 2
+    _, _, (pt, _), (pl, _) = window.plan(h, w)
+    return pt == 0 and pl == 0
+
+
+def max_pool_with_argmax(x, window):
+    """``(max_pool(x), argmax)``: ``argmax`` (uint8, the output's shape) is the kernel position (row-major) of
+    each window's first maximum, as the gradient routes it. Costs the forward ~1.7x, saves the gradient
+    recomputing it from ``x`` and ``y``: 2x2 pooling forward + backward measured 9.5 -> 7.8 ms on
+    [128, 24, 24, 64] and 1.64 -> 1.40 ms on [50, 28, 28, 32] (2 cores).
+    """
+    shape, taps = _layout(x, window)
+    out = np.empty(shape, dtype=x.dtype)
+    argmax = np.empty(shape, dtype=np.uint8)
+    over_batch(lambda s, e: _max_and_argmax_into(x[s:e], out[s:e], argmax[s:e], taps), len(x), x.size, np,
+               _image_bytes(x))
+    return out, argmax
+
+
+def _max_and_argmax_into(x, out, argmax, taps):
+    for k, (_, _, orow, irow, ocol, icol) in enumerate(taps):
+        src = x[:, irow, icol]
+        if k == 0:  # covers every window (keeps_argmax)
+            out[...] = src
+            argmax.fill(0)
+            continue
+        dst = out[:, orow, ocol]
+        # strictly greater: a tie keeps the earlier position; positions only grow, so max() records this one
+        better = np.greater(src, dst).view(np.uint8)
+        np.maximum(dst, src, out=dst)
+        np.multiply(better, np.uint8(k), out=better)
+        arg = argmax[:, orow, ocol]
+        np.maximum(arg, better, out=arg)
+
+
+def max_pool_grad_from_argmax(x, argmax, dy, window):
+    """MaxPoolGrad given the forward's ``argmax`` (:func:`max_pool_with_argmax`); ``x`` is read for its shape."""
+    _, taps = _layout(x, window)
+    write = _each_input_once(x, window, taps)
+    dx = (np.empty if write else np.zeros)(x.shape, dtype=dy.dtype)
+
+    def part(s, e):
+        for k, (_, _, orow, irow, ocol, icol) in enumerate(taps):
+            hit = argmax[s:e, orow, ocol] == k
+            if write:
+                np.multiply(dy[s:e, orow, ocol], hit, out=dx[s:e, irow, icol])
+            else:
+                dst = dx[s:e, irow, icol]
+                dst += dy[s:e, orow, ocol] * hit
+
+    over_batch(part, len(x), x.size, np, _image_bytes(x))
+    return dx
 
 
 def _counts(xp, win, h, w, oh, ow, dtype):
