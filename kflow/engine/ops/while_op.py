@@ -168,10 +168,20 @@ def _iteration_limit(maximum_iterations):
 
 def _bind_while(op, session):
     a = op.attrs
-    n, n_sliced = a["n_vars"], a["n_sliced"]
     home = session.placer.place(op)
+    record = a["history"] is not None
+    run = _loop_runner(a, session, home, record)
+    if record:  # for plans where no gradient reads the history (inference): see while_history_rewrite
+        run.without_history = lambda: _loop_runner(a, session, home, False)
+    return run
+
+
+def _loop_runner(a, session, home, record):
+    """The loop's kernel: runs the body plan until the condition fails or the limit; with ``record``, it also
+    returns the per-iteration values the gradient reads (the history output)."""
+    n, n_sliced = a["n_vars"], a["n_sliced"]
     feeds = a["loop_vars"] + a["slices"] + a["externals"]
-    saved = list(a["saved"]) if a["history"] is not None else None
+    saved = list(a["saved"]) if record else None
     cond_run = Plan(session, [a["pred"]], feeds, home).run if a["pred"] is not None else None
     body_plan = Plan(session, a["body"] + a["emits"] + (saved or []), feeds, home)
     n_emit = len(a["emits"])
