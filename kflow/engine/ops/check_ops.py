@@ -23,7 +23,7 @@ from kflow.engine.ops.logging_ops import _v1_bracketed
 from kflow.engine.ops.math_ops import add, multiply, subtract
 from kflow.engine.ops.params import constant_value
 from kflow.engine.ops.reduction_ops import reduce_all
-from kflow.engine.ops.reshape_ops import rank as rank_op
+from kflow.engine.ops.reshape_ops import rank as rank_op, shape as shape_op
 from kflow.engine.ops.unary_math_ops import abs as abs_op
 
 
@@ -58,7 +58,7 @@ def Assert(condition, data, summarize=None, name=None):  # noqa: N802 - TF's nam
 def _static_failure(data, summarize):
     """The InvalidArgumentError of a check already known to fail at build time (TF1 raises it there too)."""
     known = [constant_value(d) if is_tensor_like(d) else np.asarray(d) for d in data]
-    return errors.InvalidArgumentError(None, None, "assertion failed (at build time): " + _summary(
+    return errors.InvalidArgumentError(None, None, "assertion failed: " + _summary(
         [np.asarray(k if k is not None else "<unknown>", dtype=object if k is None else None) for k in known],
         3 if summarize is None else summarize))
 
@@ -156,7 +156,7 @@ def _rank_check(x, ok_static, describe, rank_condition, data, summarize, message
         return no_op(name=name or "assert_rank")
     if data is None:
         data = ([message] if message else []) + ["Tensor %s must have %s. Received shape: " % (x.name, describe),
-                                                 rank_op(x)]
+                                                 shape_op(x)]
     return Assert(rank_condition(rank_op(x)), data, summarize, name=name or "assert_rank")
 
 
