@@ -79,7 +79,7 @@ def compute_gradient(x, x_shape, y, y_shape, x_init_value=None, delta=1e-3, init
         ([x], [x_shape], [x_init_value])
     if not y.shape.is_compatible_with(y_shape):
         raise ValueError("compute_gradient: y_shape %s does not match y %s" % (list(y_shape), y))
-    out = []
+    values = []
     for xi, shape, init in zip(xs, shapes_, inits):
         if not xi.shape.is_compatible_with(shape):
             raise ValueError("compute_gradient: x_shape %s does not match x %s" % (list(shape), xi))
@@ -87,7 +87,10 @@ def compute_gradient(x, x_shape, y, y_shape, x_init_value=None, delta=1e-3, init
         value = np.random.random_sample(shape).astype(dtype) if init is None else np.array(init, dtype=dtype)
         if list(value.shape) != list(shape):
             raise ValueError("compute_gradient: x_init_value has shape %s, x_shape is %s" % (value.shape, shape))
-        out.append(_jacobians(sess, xi, shape, value, y, y_shape, delta, feed))
+        values.append(value)
+    feed.update(zip(xs, values))  # each x is perturbed while the others keep their values, as in TF1
+    out = [_jacobians(sess, xi, shape, value, y, y_shape, delta, feed)
+           for xi, shape, value in zip(xs, shapes_, values)]
     return out if many else out[0]
 
 

@@ -52,6 +52,17 @@ def _nested(a, b, compare, path):
     compare(a, b, path)
 
 
+class _InstanceOnly:
+    """A method reachable from instances only: test loaders look names up on the class and collect every callable
+    ``test*`` attribute, so TF1's helper ``test_session`` would run as a test (TF skips it as "Not a test.")."""
+
+    def __init__(self, function):
+        self.function = function
+
+    def __get__(self, instance, owner):
+        return self if instance is None else self.function.__get__(instance, owner)
+
+
 class TestCase(unittest.TestCase):
     """TF1's ``tf.test.TestCase``: a fresh default graph per test, sessions on it, array assertions."""
 
@@ -95,11 +106,10 @@ class TestCase(unittest.TestCase):
         with graph.as_default(), self._cached.as_default():
             yield self._cached
 
-    def test_session(self, graph=None, config=None, use_gpu=True, force_gpu=False):
+    def _test_session(self, graph=None, config=None, use_gpu=True, force_gpu=False):
         """TF1's deprecated name of :meth:`cached_session`."""
-        if self.id().endswith(".test_session"):  # unittest collects it by its name: skipped, as in TF
-            self.skipTest("Not a test.")
         return self.cached_session(graph, config, use_gpu, force_gpu)
+    test_session = _InstanceOnly(_test_session)
 
     def evaluate(self, tensors):
         """The numpy values of ``tensors`` (a nest of tensors/ops), run in the default session, else the test's
