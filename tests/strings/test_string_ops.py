@@ -174,3 +174,16 @@ def test_non_string_inputs_are_refused_with_the_op_name():
     for fn in (kf.strings.length, kf.strings.upper, kf.strings.strip):
         with pytest.raises(TypeError, match="input must be a string tensor, got int32"):
             fn(kf.constant([1]))
+
+
+def test_fed_python_str_values_are_utf8_bytes_to_every_string_op():
+    x = kf.placeholder(kf.string, [None])
+    fed = ["ab", "h\u00e9"]
+    as_bytes = [s.encode("utf-8") for s in fed]
+    ops = [kf.strings.upper(x), kf.reduce_join(x, separator="|"), kf.strings.to_hash_bucket_fast(x, 1000),
+           kf.strings.length(x), kf.strings.format("{}", [x]), kf.strings.split(x).values, kf.strings.substr(x, 0, 1)]
+    with kf.Session() as sess:
+        from_str, from_bytes = sess.run(ops, {x: fed}), sess.run(ops, {x: np.array(as_bytes, dtype=object)})
+    for a, b in zip(from_str, from_bytes):
+        np.testing.assert_array_equal(a, b)
+    assert from_str[1] == b"ab|h\xc3\xa9" and from_str[3].tolist() == [2, 3]

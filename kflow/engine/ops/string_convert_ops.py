@@ -19,7 +19,7 @@ from kflow.engine.op_def import OpDef
 from kflow.engine.operation import build_error, make_op
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.logging_ops import format_tensor
-from kflow.engine.ops.string_ops import strings_input
+from kflow.engine.ops.string_ops import as_bytes, strings_input
 
 _NUMBER_TYPES = (dtypes.float32, dtypes.float64, dtypes.int32, dtypes.int64)
 
@@ -30,7 +30,7 @@ def _to_number_kernel(x, out_type):
     flat = np.asarray(x, dtype=object).reshape(-1)
     out = np.empty(flat.shape, dtype=np_type)
     for i, v in enumerate(flat):
-        text = bytes(v)
+        text = as_bytes(v)
         try:
             if b"_" in text:  # Python accepts digit separators; C's strtod does not
                 raise ValueError(text)
@@ -114,7 +114,7 @@ def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, f
 def _text_of(arr, summarize):
     arr = np.asarray(arr)
     if arr.dtype == object:  # strings print quoted, as TF's format/print do inside tensors
-        arr = np.array(['"%s"' % bytes(v).decode("utf-8", "replace") for v in arr.reshape(-1)],
+        arr = np.array(['"%s"' % as_bytes(v).decode("utf-8", "replace") for v in arr.reshape(-1)],
                        dtype=str).reshape(arr.shape)
     return format_tensor(arr, summarize)
 
@@ -150,7 +150,7 @@ def format(template, inputs, placeholder="{}", summarize=3, name=None):  # noqa:
 def _split_kernel(x, sep, maxsplit, delimiter, skip_empty):
     indices, values = [], []
     for row, v in enumerate(np.asarray(x, dtype=object).reshape(-1)):
-        v = bytes(v)
+        v = as_bytes(v)
         if delimiter is not None:  # TF1's legacy StringSplit: every byte of ``delimiter`` splits
             tokens = list(v) if delimiter == b"" else re.split(b"[" + re.escape(delimiter) + b"]", v)
             tokens = [bytes([t]) for t in tokens] if delimiter == b"" else tokens
@@ -181,8 +181,7 @@ def split_parts(source, sep=None, maxsplit=-1, delimiter=None, skip_empty=True, 
     if x.shape.ndims is not None and x.shape.ndims != 1:
         raise build_error("StringSplitV2", name, [x], "StringSplit: input must be a 1-D string tensor (a vector), "
                           "got shape %s" % x.shape, ValueError)
-    as_bytes = (lambda s: None if s is None else s.encode() if isinstance(s, str) else bytes(s))
-    sep, delimiter = as_bytes(sep), as_bytes(delimiter)
+    sep, delimiter = (None if s is None else as_bytes(s) for s in (sep, delimiter))
     if sep == b"":
         raise build_error("StringSplitV2", name, [x], "StringSplit: sep must not be empty (use None to split on "
                           "whitespace)")

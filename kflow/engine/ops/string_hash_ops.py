@@ -8,6 +8,7 @@ Python's ``hash`` (salted per process) or a third-party package.
 Example:
     >>> kf.strings.to_hash_bucket_fast([b"hello"], 1000)   # FarmHash Fingerprint64(b"hello") % 1000
 """
+import functools
 import struct
 
 import numpy as np
@@ -16,6 +17,7 @@ from kflow.engine import dtypes
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import build_error, make_op
 from kflow.engine.ops.constant_op import convert_to_tensor, is_tensor_like
+from kflow.engine.ops.string_ops import as_bytes
 
 _M64 = (1 << 64) - 1
 _K0, _K1, _K2 = 0xc3a5c85c97cb3127, 0xb492b66fbe98f273, 0x9ae16a3b2f90404f
@@ -199,22 +201,28 @@ def siphash24(key0, key1, s):
     return v0 ^ v1 ^ v2 ^ v3
 
 
-def _bucket_kernel(x, num_buckets, hash_fn, key=None):
+# Tokens repeat (a vocabulary's words, a feature's values): remembering recent hashes skips the pure-Python
+# hashing for most of a batch.
+_cached_fingerprint64 = functools.lru_cache(maxsize=1 << 16)(fingerprint64)
+_cached_legacy_hash64 = functools.lru_cache(maxsize=1 << 16)(legacy_hash64)
+_cached_siphash24 = functools.lru_cache(maxsize=1 << 16)(siphash24)
+
+
+def _bucket_kernel(x, num_buckets, hash_fn):
     flat = np.asarray(x, dtype=object).reshape(-1)
-    hashed = [hash_fn(bytes(v)) if key is None else hash_fn(key[0], key[1], bytes(v)) for v in flat]
-    return np.array([h % num_buckets for h in hashed], dtype=np.int64).reshape(np.shape(x))
+    return np.array([hash_fn(as_bytes(v)) % num_buckets for v in flat], dtype=np.int64).reshape(np.shape(x))
 
 
 def _fast_kernel(x, num_buckets):
-    return _bucket_kernel(x, num_buckets, fingerprint64)
+    return _bucket_kernel(x, num_buckets, _cached_fingerprint64)
 
 
 def _legacy_kernel(x, num_buckets):
-    return _bucket_kernel(x, num_buckets, legacy_hash64)
+    return _bucket_kernel(x, num_buckets, _cached_legacy_hash64)
 
 
 def _strong_kernel(x, num_buckets, key):
-    return _bucket_kernel(x, num_buckets, siphash24, key)
+    return _bucket_kernel(x, num_buckets, functools.partial(_cached_siphash24, key[0], key[1]))
 
 
 STRING_TO_HASH_BUCKET_FAST = OpDef("StringToHashBucketFast", _fast_kernel, grad=None, host_only=True)

@@ -33,8 +33,17 @@ def strings_input(op_type, name, x):
     return x
 
 
+def as_bytes(value):
+    """A string element as bytes: fed Python ``str`` values are UTF-8 encoded, as TF encodes them."""
+    return value.encode("utf-8") if isinstance(value, str) else bytes(value)
+
+
 def _map(fn, *arrays, otype=object):
-    out = np.frompyfunc(fn, len(arrays), 1)(*[np.asarray(a, dtype=object) for a in arrays])
+    """``fn`` over the broadcast elements of ``arrays``; object (string) arrays' elements reach it as bytes."""
+    args = [np.asarray(a, dtype=object) for a in arrays]
+    args = [np.frompyfunc(as_bytes, 1, 1)(a) if np.asarray(raw).dtype.kind in "OSU" else a
+            for a, raw in zip(args, arrays)]
+    out = np.frompyfunc(fn, len(args), 1)(*args)
     return np.asarray(out, dtype=otype)
 
 
@@ -144,7 +153,7 @@ def _reduce_join_kernel(x, axes, keepdims, separator):
     flat = moved.reshape(kept + (-1,))
     out = np.empty(kept, dtype=object)
     for index in np.ndindex(kept):
-        out[index] = separator.join(bytes(v) for v in flat[index])
+        out[index] = separator.join(as_bytes(v) for v in flat[index])
     if keepdims:
         out = out.reshape([1 if i in axes else d for i, d in enumerate(x.shape)])
     return out
