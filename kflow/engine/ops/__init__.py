@@ -59,4 +59,5 @@ TF1 namespaces (round 2), host ops above the core (kf.strings, kf.debugging):
     string_convert_ops  to_number, as_string, format, the split kernel (kflow.strings wraps it in a SparseTensor)
     string_hash_ops     to_hash_bucket_fast/to_hash_bucket/to_hash_bucket_strong (bit-exact with TF's hashes)
     check_ops           Assert, assert_*, rank/dtype checks, check_numerics
+    shape_assertions    assert_shapes (named dimensions across tensors)
 """
