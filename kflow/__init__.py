@@ -176,7 +176,7 @@ from kflow.debugging import (Assert, assert_equal, assert_none_equal, assert_les
                              assert_non_positive, assert_near, assert_rank, assert_rank_at_least, assert_rank_in,
                              assert_type, assert_integer, assert_scalar, assert_same_float_dtype,
                              assert_proper_iterable, check_numerics, is_numeric_tensor)
-from kflow.engine.ops.check_ops import verify_tensor_all_finite
+from kflow.engine.ops.check_ops import verify_tensor_all_finite, add_check_numerics_ops
 from kflow.strings import (string_split, string_join, string_strip, substr, regex_replace, string_to_number,
                            string_to_hash_bucket, string_to_hash_bucket_fast, string_to_hash_bucket_strong,
                            as_string, reduce_join)

@@ -166,3 +166,21 @@ def test_debugging_namespace_reexports_predicates():
         got = sess.run([kf.debugging.is_nan([1.0, np.nan]), kf.debugging.is_non_decreasing([1, 1, 2]),
                         kf.debugging.is_strictly_increasing([1, 1, 2])])
     assert got[0].tolist() == [False, True] and got[1] and not got[2]
+
+
+def test_add_check_numerics_ops_checks_every_float_tensor_so_far():
+    x = kf.placeholder(kf.float32, [None])
+    y = kf.log(x)
+    z = y * 2.0
+    kf.shape(z)  # an int tensor: not checked
+    check = kf.add_check_numerics_ops()
+    after = kf.sqrt(z)  # made after the call: not checked
+    with kf.Session() as sess:
+        np.testing.assert_allclose(sess.run([z, check], {x: [1.0, 2.0]})[0], 2 * np.log([1.0, 2.0]), rtol=1e-6)
+        with pytest.raises(kf.errors.InvalidArgumentError, match="^%s : Tensor had Inf values$" % y.name):
+            sess.run(check, {x: [1.0, 0.0]})
+        with pytest.raises(kf.errors.InvalidArgumentError, match="^%s : Tensor had NaN values$" % y.name):
+            sess.run(check, {x: [-1.0, 1.0]})
+        assert np.isnan(sess.run(after, {x: [0.5]})[0])  # sqrt of a negative: not checked
+    ops_types = [op.type for op in kf.get_default_graph().get_operations()]
+    assert ops_types.count("CheckNumerics") == 4  # x, y, the constant 2.0, z

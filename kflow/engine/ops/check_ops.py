@@ -13,12 +13,12 @@ Example:
 import numpy as np
 
 from kflow import errors
-from kflow.engine import devices, dtypes
+from kflow.engine import devices, dtypes, graph as graph_mod
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import build_error, make_op
 from kflow.engine.ops import comparison_ops
 from kflow.engine.ops.constant_op import convert_to_tensor, is_tensor_like
-from kflow.engine.ops.identity_ops import no_op
+from kflow.engine.ops.identity_ops import group, no_op
 from kflow.engine.ops.logging_ops import _v1_bracketed
 from kflow.engine.ops.math_ops import add, multiply, subtract
 from kflow.engine.ops.params import constant_value
@@ -277,3 +277,21 @@ def verify_tensor_all_finite(t, msg, name=None, x=None, message=None):
 def assert_all_finite(x, message, name=None):
     """``tf.debugging.assert_all_finite``: :func:`check_numerics`."""
     return check_numerics(x, message, name=name)
+
+
+def add_check_numerics_ops():
+    """TF1's ``add_check_numerics_ops``: a :func:`check_numerics` on every float tensor of the default graph so far,
+    grouped into one op (running it raises InvalidArgumentError naming the first tensor holding NaN or Inf).
+
+    Example:
+        >>> check = kf.add_check_numerics_ops()
+        >>> sess.run([train_op, check], feed)
+    """
+    graph = graph_mod.get_default_graph()
+    checks = []
+    for op in graph.get_operations():
+        for t in op.outputs:
+            if t.dtype.is_floating:
+                with graph.control_dependencies(checks[-1:]):  # one after another, as TF1 chains them
+                    checks.append(check_numerics(t, message=t.name).op)
+    return group(*checks, name="CheckNumerics") if checks else no_op(name="CheckNumerics")
