@@ -184,3 +184,13 @@ def test_add_check_numerics_ops_checks_every_float_tensor_so_far():
         assert np.isnan(sess.run(after, {x: [0.5]})[0])  # sqrt of a negative: not checked
     ops_types = [op.type for op in kf.get_default_graph().get_operations()]
     assert ops_types.count("CheckNumerics") == 4  # x, y, the constant 2.0, z
+
+
+def test_string_tensors_in_assertions_print_as_text():
+    x = kf.placeholder(kf.string, [None])
+    check = kf.assert_equal(x, kf.constant([b"a", b"b"]))
+    with kf.Session() as sess:
+        sess.run(check, {x: [b"a", b"b"]})
+        with pytest.raises(kf.errors.InvalidArgumentError, match=r"\[x \(%s\) = \] \[a c\] \[y \(.*\) = \] \[a b\]$"
+                           % x.name):
+            sess.run(check, {x: [b"a", b"c"]})

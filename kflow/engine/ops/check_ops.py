@@ -27,8 +27,17 @@ from kflow.engine.ops.reshape_ops import rank as rank_op, shape as shape_op
 from kflow.engine.ops.unary_math_ops import abs as abs_op
 
 
+def _printable(value):
+    """A data value as an array whose elements print: string tensors' bytes become text (numpy str scalars)."""
+    arr = np.asarray(devices.to_numpy(value))
+    if arr.dtype == object:
+        arr = np.array([v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in arr.reshape(-1)],
+                       dtype=str).reshape(arr.shape)
+    return arr
+
+
 def _summary(data, summarize):
-    return " ".join(_v1_bracketed(np.asarray(devices.to_numpy(d)), summarize) for d in data)
+    return " ".join(_v1_bracketed(_printable(d), summarize) for d in data)
 
 
 def _assert_kernel(condition, *data, summarize):
