@@ -125,7 +125,8 @@ def size(a, validate_indices=True, name=None):
         TypeError: ``a`` is not a SparseTensor (as in TF).
     """
     if not isinstance(a, SparseTensor):
-        raise TypeError("sets.size: expected a SparseTensor, got %r (build one with kf.SparseTensor(indices, values, dense_shape))" % (a,))
+        raise TypeError("sets.size: expected a SparseTensor, got %r (build one with kf.SparseTensor(indices, values, "
+                        "dense_shape))" % (a,))
     parts, _, rank, _ = _operand(a, "a", "size", name)
     return make_op(SET_SIZE, parts, [(dtypes.int32, [None] * (rank - 1) if rank else None)],
                    name or "SetSize").outputs[0]

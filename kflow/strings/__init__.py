@@ -7,8 +7,8 @@ Example:
     >>> sp = kf.strings.split([b"a b", b"c"])          # SparseTensor, dense_shape [2, 2]
     >>> kf.strings.to_hash_bucket_fast(sp.values, 100)
 """
-from kflow.engine.ops.string_convert_ops import (as_string, format, split_parts, string_to_number,  # noqa: A004
-                                                 to_number)
+from kflow.engine.ops.string_convert_ops import as_string, format, split_parts, to_number  # noqa: A004
+from kflow.engine.ops.string_convert_ops import string_to_number  # noqa: F401 - TF1 top-level name (root exports)
 from kflow.engine.ops.string_hash_ops import to_hash_bucket, to_hash_bucket_fast, to_hash_bucket_strong
 from kflow.engine.ops.string_ops import (join, length, lower, reduce_join, regex_full_match, regex_replace, strip,
                                          substr, upper)

@@ -87,7 +87,8 @@ def test_Assert_with_custom_data_and_summarize():
     check = kf.Assert(kf.reduce_all(x < 10), ["x too large:", x], summarize=2)
     with kf.Session() as sess:
         sess.run(check, {x: [1, 2, 3]})
-        with pytest.raises(kf.errors.InvalidArgumentError, match=r"^assertion failed: \[x too large:\] \[1 20\.\.\.\]$"):
+        with pytest.raises(kf.errors.InvalidArgumentError,
+                           match=r"^assertion failed: \[x too large:\] \[1 20\.\.\.\]$"):
             sess.run(check, {x: [1, 20, 3]})
     assert kf.debugging.Assert is kf.Assert
     with pytest.raises(TypeError, match="condition must be a bool tensor"):

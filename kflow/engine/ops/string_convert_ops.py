@@ -72,9 +72,6 @@ def string_to_number(string_tensor, out_type=dtypes.float32, name=None):
 def _as_string_kernel(x, template, kind):
     if kind == "b":
         return np.vectorize(lambda v: b"true" if v else b"false", otypes=[object])(x)
-    if kind == "c":
-        return np.vectorize(lambda v: ("(%s,%s)" % (template % v.real, template % v.imag)).encode(),
-                            otypes=[object])(x)
     convert = float if kind == "f" else int
     return np.vectorize(lambda v: (template % convert(v)).encode(), otypes=[object])(x)
 
@@ -91,7 +88,7 @@ def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, f
     """
     x = convert_to_tensor(input)
     dt = x.dtype
-    kind = "b" if dt.is_bool else "c" if dt.as_numpy_dtype is not object and np.dtype(dt.as_numpy_dtype).kind == "c" else "f" if dt.is_floating else "d" if dt.is_integer else None
+    kind = "b" if dt.is_bool else "f" if dt.is_floating else "d" if dt.is_integer else None
 
     def bad(message):
         return build_error("AsString", name, [x], "AsString: " + message)
@@ -105,7 +102,7 @@ def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, f
     if kind in "db" and (precision > -1 or scientific or shortest):
         raise bad("precision/scientific/shortest apply to floats only, input is %s" % dt.name)
     template = "%" + fill + ("%d" % width if width > -1 else "") + (".%d" % precision if precision > -1 else "")
-    template += ("e" if scientific else "g" if shortest else "f") if kind in "fc" else "d"
+    template += ("e" if scientific else "g" if shortest else "f") if kind == "f" else "d"
     return make_op(AS_STRING, [x], [(dtypes.string, x.shape)], name or "AsString",
                    params={"template": template, "kind": kind}).outputs[0]
 

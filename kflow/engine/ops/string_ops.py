@@ -18,7 +18,6 @@ from kflow.engine import dtypes, shapes
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import build_error, make_op
 from kflow.engine.ops.constant_op import convert_to_tensor, is_tensor_like
-from kflow.engine.ops.logging_ops import format_tensor
 from kflow.engine.ops.reduction_ops import _axes, _reduced_shape
 
 _UNITS = ("BYTE", "UTF8_CHAR")
