@@ -18,6 +18,7 @@ import tempfile
 import unittest
 
 from kflow.engine import devices
+from kflow.test.benchmark import Benchmark
 from kflow.test.gradient_checker import compute_gradient, compute_gradient_error
 from kflow.test.testcase import TestCase
 
@@ -74,6 +75,6 @@ def is_cpu_target_available(cpu):
     return os.uname().machine.lower() == str(cpu).lower()
 
 
-__all__ = ["TestCase", "main", "get_temp_dir", "compute_gradient", "compute_gradient_error", "is_gpu_available",
+__all__ = ["TestCase", "Benchmark", "main", "get_temp_dir", "compute_gradient", "compute_gradient_error", "is_gpu_available",
            "gpu_device_name", "is_built_with_cuda", "is_built_with_gpu_support", "is_built_with_rocm",
            "is_built_with_xla", "is_cpu_target_available"]

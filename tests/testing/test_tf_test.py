@@ -203,3 +203,23 @@ def test_main_runs_a_users_test_file(tmp_path):
     run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=120)
     assert run.returncode == 1, run.stderr
     assert "Ran 2 tests" in run.stderr and "FAILED (failures=1)" in run.stderr, run.stderr
+
+
+class _MatMulBenchmark(kf.test.Benchmark):
+    def benchmark_matmul(self, sess, product):
+        return self.run_op_benchmark(sess, product, burn_iters=1, min_iters=5, extras={"n": 64}, mbs=2)
+
+
+def test_benchmark_times_an_op_and_reports_it():
+    a = kf.constant(np.random.RandomState(0).randn(64, 64).astype(np.float32))
+    bench = _MatMulBenchmark()
+    with kf.Session() as sess:
+        result = bench.benchmark_matmul(sess, kf.matmul(a, a))
+    assert result["name"] == "_MatMulBenchmark.benchmark_matmul" and result["iters"] == 5
+    assert 0 < result["wall_time"] < 10 and result["extras"] == {"n": 64}
+    assert result["throughput"] == pytest.approx(2 / result["wall_time"])
+    assert bench.reported[-1]["wall_time"] == result["wall_time"]
+    entry = bench.report_benchmark(iters=3, wall_time=0.5, name="custom")
+    assert entry["name"] == "custom" and len(bench.reported) == 2
+    with pytest.raises(ValueError, match="min_iters"):
+        bench.run_op_benchmark(None, None, min_iters=0)
