@@ -165,3 +165,18 @@ from kflow.engine.run_metadata import RunOptions, RunMetadata
 
 # kf.function's input signatures
 from kflow.engine.tensor_spec import TensorSpec  # noqa: E402
+
+# TF1 namespaces (round 2): kf.test, kf.debugging, kf.strings, kf.nest, kf.sets, kf.dtypes and TF1 top-level names
+from kflow import debugging, strings, nest, sets, dtypes
+from kflow.lazy_import import lazy_module as _lazy_module
+test = _lazy_module("kflow.test")  # unittest and friends load only when a program uses kf.test
+from kflow.dtypes import saturate_cast
+from kflow.debugging import (Assert, assert_equal, assert_none_equal, assert_less, assert_less_equal, assert_greater,
+                             assert_greater_equal, assert_positive, assert_negative, assert_non_negative,
+                             assert_non_positive, assert_near, assert_rank, assert_rank_at_least, assert_rank_in,
+                             assert_type, assert_integer, assert_scalar, assert_same_float_dtype,
+                             assert_proper_iterable, check_numerics, is_numeric_tensor)
+from kflow.engine.ops.check_ops import verify_tensor_all_finite, add_check_numerics_ops
+from kflow.strings import (string_split, string_join, string_strip, substr, regex_replace, string_to_number,
+                           string_to_hash_bucket, string_to_hash_bucket_fast, string_to_hash_bucket_strong,
+                           as_string, reduce_join)

@@ -23,6 +23,8 @@ TIERS = (
     ("sparse",),                                         # SparseTensor: nn's CTC decoders return them
     ("nn", "initializers", "losses", "random", "image"),
     ("math", "linalg"),                                  # kf.math / kf.linalg namespaces (math re-exports nn's)
+    ("debugging", "strings", "sets", "nest"),            # TF1 namespaces: kf.debugging (re-exports math), kf.strings
+    ("dtypes",),                                         # kf.dtypes namespace (as_string from strings)
     ("layers",),                                         # variable scopes, Layer, layer library, RNN cells
     ("data",),                                           # Dataset, TFRecord framing, Example parsing
     ("io", "summary", "metrics"),                        # summary writes events with data's TFRecord framing
@@ -32,6 +34,7 @@ TIERS = (
     ("keras",),
     ("distribute",),
     ("contrib",),                                        # TF 1.x contrib names (tfe = kflow.contrib.eager)
+    ("test",),                                           # kf.test: TestCase for users' tests; kflow never imports it
 )
 
 ROOT = "kflow"

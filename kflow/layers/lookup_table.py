@@ -14,7 +14,7 @@ import numpy as np
 from kflow.engine import dtypes
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op
-from kflow.engine.ops.string_hash_ops import hash_bytes, fingerprint64, siphash24
+from kflow.engine.ops.string_hash_ops import hash_bytes, fingerprint64, strong_hash
 
 DROPPED = -2  # an id the count-like encodings leave out: the mask token outside "int" mode
 
@@ -64,7 +64,7 @@ class LookupTable:
         if self.oov_hash == "floormod":
             return self.oov_start + int(token) % self.num_oov_indices
         data = hash_bytes(token)
-        h = fingerprint64(data) if self.salt is None else siphash24(self.salt, data)
+        h = fingerprint64(data) if self.salt is None else strong_hash(self.salt, data)
         return self.oov_start + h % self.num_oov_indices
 
     def lookup(self, tokens):

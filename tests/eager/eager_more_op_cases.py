@@ -183,4 +183,9 @@ TENSOR_ARRAYS = [
      [TA_VALUE]),
 ]
 
-ALL = MATH + LINALG + ARRAYS + NN_MORE + VARIANTS + TENSOR_ARRAYS
+# TF1 namespaces (round 2): check_numerics passes its gradient through
+CHECKS = [
+    ("check_numerics", lambda x: kf.check_numerics(x * x, "eager gradient case") * x, [X]),
+]
+
+ALL = MATH + LINALG + ARRAYS + NN_MORE + VARIANTS + TENSOR_ARRAYS + CHECKS

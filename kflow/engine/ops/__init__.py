@@ -55,4 +55,12 @@ TensorArrays sit beside the loops (a TensorArray is a loop variable as its two t
 
     tensor_array_ops  the TensorArray's ops on a dense buffer and a written-mask, with gradients
     tensor_array      kf.TensorArray (write, read, stack, unstack, scatter, gather, concat, split, size)
+
+TF1 namespaces (round 2), host ops above the core (kf.strings, kf.debugging):
+
+    string_ops          length, upper/lower, strip, join, reduce_join, substr, regex_full_match/regex_replace
+    string_convert_ops  to_number, as_string, format, the split kernel (kflow.strings wraps it in a SparseTensor)
+    string_hash_ops     to_hash_bucket_fast/to_hash_bucket/to_hash_bucket_strong (bit-exact with TF's hashes)
+    check_ops           Assert, assert_*, rank/dtype checks, check_numerics
+    shape_assertions    assert_shapes (named dimensions across tensors)
 """
