@@ -165,3 +165,6 @@ from kflow.engine.run_metadata import RunOptions, RunMetadata
 
 # kf.function's input signatures
 from kflow.engine.tensor_spec import TensorSpec  # noqa: E402
+
+# feature columns and premade Estimators (issue 16, TF1 breadth)
+from kflow import feature_column  # noqa: E402

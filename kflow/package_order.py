@@ -25,6 +25,7 @@ TIERS = (
     ("math", "linalg"),                                  # kf.math / kf.linalg namespaces (math re-exports nn's)
     ("layers",),                                         # variable scopes, Layer, layer library, RNN cells
     ("data",),                                           # Dataset, TFRecord framing, Example parsing
+    ("feature_column",),                                 # raw features -> model inputs (reads data's parse specs)
     ("io", "summary", "metrics"),                        # summary writes events with data's TFRecord framing
     ("train",),                                          # optimizers, Saver, session-run hooks (write summaries)
     ("datasets",),
