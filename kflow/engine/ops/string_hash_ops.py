@@ -6,16 +6,16 @@ in the same bucket as under TF and checkpoints trained by either stay meaningful
 Python on unsigned 64-bit arithmetic (masked), once per distinct string of a batch.
 
 Example:
-    >>> fingerprint64(b"hello")
-    3786372426573024488 (mod 2**62 as TF's to_hash_bucket_fast(..., 2**62) shows)
-    >>> kf.strings.to_hash_bucket_fast(["a", "b"], 10)
+    >>> fingerprint64(b"hello") % 2**62             # as tf.strings.to_hash_bucket_fast("hello", 2**62)
+    3786372426573024488
+    >>> string_to_hash_bucket_fast(kf.constant(["a", "b"]), 10)
 """
 import numpy as np
 
 from kflow.engine import dtypes
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import build_error, make_op
-from kflow.engine.ops.constant_op import convert_to_tensor
+from kflow.engine.ops.constant_op import convert_to_tensor, is_tensor_like
 
 _MASK = (1 << 64) - 1
 _K0 = 0xc3a5c85c97cb3127
@@ -200,7 +200,7 @@ def string_to_hash_bucket_fast(input, num_buckets, name=None):  # noqa: A002 - T
         TypeError: ``input`` is not a string tensor.
         ValueError: ``num_buckets`` is not a positive integer.
     """
-    x = convert_to_tensor(input, dtype=dtypes.string)
+    x = input if is_tensor_like(input) else convert_to_tensor(input, dtype=dtypes.string)
     if x.dtype is not dtypes.string:
         raise build_error("StringToHashBucketFast", name, [x], "StringToHashBucketFast: input '%s' must be a "
                           "string tensor, got %s" % (x.name, x.dtype.name), TypeError)
