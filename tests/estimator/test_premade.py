@@ -132,7 +132,8 @@ def test_label_vocabulary_and_weight_column(iris, tmp_path):
 
 @pytest.mark.parametrize("make", [
     lambda cols, d: kf.estimator.LinearRegressor(cols, model_dir=d, optimizer="Ftrl"),
-    lambda cols, d: kf.estimator.DNNRegressor([16], cols, model_dir=d, optimizer=lambda: kf.train.AdamOptimizer(0.05)),
+    lambda cols, d: kf.estimator.DNNRegressor([16], cols, model_dir=d,
+                                              optimizer=lambda: kf.train.AdamOptimizer(0.05)),
 ])
 def test_regressors_fit_linear_data(make, regression, tmp_path):
     x, y = regression
@@ -167,7 +168,8 @@ def test_wide_and_deep_classifier_on_categorical_data(tmp_path):
     age = fc.numeric_column("age")
     age_buckets = fc.bucketized_column(age, boundaries=[25, 30, 35, 40, 45, 50, 55, 60, 65])
     wide = [education, occupation, age_buckets, fc.crossed_column([education, "occupation"], 100)]
-    deep = [fc.numeric_column("age", normalizer_fn=lambda a: (a - 50.0) / 20.0), fc.indicator_column(education), fc.embedding_column(occupation, dimension=4)]
+    deep = [fc.numeric_column("age", normalizer_fn=lambda a: (a - 50.0) / 20.0), fc.indicator_column(education),
+            fc.embedding_column(occupation, dimension=4)]
     clf = kf.estimator.DNNLinearCombinedClassifier(model_dir=str(tmp_path), linear_feature_columns=wide,
                                                    dnn_feature_columns=deep, dnn_hidden_units=[16, 8],
                                                    config=kf.estimator.RunConfig(tf_random_seed=2))
