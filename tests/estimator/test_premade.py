@@ -198,3 +198,30 @@ def test_bad_arguments():
         kf.estimator.LinearClassifier([])
     with pytest.raises(ValueError, match="label_vocabulary"):
         kf.estimator.LinearClassifier(columns(), n_classes=3, label_vocabulary=["a", "b"])
+
+
+def test_sparse_features_from_parse_example(tmp_path):
+    rng = np.random.RandomState(0)
+    words = ["good", "bad", "meh", "great", "awful"]
+    records = []
+    for _ in range(200):
+        tokens = list(rng.choice(words, rng.randint(0, 4)))
+        label = int(sum(t in ("good", "great") for t in tokens) > sum(t in ("bad", "awful") for t in tokens))
+        records.append(kf.train.Example(features=kf.train.Features(feature={
+            "tokens": kf.train.Feature(bytes_list=kf.train.BytesList(value=[t.encode() for t in tokens])),
+            "label": kf.train.Feature(int64_list=kf.train.Int64List(value=[label]))})).SerializeToString())
+    tokens = fc.categorical_column_with_vocabulary_list("tokens", words)
+    spec = dict(fc.make_parse_example_spec([tokens]), label=kf.io.FixedLenFeature([], kf.int64))
+
+    def input_fn(repeat):
+        def parse(serialized):
+            features = kf.io.parse_example(serialized, spec)
+            return features, features.pop("label")
+        dataset = kf.data.Dataset.from_tensor_slices(np.array(records, dtype=object)).batch(20).map(parse)
+        return lambda: dataset.repeat() if repeat else dataset
+
+    clf = kf.estimator.LinearClassifier([tokens], model_dir=str(tmp_path), optimizer="Adagrad")
+    clf.train(input_fn(True), steps=200)
+    assert clf.evaluate(input_fn(False))["accuracy"] >= 0.9
+    assert clf.get_variable_value("linear/linear_model/tokens/weights").shape == (5, 1)
+    assert len(list(clf.predict(input_fn(False)))) == 200
