@@ -168,3 +168,4 @@ from kflow.engine.tensor_spec import TensorSpec  # noqa: E402
 
 # feature columns and premade Estimators (issue 16, TF1 breadth)
 from kflow import feature_column  # noqa: E402
+from kflow.engine.ops.string_hash_ops import string_to_hash_bucket_fast  # noqa: E402

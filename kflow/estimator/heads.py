@@ -23,7 +23,7 @@ from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op
 from kflow.engine.ops import reshape_ops
 from kflow.engine.ops.concat_ops import concat
-from kflow.engine.ops.constant_op import constant, convert_to_tensor
+from kflow.engine.ops.constant_op import constant, convert_to_tensor, ones_like
 from kflow.engine.ops.elementwise import cast
 from kflow.engine.ops.gather_ops import gather
 from kflow.engine.ops.math_ops import maximum
@@ -83,7 +83,8 @@ class _Head:
         if self.loss_reduction == Reduction.SUM:
             return total
         if self.loss_reduction == Reduction.MEAN and weights is not None:
-            return total / maximum(reduce_sum(weights * (unreduced * 0.0 + 1.0)), 1e-12)
+            # the weights broadcast over the loss's elements (regression losses have label_dimension of them)
+            return total / maximum(reduce_sum(weights * ones_like(unreduced)), 1e-12)
         return total / cast(reshape_ops.size(unreduced), dtypes.float32)
 
     def spec(self, features, mode, logits, labels=None, train_op_fn=None):

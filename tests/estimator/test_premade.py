@@ -114,7 +114,7 @@ def test_label_vocabulary_and_weight_column(iris, tmp_path):
     labels = np.array([vocab[i].encode() for i in y], dtype=object)
     weighted = dict(x, w=np.where(y == 0, 0.0, 1.0).astype(np.float32))
     clf = kf.estimator.DNNClassifier([16], columns(), n_classes=3, label_vocabulary=vocab, weight_column="w",
-                                     optimizer="Adam", model_dir=str(tmp_path))
+                                     optimizer="Adam", dropout=0.1, model_dir=str(tmp_path))
     clf.train(train_input(weighted, labels), steps=100)
     test_labels = np.array([vocab[i].encode() for i in ty], dtype=object)
     test_w = np.where(ty == 0, 0.0, 1.0).astype(np.float32)
@@ -225,3 +225,23 @@ def test_sparse_features_from_parse_example(tmp_path):
     assert clf.evaluate(input_fn(False))["accuracy"] >= 0.9
     assert clf.get_variable_value("linear/linear_model/tokens/weights").shape == (5, 1)
     assert len(list(clf.predict(input_fn(False)))) == 200
+
+
+@pytest.mark.parametrize("reduction", [kf.losses.Reduction.MEAN, kf.losses.Reduction.SUM_OVER_BATCH_SIZE])
+def test_loss_reduction(reduction, tmp_path):
+    rng = np.random.RandomState(4)
+    x = rng.randn(50).astype(np.float32)
+    y = (3 * x + 1).astype(np.float32)
+    w = rng.uniform(0.5, 2.0, 50).astype(np.float32)
+    features = {"x": x, "w": w}
+    est = kf.estimator.LinearRegressor([fc.numeric_column("x")], weight_column=fc.numeric_column("w"),
+                                       loss_reduction=reduction, model_dir=str(tmp_path))
+    est.train(train_input(features, y, batch_size=50), steps=5)
+    result = est.evaluate(eval_input(features, y, batch_size=50))
+    preds = np.array([p["predictions"][0] for p in est.predict(eval_input(features, batch_size=50))])
+    weighted = w * (preds - y) ** 2
+    assert result["average_loss"] == pytest.approx(weighted.sum() / w.sum(), rel=1e-4)
+    expected = weighted.sum() / (w.sum() if reduction == kf.losses.Reduction.MEAN else len(y))
+    assert result["loss"] == pytest.approx(expected, rel=1e-4)
+    with pytest.raises(ValueError, match="loss_reduction"):
+        kf.estimator.LinearRegressor([fc.numeric_column("x")], loss_reduction=kf.losses.Reduction.NONE)
