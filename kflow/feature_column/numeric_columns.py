@@ -7,7 +7,7 @@ Example:
 """
 import numpy as np
 
-from kflow.engine import dtypes
+from kflow.engine import devices, dtypes
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op
 from kflow.engine.ops import reshape_ops
@@ -83,7 +83,8 @@ def numeric_column(key, shape=(1,), default_value=None, dtype=dtypes.float32, no
 
 def _bucketize_kernel(x, boundaries):
     # TF's Bucketize: the number of boundaries <= x
-    return np.searchsorted(np.asarray(boundaries, x.dtype), x, side="right").astype(np.int64)
+    xp = devices.array_module(x)
+    return xp.searchsorted(xp.asarray(boundaries, x.dtype), x, side="right").astype(np.int64)
 
 
 BUCKETIZE = OpDef("Bucketize", _bucketize_kernel, grad=None)
