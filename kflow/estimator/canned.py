@@ -17,13 +17,13 @@ Example:
 import math
 
 from kflow import train
-from kflow.engine.graph import control_dependencies
+from kflow.engine.graph import GraphKeys, control_dependencies, get_collection
 from kflow.engine.ops.identity_ops import group
 from kflow.engine.variables import trainable_variables
 from kflow.engine.ops.nn_ops import relu
 from kflow.feature_column import input_layer, linear_model
 from kflow.feature_column.column_base import FeatureColumn
-from kflow.layers.functional import dense, dropout as dropout_layer
+from kflow.layers.functional import batch_normalization, dense, dropout as dropout_layer
 from kflow.layers.variable_scope import variable_scope
 from kflow.initializers import GlorotUniform
 from kflow.estimator.estimator import Estimator
@@ -64,8 +64,9 @@ def _columns(feature_columns, who):
     return columns
 
 
-def dnn_logits(features, feature_columns, hidden_units, units, activation_fn, dropout, mode):
-    """TF's DNN logit function under the current scope: input_from_feature_columns, hiddenlayer_i, logits."""
+def dnn_logits(features, feature_columns, hidden_units, units, activation_fn, dropout, mode, batch_norm=False):
+    """TF's DNN logit function under the current scope: input_from_feature_columns, hiddenlayer_i (dense,
+    dropout while training, batch normalization ``batchnorm_i`` when asked), logits."""
     with variable_scope("input_from_feature_columns", values=list(features.values())):
         net = input_layer(features, feature_columns)
     for i, width in enumerate(hidden_units):
@@ -73,6 +74,9 @@ def dnn_logits(features, feature_columns, hidden_units, units, activation_fn, dr
             net = dense(net, width, activation=activation_fn, kernel_initializer=GlorotUniform(), name=scope)
             if dropout is not None and mode == ModeKeys.TRAIN:
                 net = dropout_layer(net, rate=dropout, training=True)
+            if batch_norm:  # TF's momentum here is 0.999 (0.99 "crashes on certain problems", its comment says)
+                net = batch_normalization(net, momentum=0.999, training=mode == ModeKeys.TRAIN,
+                                          name="batchnorm_%d" % i)
     with variable_scope("logits", values=(net,)) as scope:
         return dense(net, units, kernel_initializer=GlorotUniform(), name=scope)
 
@@ -86,7 +90,8 @@ def _train_op_fn(parts):
         for optimizer, scope in parts:
             var_list = [v for v in trainable_variables() if v.op.name.startswith(scope + "/")]
             updates.append(optimizer.minimize(loss, var_list=var_list))
-        with control_dependencies([group(*updates)]):
+        # batch normalization's moving statistics (UPDATE_OPS) update with each step, as TF's heads arrange
+        with control_dependencies([group(*updates, *get_collection(GraphKeys.UPDATE_OPS))]):
             return step.assign_add(1).op
     return train_op_fn
 
@@ -156,14 +161,13 @@ def _dnn_fn(hidden_units, feature_columns, head, activation_fn, dropout, batch_n
     if not hidden_units or any(u < 1 for u in hidden_units):
         raise ValueError("%s: hidden_units must be a non-empty list of positive widths, got %r" % (who,
                                                                                                  hidden_units))
-    if batch_norm:
-        raise ValueError("%s: batch_norm=True is not supported by kflow's premade Estimators." % who)
     if dropout is not None and not 0.0 <= dropout < 1.0:
         raise ValueError("%s: dropout must be in [0, 1), got %r" % (who, dropout))
 
     def logits_fn(features, mode):
         with variable_scope("dnn", values=list(features.values())):
-            return dnn_logits(features, columns, hidden_units, head.logits_dimension, activation_fn, dropout, mode)
+            return dnn_logits(features, columns, hidden_units, head.logits_dimension, activation_fn, dropout, mode,
+                              batch_norm)
     return logits_fn
 
 

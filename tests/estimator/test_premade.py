@@ -245,3 +245,26 @@ def test_loss_reduction(reduction, tmp_path):
     assert result["loss"] == pytest.approx(expected, rel=1e-4)
     with pytest.raises(ValueError, match="loss_reduction"):
         kf.estimator.LinearRegressor([fc.numeric_column("x")], loss_reduction=kf.losses.Reduction.NONE)
+
+
+def test_dnn_batch_norm_names_and_moving_statistics(iris, tmp_path):
+    (x, y), (tx, ty) = iris
+    clf = kf.estimator.DNNClassifier([10], columns(), n_classes=3, batch_norm=True, model_dir=str(tmp_path))
+    clf.train(train_input(x, y), steps=200)
+    names = clf.get_variable_names()
+    for part in ("gamma", "beta", "moving_mean", "moving_variance"):
+        assert "dnn/hiddenlayer_0/batchnorm_0/" + part in names
+    # the moving mean follows the hidden layer's (relu, so non-negative) batch means: no longer its zero start
+    moving_mean = clf.get_variable_value("dnn/hiddenlayer_0/batchnorm_0/moving_mean")
+    assert moving_mean.shape == (10,) and moving_mean.max() > 0.0
+    # prediction normalizes with the moving statistics (inference mode), as a numpy forward pass does
+    v = {n: clf.get_variable_value(n) for n in names}
+    bn = "dnn/hiddenlayer_0/batchnorm_0/"
+    inputs = np.stack([tx[k] for k in NAMES], 1)
+    order = np.argsort(NAMES)  # input_layer concatenates the columns in the order of their names
+    hidden = np.maximum(inputs[:, order] @ v["dnn/hiddenlayer_0/kernel"] + v["dnn/hiddenlayer_0/bias"], 0)
+    normed = (v[bn + "gamma"] * (hidden - v[bn + "moving_mean"]) / np.sqrt(v[bn + "moving_variance"] + 1e-3)
+              + v[bn + "beta"])
+    expected = normed @ v["dnn/logits/kernel"] + v["dnn/logits/bias"]
+    logits = np.array([p["logits"] for p in clf.predict(eval_input(tx))])
+    np.testing.assert_allclose(logits, expected, rtol=1e-4, atol=1e-4)
