@@ -25,3 +25,6 @@ from kflow.estimator.canned import (DNNClassifier, DNNRegressor, LinearClassifie
 
 __all__ += ["DNNClassifier", "DNNRegressor", "LinearClassifier", "LinearRegressor", "DNNLinearCombinedClassifier",
             "DNNLinearCombinedRegressor"]
+from kflow.estimator.baseline import BaselineClassifier, BaselineRegressor  # noqa: E402
+
+__all__ += ["BaselineClassifier", "BaselineRegressor"]

@@ -65,8 +65,8 @@ def example_weights(features, weight_column):
     """float32 ``[batch, 1]`` weights from ``weight_column`` (a feature key or numeric_column), or None."""
     if weight_column is None:
         return None
-    weights = FeatureCache(features).get(weight_column if isinstance(weight_column, str) else weight_column.key)
-    return cast(weights, dtypes.float32)
+    # a numeric_column applies its normalizer_fn, as TF reads the weights through the column
+    return cast(FeatureCache(features).get(weight_column), dtypes.float32)
 
 
 class _Head:

@@ -268,3 +268,21 @@ def test_dnn_batch_norm_names_and_moving_statistics(iris, tmp_path):
     expected = normed @ v["dnn/logits/kernel"] + v["dnn/logits/bias"]
     logits = np.array([p["logits"] for p in clf.predict(eval_input(tx))])
     np.testing.assert_allclose(logits, expected, rtol=1e-4, atol=1e-4)
+
+
+def test_baseline_estimators_learn_the_label_prior_and_mean(tmp_path):
+    rng = np.random.RandomState(5)
+    features = {"ignored": rng.randn(300).astype(np.float32)}
+    labels = rng.choice(3, 300, p=[0.2, 0.5, 0.3]).astype(np.int64)
+    clf = kf.estimator.BaselineClassifier(n_classes=3, model_dir=str(tmp_path / "c"))
+    clf.train(train_input(features, labels, batch_size=100), steps=300)
+    assert clf.get_variable_names()[0] == "baseline/bias"
+    result = clf.evaluate(eval_input(features, labels, batch_size=300))
+    assert result["accuracy"] == pytest.approx(np.mean(labels == 1), abs=1e-6)  # always the most common class
+    probs = next(clf.predict(eval_input(features)))["probabilities"]
+    np.testing.assert_allclose(probs, np.bincount(labels) / 300.0, atol=0.03)
+    targets = (rng.randn(300) + 4.0).astype(np.float32)
+    reg = kf.estimator.BaselineRegressor(model_dir=str(tmp_path / "r"))
+    reg.train(train_input(features, targets, batch_size=100), steps=200)
+    prediction = next(reg.predict(eval_input(features)))["predictions"][0]
+    assert prediction == pytest.approx(targets.mean(), abs=0.1)
