@@ -6,7 +6,8 @@ Each builds its logits from feature columns under the scopes TF uses, so variabl
 
 Optimizers are given as instances, callables returning one, or names: "Adagrad" (the DNN default, learning
 rate 0.05), "Ftrl" (the linear default, learning rate ``min(0.2, 1/sqrt(number of columns))``), "Adam",
-"RMSProp", "SGD".
+"RMSProp", "SGD". Wide and deep uses TF's lower defaults: 0.001 for the DNN, ``min(0.005, 1/sqrt(n))`` for the
+linear part.
 
 Example:
     >>> columns = [kf.feature_column.numeric_column(k) for k in ["SepalLength", "SepalWidth", "PetalLength"]]
@@ -34,11 +35,14 @@ from kflow.losses.reduction import Reduction
 _OPTIMIZERS = {"Adagrad": train.AdagradOptimizer, "Adam": train.AdamOptimizer, "Ftrl": train.FtrlOptimizer,
                "RMSProp": train.RMSPropOptimizer, "SGD": train.GradientDescentOptimizer}
 DNN_LEARNING_RATE = 0.05
+# TF's wide-and-deep defaults are lower ("a historical artifact of the initial implementation", its comment says)
+COMBINED_DNN_LEARNING_RATE = 0.001
+COMBINED_LINEAR_LEARNING_RATE = 0.005
 
 
-def linear_learning_rate(num_columns):
-    """TF's default linear learning rate: ``min(0.2, 1 / sqrt(num_columns))``."""
-    return min(0.2, 1.0 / math.sqrt(num_columns))
+def linear_learning_rate(num_columns, cap=0.2):
+    """TF's default linear learning rate: ``min(cap, 1 / sqrt(num_columns))``."""
+    return min(cap, 1.0 / math.sqrt(num_columns))
 
 
 def get_optimizer(optimizer, learning_rate):
@@ -224,9 +228,10 @@ def _combined_fn(linear_feature_columns, dnn_feature_columns, dnn_hidden_units, 
 def _combined_parts(linear_optimizer, linear_feature_columns, dnn_optimizer, dnn_feature_columns):
     parts = []
     if dnn_feature_columns:
-        parts.append((dnn_optimizer, DNN_LEARNING_RATE, "dnn"))
+        parts.append((dnn_optimizer, COMBINED_DNN_LEARNING_RATE, "dnn"))
     if linear_feature_columns:
-        parts += _linear_parts(linear_optimizer, linear_feature_columns)
+        parts.append((linear_optimizer, linear_learning_rate(len(linear_feature_columns),
+                                                             COMBINED_LINEAR_LEARNING_RATE), "linear"))
     return parts
 
 
