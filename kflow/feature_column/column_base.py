@@ -41,6 +41,11 @@ class FeatureColumn:
         raise NotImplementedError
 
     @property
+    def var_scope_name(self):
+        """The variable scope ``input_layer`` / ``linear_model`` open for this column (its name, as TF)."""
+        return self.name
+
+    @property
     def parse_example_spec(self):
         """``{feature key: FixedLenFeature / VarLenFeature}`` this column reads (``make_parse_example_spec``)."""
         raise NotImplementedError

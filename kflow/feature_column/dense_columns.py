@@ -18,6 +18,7 @@ from kflow.engine.ops.reduction_ops import reduce_sum
 from kflow.engine.ops.shape_ops import expand_dims
 from kflow.engine.ops.unary_math_ops import sqrt
 from kflow.initializers import TruncatedNormal
+from kflow.engine.graph import add_to_collection, get_collection
 from kflow.layers.variable_scope import get_variable
 from kflow.feature_column.column_base import CategoricalColumn, DenseColumn
 
@@ -112,3 +113,53 @@ def embedding_column(categorical_column, dimension, combiner="mean", initializer
                                                                                       initializer))
     return EmbeddingColumn(categorical_column, int(dimension), combiner, initializer, max_norm, trainable)
 
+
+
+class SharedEmbeddingColumn(EmbeddingColumn):
+    """See :func:`shared_embedding_columns`: an embedding column whose table lives in a graph collection."""
+
+    def __init__(self, categorical_column, dimension, combiner, initializer, max_norm, trainable, collection_name,
+                 num_buckets):
+        super().__init__(categorical_column, dimension, combiner, initializer, max_norm, trainable)
+        self.collection_name, self._table_rows = collection_name, num_buckets
+
+    name = property(lambda self: self.categorical_column.name + "_shared_embedding")
+    var_scope_name = property(lambda self: self.collection_name)
+
+    def dense_tensor(self, cache, trainable=True):
+        ids, weights = cache.get(self)
+        shared = get_collection(self.collection_name)
+        if shared:  # a column sharing the table built it already in this graph
+            table = shared[0]
+        else:
+            table = get_variable("embedding_weights", [self._table_rows, self._dimension], dtype=dtypes.float32,
+                                 initializer=self.initializer, trainable=self.trainable and trainable)
+            add_to_collection(self.collection_name, table)
+        rows = embedding_lookup(table, maximum(ids, 0), max_norm=self.max_norm)
+        return combine(rows, weights, self.combiner)
+
+
+def shared_embedding_columns(categorical_columns, dimension, combiner="mean", initializer=None,
+                             shared_embedding_collection_name=None, ckpt_to_load_from=None,
+                             tensor_name_in_ckpt=None, max_norm=None, trainable=True):
+    """Embedding columns of several categorical columns of equal ``num_buckets`` that share one table
+    (``tf.feature_column.shared_embedding_columns``). The table is ``<scope>/<collection>/embedding_weights``
+    with the collection named ``"_".join(sorted column names) + "_shared_embedding"`` unless given.
+
+    Raises:
+        ValueError: fewer than one column, columns of different num_buckets, or a bad dimension / combiner.
+    """
+    columns = list(categorical_columns)
+    if not columns:
+        raise ValueError("shared_embedding_columns needs at least one categorical column")
+    buckets = {c.num_buckets for c in columns if isinstance(c, CategoricalColumn)}
+    if len(buckets) != 1 or not all(isinstance(c, CategoricalColumn) for c in columns):
+        raise ValueError("shared_embedding_columns needs categorical columns with one num_buckets, got %r"
+                         % (columns,))
+    name = shared_embedding_collection_name or "_".join(sorted(c.name for c in columns)) + "_shared_embedding"
+    # embedding_column checks the arguments and picks the default initializer once for the shared table
+    checked = embedding_column(columns[0], dimension, combiner, initializer, ckpt_to_load_from, tensor_name_in_ckpt,
+                               max_norm, trainable)
+    rows = buckets.pop()
+    return [SharedEmbeddingColumn(c, checked.dimension, combiner, checked.initializer, max_norm, trainable, name, rows)
+            for c in columns]

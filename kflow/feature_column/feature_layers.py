@@ -63,7 +63,7 @@ def input_layer(features, feature_columns, weight_collections=None, trainable=Tr
     with variable_scope(None, default_name="input_layer", values=list(features.values())):
         for column in columns:
             before = set(global_variables())
-            with variable_scope(None, default_name=column.name):
+            with variable_scope(None, default_name=column.var_scope_name):
                 tensor = reshape_ops.reshape(column.dense_tensor(cache, trainable), [-1, column.dimension])
             variables = [v for v in global_variables() if v not in before]
             _collect(variables, weight_collections)
@@ -93,7 +93,7 @@ def linear_model(features, feature_columns, units=1, sparse_combiner="sum", weig
     terms = []
     with variable_scope(None, default_name="linear_model", values=list(features.values())):
         for column in columns:
-            with variable_scope(None, default_name=column.name):
+            with variable_scope(None, default_name=column.var_scope_name):
                 if isinstance(column, CategoricalColumn):
                     weights = get_variable("weights", [column.num_buckets, units], dtype=dtypes.float32,
                                            initializer=Zeros(), trainable=trainable)

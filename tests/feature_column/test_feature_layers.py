@@ -107,3 +107,22 @@ def test_linear_model_values_and_names():
 def test_linear_model_bad_combiner():
     with pytest.raises(ValueError, match="sparse_combiner"):
         fc.linear_model({"x": kf.constant([[1.0]])}, [fc.numeric_column("x")], sparse_combiner="max")
+
+
+def test_shared_embedding_columns_share_one_table():
+    a = fc.categorical_column_with_vocabulary_list("a", ["x", "y", "z"])
+    b = fc.categorical_column_with_identity("b", 3)
+    table = np.arange(6, dtype=np.float32).reshape(3, 2)
+    ea, eb = fc.shared_embedding_columns([a, b], 2, combiner="sum", initializer=kf.constant_initializer(table))
+    assert ea.name == "a_shared_embedding" and eb.name == "b_shared_embedding"
+    out = fc.input_layer({"a": kf.constant(["z", "x"]), "b": kf.constant([[0, 1], [2, -1]], kf.int64)}, [ea, eb])
+    variables = kf.global_variables()
+    assert [v.name for v in variables] == ["input_layer/a_b_shared_embedding/embedding_weights:0"]
+    grad = kf.convert_to_tensor(kf.gradients(kf.reduce_sum(out), variables)[0])
+    with kf.Session() as sess:
+        sess.run(kf.global_variables_initializer())
+        got, g = sess.run([out, grad])
+    np.testing.assert_allclose(got, [[4, 5, 0 + 2, 1 + 3], [0, 1, 4, 5]])
+    np.testing.assert_allclose(g, [[2, 2], [1, 1], [2, 2]])  # rows used: a: z, x; b: 0, 1, 2
+    with pytest.raises(ValueError, match="one num_buckets"):
+        fc.shared_embedding_columns([a, fc.categorical_column_with_identity("c", 5)], 2)
