@@ -18,4 +18,5 @@ from kflow.feature_column.feature_layers import input_layer, linear_model, make_
 __all__ = ["numeric_column", "bucketized_column", "categorical_column_with_vocabulary_list",
            "categorical_column_with_vocabulary_file", "categorical_column_with_identity",
            "categorical_column_with_hash_bucket", "weighted_categorical_column", "crossed_column",
-           "indicator_column", "embedding_column", "shared_embedding_columns", "input_layer", "linear_model", "make_parse_example_spec"]
+           "indicator_column", "embedding_column", "shared_embedding_columns", "input_layer", "linear_model",
+           "make_parse_example_spec"]
