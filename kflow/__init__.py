@@ -180,3 +180,6 @@ from kflow.engine.ops.check_ops import verify_tensor_all_finite, add_check_numer
 from kflow.strings import (string_split, string_join, string_strip, substr, regex_replace, string_to_number,
                            string_to_hash_bucket, string_to_hash_bucket_fast, string_to_hash_bucket_strong,
                            as_string, reduce_join)
+
+# feature columns and premade Estimators (issue 16, TF1 breadth)
+from kflow import feature_column  # noqa: E402

@@ -27,6 +27,7 @@ TIERS = (
     ("dtypes",),                                         # kf.dtypes namespace (as_string from strings)
     ("layers",),                                         # variable scopes, Layer, layer library, RNN cells
     ("data",),                                           # Dataset, TFRecord framing, Example parsing
+    ("feature_column",),                                 # raw features -> model inputs (reads data's parse specs)
     ("io", "summary", "metrics"),                        # summary writes events with data's TFRecord framing
     ("train",),                                          # optimizers, Saver, session-run hooks (write summaries)
     ("datasets",),

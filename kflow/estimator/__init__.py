@@ -18,3 +18,13 @@ __all__ = ["Estimator", "EstimatorSpec", "ModeKeys", "RunConfig", "TrainSpec", "
            "inputs", "SessionRunHook", "SessionRunArgs", "SessionRunContext", "SessionRunValues",
            "LoggingTensorHook", "StopAtStepHook", "CheckpointSaverHook", "SummarySaverHook", "NanTensorHook",
            "NanLossDuringTrainingError"]
+
+# premade Estimators (issue 16, feature columns)
+from kflow.estimator.canned import (DNNClassifier, DNNRegressor, LinearClassifier, LinearRegressor,  # noqa: E402
+                                    DNNLinearCombinedClassifier, DNNLinearCombinedRegressor)
+
+__all__ += ["DNNClassifier", "DNNRegressor", "LinearClassifier", "LinearRegressor", "DNNLinearCombinedClassifier",
+            "DNNLinearCombinedRegressor"]
+from kflow.estimator.baseline import BaselineClassifier, BaselineRegressor  # noqa: E402
+
+__all__ += ["BaselineClassifier", "BaselineRegressor"]

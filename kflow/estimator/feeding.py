@@ -23,6 +23,7 @@ from kflow.engine.graph import Graph
 from kflow.engine.ops.constant_op import placeholder
 from kflow.engine.session import Session
 from kflow.engine.variables import global_variables_initializer, local_variables_initializer
+from kflow.sparse.sparse_tensor import is_sparse_value
 
 
 def call_with_supported(fn, **kwargs):
@@ -37,11 +38,15 @@ def _is_tensor(x):
     return hasattr(x, "op") and hasattr(x, "graph")
 
 
-def _map(x, fn):
+def _map(x, fn, whole_sparse=False):
+    """``fn`` applied to each array of a nest; a sparse value (parse_example's VarLenFeature) is mapped part by
+    part, or passed to ``fn`` whole when ``whole_sparse``."""
     if isinstance(x, dict):
-        return {k: _map(v, fn) for k, v in x.items()}
+        return {k: _map(v, fn, whole_sparse) for k, v in x.items()}
+    if is_sparse_value(x):
+        return fn(x) if whole_sparse else type(x)(*(_map(v, fn) for v in x))
     if isinstance(x, (list, tuple)):
-        return type(x)(_map(v, fn) for v in x)
+        return type(x)(_map(v, fn, whole_sparse) for v in x)
     return None if x is None else fn(x)
 
 
@@ -109,12 +114,15 @@ class InputFeed:
 
             def make(name_prefix):
                 def ph(x):
+                    if is_sparse_value(x):  # its dense shape's length (the rank) is the same in every batch
+                        return type(x)(ph(x.indices), ph(x.values), placeholder(
+                            dtypes.int64, list(x.dense_shape.shape), name="%s_%d" % (name_prefix, next(names))))
                     dt = dtypes.string if x.dtype.kind in "OSU" else dtypes.as_dtype(x.dtype)
                     return placeholder(dt, [None] + list(x.shape[1:]), name="%s_%d" % (name_prefix, next(names)))
                 return ph
 
-            features = _map(self.features_template, make("feature"))
-            labels = _map(self.labels_template, make("label"))
+            features = _map(self.features_template, make("feature"), whole_sparse=True)
+            labels = _map(self.labels_template, make("label"), whole_sparse=True)
         return features, labels
 
     def feed_dicts(self, features_ph, labels_ph, limit=None):

@@ -44,3 +44,6 @@ from kflow.train.cluster_spec import ClusterSpec
 # meta graphs: export_meta_graph / import_meta_graph (issue 16, item 7)
 from kflow.train.meta_graph_export import export_meta_graph
 from kflow.train.meta_graph_import import import_meta_graph
+
+# FTRL, the premade linear Estimators' default optimizer (issue 16, feature columns)
+from kflow.train.ftrl import FtrlOptimizer

@@ -210,6 +210,12 @@ _cached_legacy_hash64 = functools.lru_cache(maxsize=1 << 16)(legacy_hash64)
 _cached_siphash24 = functools.lru_cache(maxsize=1 << 16)(siphash24)
 
 
+def fingerprints(strings):
+    """uint64 array of the Fingerprint64s of a string array (feature columns' hash buckets and crosses)."""
+    flat = np.asarray(strings, dtype=object).reshape(-1)
+    return np.array([_cached_fingerprint64(as_bytes(v)) for v in flat], np.uint64).reshape(np.shape(strings))
+
+
 def _bucket_kernel(x, num_buckets, hash_fn):
     flat = np.asarray(x, dtype=object).reshape(-1)
     return np.array([hash_fn(as_bytes(v)) % num_buckets for v in flat], dtype=np.int64).reshape(np.shape(x))
