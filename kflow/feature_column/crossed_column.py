@@ -14,12 +14,11 @@ import numpy as np
 from kflow.engine import dtypes
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op
-from kflow.engine.ops.string_hash_ops import fingerprint_cat64, fingerprints
+from kflow.engine.ops.string_hash_ops import DEFAULT_CROSS_HASH_KEY, fingerprint_cat64, fingerprints
 from kflow.feature_column.column_base import CategoricalColumn, IdBatch, valid_id_weights
 from kflow.feature_column.numeric_columns import BucketizedColumn
 from kflow.data.example import VarLenFeature
 
-DEFAULT_HASH_KEY = 0xDECAFCAFFE  # TF's default hash_key of sparse_cross_hashed
 
 
 def _cross_kernel(*arrays, num_buckets, hash_key):
@@ -45,7 +44,9 @@ def _cross_kernel(*arrays, num_buckets, hash_key):
     return ids, out_weights
 
 
-HASHED_CROSS = OpDef("HashedCross", _cross_kernel, grad=None, host_only=True)
+# TF's op for this product of sparse rows (``tf.sparse.cross_hashed``); Keras HashedCrossing's elementwise
+# cross is string_hash_ops' "HashedCross"
+SPARSE_CROSS_HASHED = OpDef("SparseCrossHashed", _cross_kernel, grad=None, host_only=True)
 
 
 def _raw_weights(raw):
@@ -90,7 +91,7 @@ class CrossedColumn(CategoricalColumn):
         batch = values[0].shape.as_list()[0]
         widths = [v.shape.as_list()[1] for v in values]
         width = int(np.prod(widths)) if all(w is not None for w in widths) else None
-        ids, w = make_op(HASHED_CROSS, values + weights, [(dtypes.int64, [batch, width]),
+        ids, w = make_op(SPARSE_CROSS_HASHED, values + weights, [(dtypes.int64, [batch, width]),
                                                          (dtypes.float32, [batch, width])], None,
                          params={"num_buckets": self.hash_bucket_size, "hash_key": self.hash_key}).outputs
         return IdBatch(ids, w * valid_id_weights(ids))
@@ -116,4 +117,4 @@ def crossed_column(keys, hash_bucket_size, hash_key=None):
             raise ValueError("crossed_column: keys must be feature keys or categorical columns, got %r" % (key,))
     if hash_bucket_size is None or hash_bucket_size < 1:
         raise ValueError("crossed_column: hash_bucket_size must be >= 1, got %r" % (hash_bucket_size,))
-    return CrossedColumn(tuple(keys), int(hash_bucket_size), DEFAULT_HASH_KEY if hash_key is None else hash_key)
+    return CrossedColumn(tuple(keys), int(hash_bucket_size), DEFAULT_CROSS_HASH_KEY if hash_key is None else hash_key)

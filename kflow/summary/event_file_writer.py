@@ -6,6 +6,8 @@ a TFRecord file of serialized ``Event`` messages whose first record holds
 added; the buffer is pushed to the OS every ``max_queue`` events, every
 ``flush_secs`` seconds by a background thread, on ``flush()``/``close()`` and
 at interpreter exit, so TensorBoard sees fresh data without per-step I/O.
+One thread flushes every open writer (each on its own period): a thread per writer would pile up idle
+threads in programs that open many (an Estimator opens two per model directory, ``FileWriterCache`` keeps them).
 
 Example:
     >>> with kf.summary.FileWriter("logs/run1", graph=sess.graph) as writer:
@@ -82,11 +84,8 @@ class FileWriter:
         self._write_event(Event(wall_time=time.time(), file_version=FILE_VERSION).SerializeToString())
         self._writer.flush()  # the header reaches the OS at once, so TensorBoard finds the run
         self._pending = 0
-        self._stop = threading.Event()
-        flusher = threading.Thread(target=_flush_loop, args=(weakref.ref(self), self._stop, self._flush_secs),
-                                   name="kflow-FileWriter-flush", daemon=True)
-        flusher.start()
         _open_writers.add(self)
+        _flusher.schedule(self)
 
     # ---- public API ---------------------------------------------------------
     def get_logdir(self):
@@ -148,8 +147,8 @@ class FileWriter:
             if self._closed:
                 return
             self._closed = True
-            self._stop.set()
             self._writer.close()
+            _flusher.forget(self)
             _open_writers.discard(self)
 
     def reopen(self):
@@ -193,14 +192,53 @@ class FileWriter:
                 self._pending = 0
 
 
-def _flush_loop(writer_ref, stop, flush_secs):
-    # Holds only a weak reference, so an abandoned writer can still be collected (its file closes then).
-    while not stop.wait(flush_secs):
-        writer = writer_ref()
-        if writer is None:
-            return
-        writer.flush()
-        del writer
+class _Flusher:
+    """The one background thread that flushes each open writer every ``flush_secs`` of its own.
+
+    It holds writers only weakly, so an abandoned writer can still be collected (its file closes then), and it
+    runs only while some writer is open.
+    """
+
+    def __init__(self):
+        self._due = weakref.WeakKeyDictionary()  # writer -> time.monotonic() of its next flush
+        self._wake = threading.Condition()
+        self._thread = None
+
+    def schedule(self, writer):
+        with self._wake:
+            self._due[writer] = time.monotonic() + writer._flush_secs
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="kflow-FileWriter-flush", daemon=True)
+                self._thread.start()
+            self._wake.notify()
+
+    def forget(self, writer):
+        with self._wake:
+            self._due.pop(writer, None)
+            self._wake.notify()
+
+    def _loop(self):
+        while True:
+            with self._wake:
+                now = time.monotonic()
+                due = [w for w, t in list(self._due.items()) if w._closed or t <= now]
+                for w in due:
+                    if w._closed:
+                        del self._due[w]
+                    else:
+                        self._due[w] = now + w._flush_secs
+                if not self._due:
+                    self._thread = None  # a later writer starts a new thread
+                    return
+                if not due:
+                    self._wake.wait(min(self._due.values()) - now)
+                    continue
+            for w in due:
+                w.flush()  # outside the condition: a slow disk must not hold up schedule()
+            del w, due
+
+
+_flusher = _Flusher()
 
 
 @atexit.register
