@@ -142,8 +142,30 @@ def _sum_grad(op, grad):
 
 def _mean_grad(op, grad):
     x = op.inputs[0]
-    n = cast(size(x), grad.dtype) / cast(size(op.outputs[0]), grad.dtype)
-    return [broadcast_like(_kept(op, grad), x) / n]
+    if not grad.dtype.is_floating:  # TF's integer mean gradient: kept as the general graph of ops
+        n = cast(size(x), grad.dtype) / cast(size(op.outputs[0]), grad.dtype)
+        return [broadcast_like(_kept(op, grad), x) / n]
+    # one op instead of the eight of size / cast / divide / expand / broadcast: a loss's mean is in every step
+    return [make_op(MEAN_GRAD, [grad, x], [(grad.dtype, x.shape)], "MeanGrad",
+                    params={"axes": op.attrs["axes"], "keepdims": op.attrs["keepdims"]}).outputs[0]]
+
+
+def _mean_grad_kernel(g, v, axes, keepdims):
+    """``g`` (the mean's output gradient) spread over ``v``'s shape and divided by the group size."""
+    xp = devices.array_module(g, v)
+    if not keepdims:
+        g = xp.expand_dims(g, axes if axes is not None else tuple(range(v.ndim)))
+    out = xp.empty(v.shape, g.dtype)
+    # the group size as the divisor (not its reciprocal): the same bits as the unfused graph
+    return xp.divide(g, g.dtype.type(v.size // max(g.size, 1) if v.size else 1), out=out)
+
+
+def _mean_grad_grad(op, grad):
+    # linear in the incoming gradient: its transpose sums each group and divides by the group size
+    return [reduce_mean(grad, axis=op.attrs["axes"], keepdims=op.attrs["keepdims"]), None]
+
+
+MEAN_GRAD = OpDef("MeanGrad", _mean_grad_kernel, grad=_mean_grad_grad)
 
 
 def _minmax_grad(op, grad):
