@@ -1,4 +1,5 @@
-"""reduce_mean's gradient as one MeanGrad op (issue 22, small-batch overhead): values, second order, op count."""
+"""reduce_mean in fewer Python calls (issue 22, small-batch overhead): its gradient as one MeanGrad op (values,
+second order, op count) and its float kernel without np.mean's wrapper (the same bits as np.mean)."""
 import numpy as np
 import pytest
 
@@ -55,3 +56,22 @@ def test_eager_mean_gradient():
             tape.watch(x)
             y = kf.reduce_mean(x, axis=1)
         np.testing.assert_allclose(tape.gradient(y, x).numpy(), np.full((2, 3), 1.0 / 3))
+
+
+@pytest.mark.filterwarnings("ignore:Mean of empty slice")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+@pytest.mark.parametrize("shape,axis,keepdims", [((32,), None, False), ((7, 13), [0], True), ((5, 6, 7), [1, 2], False),
+                                                 ((3, 1000), [1], False), ((0, 3), [0], False)])
+def test_mean_kernel_equals_numpy_bit_for_bit(dtype, shape, axis, keepdims):
+    rng = np.random.RandomState(5)
+    with kf.Graph().as_default():
+        t = kf.placeholder(dtype, shape)
+        m = kf.reduce_mean(t, axis=axis, keepdims=keepdims)
+        with kf.Session() as sess:
+            for scale in (1e-4, 1.0, 1e4):
+                v = (rng.standard_normal(shape) * scale).astype(dtype)
+                with np.errstate(all="ignore"):
+                    want = np.mean(v, axis=None if axis is None else tuple(axis), keepdims=keepdims, dtype=dtype)
+                    got = sess.run(m, {t: v})
+                assert got.dtype == dtype and got.shape == np.shape(want)
+                np.testing.assert_array_equal(got, want)
