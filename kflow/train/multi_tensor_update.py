@@ -89,7 +89,7 @@ def _bind_group(op, session):
     n_vars = len(var_ops)
     store = session.variable_values
     threads = thread_count(session)
-    per_thread = threading.local()  # scratch views per variable, one set per calling thread (see fused_update)
+    per_thread = threading.local()  # scratch buffers (in a _Layout), one set per calling thread (see fused_update)
     locks = [variable_lock(session, v) for v in var_ops] if a["use_locking"] else None
 
     def lookup():
@@ -109,52 +109,55 @@ def _bind_group(op, session):
             for i, v in zip(tensor_pos, values[n_vars:]):
                 hypers[i] = float(v)  # Python floats keep the arithmetic in the variables' dtype
         states = lookup()
-        views = _scratch(per_thread, states, n_scratch)
+        layout = getattr(per_thread, "layout", None)
+        shapes = [s[0].shape for s in states]
+        if layout is None or layout.shapes != shapes:
+            layout = per_thread.layout = _Layout(states, shapes, n_scratch, threads)
         grads = values[:n_vars]
         if locks is not None:
-            for lock, state, grad, scratch in zip(locks, states, grads, views):
+            for lock, state, grad, scratch in zip(locks, states, grads, layout.views):
                 with lock:
                     rule(*state, grad, *hypers, *scratch)
-        elif not _split(rule, states, grads, hypers, views, threads):
-            for state, grad, scratch in zip(states, grads, views):
+        elif not (layout.split and _split(rule, states, grads, hypers, layout, threads)):
+            for state, grad, scratch in zip(states, grads, layout.views):
                 rule(*state, grad, *hypers, *scratch)
 
     return kernel
 
 
-def _scratch(per_thread, states, n_scratch):
-    """This thread's scratch buffers as views shaped like each variable, cut from ``n_scratch`` flat buffers
-    sized for the largest; rebuilt only when a variable's shape or dtype changed (``Variable.load``)."""
-    views = getattr(per_thread, "views", None)
-    if views is not None and all(not vs or (vs[0].shape == s[0].shape and vs[0].dtype == s[0].dtype)
-                                 for vs, s in zip(views, states)):
-        return views
-    first = states[0][0]
-    xp = devices.array_module(first)
-    size = max(s[0].size for s in states)
-    flat = [xp.empty(size, first.dtype) for _ in range(n_scratch)]
-    views = per_thread.views = [[b[:s[0].size].reshape(s[0].shape) for b in flat] for s in states]
-    return views
+class _Layout:
+    """What a thread's updates need per variable shapes (rebuilt when ``Variable.load`` changes one): scratch
+    buffers as views shaped like each variable, cut from ``n_scratch`` flat buffers sized for the largest,
+    each variable's offset among all elements, and whether splitting them over threads or blocks pays."""
+
+    def __init__(self, states, shapes, n_scratch, threads):
+        self.shapes = shapes
+        sizes = [s[0].size for s in states]
+        first = states[0][0]
+        xp = devices.array_module(first)
+        flat = [xp.empty(max(sizes), first.dtype) for _ in range(n_scratch)]
+        self.views = [[b[:size].reshape(shape) for b in flat] for size, shape in zip(sizes, shapes)]
+        self.starts = [0]
+        for size in sizes:
+            self.starts.append(self.starts[-1] + size)
+        self.total = self.starts[-1]
+        self.blocked = max(sizes) >= BLOCKED_MIN_ELEMENTS
+        # otherwise over_batch would run the updates whole, and the plain loop costs less
+        self.split = xp is np and (self.blocked or threads > 1 and
+                                   self.total * UPDATE_ELEMENT_WEIGHT >= 2 * MIN_ELEMENTS)
 
 
-def _split(rule, states, grads, hypers, views, threads):
+def _split(rule, states, grads, hypers, layout, threads):
     """Runs the updates as contiguous ranges of all variables' elements taken together, in ``threads``
-    threads (and L2-sized blocks when a variable is large); False (nothing done) where that does not apply:
-    one thread and no large variable, a non-numpy or non-contiguous array."""
-    largest = max(s[0].size for s in states)
-    total = sum(s[0].size for s in states)
-    if largest < BLOCKED_MIN_ELEMENTS and (threads < 2 or total * UPDATE_ELEMENT_WEIGHT < 2 * MIN_ELEMENTS):
-        return False  # over_batch would run it whole: the plain loop costs less
+    threads (and L2-sized blocks when a variable is large); False (nothing done) for a non-contiguous array."""
     pieces = []  # per variable: its arrays flattened (views: the ranges write into the stored arrays)
-    for state, grad, scratch in zip(states, grads, views):
+    for state, grad, scratch in zip(states, grads, layout.views):
         arrays = state + [grad] + scratch
         if not all(type(x) is np.ndarray and x.flags.c_contiguous and x.shape == state[0].shape
                    for x in arrays):
             return False
         pieces.append([x.reshape(-1) for x in arrays])
-    starts = [0]
-    for state in states:
-        starts.append(starts[-1] + state[0].size)
+    starts = layout.starts
     n_state = len(states[0]) + 1  # the variable, its slots and the gradient come before the hyperparameters
 
     def part(start, stop):
@@ -165,6 +168,7 @@ def _split(rule, states, grads, hypers, views, threads):
                 chunk = [x[lo:hi] for x in flat]
                 rule(*chunk[:n_state], *hypers, *chunk[n_state:])
 
-    block = sum(x.itemsize for x in pieces[0]) if largest >= BLOCKED_MIN_ELEMENTS else 0
+    block = sum(x.itemsize for x in pieces[0]) if layout.blocked else 0
+    total = layout.total
     over_batch(part, total, total * UPDATE_ELEMENT_WEIGHT, max_parts=threads, block_bytes=block)
     return True
