@@ -2,7 +2,9 @@
 
 ``minimize`` = ``compute_gradients`` + ``apply_gradients``. Subclasses create their
 slots in ``_create_slots`` and return each variable's update from ``_apply_dense``
-(a :func:`~kflow.train.fused_update.fused_update` op). Every update waits for every
+(a :func:`~kflow.train.fused_update.fused_update` op); an optimizer may instead update the dense,
+unconstrained variables of one device and dtype together in one op (``_apply_dense_group``, a
+:mod:`~kflow.train.multi_tensor_update` op: Adam does). Every update waits for every
 gradient (the updates write the variables in place, and later gradients may still
 read them), and ``minimize`` also runs the graph's ``UPDATE_OPS`` (batch-norm moving
 statistics) that belong to the loss's model, so they cannot be forgotten.
