@@ -159,8 +159,11 @@ def _mean_grad(op, grad):
 def _mean_grad_kernel(g, v, axes, keepdims):
     """``g`` (the mean's output gradient) spread over ``v``'s shape and divided by the group size."""
     xp = devices.array_module(g, v)
-    if not keepdims:
-        g = xp.expand_dims(g, axes if axes is not None else tuple(range(v.ndim)))
+    if not keepdims and g.ndim and axes is not None:  # (a 0-d gradient, a loss mean, broadcasts as it is)
+        kept = list(v.shape)
+        for a in axes:
+            kept[a] = 1
+        g = g.reshape(kept)
     out = xp.empty(v.shape, g.dtype)
     # the group size as the divisor (not its reciprocal): the same bits as the unfused graph
     return xp.divide(g, g.dtype.type(v.size // max(g.size, 1) if v.size else 1), out=out)
