@@ -75,3 +75,20 @@ def test_mean_kernel_equals_numpy_bit_for_bit(dtype, shape, axis, keepdims):
                     got = sess.run(m, {t: v})
                 assert got.dtype == dtype and got.shape == np.shape(want)
                 np.testing.assert_array_equal(got, want)
+
+
+def test_train_step_skips_the_unfetched_loss_mean():
+    # MeanGrad reads only the mean's input, so a step fetching just the train op no longer computes the mean
+    with kf.Graph().as_default():
+        x = kf.placeholder(kf.float32, [None, 3])
+        w = kf.Variable(np.ones((3, 1), np.float32))
+        loss = kf.reduce_mean(kf.square(kf.matmul(x, w)), name="loss_mean")
+        train = kf.train.GradientDescentOptimizer(0.1).minimize(loss)
+        with kf.Session() as sess:
+            sess.run(kf.global_variables_initializer())
+            meta = kf.RunMetadata()
+            sess.run(train, {x: np.ones((4, 3), np.float32)},
+                     options=kf.RunOptions(trace_level=kf.RunOptions.FULL_TRACE), run_metadata=meta)
+            ran = {n.node_name for d in meta.step_stats.dev_stats for n in d.node_stats}
+            assert "gradients/loss_mean_grad/MeanGrad" in ran and "loss_mean" not in ran
+            np.testing.assert_allclose(sess.run(w)[:, 0], 1.0 - 0.1 * 2 * 3.0, rtol=1e-6)
