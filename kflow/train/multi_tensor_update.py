@@ -126,17 +126,17 @@ def _bind_group(op, session):
 
 
 class _Layout:
-    """What a thread's updates need per variable shapes (rebuilt when ``Variable.load`` changes one): scratch
-    buffers as views shaped like each variable, cut from ``n_scratch`` flat buffers sized for the largest,
-    each variable's offset among all elements, and whether splitting them over threads or blocks pays."""
+    """What a thread's updates need per variable shapes (rebuilt when ``Variable.load`` changes one): each
+    variable's offset among all elements, whether splitting them over threads or blocks pays, and scratch
+    buffers as views shaped like each variable, cut from ``n_scratch`` flat buffers. Run one after another,
+    the variables share one buffer sized for the largest; split, the parts run at once, so each variable gets
+    its own range (at its offset) and no two parts write the same scratch."""
 
     def __init__(self, states, shapes, n_scratch, threads):
         self.shapes = shapes
         sizes = [s[0].size for s in states]
         first = states[0][0]
         xp = devices.array_module(first)
-        flat = [xp.empty(max(sizes), first.dtype) for _ in range(n_scratch)]
-        self.views = [[b[:size].reshape(shape) for b in flat] for size, shape in zip(sizes, shapes)]
         self.starts = [0]
         for size in sizes:
             self.starts.append(self.starts[-1] + size)
@@ -145,6 +145,9 @@ class _Layout:
         # otherwise over_batch would run the updates whole, and the plain loop costs less
         self.split = xp is np and (self.blocked or threads > 1 and
                                    self.total * UPDATE_ELEMENT_WEIGHT >= 2 * MIN_ELEMENTS)
+        offsets = self.starts if self.split else [0] * len(sizes)
+        flat = [xp.empty(self.total if self.split else max(sizes), first.dtype) for _ in range(n_scratch)]
+        self.views = [[b[at:at + size].reshape(shape) for b in flat] for at, size, shape in zip(offsets, sizes, shapes)]
 
 
 def _split(rule, states, grads, hypers, layout, threads):

@@ -205,3 +205,19 @@ def test_group_needs_matching_lists():
             group_update(adam_mod.APPLY_ADAM_GROUP, [w], [], [[]], [], adam_mod._rule)
         with pytest.raises(ValueError, match="gradient.*shape"):
             group_update(adam_mod.APPLY_ADAM_GROUP, [w], [kf.zeros([3])], [[]], [], adam_mod._rule)
+
+
+def test_parts_run_at_once_never_share_scratch():
+    # split over threads, a part may update the tail of one variable while another updates the head of the
+    # first: each variable's scratch must then be its own range (a shared buffer raced: 12000 wrong weights)
+    from kflow.train.multi_tensor_update import _Layout
+    states = [[np.zeros(s, np.float32)] for s in SHAPES]
+    split = _Layout(states, [s for s in SHAPES], 1, threads=2)
+    assert split.split
+    views = [v[0] for v in split.views]
+    for i in range(len(views)):
+        assert views[i].shape == SHAPES[i]
+        for j in range(i):
+            assert not np.shares_memory(views[i], views[j])
+    whole = _Layout(states, [s for s in SHAPES], 1, threads=1)  # one after another: one shared buffer
+    assert not whole.split and np.shares_memory(whole.views[0][0], whole.views[2][0])
