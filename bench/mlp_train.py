@@ -8,7 +8,10 @@ accuracy, and the ratios kflow/numpy and kflow/torch (PyTorch is skipped when no
 the implementations alternate and each one's fastest epoch is kept (the machine may be shared).
 Goals: batch 100 kflow <= torch; batch 32 within 1.2x.
 
-Run: python bench/mlp_train.py [--batch 100 32] [--repeat 1] [--threads N] [--profile]
+``--trace`` also prints where a kflow step's time goes: each op type's share of the step from 200 traced
+steps (``RunOptions(FULL_TRACE)`` step stats, median per step) and what is left outside the kernels.
+
+Run: python bench/mlp_train.py [--batch 100 32] [--repeat 1] [--threads N] [--profile] [--trace]
 """
 import argparse
 import cProfile
@@ -58,7 +61,7 @@ def shuffled(x, y, seed):
 
 
 # ---- kflow ---------------------------------------------------------------------------------------------
-def kflow_epoch(train, test, batch, weights, profile=False):
+def kflow_epoch(train, test, batch, weights, profile=False, trace=False):
     g = kf.Graph()
     with g.as_default():
         x = kf.placeholder(kf.float32, [None, 784], name="x")
@@ -86,12 +89,44 @@ def kflow_epoch(train, test, batch, weights, profile=False):
     if profiler:
         profiler.disable()
     seconds = time.perf_counter() - t0
+    if trace:
+        def feed(i):
+            return {x: xs[i * batch:(i + 1) * batch], y: ys[i * batch:(i + 1) * batch], keep_prob: 1.0 - RATE}
+        print_step_profile(sess, train_op, feed, batch)
     acc = sum(sess.run(correct, {x: test[0][i:i + 1000], y: test[1][i:i + 1000]})
               for i in range(0, len(test[0]), 1000)) / len(test[0])
     sess.close()
     if profiler:
         pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
     return seconds, acc
+
+
+def print_step_profile(sess, train_op, feed, batch, steps=200):
+    """Median per-step time of each op type over ``steps`` traced steps, the untraced step and the rest."""
+    options, per_type, walls = kf.RunOptions(trace_level=kf.RunOptions.FULL_TRACE), {}, []
+    for i in range(steps):
+        meta = kf.RunMetadata()
+        sess.run(train_op, feed(i), options=options, run_metadata=meta)
+        step = {}
+        for node in (n for d in meta.step_stats.dev_stats for n in d.node_stats):
+            kind = node.timeline_label.split(" = ")[1].split("(")[0]
+            count, ns = step.get(kind, (0, 0))
+            step[kind] = (count + 1, ns + node.op_end_rel_nanos)
+        for kind, (count, ns) in step.items():
+            per_type.setdefault(kind, (count, []))[1].append(ns / 1e3)
+    for i in range(steps):
+        t0 = time.perf_counter()
+        sess.run(train_op, feed(i))
+        walls.append((time.perf_counter() - t0) * 1e6)
+    step_us = float(np.median(walls))
+    rows = sorted(((float(np.median(v)), kind, count) for kind, (count, v) in per_type.items()), reverse=True)
+    print("batch %d step profile: untraced step %.0f us (median of %d); per op type, median us per step:"
+          % (batch, step_us, steps))
+    for us, kind, count in rows:
+        print("  %7.1f us  %4.1f%%  %-40s x%d" % (us, 100 * us / step_us, kind, count))
+    kernels = sum(us for us, _, _ in rows)
+    print("  %7.1f us  %4.1f%%  outside the kernels (Session.run, feeds, plan)" % (step_us - kernels,
+                                                                              100 * (step_us - kernels) / step_us))
 
 
 # ---- hand-written numpy -----------------------------------------------------------------------------------
@@ -214,12 +249,13 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=THREADS,
                         help="threads for BLAS, PyTorch and kflow's optimizer (default: the machine's cores)")
     parser.add_argument("--profile", action="store_true", help="cProfile kflow's epoch (top functions)")
+    parser.add_argument("--trace", action="store_true", help="print each op type's share of a kflow step")
     parser.add_argument("--only", choices=["kflow", "numpy", "torch"], nargs="+", default=None)
     args = parser.parse_args(argv)
     in_both_blas_settings()
     train, test = load_data()
     weights = initial_weights()
-    runners = {"kflow": lambda b: kflow_epoch(train, test, b, weights, args.profile),
+    runners = {"kflow": lambda b: kflow_epoch(train, test, b, weights, args.profile, args.trace),
                "numpy": lambda b: numpy_epoch(train, test, b, weights)}
     if torch_available():
         runners["torch"] = lambda b: torch_epoch(train, test, b, weights)

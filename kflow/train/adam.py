@@ -3,6 +3,8 @@
 Per step: ``lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t)``, ``m = beta1*m + (1-beta1)*g``,
 ``v = beta2*v + (1-beta2)*g*g``, ``var -= lr_t * m / (sqrt(v) + epsilon)``. ``beta1^t`` and
 ``beta2^t`` are the non-slot variables "beta1_power" and "beta2_power", advanced after all updates.
+The dense updates of one ``apply_gradients`` run as one multi-tensor op (``MultiTensorApplyAdam``, see
+``multi_tensor_update``); sparse gradients and single variables keep their own ``ApplyAdam`` op.
 
 Example:
     >>> opt = kf.train.AdamOptimizer(1e-3)
@@ -19,9 +21,11 @@ from kflow.engine.graph_json import encodable_by_name
 from kflow.engine.ops import control_flow_ops
 from kflow.engine.ops.constant_op import constant
 from kflow.train.fused_update import fused_update, update_op
+from kflow.train.multi_tensor_update import group_update, group_update_op
 from kflow.train.optimizer import Optimizer
 
 APPLY_ADAM = update_op("ApplyAdam")
+APPLY_ADAM_GROUP = group_update_op("MultiTensorApplyAdam")  # all dense variables of a step in one op
 ADAM_POWERS = update_op("AdamPowers")
 
 
@@ -60,6 +64,15 @@ class AdamOptimizer(Optimizer):
     def _apply_dense(self, grad, var):
         b1p, b2p = self._get_beta_accumulators(var.graph)
         return fused_update(APPLY_ADAM, var, grad, [self.get_slot(var, "m"), self.get_slot(var, "v")],
+                            [self._lr_t, b1p, b2p, self._beta1_t, self._beta2_t, self._epsilon_t], _rule, scratch=1,
+                            use_locking=self._use_locking)
+
+    def _apply_dense_group(self, grads, variables):
+        if type(self)._apply_dense is not AdamOptimizer._apply_dense:
+            return None  # a subclass's own per-variable update must run for every variable
+        b1p, b2p = self._get_beta_accumulators(variables[0].graph)
+        slots = [[self.get_slot(v, "m"), self.get_slot(v, "v")] for v in variables]
+        return group_update(APPLY_ADAM_GROUP, variables, grads, slots,
                             [self._lr_t, b1p, b2p, self._beta1_t, self._beta2_t, self._epsilon_t], _rule, scratch=1,
                             use_locking=self._use_locking)
 

@@ -68,7 +68,7 @@ def fused_update(update, var, grad, slots, hypers, rule, scratch=0, name=None, u
     if isinstance(grad, IndexedSlices):  # only the rows in grad.indices (and their slots) change
         inputs.extend(_check_slices(op_type, name, var, grad))
     elif grad is not None:
-        grad = _check_grad(op_type, name, var, grad)
+        grad = check_grad(op_type, name, var, grad)
         inputs.append(grad)
     n_grad = len(inputs)
     fixed, tensor_pos = [], []
@@ -89,7 +89,7 @@ def fused_update(update, var, grad, slots, hypers, rule, scratch=0, name=None, u
                           "grad_inputs": n_grad, "sparse": isinstance(grad, IndexedSlices)})
 
 
-def _check_grad(op_type, name, var, grad):
+def check_grad(op_type, name, var, grad):
     grad = convert_to_tensor(grad)
     if grad.dtype is not var.dtype:
         raise build_error(op_type, name, [grad], "%s: gradient '%s' has dtype %s but variable '%s' has dtype %s"
@@ -121,9 +121,9 @@ def _bind_update(op, session):
     has_grad = a["grad_inputs"]
     apply = _apply_rows if a["sparse"] else _apply
     store = session.variable_values
-    threads = _thread_count(session)
+    threads = thread_count(session)
     per_thread = threading.local()  # this op's scratch buffers, one set per calling thread
-    lock = _variable_lock(session, state_ops[0]) if a["use_locking"] else None
+    lock = variable_lock(session, state_ops[0]) if a["use_locking"] else None
 
     def update(grad, hypers):
         try:
@@ -161,7 +161,7 @@ def _bind_update(op, session):
     return kernel
 
 
-def _variable_lock(session, var_op):
+def variable_lock(session, var_op):
     """The lock of ``var_op``'s value in ``session``, shared by every locking update of that variable."""
     # dict.setdefault is atomic, so two threads binding at once get the same lock
     return session.resources.setdefault(("update_lock", var_op), threading.Lock())
@@ -180,7 +180,7 @@ UPDATE_ELEMENT_WEIGHT = 4
 BLOCKED_MIN_ELEMENTS = 1 << 21  # smaller updates run whole (see above)
 
 
-def _thread_count(session):
+def thread_count(session):
     """Threads for one update: ``ConfigProto(intra_op_parallelism_threads=N)`` (0, the default, means 1)."""
     return max(1, int(getattr(session.config, "intra_op_parallelism_threads", 0) or 1))
 

@@ -2,7 +2,9 @@
 
 ``minimize`` = ``compute_gradients`` + ``apply_gradients``. Subclasses create their
 slots in ``_create_slots`` and return each variable's update from ``_apply_dense``
-(a :func:`~kflow.train.fused_update.fused_update` op). Every update waits for every
+(a :func:`~kflow.train.fused_update.fused_update` op); an optimizer may instead update the dense,
+unconstrained variables of one device and dtype together in one op (``_apply_dense_group``, a
+:mod:`~kflow.train.multi_tensor_update` op: Adam does). Every update waits for every
 gradient (the updates write the variables in place, and later gradients may still
 read them), and ``minimize`` also runs the graph's ``UPDATE_OPS`` (batch-norm moving
 statistics) that belong to the loss's model, so they cannot be forgotten.
@@ -136,8 +138,14 @@ class Optimizer:
                 # source ops (placeholders, constants) read no variable and may be fed, so they are not gated on.
                 gate = [op for grad, _ in pairs if grad is not None for op in _producers(grad) if op.inputs]
                 with graph_mod.control_dependencies(gate):
+                    grouped = self._dense_groups(pairs)
                     for grad, var in pairs:
                         if grad is None:
+                            continue
+                        if var.op in grouped:
+                            group = grouped.pop(var.op)
+                            if group not in updates:
+                                updates.append(group)
                             continue
                         with graph_mod.name_scope("update_" + var.op.name), graph_mod.device(var.device):
                             apply = self._apply_sparse if isinstance(grad, IndexedSlices) else self._apply_dense
@@ -169,6 +177,32 @@ class Optimizer:
         right for optimizers whose TF1 sparse update touches every row anyway (Adam's moments decay everywhere);
         Momentum, RMSProp, Adagrad and SGD update only the gradient's rows."""
         return self._apply_dense(grad._as_tensor(), var)
+
+    def _apply_dense_group(self, grads, variables):
+        """One op applying the dense ``grads`` to ``variables`` (one device, one dtype) together, or None (the
+        default): one op per variable. See :mod:`~kflow.train.multi_tensor_update`."""
+        return None
+
+    def _dense_groups(self, pairs):
+        """``{variable op: update op}`` for the variables updated by one multi-tensor op (``_apply_dense_group``):
+        those with a dense gradient and no constraint, grouped by device and dtype, two or more per group."""
+        if execution_mode.mode.eager:
+            return {}  # an eager step runs each update as it is built: nothing to batch
+        by_key = {}
+        for grad, var in pairs:
+            if grad is not None and not isinstance(grad, IndexedSlices) and getattr(var, "constraint", None) is None:
+                by_key.setdefault((var.device, var.dtype), []).append((grad, var))
+        grouped = {}
+        for members in by_key.values():
+            if len(members) < 2:
+                continue
+            variables = [v for _, v in members]
+            with graph_mod.name_scope("update_group"), graph_mod.device(variables[0].device):
+                op = self._apply_dense_group([g for g, _ in members], variables)
+            if op is None:
+                return {}
+            grouped.update((v.op, op) for v in variables)
+        return grouped
 
     def _finish(self, update_ops, name_scope):
         return control_flow_ops.group(*update_ops, name=name_scope)

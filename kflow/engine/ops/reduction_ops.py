@@ -85,7 +85,13 @@ def reduce_sum(input_tensor, axis=None, keepdims=None, name=None, reduction_indi
 def _mean(v, axis, keepdims):
     if v.dtype.kind in "iu":  # TF's integer mean truncates and keeps the dtype
         return (np.sum(v, axis=axis, keepdims=keepdims) // _count(v, axis)).astype(v.dtype)
-    return np.mean(v, axis=axis, keepdims=keepdims, dtype=v.dtype)
+    count = _count(v, axis)
+    if v.dtype.kind != "f" or v.dtype.itemsize < 4 or count >= 1 << 24 or not v.size:
+        return np.mean(v, axis=axis, keepdims=keepdims, dtype=v.dtype)  # (an empty mean is nan, as in TF)
+    # np.mean's steps without its Python wrapper, which cost more than the sum for a loss's batch mean (~5 of 7
+    # us): a sum in the input's dtype, then a division by the count, exact in float32/64 below 2**24, so the
+    # quotient is the one np.mean rounds from float64 (the same bits)
+    return v.sum(axis=axis, keepdims=keepdims, dtype=v.dtype) / count
 
 
 def _count(v, axis):
@@ -142,8 +148,33 @@ def _sum_grad(op, grad):
 
 def _mean_grad(op, grad):
     x = op.inputs[0]
-    n = cast(size(x), grad.dtype) / cast(size(op.outputs[0]), grad.dtype)
-    return [broadcast_like(_kept(op, grad), x) / n]
+    if not grad.dtype.is_floating:  # TF's integer mean gradient: kept as the general graph of ops
+        n = cast(size(x), grad.dtype) / cast(size(op.outputs[0]), grad.dtype)
+        return [broadcast_like(_kept(op, grad), x) / n]
+    # one op instead of the eight of size / cast / divide / expand / broadcast: a loss's mean is in every step
+    return [make_op(MEAN_GRAD, [grad, x], [(grad.dtype, x.shape)], "MeanGrad",
+                    params={"axes": op.attrs["axes"], "keepdims": op.attrs["keepdims"]}).outputs[0]]
+
+
+def _mean_grad_kernel(g, v, axes, keepdims):
+    """``g`` (the mean's output gradient) spread over ``v``'s shape and divided by the group size."""
+    xp = devices.array_module(g, v)
+    if not keepdims and g.ndim and axes is not None:  # (a 0-d gradient, a loss mean, broadcasts as it is)
+        kept = list(v.shape)
+        for a in axes:
+            kept[a] = 1
+        g = g.reshape(kept)
+    out = xp.empty(v.shape, g.dtype)
+    # the group size as the divisor (not its reciprocal): the same bits as the unfused graph
+    return xp.divide(g, g.dtype.type(v.size // max(g.size, 1) if v.size else 1), out=out)
+
+
+def _mean_grad_grad(op, grad):
+    # linear in the incoming gradient: its transpose sums each group and divides by the group size
+    return [reduce_mean(grad, axis=op.attrs["axes"], keepdims=op.attrs["keepdims"]), None]
+
+
+MEAN_GRAD = OpDef("MeanGrad", _mean_grad_kernel, grad=_mean_grad_grad)
 
 
 def _minmax_grad(op, grad):

@@ -66,7 +66,9 @@ def _sparse_softmax_xent(logits, labels):
         raise ValueError("sparse_softmax_cross_entropy_with_logits: labels must have shape %s (the logits' batch "
                          "shape), got %s" % ((n,), labels.shape))
     xp = devices.array_module(logits)
-    if xp is np and n and (labels.min() < 0 or labels.max() >= c):
+    # one reduction: viewed unsigned, negative labels become the largest values
+    if xp is np and n and (labels.view(labels.dtype.str.replace("i", "u")).max() >= c if labels.dtype.kind == "i"
+                           else labels.max() >= c):
         bad = labels[(labels < 0) | (labels >= c)][0]
         raise ValueError("Received a label value of %d which is outside the valid range of [0, %d)." % (bad, c))
     shifted = logits - logits.max(axis=1, keepdims=True)
