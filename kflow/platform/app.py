@@ -16,15 +16,17 @@ HELP_ARGS = ("--help", "-h", "--helpfull", "-help")
 def run(main=None, argv=None):
     """Parses ``argv`` (default ``sys.argv``) into ``flags.FLAGS`` and exits with ``main(remaining_argv)``.
 
-    ``--help`` prints each flag with its help text and exits with status 0; an unknown flag or a bad value
-    prints the error and exits with status 1 (as absl's ``app.run``).
+    As TF1's ``tf.app.run``, arguments that are not defined flags pass through to ``main`` (programs parse them
+    with argparse, e.g. TF's premade-Estimator tutorial's ``--train_steps``). ``--help`` prints each flag with
+    its help text and exits with status 0; a bad value for a defined flag prints the error and exits with
+    status 1.
     """
     args = list(sys.argv if argv is None else argv)
     if any(a in HELP_ARGS for a in args[1:]):
         print(flags.FLAGS.help_text(args[0] if args else None))
         sys.exit(0)
     try:
-        remaining = flags.FLAGS(args)
+        remaining = flags.FLAGS(args, known_only=True)
     except flags.Error as e:
         print("FATAL Flags parsing error: %s\nPass --help to see the flags." % e, file=sys.stderr)
         sys.exit(1)

@@ -125,8 +125,9 @@ def test_premade_estimator_program_runs(tmp_path):
     script = tmp_path / "premade_estimator.py"
     script.write_text(PROGRAM)
     env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(kflow.__file__)))
-    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300,
-                            cwd=str(tmp_path), env=env)
+    # --train_steps is the program's own (argparse) argument: tf.app.run passes it through to main
+    result = subprocess.run([sys.executable, str(script), "--train_steps=600"], capture_output=True, text=True,
+                            timeout=300, cwd=str(tmp_path), env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     out = result.stdout
     accuracy = float(out.split("Test set accuracy: ")[1].split()[0])
