@@ -115,3 +115,15 @@ def as_dtype(value):
     if npd in _BY_NP:
         return _BY_NP[npd]
     raise TypeError("Cannot convert %r to a kflow DType" % (value,))
+
+
+def string_array(value):
+    """``value`` as a string tensor's value: an object array of bytes (TF strings are bytes, so Python ``str``
+    elements are UTF-8 encoded; numpy's fixed-width ``S`` arrays would drop trailing NUL bytes)."""
+    arr = np.array(value.tolist() if isinstance(value, np.ndarray) and value.dtype.kind in "SU" else value,
+                    dtype=object)
+    flat = arr.reshape(-1)
+    for i, item in enumerate(flat):
+        if isinstance(item, str):
+            flat[i] = item.encode("utf-8")
+    return arr

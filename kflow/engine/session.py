@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from kflow import errors
-from kflow.engine import execution_mode, graph as graph_mod
+from kflow.engine import dtypes, execution_mode, graph as graph_mod
 from kflow.engine.default_session import get_default_session, session_for, session_stack  # noqa: F401
 from kflow.engine.fetches import FetchStructure
 from kflow.engine.host_memory import keep_freed_buffers
@@ -288,7 +288,7 @@ def _feed_checker(t):
     is_string = dtype.name == "string"
 
     def check(value):
-        if value.__class__ is np.ndarray and value.dtype == np_dtype:
+        if value.__class__ is np.ndarray and value.dtype == np_dtype and not is_string:  # strings: str -> bytes
             arr = value
         else:
             arr = _convert_feed(value, t, np_dtype, is_string)
@@ -310,9 +310,7 @@ def _convert_feed(value, t, np_dtype, is_string):
         raise FeedError(None, t.op, "Cannot convert the value fed for '%s' to an array: %s"
                                           % (t.name, e)) from None
     if is_string:
-        if arr.dtype.kind == "S" and not isinstance(value, np.ndarray):
-            return np.array(value, dtype=object)  # fixed-width bytes would drop trailing NUL bytes
-        return arr.astype(object) if arr.dtype != object else arr
+        return dtypes.string_array(value)
     if arr.dtype == np_dtype:
         return arr
     if arr.dtype.kind == "f" and np_dtype.kind in "iu":

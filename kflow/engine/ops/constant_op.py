@@ -16,22 +16,12 @@ from kflow.engine.operation import make_op
 from kflow.engine.tensor import Tensor
 
 
-def _string_array(value):
-    """Object array of bytes: TF strings are bytes, so Python str elements are UTF-8 encoded."""
-    arr = np.array(value, dtype=object)
-    flat = arr.reshape(-1)
-    for i, item in enumerate(flat):
-        if isinstance(item, str):
-            flat[i] = item.encode("utf-8")
-    return arr
-
-
 def _to_array(value, dtype=None):
     """numpy array for ``value`` with TF1's default dtypes (Python floats -> float32, ints -> int32)."""
     if dtype is not None:
         dtype = dtypes.as_dtype(dtype)
         if dtype is dtypes.string:
-            return _string_array(value)
+            return dtypes.string_array(value)
         arr = np.asarray(value)
         if arr.dtype.kind in "OSU":
             raise TypeError("Cannot convert %r to a tensor of dtype %s" % (value, dtype.name))
@@ -45,10 +35,8 @@ def _to_array(value, dtype=None):
         # only strings make object tensors; None, dicts, ops... would otherwise pass as "string" constants
         raise TypeError("Failed to convert object of type %s to Tensor. Contents: %.200r. Consider casting "
                         "elements to a supported type." % (type(value), value))
-    if arr.dtype.kind == "S" and not isinstance(value, np.ndarray):
-        return _string_array(value)  # numpy's fixed-width bytes would drop trailing NUL bytes
-    if arr.dtype.kind in "SU":
-        return _string_array(arr.tolist())
+    if arr.dtype.kind in "OSU":
+        return dtypes.string_array(value)
     if isinstance(value, np.ndarray) or isinstance(value, np.generic):
         return arr
     if arr.dtype == np.float64:

@@ -30,13 +30,18 @@ def _scalar_text(value):
     return str(value)
 
 
+def _rows(arr):
+    """The sub-arrays along the first axis (a string tensor's elements are bytes objects: made 0-d arrays)."""
+    return [np.asarray(sub, dtype=arr.dtype) for sub in arr]
+
+
 def _v1_text(arr, budget):
     """TF1 Print's summary: nested brackets over the first ``budget[0]`` values, then "..."."""
     if arr.ndim == 0:
         budget[0] -= 1
         return _scalar_text(arr)
     parts, more = [], ""
-    for sub in arr:
+    for sub in _rows(arr):
         if budget[0] <= 0:
             more = "..."
             break
@@ -53,7 +58,7 @@ def format_tensor(arr, summarize=3, indent=1):
     """numpy-style text of ``arr`` with at most ``summarize`` items at each end of each dimension (-1: all)."""
     if arr.ndim == 0:
         return _scalar_text(arr)
-    items = list(arr)
+    items = _rows(arr)
     if summarize is not None and summarize >= 0 and len(items) > 2 * summarize:
         shown = [format_tensor(x, summarize, indent + 1) for x in items[:summarize]] + ["..."] + \
                 [format_tensor(x, summarize, indent + 1) for x in items[len(items) - summarize:]]
