@@ -26,7 +26,7 @@ from kflow.engine import scratch
 from kflow.engine.ops.batch_parallel import over_batch, sum_over_batch
 from kflow.engine.ops.window_geometry import Window
 
-CHUNK_BYTES = 2 << 20  # transformed-tile bytes (input and product) per chunk: kept in cache between GEMMs
+CHUNK_BYTES = 4 << 20  # transformed-tile bytes (input and product) per chunk: kept in cache between GEMMs
 
 
 def _inverse(matrix):
@@ -90,7 +90,7 @@ class Transform:
 
 
 _HALF = Fraction(1, 2)
-TRANSFORMS = {3: Transform(4, 3, [0, 1, -1, 2, -_HALF]), 5: Transform(2, 5, [0, 1, -1, 2, -_HALF])}
+TRANSFORMS = {3: Transform(4, 3, [0, 1, -1, 2, -_HALF]), 5: Transform(3, 5, [0, 1, -1, _HALF, -_HALF, 2])}
 
 
 def _tiles(size, t):
@@ -160,10 +160,18 @@ def _output_transform(prod, t, out):
     z, y = rows[:half], rows[half:half + m * m * b * th * tw * oc]
     _apply_both_sides(at, prod, z, a, y)
     y = y.reshape(m, m, b, th, tw, oc)
-    for p in range(m):
+    fh, fw = oh // m, ow // m  # whole tiles: one copy in the output's order, so its writes run sequentially
+    st = out.strides
+    whole = np.lib.stride_tricks.as_strided(out, (b, fh, m, fw, m, oc), (st[0], st[1] * m, st[1], st[2] * m,
+                                                                          st[2], st[3]))
+    np.copyto(whole, y[:, :, :, :fh, :fw].transpose(2, 3, 0, 4, 1, 5))
+    for p in range(oh - fh * m):  # the cropped last row of tiles
         for q in range(m):
-            dst = out[:, p::m, q::m]
-            np.copyto(dst, y[p, q, :, :dst.shape[1], :dst.shape[2]])
+            dst = out[:, fh * m + p, q::m]
+            np.copyto(dst, y[p, q, :, fh, :dst.shape[1]])
+    for q in range(ow - fw * m):  # the cropped last column of tiles
+        for p in range(m):
+            np.copyto(out[:, p:fh * m:m, fw * m + q], y[p, q, :, :fh, fw])
 
 
 def _chunk(per_image_bytes, n):
@@ -258,10 +266,16 @@ def pads_of(conf, x_shape, w_shape):
     return pt, pb, pl, pr
 
 
-def chooses(x_shape, w_shape, conf, dtype):
-    """Whether (forward, input gradient, filter gradient) of this CPU convolution run as Winograd."""
+def handles(x_shape, w_shape, conf, dtype):
+    """Whether the routines here compute this convolution: stride 1, no dilation, a square kernel with a
+    transform (3x3, 5x5), float32 or float64, no empty dimension."""
     strides, _, dilations = conf
     r = w_shape[0]
-    fits = r == w_shape[1] and r in TRANSFORMS and tuple(strides) == (1, 1) and tuple(dilations) == (1, 1) \
+    return r == w_shape[1] and r in TRANSFORMS and tuple(strides) == (1, 1) and tuple(dilations) == (1, 1) \
         and np.dtype(dtype) in (np.float32, np.float64) and min(x_shape) > 0 and min(w_shape) > 0
+
+
+def chooses(x_shape, w_shape, conf, dtype):
+    """Whether (forward, input gradient, filter gradient) of this CPU convolution run as Winograd."""
+    fits = handles(x_shape, w_shape, conf, dtype)
     return fits, fits, fits
