@@ -130,3 +130,81 @@ def test_kernels_through_winograd_match_the_im2col_path(shape, path):
     assert path.calls == ["conv2d", "input_grad", "conv2d", "filter_grad"]
     for got, want in zip(*results[::-1]):
         assert_close(got, want, FLOAT64_TOL)
+
+
+@pytest.mark.parametrize("r,padding", [(3, "SAME"), (3, "VALID"), (5, "SAME"), (5, "VALID"),
+                                       (3, [[0, 0], [2, 0], [0, 1], [0, 0]])])
+def test_conv2d_gradients_check_numerically_through_winograd(r, padding, path):
+    path.use(True)
+    x, w = RNG.standard_normal((2, 7, 6, 3)), RNG.standard_normal((r, r, 3, 4))
+    check_gradients(lambda a, b: kf.nn.conv2d(a, b, [1, 1, 1, 1], padding), [x, w])
+    assert {"conv2d", "input_grad", "filter_grad"} <= set(path.calls)
+
+
+def test_second_order_and_transpose_run_through_winograd(path):
+    """conv2d_transpose (a Conv2DBackpropInput op) and the gradients of the backprop ops themselves."""
+    path.use(True)
+    v, w = RNG.standard_normal((2, 6, 6, 4)), RNG.standard_normal((3, 3, 2, 4))
+    check_gradients(lambda a, b: kf.nn.conv2d_transpose(a, b, [2, 8, 8, 2], [1, 1, 1, 1], "VALID"), [v, w])
+    x, dy = RNG.standard_normal((1, 6, 5, 2)), RNG.standard_normal((1, 6, 5, 3))
+    check_gradients(lambda a, g: kf.nn.conv2d_backprop_filter(a, [3, 3, 2, 3], g, [1, 1, 1, 1], "SAME"), [x, dy])
+    assert {"conv2d", "input_grad", "filter_grad"} <= set(path.calls)
+
+
+def test_threaded_split_gives_the_one_thread_values(threaded):
+    x = RNG.random((6, 10, 10, 8)).astype(np.float32)
+    w = RNG.standard_normal((3, 3, 8, 16)).astype(np.float32)
+    dy = RNG.standard_normal((6, 10, 10, 16)).astype(np.float32)
+    pads = (1, 1, 1, 1)
+
+    def run():
+        return (winograd.conv2d(x, w, pads), winograd.input_grad(w, dy, pads, x.shape),
+                winograd.filter_grad(x, dy, pads, w.shape))
+
+    split = run()
+    threaded.serial()
+    for got, want in zip(split, run()):  # the GEMMs' sizes differ, so float32 roundings may too
+        assert_close(got, want.astype(np.float64), FLOAT32_TOL)
+
+
+def test_zero_bordered_padding_is_not_shared_between_interiors():
+    """Two inputs whose padded tile grids have one shape but different interiors (26 vs 25 rows, VALID)."""
+    w = RNG.standard_normal((3, 3, 2, 2))
+    for h in (26, 25, 26):
+        x = RNG.random((1, h, h, 2))
+        assert_close(winograd.conv2d(x, w, (0, 0, 0, 0)), direct_conv(x, w, (0, 0, 0, 0)), FLOAT64_TOL)
+
+
+SAME1, VALID1 = ((1, 1), "SAME", (1, 1)), ((1, 1), "VALID", (1, 1))
+
+
+@pytest.mark.parametrize("x_shape,w_shape,conf,dtype,expected", [
+    ((128, 28, 28, 1), (3, 3, 1, 32), VALID1, np.float32, (False, False, False)),   # MNIST CNN conv1: Cin=1
+    ((128, 26, 26, 32), (3, 3, 32, 64), VALID1, np.float32, (True, True, True)),    # MNIST CNN conv2
+    ((50, 28, 28, 1), (5, 5, 1, 32), SAME1, np.float32, (False, False, False)),     # deep MNIST conv1
+    ((50, 14, 14, 32), (5, 5, 32, 64), SAME1, np.float32, (True, True, True)),      # deep MNIST conv2
+    ((8, 28, 28, 64), (3, 3, 64, 64), SAME1, np.float64, (True, True, True)),
+    ((8, 28, 28, 3), (3, 3, 3, 32), SAME1, np.float32, (False, False, False)),     # RGB input layer
+    ((8, 2, 2, 64), (3, 3, 64, 64), SAME1, np.float32, (False, False, False)),     # 2x2 output: tiles mostly empty
+    ((8, 28, 28, 64), (3, 3, 64, 64), ((2, 2), "SAME", (1, 1)), np.float32, (False, False, False)),
+    ((8, 28, 28, 64), (3, 3, 64, 64), ((1, 1), "SAME", (2, 2)), np.float32, (False, False, False)),
+    ((8, 28, 28, 64), (1, 1, 64, 64), SAME1, np.float32, (False, False, False)),
+    ((8, 28, 28, 64), (7, 7, 64, 64), SAME1, np.float32, (False, False, False)),
+    ((8, 28, 28, 64), (3, 5, 64, 64), SAME1, np.float32, (False, False, False)),
+    ((8, 28, 28, 64), (3, 3, 64, 64), SAME1, np.float16, (False, False, False)),
+    ((0, 28, 28, 64), (3, 3, 64, 64), SAME1, np.float32, (False, False, False)),
+])
+def test_selection_rule(x_shape, w_shape, conf, dtype, expected):
+    assert winograd.chooses(x_shape, w_shape, conf, dtype) == expected
+
+
+def test_conv_ops_take_the_path_the_rule_chooses(path):
+    x = RNG.random((2, 26, 26, 32)).astype(np.float32)
+    w = (RNG.standard_normal((3, 3, 32, 64)) * 0.05).astype(np.float32)
+    y = kf.nn.conv2d(x, w, 1, "VALID")
+    first = kf.nn.conv2d(x[..., :1], w[:, :, :1], 1, "VALID")
+    with kf.Session() as sess:
+        got, got_first = sess.run([y, first])
+    assert path.calls == ["conv2d"]  # the 32-channel layer only; the 1-channel one stays on im2col
+    assert_close(got, direct_conv(x, w, (0, 0, 0, 0)), FLOAT32_TOL)
+    assert_close(got_first, direct_conv(x[..., :1], w[:, :, :1], (0, 0, 0, 0)), FLOAT32_TOL)

@@ -27,6 +27,8 @@ from kflow.engine.ops.batch_parallel import over_batch, sum_over_batch
 from kflow.engine.ops.window_geometry import Window
 
 CHUNK_BYTES = 4 << 20  # transformed-tile bytes (input and product) per chunk: kept in cache between GEMMs
+SCORE_THRESHOLDS = (8, 4, 12)  # forward, input gradient, filter gradient (see ``chooses``)
+MIN_TILE_USE = 0.5
 
 
 def _inverse(matrix):
@@ -275,7 +277,31 @@ def handles(x_shape, w_shape, conf, dtype):
         and np.dtype(dtype) in (np.float32, np.float64) and min(x_shape) > 0 and min(w_shape) > 0
 
 
+def _tile_use(t, oh, ow):
+    """The fraction of the computed tile outputs that are kept (the rest is cropped)."""
+    return oh * ow / float(_tiles(oh, t) * t.m * _tiles(ow, t) * t.m)
+
+
 def chooses(x_shape, w_shape, conf, dtype):
-    """Whether (forward, input gradient, filter gradient) of this CPU convolution run as Winograd."""
-    fits = handles(x_shape, w_shape, conf, dtype)
-    return fits, fits, fits
+    """Whether (forward, input gradient, filter gradient) of this CPU convolution run as Winograd.
+
+    Winograd saves multiplies in the GEMM over channels but adds transforms over each tile's channels, so it
+    pays with enough channels on both sides, and when few of the computed tile outputs are cropped. Measured on
+    one core (``bench/conv_kernels.py``-style sweeps over h, w in {8, 14, 28}, Cin in {1..128}, Cout in
+    {16..128}): with one input channel im2col wins everything (Winograd 0.1-0.6x: im2col's one-channel patch
+    copy is cheap and its GEMM already small); with 3 only the input gradient wins (5x5: 1.1-1.3x); from 8-16
+    channels on, Winograd wins 1.2-3x. The score ``min(Cin, Cout) * tile_use * r^2 / 9`` must reach
+    ``SCORE_THRESHOLDS`` (the input gradient's im2col carries a col2im pass, so it is beaten earlier, the filter
+    gradient's GEMM has a long inner dimension, so it is beaten later), and at least ``MIN_TILE_USE`` of the
+    tile outputs must be kept.
+    """
+    if not handles(x_shape, w_shape, conf, dtype):
+        return False, False, False
+    t = TRANSFORMS[w_shape[0]]
+    n, h, w, _ = x_shape
+    pt, pb, pl, pr = pads_of(conf, x_shape, w_shape)
+    oh, ow = h + pt + pb - t.r + 1, w + pl + pr - t.r + 1
+    channels = min(w_shape[2], w_shape[3]) * t.r * t.r / 9.0
+    use_out, use_in = _tile_use(t, oh, ow), _tile_use(t, h, w)  # the input gradient's output is x-sized
+    return tuple(use >= MIN_TILE_USE and channels * use >= threshold
+                 for use, threshold in zip((use_out, use_in, use_out), SCORE_THRESHOLDS))
