@@ -59,8 +59,9 @@ def path(monkeypatch):
     return Path
 
 
-@pytest.mark.parametrize("m,r,points", [(2, 3, [0, 1, -1]), (4, 3, [0, 1, -1, 2, -0.5]), (6, 3, [0, 1, -1, 2, -2, 0.5, -0.5]),
-                                        (3, 5, [0, 1, -1, 0.5, -0.5, 2]), (2, 5, [0, 1, -1, 2, -2])])
+@pytest.mark.parametrize("m,r,points", [(2, 3, [0, 1, -1]), (4, 3, [0, 1, -1, 2, -0.5]),
+                                        (6, 3, [0, 1, -1, 2, -2, 0.5, -0.5]), (3, 5, [0, 1, -1, 0.5, -0.5, 2]),
+                                        (2, 5, [0, 1, -1, 2, -2])])
 def test_cook_toom_transforms_compute_the_1d_correlation(m, r, points):
     at, g, bt = winograd.cook_toom(m, r, points)
     assert at.shape == (m, m + r - 1) and g.shape == (m + r - 1, r) and bt.shape == (m + r - 1,) * 2
@@ -208,6 +209,7 @@ SAME1, VALID1 = ((1, 1), "SAME", (1, 1)), ((1, 1), "VALID", (1, 1))
     ((8, 28, 28, 64), (3, 5, 64, 64), SAME1, np.float32, (False, False, False)),
     ((8, 28, 28, 64), (3, 3, 64, 64), SAME1, np.float16, (False, False, False)),
     ((0, 28, 28, 64), (3, 3, 64, 64), SAME1, np.float32, (False, False, False)),
+    ((8, 2, 2, 64), (3, 3, 64, 64), VALID1, np.float32, (False, False, False)),    # no output at all
 ])
 def test_selection_rule(x_shape, w_shape, conf, dtype, expected):
     assert winograd.chooses(x_shape, w_shape, conf, dtype) == expected

@@ -6,6 +6,8 @@ filter. Chunks of about ``CHUNK_BYTES`` keep the patch matrix in cache and reuse
 measured ~1.5x faster than one huge matrix (fresh 100 MB buffers page-fault on every step). The filter
 gradient is ``cols^T @ dY`` over the same chunks; the input gradient multiplies ``dY`` by the filter
 once per chunk and adds each kernel position's slab into ``dX`` (col2im: a loop over KH*KW only).
+Stride-1 3x3 and 5x5 convolutions with enough channels run as Winograd on the CPU instead (``winograd``:
+its ``chooses`` says which of the three kernels, from measurements).
 
 Example:
     >>> y = kf.nn.conv2d(images, kernel, strides=[1, 1, 1, 1], padding="SAME")

@@ -3,15 +3,20 @@
 An output tile of m x m pixels is ``Y = A^T [(G g G^T) (.) (B^T d B)] A`` for the a x a input tile ``d``
 (a = m + r - 1) of each input channel and the r x r filter ``g``; summed over input channels, the elementwise
 product becomes one GEMM per transform position: ``(tiles, Cin) @ (Cin, Cout)`` for each of the a*a
-positions. F(4x4, 3x3) does 36 multiplies per tile and channel pair where direct convolution does 144.
+positions. F(4x4, 3x3) does 36 multiplies per tile and channel pair where direct convolution does 144;
+F(3x3, 5x5) (chosen for 5x5 kernels: faster than F(2x2, 5x5) and F(4x4, 5x5) on 14x14 images) 49 for 225.
 
 The transforms are tiny GEMMs over whole batch chunks (``B^T`` along the tile rows, then along the tile
-columns), so numpy does no per-tile Python work. The input gradient of a stride-1 convolution is itself a
-convolution (of ``dy`` with the flipped, in/out-transposed filter), and the filter gradient is the forward
-pass's adjoint: ``dU[xi, nu] = V[xi, nu]^T @ (A dY A^T)[xi, nu]`` summed over tiles, then ``G^T dU G``.
+columns), so numpy does no per-tile Python work. The filter gradient is the forward pass's adjoint:
+``dU[xi, nu] = V[xi, nu]^T @ (A dY A^T)[xi, nu]`` summed over tiles (GEMMs with a long inner dimension), then
+``G^T dU G``. The input gradient is a convolution of ``dy`` with the flipped filter, or the forward pass's
+adjoint where that has fewer tiles (``input_grad``). ``chooses`` is the measured rule that decides, per
+kernel, whether conv_ops' CPU kernels run these routines or im2col.
 
 Transform points (Cook-Toom): 0, +-1, 2, -1/2 and infinity for F(4x4, 3x3) measured 1.3e-6 float32 error
-relative to the largest output (direct float32 im2col: 0.9e-6; Lavin's 0, +-1, +-2: 3.0e-6).
+relative to the largest output (direct float32 im2col: 0.9e-6; Lavin's 0, +-1, +-2: 3.0e-6); 0, +-1, +-1/2, 2
+and infinity for F(3x3, 5x5): 2.8e-6 (with 0, +-1, +-2, 3: 8.5e-5). Tests hold float32 results to 2e-5 of
+the largest value.
 
 Example:
     >>> y = conv2d(x, w, (1, 1, 1, 1))            # SAME 3x3: pads (top, bottom, left, right)
@@ -373,10 +378,13 @@ def chooses(x_shape, w_shape, conf, dtype):
     if not handles(x_shape, w_shape, conf, dtype):
         return False, False, False
     t = TRANSFORMS[w_shape[0]]
-    n, h, w, _ = x_shape
+    _, h, w, _ = x_shape
     pt, pb, pl, pr = pads_of(conf, x_shape, w_shape)
     oh, ow = h + pt + pb - t.r + 1, w + pl + pr - t.r + 1
+    if oh <= 0 or ow <= 0:
+        return False, False, False
     channels = min(w_shape[2], w_shape[3]) * t.r * t.r / 9.0
-    use_out, use_in = _tile_use(t, oh, ow), _tile_use(t, h, w)  # the input gradient's output is x-sized
-    return tuple(use >= MIN_TILE_USE and channels * use >= threshold
-                 for use, threshold in zip((use_out, use_in, use_out), SCORE_THRESHOLDS))
+    use = _tile_use(t, oh, ow)
+    # the input gradient tiles x or, where that needs more tiles, dy (``input_grad``)
+    uses = (use, max(use, _tile_use(t, h, w)), use)
+    return tuple(u >= MIN_TILE_USE and channels * u >= threshold for u, threshold in zip(uses, SCORE_THRESHOLDS))
