@@ -211,7 +211,7 @@ SAME1, VALID1 = ((1, 1), "SAME", (1, 1)), ((1, 1), "VALID", (1, 1))
     ((0, 28, 28, 64), (3, 3, 64, 64), SAME1, np.float32, (False, False, False)),
     ((8, 2, 2, 64), (3, 3, 64, 64), VALID1, np.float32, (False, False, False)),    # no output at all
     ((1, 8, 8, 16), (3, 3, 16, 16), SAME1, np.float32, (False, False, False)),     # too small to pay
-    ((8, 8, 8, 16), (3, 3, 16, 16), SAME1, np.float32, (True, True, True)),
+    ((16, 8, 8, 16), (3, 3, 16, 16), SAME1, np.float32, (True, True, True)),
 ])
 def test_selection_rule(x_shape, w_shape, conf, dtype, expected):
     assert winograd.chooses(x_shape, w_shape, conf, dtype) == expected
