@@ -2,12 +2,14 @@
 
 Layers: the Keras MNIST CNN's two 3x3 VALID convolutions (batch 128) and the TF1 deep-MNIST model's two 5x5
 SAME convolutions (batch 50). Each kernel's time is the minimum of ``--repeat`` calls (the machine may be
-shared), in milliseconds, with kflow's usual thread split; ``--threads 1`` runs every kernel on one thread.
+shared), in milliseconds, with kflow's usual thread split (wall time); ``--threads 1`` runs every kernel on one
+thread and times the thread's CPU time, which other processes on shared cores disturb much less.
 The last column says which path kflow's selection rule takes for that kernel.
 
 Run: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/conv_kernels.py [--repeat 20] [--threads N]
 """
 import argparse
+import time
 import timeit
 
 from threads_arg import threads_from_argv
@@ -36,12 +38,12 @@ def im2col_only(kernel, *args, **params):
         winograd.chooses = rule
 
 
-def best_ms(fn, repeat):
+def best_ms(fn, repeat, timer):
     fn()
-    return 1e3 * min(timeit.repeat(fn, number=1, repeat=repeat))
+    return 1e3 * min(timeit.repeat(fn, number=1, repeat=repeat, timer=timer))
 
 
-def layer_times(x_shape, w_shape, padding, repeat):
+def layer_times(x_shape, w_shape, padding, repeat, timer):
     rng = np.random.default_rng(0)
     x = rng.random(x_shape, dtype=np.float32)
     w = rng.standard_normal(w_shape).astype(np.float32) * 0.1
@@ -56,7 +58,7 @@ def layer_times(x_shape, w_shape, padding, repeat):
             lambda: winograd.input_grad(w, dy, pads, x_shape),
             lambda: winograd.filter_grad(x, dy, pads, w_shape)]
     chosen = winograd.chooses(x_shape, w_shape, conf, x.dtype)
-    return [(best_ms(a, repeat), best_ms(b, repeat), c) for a, b, c in zip(im2col, wino, chosen)]
+    return [(best_ms(a, repeat, timer), best_ms(b, repeat, timer), c) for a, b, c in zip(im2col, wino, chosen)]
 
 
 def main():
@@ -66,10 +68,11 @@ def main():
     args = parser.parse_args()
     if args.threads:
         batch_parallel.thread_count = lambda: args.threads
+    timer = time.thread_time if args.threads == 1 else time.perf_counter
     print("%-28s %-11s %9s %9s %7s  selected" % ("layer", "kernel", "im2col", "winograd", "ratio"))
     for name, xs, ws, padding in LAYERS:
         for kind, (a, b, chosen) in zip(("forward", "input grad", "filter grad"),
-                                        layer_times(xs, ws, padding, args.repeat)):
+                                        layer_times(xs, ws, padding, args.repeat, timer)):
             print("%-28s %-11s %7.2fms %7.2fms %6.2fx  %s" % (name, kind, a, b, a / b,
                                                               "winograd" if chosen else "im2col"), flush=True)
 
