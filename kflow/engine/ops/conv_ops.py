@@ -6,6 +6,8 @@ filter. Chunks of about ``CHUNK_BYTES`` keep the patch matrix in cache and reuse
 measured ~1.5x faster than one huge matrix (fresh 100 MB buffers page-fault on every step). The filter
 gradient is ``cols^T @ dY`` over the same chunks; the input gradient multiplies ``dY`` by the filter
 once per chunk and adds each kernel position's slab into ``dX`` (col2im: a loop over KH*KW only).
+Stride-1 3x3 and 5x5 convolutions with enough channels run as Winograd on the CPU instead (``winograd``:
+its ``chooses`` says which of the three kernels, from measurements).
 
 Example:
     >>> y = kf.nn.conv2d(images, kernel, strides=[1, 1, 1, 1], padding="SAME")
@@ -16,7 +18,7 @@ import numpy as np
 from kflow.engine import devices, scratch
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
-from kflow.engine.ops import shape_ops
+from kflow.engine.ops import shape_ops, winograd
 from kflow.engine.ops.batch_parallel import over_batch, sum_over_batch
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.conv_args import ConvolutionGrads, backprop_op, prepare_2d, to_nhwc, from_nhwc, sizes_to_nhwc
@@ -108,6 +110,8 @@ def _conv2d_kernel(x, w, conf):
     if err is not None:
         raise err
     xp = devices.array_module(x, w)
+    if xp is np and winograd.chooses(x.shape, w.shape, conf, x.dtype)[0]:
+        return winograd.conv2d(x, w, winograd.pads_of(conf, x.shape, w.shape))
     out = xp.empty((n, oh, ow, oc), dtype=x.dtype)
     wm = w.reshape(kh * kw * c, oc)
 
@@ -130,6 +134,8 @@ def _filter_grad_kernel(x, dy, sizes, conf):
     win = _window(conf, kh, kw)
     _check_dy("Conv2DBackpropFilter", win, x.shape, dy.shape, oc)
     xp = devices.array_module(x, dy)
+    if xp is np and winograd.chooses(x.shape, (kh, kw, c, oc), conf, dy.dtype)[2]:
+        return winograd.filter_grad(x, dy, winograd.pads_of(conf, x.shape, (kh, kw, c, oc)), (kh, kw, c, oc))
 
     def images(start, stop):
         acc = xp.zeros((kh * kw * c, oc), dtype=dy.dtype)
@@ -161,6 +167,8 @@ def _input_grad_kernel(w, dy, sizes, conf):
     win = _window(conf, kh, kw)
     _check_dy("Conv2DBackpropInput", win, (n, h, wd, c), dy.shape, oc)
     xp = devices.array_module(w, dy)
+    if xp is np and winograd.chooses((n, h, wd, c), w.shape, conf, dy.dtype)[1]:
+        return winograd.input_grad(w, dy, winograd.pads_of(conf, (n, h, wd, c), w.shape), (n, h, wd, c))
     oh, ow = dy.shape[1:3]
     taps = win.taps(h, wd, oh, ow)
     if not taps or n * oh * ow == 0:

@@ -1,0 +1,392 @@
+"""Winograd minimal filtering F(m x m, r x r): stride-1 2-D convolutions (NHWC) with fewer multiplies (CPU).
+
+An output tile of m x m pixels is ``Y = A^T [(G g G^T) (.) (B^T d B)] A`` for the a x a input tile ``d``
+(a = m + r - 1) of each input channel and the r x r filter ``g``; summed over input channels, the elementwise
+product becomes one GEMM per transform position: ``(tiles, Cin) @ (Cin, Cout)`` for each of the a*a
+positions. F(4x4, 3x3) does 36 multiplies per tile and channel pair where direct convolution does 144;
+F(3x3, 5x5) (chosen for 5x5 kernels: faster than F(2x2, 5x5) and F(4x4, 5x5) on 14x14 images) 49 for 225.
+
+The transforms are tiny GEMMs over whole batch chunks (``B^T`` along the tile rows, then along the tile
+columns), so numpy does no per-tile Python work. The filter gradient is the forward pass's adjoint:
+``dU[xi, nu] = V[xi, nu]^T @ (A dY A^T)[xi, nu]`` summed over tiles (GEMMs with a long inner dimension), then
+``G^T dU G``. The input gradient is a convolution of ``dy`` with the flipped filter, or the forward pass's
+adjoint where that has fewer tiles (``input_grad``). ``chooses`` is the measured rule that decides, per
+kernel, whether conv_ops' CPU kernels run these routines or im2col.
+
+Transform points (Cook-Toom): 0, +-1, 2, -1/2 and infinity for F(4x4, 3x3) measured 1.3e-6 float32 error
+relative to the largest output (direct float32 im2col: 0.9e-6; Lavin's 0, +-1, +-2: 3.0e-6); 0, +-1, +-1/2, 2
+and infinity for F(3x3, 5x5): 2.8e-6 (with 0, +-1, +-2, 3: 8.5e-5). Tests hold float32 results to 2e-5 of
+the largest value.
+
+Example:
+    >>> y = conv2d(x, w, (1, 1, 1, 1))            # SAME 3x3: pads (top, bottom, left, right)
+    >>> dx = input_grad(w, dy, (1, 1, 1, 1), x.shape)
+    >>> dw = filter_grad(x, dy, (1, 1, 1, 1), w.shape)
+"""
+from fractions import Fraction
+
+import numpy as np
+
+from kflow.engine import scratch
+from kflow.engine.ops.batch_parallel import over_batch, sum_over_batch
+from kflow.engine.ops.window_geometry import Window
+
+CHUNK_BYTES = 4 << 20  # transformed-tile bytes (input and product) per chunk: kept in cache between GEMMs
+SCORE_THRESHOLDS = (8, 4, 12)  # forward, input gradient, filter gradient (see ``chooses``)
+MIN_TILE_USE = 0.5
+MIN_MACS = 1 << 21  # below this many direct multiply-adds, Winograd's ~40 us of numpy calls lose to im2col
+
+
+def _inverse(matrix):
+    """The exact inverse of a square matrix of Fractions (Gauss-Jordan)."""
+    n = len(matrix)
+    rows = [list(r) + [Fraction(int(i == j)) for j in range(n)] for i, r in enumerate(matrix)]
+    for c in range(n):
+        pivot = next(i for i in range(c, n) if rows[i][c] != 0)
+        rows[c], rows[pivot] = rows[pivot], rows[c]
+        rows[c] = [v / rows[c][c] for v in rows[c]]
+        for i in range(n):
+            if i != c and rows[i][c] != 0:
+                f = rows[i][c]
+                rows[i] = [a - f * b for a, b in zip(rows[i], rows[c])]
+    return [r[n:] for r in rows]
+
+
+def _evaluation(points, k):
+    """Rows evaluating a polynomial of k coefficients at each point, the last row at infinity (its leading one)."""
+    return [[p ** i for i in range(k)] for p in points] + [[Fraction(int(i == k - 1)) for i in range(k)]]
+
+
+def cook_toom(m, r, points):
+    """``(A^T, G, B^T)`` (float64) of F(m, r) from the ``m + r - 2`` finite interpolation points (and infinity).
+
+    Correlation ``y = A^T [(G g) (.) (B^T d)]`` is the transpose of the polynomial product evaluated at the
+    points; ``B^T`` rows are scaled to monic polynomials, their factors moved into ``G``.
+    """
+    n = m + r - 1
+    pts = [Fraction(p) for p in points]
+    if len(pts) != n - 1 or len(set(pts)) != n - 1:
+        raise ValueError("F(%d, %d) needs %d distinct finite points, got %r" % (m, r, n - 1, points))
+    bt = [list(col) for col in zip(*_inverse(_evaluation(pts, n)))]
+    g = _evaluation(pts, r)
+    for j in range(n):
+        lead = next(v for v in reversed(bt[j]) if v != 0)
+        bt[j] = [v / lead for v in bt[j]]
+        g[j] = [v * lead for v in g[j]]
+    at = [list(col) for col in zip(*_evaluation(pts, m))]
+    return tuple(np.array(mat, dtype=np.float64) for mat in (at, g, bt))
+
+
+class Transform:
+    """F(m x m, r x r): tile sizes and the three transform matrices, cast once per dtype."""
+
+    def __init__(self, m, r, points):
+        self.m, self.r, self.a = m, r, m + r - 1
+        self.points = tuple(points)
+        self._mats = {np.dtype(np.float64): cook_toom(m, r, points)}
+
+    def matrices(self, dtype):
+        """``(A^T, G, B^T)`` in ``dtype``."""
+        dtype = np.dtype(dtype)
+        if dtype not in self._mats:
+            self._mats[dtype] = tuple(mat.astype(dtype) for mat in self._mats[np.dtype(np.float64)])
+        return self._mats[dtype]
+
+    def __repr__(self):
+        return "Transform(F(%dx%d, %dx%d), points=%s)" % (self.m, self.m, self.r, self.r,
+                                                           [str(p) for p in self.points])
+
+
+_HALF = Fraction(1, 2)
+TRANSFORMS = {3: Transform(4, 3, [0, 1, -1, 2, -_HALF]), 5: Transform(3, 5, [0, 1, -1, _HALF, -_HALF, 2])}
+
+
+def _tiles(size, t):
+    return -(-size // t.m)
+
+
+def _filter_transform(w, t):
+    """``U = G g G^T`` for every (in, out) channel pair: (a*a, Cin, Cout), C-contiguous."""
+    _, g, _ = t.matrices(w.dtype)
+    r, _, c, oc = w.shape
+    u = np.matmul(g, w.reshape(r, r * c * oc)).reshape(t.a, r, c * oc)
+    return np.matmul(g, u).reshape(t.a * t.a, c, oc)
+
+
+def _padded(x, pads, t, th, tw, tag):
+    """``x`` placed at offset (top, left) of a zero-bordered (B, th*m + r-1, tw*m + r-1, C) buffer; negative
+    pads crop. Returns ``x`` itself when its tiles fit exactly."""
+    b, h, w, c = x.shape
+    pt, _, pl, _ = pads
+    hp, wp = th * t.m + t.r - 1, tw * t.m + t.r - 1
+    if pt == pl == 0 and (h, w) == (hp, wp):
+        return x
+    # the interior's size is in the tag: a smaller interior would leave another call's pixels in the border
+    buf = scratch.zero_bordered((tag, h, w, tuple(pads)), (b, hp, wp, c), x.dtype, (max(pt, 0), max(pl, 0)))
+    r0, c0 = max(-pt, 0), max(-pl, 0)
+    r1, c1 = min(h, hp - pt), min(w, wp - pl)
+    buf[:, max(pt, 0):max(pt, 0) + r1 - r0, max(pl, 0):max(pl, 0) + c1 - c0] = x[:, r0:r1, c0:c1]
+    return buf
+
+
+def _apply_both_sides(mat, tiles, tmp, k, out=None):
+    """``mat @ tile @ mat^T`` for every tile of ``tiles`` (k, k, X), written into ``out`` (default: ``tiles``).
+
+    Each step is one GEMM per slab of the other axis (N = X): as one flat GEMM of N = k*X, the first step
+    measured 2x slower.
+    """
+    j = mat.shape[0]
+    mid = tmp[:k * j * (tiles.size // (k * k))].reshape(k, j, -1)
+    np.matmul(mat, tiles.reshape(k, k, -1).transpose(1, 0, 2), out=mid)  # along tile rows
+    out = tiles if out is None else out
+    np.matmul(mat, mid.transpose(1, 0, 2), out=out[:j * j * mid.shape[2]].reshape(j, j, -1))  # along columns
+
+
+def _input_transform(src, t, th, tw):
+    """``V = B^T d B`` of every a x a tile of the padded chunk ``src``: (a*a, tiles, C) in a scratch buffer."""
+    b, _, _, c = src.shape
+    _, _, bt = t.matrices(src.dtype)
+    a, m = t.a, t.m
+    size = a * a * b * th * tw * c
+    d = scratch.growable("winograd-tiles", 2 * size, src.dtype)
+    tiles, v = d[:size], d[size:2 * size]
+    s = src.strides
+    view = np.lib.stride_tricks.as_strided(src, (a, a, b, th, tw, c), (s[1], s[2], s[0], s[1] * m, s[2] * m, s[3]))
+    np.copyto(tiles.reshape(a, a, b, th, tw, c), view)
+    _apply_both_sides(bt, tiles, v, a)
+    return tiles.reshape(a * a, b * th * tw, c)
+
+
+def _output_transform(prod, t, out):
+    """``Y = A^T M A`` of the products ``prod`` (a*a, tiles, Cout), written (cropped) into ``out`` (B, H, W, C)."""
+    at = t.matrices(prod.dtype)[0]
+    a, m = t.a, t.m
+    b, oh, ow, oc = out.shape
+    th, tw = _tiles(oh, t), _tiles(ow, t)
+    rows = scratch.growable("winograd-out", 2 * m * a * b * th * tw * oc, prod.dtype)
+    half = m * a * b * th * tw * oc
+    z, y = rows[:half], rows[half:half + m * m * b * th * tw * oc]
+    _apply_both_sides(at, prod, z, a, y)
+    y = y.reshape(m, m, b, th, tw, oc)
+    fh, fw = oh // m, ow // m  # whole tiles: one copy in the output's order, so its writes run sequentially
+    st = out.strides
+    whole = np.lib.stride_tricks.as_strided(out, (b, fh, m, fw, m, oc), (st[0], st[1] * m, st[1], st[2] * m,
+                                                                          st[2], st[3]))
+    np.copyto(whole, y[:, :, :, :fh, :fw].transpose(2, 3, 0, 4, 1, 5))
+    for p in range(oh - fh * m):  # the cropped last row of tiles
+        for q in range(m):
+            dst = out[:, fh * m + p, q::m]
+            np.copyto(dst, y[p, q, :, fh, :dst.shape[1]])
+    for q in range(ow - fw * m):  # the cropped last column of tiles
+        for p in range(m):
+            np.copyto(out[:, p:fh * m:m, fw * m + q], y[p, q, :, :fh, fw])
+
+
+def _chunk(per_image_bytes, n):
+    return max(1, min(n, CHUNK_BYTES // max(per_image_bytes, 1)))
+
+
+def conv2d(x, w, pads):
+    """Stride-1, dilation-1 correlation of ``x`` (N, H, W, Cin) with ``w`` (r, r, Cin, Cout), numpy only.
+
+    Args:
+        pads: (top, bottom, left, right) zero padding; negative values crop the input.
+
+    Returns:
+        (N, H + top + bottom - r + 1, W + left + right - r + 1, Cout), ``x``'s dtype.
+    """
+    n, h, wd, c = x.shape
+    r, oc = w.shape[0], w.shape[3]
+    t = TRANSFORMS[r]
+    oh, ow = h + pads[0] + pads[1] - r + 1, wd + pads[2] + pads[3] - r + 1
+    th, tw = _tiles(oh, t), _tiles(ow, t)
+    u = _filter_transform(w, t)
+    out = np.empty((n, oh, ow, oc), dtype=x.dtype)
+    step = _chunk(t.a * t.a * th * tw * (c + oc) * x.itemsize, n)
+
+    def images(start, stop):
+        for s in range(start, stop, step):
+            e = min(stop, s + step)
+            v = _input_transform(_padded(x[s:e], pads, t, th, tw, "winograd-pad"), t, th, tw)
+            prod = scratch.growable("winograd-prod", v.shape[0] * v.shape[1] * oc, x.dtype)[
+                :v.shape[0] * v.shape[1] * oc].reshape(v.shape[0], v.shape[1], oc)
+            np.matmul(v, u, out=prod)
+            _output_transform(prod, t, out[s:e])
+
+    over_batch(images, n, n * th * tw * t.a * t.a * c * oc, uses_blas=True)
+    return out
+
+
+def _output_adjoint(dy, t, th, tw):
+    """``dM = A dY A^T`` of every m x m tile of ``dy`` (B, H, W, C), zero beyond its edge: the adjoint of
+    ``_output_transform``, (a*a, tiles, C) in a scratch buffer."""
+    at = t.matrices(dy.dtype)[0]
+    a, m = t.a, t.m
+    b, oh, ow, oc = dy.shape
+    size = b * th * tw * oc
+    buf = scratch.growable("winograd-dy", (m * m + m * a + a * a) * size, dy.dtype)
+    dyt = buf[:m * m * size].reshape(m, m, b, th, tw, oc)
+    fh, fw = oh // m, ow // m
+    if (fh, fw) != (th, tw):
+        dyt.fill(0)
+    st = dy.strides
+    whole = np.lib.stride_tricks.as_strided(dy, (b, fh, m, fw, m, oc), (st[0], st[1] * m, st[1], st[2] * m,
+                                                                         st[2], st[3]))
+    np.copyto(dyt[:, :, :, :fh, :fw].transpose(2, 3, 0, 4, 1, 5), whole)
+    for p in range(oh - fh * m):  # the cropped last row of tiles
+        for q in range(m):
+            src = dy[:, fh * m + p, q::m]
+            dyt[p, q, :, fh, :src.shape[1]] = src
+    for q in range(ow - fw * m):  # the cropped last column of tiles
+        for p in range(m):
+            dyt[p, q, :, :fh, fw] = dy[:, p:fh * m:m, fw * m + q]
+    dm = buf[(m * m + m * a) * size:(m * m + m * a + a * a) * size]
+    _apply_both_sides(at.T, dyt, buf[m * m * size:(m * m + m * a) * size], m, dm)
+    return dm.reshape(a * a, b * th * tw, oc)
+
+
+def _input_adjoint(dv, t, th, tw, out):
+    """``dD = B dV B^T`` of the tiles ``dv`` (a*a, tiles, C), overlapping tiles summed into ``out``
+    (B, th*m + r-1, tw*m + r-1, C): the adjoint of ``_input_transform``. Overwrites ``dv``."""
+    bt = t.matrices(dv.dtype)[2]
+    a, m = t.a, t.m
+    b, c = out.shape[0], out.shape[3]
+    tmp = scratch.growable("winograd-adjoint", dv.size, dv.dtype)
+    _apply_both_sides(bt.T, dv, tmp, a)
+    dd = dv.reshape(a, a, b, th, tw, c)
+    # positions below m, m cover the tile grid once: copied; the r-1 overlapping rows/columns are added
+    out[:, th * m:] = 0
+    out[:, :th * m, tw * m:] = 0
+    st = out.strides
+    whole = np.lib.stride_tricks.as_strided(out, (b, th, m, tw, m, c), (st[0], st[1] * m, st[1], st[2] * m,
+                                                                         st[2], st[3]))
+    np.copyto(whole, dd[:m, :m].transpose(2, 3, 0, 4, 1, 5))
+    for i in range(a):
+        for j in range(a):
+            if i >= m or j >= m:
+                part = out[:, i:i + th * m:m, j:j + tw * m:m]
+                np.add(part, dd[i, j], out=part)
+
+
+def input_grad(w, dy, pads, x_shape):
+    """The gradient of ``conv2d(x, w, pads)`` with respect to ``x`` (shape ``x_shape``), given ``dy``.
+
+    A stride-1 convolution's input gradient is the convolution of ``dy`` with the spatially flipped filter,
+    its channels swapped, padded by ``r - 1 - pad`` on each side (negative: ``dy``'s border is cropped). Where
+    that convolution has more tiles than the forward pass (VALID: its output is r - 1 larger than ``dy``),
+    the forward pass's adjoint on its own tiles runs instead: ``dV[xi, nu] = (A dY A^T)[xi, nu] @
+    U[xi, nu]^T``, then ``B dV B^T``, overlapping tiles summed. Measured on one core: MNIST CNN conv2 (VALID
+    3x3, 26x26, 32->64) adjoint 19.1 ms, flipped 22.3 ms; 28x28 SAME 3x3: adjoint 6.1 ms, flipped 5.3 ms (the
+    adjoint's sums of overlapping tiles cost (r-1)(a+m)/m^2 passes over ``dx``).
+    """
+    n, h, wd, c = x_shape
+    r, oc = w.shape[0], w.shape[3]
+    t = TRANSFORMS[r]
+    a, m = t.a, t.m
+    oh, ow = dy.shape[1:3]
+    th, tw = _tiles(oh, t), _tiles(ow, t)
+    if _tiles(h, t) * _tiles(wd, t) <= th * tw:
+        flipped = np.ascontiguousarray(w[::-1, ::-1].transpose(0, 1, 3, 2))
+        return conv2d(dy, flipped, tuple(r - 1 - p for p in pads))
+    hp, wp = th * m + r - 1, tw * m + r - 1
+    ut = np.ascontiguousarray(_filter_transform(w, t).transpose(0, 2, 1))
+    dx = np.empty(x_shape, dtype=dy.dtype)
+    pt, _, pl, _ = pads
+    r0, c0 = max(-pt, 0), max(-pl, 0)  # the rows and columns of x inside the padded tile grid
+    r1, c1 = min(h, hp - pt), min(wd, wp - pl)
+    direct = pt == pl == 0 and (h, wd) == (hp, wp)
+    step = _chunk(a * a * th * tw * (c + oc) * dy.itemsize, n)
+
+    def images(start, stop):
+        for s in range(start, stop, step):
+            e = min(stop, s + step)
+            dm = _output_adjoint(dy[s:e], t, th, tw)
+            size = a * a * dm.shape[1] * c
+            dv = scratch.growable("winograd-tiles", size, dy.dtype)[:size].reshape(a * a, dm.shape[1], c)
+            np.matmul(dm, ut, out=dv)
+            if direct:
+                _input_adjoint(dv, t, th, tw, dx[s:e])
+                continue
+            grid = scratch.growable("winograd-grid", (e - s) * hp * wp * c, dy.dtype)[
+                :(e - s) * hp * wp * c].reshape(e - s, hp, wp, c)
+            _input_adjoint(dv, t, th, tw, grid)
+            part = dx[s:e]
+            if (r0, c0, r1, c1) != (0, 0, h, wd):  # input pixels cropped by negative padding: no gradient
+                part.fill(0)
+            part[:, r0:r1, c0:c1] = grid[:, max(pt, 0):max(pt, 0) + r1 - r0, max(pl, 0):max(pl, 0) + c1 - c0]
+
+    over_batch(images, n, n * th * tw * a * a * c * oc, uses_blas=True)
+    return dx
+
+
+def filter_grad(x, dy, pads, w_shape):
+    """The gradient of ``conv2d(x, w, pads)`` with respect to ``w`` (shape ``w_shape``), given ``dy``."""
+    n = x.shape[0]
+    r, _, c, oc = w_shape
+    t = TRANSFORMS[r]
+    g = t.matrices(dy.dtype)[1]
+    a = t.a
+    oh, ow = dy.shape[1:3]
+    th, tw = _tiles(oh, t), _tiles(ow, t)
+    step = _chunk(a * a * th * tw * (c + oc) * x.itemsize, n)
+
+    def images(start, stop):
+        du = np.zeros((a * a, c, oc), dtype=dy.dtype)
+        for s in range(start, stop, step):
+            e = min(stop, s + step)
+            v = _input_transform(_padded(x[s:e], pads, t, th, tw, "winograd-pad"), t, th, tw)
+            du += np.matmul(v.transpose(0, 2, 1), _output_adjoint(dy[s:e], t, th, tw))
+        return du
+
+    du = sum_over_batch(images, n, n * th * tw * a * a * c * oc, uses_blas=True).reshape(a, a, c * oc)
+    return np.matmul(g.T, np.matmul(g.T, du).transpose(1, 0, 2)).transpose(1, 0, 2).reshape(r, r, c, oc)
+
+
+def pads_of(conf, x_shape, w_shape):
+    """(top, bottom, left, right) zero padding of a convolution's normalized NHWC ``conf``."""
+    strides, padding, dilations = conf
+    _, _, (pt, pb), (pl, pr) = Window(w_shape[:2], strides, padding, dilations).plan(x_shape[1], x_shape[2])
+    return pt, pb, pl, pr
+
+
+def handles(x_shape, w_shape, conf, dtype):
+    """Whether the routines here compute this convolution: stride 1, no dilation, a square kernel with a
+    transform (3x3, 5x5), float32 or float64, no empty dimension."""
+    strides, _, dilations = conf
+    r = w_shape[0]
+    return r == w_shape[1] and r in TRANSFORMS and tuple(strides) == (1, 1) and tuple(dilations) == (1, 1) \
+        and np.dtype(dtype) in (np.float32, np.float64) and min(x_shape) > 0 and min(w_shape) > 0
+
+
+def _tile_use(t, oh, ow):
+    """The fraction of the computed tile outputs that are kept (the rest is cropped)."""
+    return oh * ow / float(_tiles(oh, t) * t.m * _tiles(ow, t) * t.m)
+
+
+def chooses(x_shape, w_shape, conf, dtype):
+    """Whether (forward, input gradient, filter gradient) of this CPU convolution run as Winograd.
+
+    Winograd saves multiplies in the GEMM over channels but adds transforms over each tile's channels, so it
+    pays with enough channels on both sides, and when few of the computed tile outputs are cropped. Measured on
+    one core (``bench/conv_kernels.py``-style sweeps over h, w in {8, 14, 28}, Cin in {1..128}, Cout in
+    {16..128}): with one input channel im2col wins everything (Winograd 0.1-0.6x: im2col's one-channel patch
+    copy is cheap and its GEMM already small); with 3 only the input gradient wins (5x5: 1.1-1.3x); from 8-16
+    channels on, Winograd wins 1.2-3x. The score ``min(Cin, Cout) * tile_use * r^2 / 9`` must reach
+    ``SCORE_THRESHOLDS`` (the input gradient's im2col carries a col2im pass, so it is beaten earlier, the filter
+    gradient's GEMM has a long inner dimension, so it is beaten later), and at least ``MIN_TILE_USE`` of the
+    tile outputs must be kept. Small convolutions (under ``MIN_MACS``) stay on im2col: measured on one core,
+    a 8x8x16 -> 16 3x3 layer takes 20 us as im2col and 38 us as Winograd, 8x8x32 -> 32 at batch 4 78 vs 65 us.
+    """
+    if not handles(x_shape, w_shape, conf, dtype):
+        return False, False, False
+    t = TRANSFORMS[w_shape[0]]
+    n, h, w, _ = x_shape
+    pt, pb, pl, pr = pads_of(conf, x_shape, w_shape)
+    oh, ow = h + pt + pb - t.r + 1, w + pl + pr - t.r + 1
+    if oh <= 0 or ow <= 0 or n * oh * ow * w_shape[2] * w_shape[3] * t.r * t.r < MIN_MACS:
+        return False, False, False
+    channels = min(w_shape[2], w_shape[3]) * t.r * t.r / 9.0
+    use = _tile_use(t, oh, ow)
+    # the input gradient tiles x or, where that needs more tiles, dy (``input_grad``)
+    uses = (use, max(use, _tile_use(t, h, w)), use)
+    return tuple(u >= MIN_TILE_USE and channels * u >= threshold for u, threshold in zip(uses, SCORE_THRESHOLDS))
