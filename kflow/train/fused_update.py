@@ -71,6 +71,16 @@ def fused_update(update, var, grad, slots, hypers, rule, scratch=0, name=None, u
         grad = check_grad(op_type, name, var, grad)
         inputs.append(grad)
     n_grad = len(inputs)
+    fixed, tensor_pos = hyper_inputs(op_type, name, hypers, inputs)
+    return make_op(update, inputs, [], name or op_type,
+                   attrs={"var": var_op, "slots": [s.op for s in slots], "use_locking": bool(use_locking),
+                          "rule": rule, "hypers": tuple(fixed), "hyper_inputs": tensor_pos, "scratch": scratch,
+                          "grad_inputs": n_grad, "sparse": isinstance(grad, IndexedSlices)})
+
+
+def hyper_inputs(op_type, name, hypers, inputs):
+    """``(fixed, tensor_positions)``: each Python-number hyperparameter kept as a float (None in ``fixed`` for a
+    tensor one), and the positions of the tensor ones, which are appended to ``inputs`` (scalars checked)."""
     fixed, tensor_pos = [], []
     for i, h in enumerate(hypers):
         if isinstance(h, numbers.Number):
@@ -83,10 +93,7 @@ def fused_update(update, var, grad, slots, hypers, rule, scratch=0, name=None, u
         fixed.append(None)
         tensor_pos.append(i)
         inputs.append(t)
-    return make_op(update, inputs, [], name or op_type,
-                   attrs={"var": var_op, "slots": [s.op for s in slots], "use_locking": bool(use_locking),
-                          "rule": rule, "hypers": tuple(fixed), "hyper_inputs": tensor_pos, "scratch": scratch,
-                          "grad_inputs": n_grad, "sparse": isinstance(grad, IndexedSlices)})
+    return fixed, tensor_pos
 
 
 def check_grad(op_type, name, var, grad):

@@ -18,7 +18,6 @@ Example:
     >>> APPLY_ADAM_GROUP = group_update_op("MultiTensorApplyAdam")
     >>> op = group_update(APPLY_ADAM_GROUP, [w, b], [gw, gb], [[mw, vw], [mb, vb]], [lr, ...], rule, scratch=1)
 """
-import numbers
 import threading
 
 import numpy as np
@@ -26,11 +25,10 @@ import numpy as np
 from kflow import errors
 from kflow.engine import devices
 from kflow.engine.op_def import OpDef
-from kflow.engine.operation import make_op, build_error
+from kflow.engine.operation import make_op
 from kflow.engine.ops.batch_parallel import MIN_ELEMENTS, over_batch
-from kflow.engine.ops.constant_op import convert_to_tensor
-from kflow.train.fused_update import (BLOCKED_MIN_ELEMENTS, UPDATE_ELEMENT_WEIGHT, check_grad, thread_count,
-                                      variable_lock)
+from kflow.train.fused_update import (BLOCKED_MIN_ELEMENTS, UPDATE_ELEMENT_WEIGHT, check_grad, hyper_inputs,
+                                      thread_count, variable_lock)
 
 
 def group_update_op(op_type):
@@ -60,18 +58,7 @@ def group_update(update, variables, grads, slots, hypers, rule, scratch=0, name=
     if any(len(s) != per_var for s in slots):
         raise ValueError("%s: every variable needs %d slots, got %s" % (op_type, per_var, [len(s) for s in slots]))
     inputs = [check_grad(op_type, name, v, g) for v, g in zip(variables, grads)]
-    fixed, tensor_pos = [], []
-    for i, h in enumerate(hypers):
-        if isinstance(h, numbers.Number):
-            fixed.append(float(h))
-            continue
-        t = convert_to_tensor(h)
-        if t.shape.ndims not in (None, 0):
-            raise build_error(op_type, name, [t], "%s: hyperparameter '%s' must be a scalar, got shape %s"
-                              % (op_type, t.name, t.shape))
-        fixed.append(None)
-        tensor_pos.append(i)
-        inputs.append(t)
+    fixed, tensor_pos = hyper_inputs(op_type, name, hypers, inputs)
     var_ops = [v.op for v in variables]
     # "var" colocates the op with its variables (placement, cluster tasks): the caller groups one device's only
     return make_op(update, inputs, [], name or op_type,
