@@ -13,7 +13,6 @@ L = kf.keras.layers
 
 def local_reference(x, kernel, bias, kernel_size, strides, channels_first):
     """Per output position: that position's kernel times the flattened window (k..., C) or (C, k...)."""
-    rank = len(kernel_size)
     spatial = x.shape[2:] if channels_first else x.shape[1:-1]
     outs = [(n - k) // s + 1 for n, k, s in zip(spatial, kernel_size, strides)]
     y = np.zeros((x.shape[0],) + tuple(outs) + (kernel.shape[-1],))
