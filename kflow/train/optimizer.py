@@ -27,6 +27,7 @@ from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.tensor import Tensor
 from kflow.engine import variables as variables_mod
 from kflow.engine.variables import Variable
+from kflow.train.fused_update import BLOCKED_MIN_ELEMENTS
 
 
 class Optimizer:
@@ -185,12 +186,17 @@ class Optimizer:
 
     def _dense_groups(self, pairs):
         """``{variable op: update op}`` for the variables updated by one multi-tensor op (``_apply_dense_group``):
-        those with a dense gradient and no constraint, grouped by device and dtype, two or more per group."""
+        those with a dense gradient and no constraint, grouped by device and dtype, two or more per group.
+
+        A variable of ``BLOCKED_MIN_ELEMENTS`` or more keeps its own op: grouping saves per-call overhead, which
+        only small updates feel, and a large update is memory-bound and runs blocked on its own (grouped with the
+        others, deep MNIST's 3.2M-weight kernel made the step 8% slower: 38.4-39.0 vs 35.5-35.9 ms)."""
         if execution_mode.mode.eager:
             return {}  # an eager step runs each update as it is built: nothing to batch
         by_key = {}
         for grad, var in pairs:
-            if grad is not None and not isinstance(grad, IndexedSlices) and getattr(var, "constraint", None) is None:
+            if grad is not None and not isinstance(grad, IndexedSlices) and getattr(var, "constraint", None) is None \
+                    and _static_size(var) < BLOCKED_MIN_ELEMENTS:
                 by_key.setdefault((var.device, var.dtype), []).append((grad, var))
         grouped = {}
         for members in by_key.values():
@@ -394,3 +400,8 @@ def _model_update_ops(loss):
             keep.append(u)
     return keep
 
+
+def _static_size(var):
+    """The variable's number of elements (its static shape's; unknown shapes count as large)."""
+    n = var.shape.num_elements() if hasattr(var.shape, "num_elements") else None
+    return BLOCKED_MIN_ELEMENTS if n is None else n

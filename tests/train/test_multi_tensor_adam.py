@@ -221,3 +221,17 @@ def test_parts_run_at_once_never_share_scratch():
             assert not np.shares_memory(views[i], views[j])
     whole = _Layout(states, [s for s in SHAPES], 1, threads=1)  # one after another: one shared buffer
     assert not whole.split and np.shares_memory(whole.views[0][0], whole.views[2][0])
+
+
+def test_a_large_variable_keeps_its_own_blocked_update():
+    from kflow.train.fused_update import BLOCKED_MIN_ELEMENTS
+    with kf.Graph().as_default():
+        big = kf.Variable(np.zeros((BLOCKED_MIN_ELEMENTS // 1024, 1024), np.float32), name="big")
+        small = [kf.Variable(np.ones(3, np.float32), name="s%d" % i) for i in range(2)]
+        loss = kf.reduce_sum(big) + sum(kf.reduce_sum(s * s) for s in small)
+        kf.train.AdamOptimizer(0.1).minimize(loss)
+        ops = kf.get_default_graph().get_operations()
+        grouped = [op for op in ops if op.type == "MultiTensorApplyAdam"]
+        single = [op for op in ops if op.type == "ApplyAdam"]
+        assert len(grouped) == 1 and [v.name for v in grouped[0].attrs["variables"]] == ["s0", "s1"]
+        assert [op.attrs["var"].name for op in single] == ["big"]
