@@ -187,3 +187,10 @@ def test_fed_python_str_values_are_utf8_bytes_to_every_string_op():
     for a, b in zip(from_str, from_bytes):
         np.testing.assert_array_equal(a, b)
     assert from_str[1] == b"ab|h\xc3\xa9" and from_str[3].tolist() == [2, 3]
+
+
+def test_scalar_strings_keep_trailing_nul_bytes():
+    # a 0-d string went through a fixed-width numpy array, which drops trailing NULs (length 1, not 3)
+    with kf.Session() as sess:
+        assert sess.run(kf.strings.length(kf.constant(b"a\x00\x00"))) == 3
+        assert sess.run(kf.strings.strip(kf.constant(b" a\x00"))) == b"a\x00"

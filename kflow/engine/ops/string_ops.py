@@ -37,10 +37,12 @@ def as_bytes(value):
     return value.encode("utf-8") if isinstance(value, str) else bytes(value)
 
 
-def _map(fn, *arrays, otype=object):
+def map_strings(fn, *arrays, otype=object):
     """``fn`` over the broadcast elements of ``arrays``; object (string) arrays' elements reach it as bytes."""
     args = [np.asarray(a, dtype=object) for a in arrays]
-    args = [np.frompyfunc(as_bytes, 1, 1)(a) if np.asarray(raw).dtype.kind in "OSU" else a
+    # asarray(dtype=object): on a 0-d input frompyfunc returns a bare bytes object, which numpy would otherwise
+    # turn into a fixed-width array, dropping trailing NUL bytes (a gzip member ends with them)
+    args = [np.asarray(np.frompyfunc(as_bytes, 1, 1)(a), dtype=object) if np.asarray(raw).dtype.kind in "OSU" else a
             for a, raw in zip(args, arrays)]
     out = np.frompyfunc(fn, len(args), 1)(*args)
     return np.asarray(out, dtype=otype)
@@ -55,28 +57,28 @@ def _unit(op_type, unit):
 # ---- elementwise ---------------------------------------------------------------------------------------------
 def _length_kernel(x, unit):
     if unit == "BYTE":
-        return _map(len, x, otype=np.int32)
-    return _map(lambda v: len(bytes(v).decode("utf-8", "replace")), x, otype=np.int32)
+        return map_strings(len, x, otype=np.int32)
+    return map_strings(lambda v: len(bytes(v).decode("utf-8", "replace")), x, otype=np.int32)
 
 
 def _case_kernel(x, upper, encoding):
     if encoding:  # Unicode-aware case mapping of the decoded text
-        return _map(lambda v: (str.upper if upper else str.lower)(bytes(v).decode(encoding)).encode(encoding), x)
-    return _map(bytes.upper if upper else bytes.lower, x)  # ASCII only, as TF without an encoding
+        return map_strings(lambda v: (str.upper if upper else str.lower)(bytes(v).decode(encoding)).encode(encoding), x)
+    return map_strings(bytes.upper if upper else bytes.lower, x)  # ASCII only, as TF without an encoding
 
 
 def _strip_kernel(x):
-    return _map(lambda v: bytes(v).strip(), x)
+    return map_strings(lambda v: bytes(v).strip(), x)
 
 
 def _regex_full_match_kernel(x, pattern):
     compiled = re.compile(pattern)
-    return _map(lambda v: compiled.fullmatch(bytes(v)) is not None, x, otype=bool)
+    return map_strings(lambda v: compiled.fullmatch(bytes(v)) is not None, x, otype=bool)
 
 
 def _regex_replace_kernel(x, pattern, rewrite, replace_global):
     compiled = re.compile(pattern)
-    return _map(lambda v: compiled.sub(rewrite, bytes(v), count=0 if replace_global else 1), x)
+    return map_strings(lambda v: compiled.sub(rewrite, bytes(v), count=0 if replace_global else 1), x)
 
 
 STRING_LENGTH = OpDef("StringLength", _length_kernel, grad=None, host_only=True)
@@ -141,7 +143,7 @@ def regex_replace(input, pattern, rewrite, replace_global=True, name=None):  # n
 
 # ---- join, reduce_join, substr -------------------------------------------------------------------------------
 def _join_kernel(*xs, separator):
-    return _map(lambda *vs: separator.join(bytes(v) for v in vs), *xs)
+    return map_strings(lambda *vs: separator.join(bytes(v) for v in vs), *xs)
 
 
 def _reduce_join_kernel(x, axes, keepdims, separator):
@@ -167,7 +169,7 @@ def _substr_kernel(x, pos, lengths, unit):
         p = p % len(text) if p < 0 else p
         piece = text[p:p + max(int(n), 0)]
         return piece if unit == "BYTE" else piece.encode("utf-8")
-    return _map(cut, x, pos, lengths)
+    return map_strings(cut, x, pos, lengths)
 
 
 JOIN = OpDef("StringJoin", _join_kernel, grad=None, host_only=True)
