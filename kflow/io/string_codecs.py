@@ -9,27 +9,17 @@ import base64
 import gzip
 import zlib
 
-import numpy as np
-
 from kflow.engine import dtypes
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import build_error, make_op
-from kflow.engine.ops.constant_op import convert_to_tensor, is_tensor_like
-
-
-def _elementwise(fn, x):
-    out = np.empty(np.shape(x), dtype=object)
-    flat_in, flat_out = np.asarray(x, dtype=object).reshape(-1), out.reshape(-1)
-    for i, v in enumerate(flat_in):
-        flat_out[i] = fn(bytes(v))
-    return out
+from kflow.engine.ops.string_ops import map_strings, strings_input
 
 
 def _encode_kernel(x, pad):
     def encode(v):
         code = base64.urlsafe_b64encode(v)
         return code if pad else code.rstrip(b"=")
-    return _elementwise(encode, x)
+    return map_strings(encode, x)
 
 
 def _decode_kernel(x):
@@ -38,7 +28,7 @@ def _decode_kernel(x):
             return base64.urlsafe_b64decode(v + b"=" * (-len(v) % 4))
         except (ValueError, TypeError) as e:
             raise ValueError("decode_base64: %r is not web-safe base64: %s" % (v[:40], e)) from None
-    return _elementwise(decode, x)
+    return map_strings(decode, x)
 
 
 def _decompress_kernel(x, compression_type):
@@ -52,20 +42,12 @@ def _decompress_kernel(x, compression_type):
         except (OSError, zlib.error, EOFError) as e:
             raise ValueError("decode_compressed: a %s string (%d bytes) is corrupt: %s"
                              % (compression_type, len(v), e)) from None
-    return _elementwise(decompress, x)
+    return map_strings(decompress, x)
 
 
 ENCODE_BASE64 = OpDef("EncodeBase64", _encode_kernel, grad=None, host_only=True)
 DECODE_BASE64 = OpDef("DecodeBase64", _decode_kernel, grad=None, host_only=True)
 DECODE_COMPRESSED = OpDef("DecodeCompressed", _decompress_kernel, grad=None, host_only=True)
-
-
-def _strings(op_type, name, x):
-    x = convert_to_tensor(x) if is_tensor_like(x) else convert_to_tensor(x, dtype=dtypes.string)
-    if x.dtype is not dtypes.string:
-        raise build_error(op_type, name, [x], "%s: input must be a string tensor, got %s" % (op_type, x.dtype.name),
-                          TypeError)
-    return x
 
 
 def encode_base64(input, pad=False, name=None):  # noqa: A002 - TF's argument name
@@ -74,7 +56,7 @@ def encode_base64(input, pad=False, name=None):  # noqa: A002 - TF's argument na
     Example:
         >>> kf.io.encode_base64([b"\\xfb\\xff"])   # [b"-_8"]
     """
-    x = _strings("EncodeBase64", name, input)
+    x = strings_input("EncodeBase64", name, input)
     return make_op(ENCODE_BASE64, [x], [(dtypes.string, x.shape)], name or "EncodeBase64",
                    params={"pad": bool(pad)}).outputs[0]
 
@@ -85,7 +67,7 @@ def decode_base64(input, name=None):  # noqa: A002
     Example:
         >>> kf.io.decode_base64([b"aGk_"])   # [b"hi?"]
     """
-    x = _strings("DecodeBase64", name, input)
+    x = strings_input("DecodeBase64", name, input)
     return make_op(DECODE_BASE64, [x], [(dtypes.string, x.shape)], name or "DecodeBase64").outputs[0]
 
 
@@ -95,7 +77,7 @@ def decode_compressed(bytes, compression_type="", name=None):  # noqa: A002 - TF
     Example:
         >>> kf.io.decode_compressed([zlib.compress(b"abc")], "ZLIB")   # [b"abc"]
     """
-    x = _strings("DecodeCompressed", name, bytes)
+    x = strings_input("DecodeCompressed", name, bytes)
     if compression_type not in ("", "ZLIB", "GZIP"):
         raise build_error("DecodeCompressed", name, [x], "decode_compressed: compression_type must be '', 'ZLIB' or "
                           "'GZIP', got %r" % (compression_type,))

@@ -18,8 +18,8 @@ import numpy as np
 from kflow.engine import dtypes
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import build_error, make_op
-from kflow.engine.ops.constant_op import convert_to_tensor, is_tensor_like
-from kflow.engine.ops.string_ops import as_bytes
+from kflow.engine.ops.constant_op import convert_to_tensor
+from kflow.engine.ops.string_ops import as_bytes, strings_input
 
 _M64 = (1 << 64) - 1
 _K0, _K1, _K2 = 0xc3a5c85c97cb3127, 0xb492b66fbe98f273, 0x9ae16a3b2f90404f
@@ -239,10 +239,7 @@ STRING_TO_HASH_BUCKET_STRONG = OpDef("StringToHashBucketStrong", _strong_kernel,
 
 
 def _build(op_def, input, num_buckets, name, **params):  # noqa: A002 - TF's argument name
-    x = convert_to_tensor(input) if is_tensor_like(input) else convert_to_tensor(input, dtype=dtypes.string)
-    if x.dtype is not dtypes.string:
-        raise build_error(op_def.type, name, [x], "%s: input must be a string tensor, got %s"
-                          % (op_def.type, x.dtype.name), TypeError)
+    x = strings_input(op_def.type, name, input)
     if isinstance(num_buckets, bool) or not isinstance(num_buckets, (int, np.integer)) or num_buckets < 1:
         raise build_error(op_def.type, name, [x], "%s: num_buckets must be a positive int, got %r"
                           % (op_def.type, num_buckets))
