@@ -120,6 +120,9 @@ def as_dtype(value):
 def string_array(value):
     """``value`` as a string tensor's value: an object array of bytes (TF strings are bytes, so Python ``str``
     elements are UTF-8 encoded; numpy's fixed-width ``S`` arrays would drop trailing NUL bytes)."""
+    if isinstance(value, np.ndarray) and value.dtype == object and not any(
+            isinstance(item, str) for item in value.reshape(-1)):
+        return value  # already bytes (a batch of serialized records): no copy on every feed
     arr = np.array(value.tolist() if isinstance(value, np.ndarray) and value.dtype.kind in "SU" else value,
                     dtype=object)
     flat = arr.reshape(-1)
