@@ -1,24 +1,15 @@
 """The GAN and transfer-learning recipes run end to end on a small --limit."""
-import importlib.util
 import os
 
 import numpy as np
 
 import kflow as kf
 from kflow.summary.png import decode_png
-
-RECIPES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "recipes")
-
-
-def _load(name):
-    spec = importlib.util.spec_from_file_location("recipe_" + name, os.path.join(RECIPES, name + ".py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from recipe_loader import load_recipe
 
 
 def test_gan_mnist_trains_both_nets_and_saves_and_logs_sample_grids(data_dir, tmp_path, capsys):
-    gan = _load("gan_mnist")
+    gan = load_recipe("gan_mnist")
     generator, discriminator, files = gan.main(["--limit", "128", "--epochs", "2", "--batch-size", "32",
                                                 "--out", str(tmp_path)])
     out = capsys.readouterr().out
@@ -36,7 +27,7 @@ def test_gan_mnist_trains_both_nets_and_saves_and_logs_sample_grids(data_dir, tm
 
 
 def test_gan_sample_grid_without_pillow(tmp_path, monkeypatch):
-    gan = _load("gan_mnist")
+    gan = load_recipe("gan_mnist")
     monkeypatch.setattr(gan, "Image", None)
     picture = gan.grid(np.random.RandomState(0).rand(16, 28, 28, 1))
     path = gan.save_image(picture, str(tmp_path / "grid"))
@@ -45,8 +36,8 @@ def test_gan_sample_grid_without_pillow(tmp_path, monkeypatch):
 
 
 def test_transfer_freezes_the_base_then_fine_tunes(data_dir, tmp_path, capsys):
-    head_acc, tuned_acc, same = _load("transfer").main(["--limit", "1024", "--epochs", "2", "--verbose", "0",
-                                                        "--new-examples", "300", "--out", str(tmp_path)])
+    head_acc, tuned_acc, same = load_recipe("transfer").main(["--limit", "1024", "--epochs", "2", "--verbose", "0",
+                                                              "--new-examples", "300", "--out", str(tmp_path)])
     out = capsys.readouterr().out
     assert "New head on the frozen base" in out and "Fine-tuned" in out and same
     assert 0.0 <= head_acc <= 1.0 and tuned_acc > 0.3  # 5 classes: chance is 0.2

@@ -1,6 +1,5 @@
 """Each recipe runs end to end, fast, on a small slice of the real data (or of generated IDX files where the
 real data is absent), and a missing dataset ends a recipe with one short message and exit status 1."""
-import importlib.util
 import os
 import re
 import subprocess
@@ -10,20 +9,13 @@ import time
 
 import pytest
 
-RECIPES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "recipes")
-
-
-def _load(name):
-    spec = importlib.util.spec_from_file_location("recipe_" + name, os.path.join(RECIPES, name + ".py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from recipe_loader import RECIPES, load_recipe
 
 
 @pytest.mark.parametrize("dataset", ["mnist", "fashion_mnist"])
 def test_mnist_mlp(data_dir, tmp_path, capsys, dataset):
-    acc = _load("mnist_mlp").main(["--dataset", dataset, "--epochs", "1", "--limit", "1024", "--out", str(tmp_path),
-                                   "--verbose", "2"])
+    acc = load_recipe("mnist_mlp").main(["--dataset", dataset, "--epochs", "1", "--limit", "1024",
+                                         "--out", str(tmp_path), "--verbose", "2"])
     out = capsys.readouterr().out
     assert "Test loss" in out and "Epoch 1/1" in out and acc > 0.5
     assert os.listdir(tmp_path / "logs") and os.listdir(tmp_path / "checkpoints")
@@ -32,7 +24,7 @@ def test_mnist_mlp(data_dir, tmp_path, capsys, dataset):
 
 
 def test_mnist_cnn(data_dir, tmp_path, capsys):
-    acc = _load("mnist_cnn").main(["--epochs", "1", "--limit", "256", "--out", str(tmp_path), "--verbose", "0"])
+    acc = load_recipe("mnist_cnn").main(["--epochs", "1", "--limit", "256", "--out", str(tmp_path), "--verbose", "0"])
     assert "Test loss" in capsys.readouterr().out and 0.0 <= acc <= 1.0
 
 
@@ -41,8 +33,8 @@ def test_custom_layer(data_dir, capsys, tmp_path, monkeypatch):
     temp.mkdir()
     monkeypatch.setenv("TMPDIR", str(temp))
     monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR
-    acc, restored = _load("custom_layer").main(["--epochs", "1", "--limit", "1024", "--verbose", "0",
-                                                "--dataset", "fashion_mnist"])
+    acc, restored = load_recipe("custom_layer").main(["--epochs", "1", "--limit", "1024", "--verbose", "0",
+                                                      "--dataset", "fashion_mnist"])
     out = capsys.readouterr().out
     assert acc == restored and "same predictions: True" in out
     assert os.listdir(temp) == []  # the saved model's temporary folder is gone
@@ -51,23 +43,23 @@ def test_custom_layer(data_dir, capsys, tmp_path, monkeypatch):
 def test_estimator_mnist(data_dir, tmp_path, capsys, caplog):
     caplog.set_level("INFO", logger="kflow.estimator")
     args = ["--epochs", "1", "--limit", "1024", "--model-dir", str(tmp_path)]
-    metrics = _load("estimator_mnist").main(args)
+    metrics = load_recipe("estimator_mnist").main(args)
     assert metrics["global_step"] == 8 and "First 10 test images" in capsys.readouterr().out
     assert "loss = " in caplog.text and "step = 1" in caplog.text  # progress while training
-    metrics = _load("estimator_mnist").main(args)  # a second run resumes, and says so
+    metrics = load_recipe("estimator_mnist").main(args)  # a second run resumes, and says so
     assert metrics["global_step"] == 16
     assert "Resuming from %s (step 8)" % (tmp_path / "model.ckpt-8") in capsys.readouterr().out
 
 
 def test_linear_regression(capsys):
-    w, b = _load("linear_regression").main(["--steps", "500"])
+    w, b = load_recipe("linear_regression").main(["--steps", "500"])
     assert abs(w - 3.0) < 0.1 and abs(b - 2.0) < 0.1
     assert "step 499" in capsys.readouterr().out
 
 
 def test_tfrecord_pipeline(data_dir, tmp_path, capsys):
-    acc = _load("tfrecord_pipeline").main(["--dataset", "fashion_mnist", "--epochs", "2", "--limit", "2048",
-                                           "--shards", "3", "--out", str(tmp_path)])
+    acc = load_recipe("tfrecord_pipeline").main(["--dataset", "fashion_mnist", "--epochs", "2", "--limit", "2048",
+                                                 "--shards", "3", "--out", str(tmp_path)])
     out = capsys.readouterr().out
     assert "wrote 2048 training" in out and "epoch 2:" in out and acc > 0.6
     shards = sorted(p for p in os.listdir(tmp_path) if p.startswith("train-"))
@@ -126,7 +118,7 @@ def test_mnist_without_any_files_uses_the_embedded_subset(recipe, tmp_path, monk
     """No MNIST anywhere: the recipe trains on the subset shipped in kflow, and says so and where to put the full set."""
     _offline(monkeypatch, tmp_path)
     out_flag = "--model-dir" if recipe == "estimator_mnist" else "--out"
-    _load(recipe).main(["--dataset", "mnist", "--epochs", "1", "--limit", "512", out_flag, str(tmp_path / "out")])
+    load_recipe(recipe).main(["--dataset", "mnist", "--epochs", "1", "--limit", "512", out_flag, str(tmp_path / "out")])
     out = capsys.readouterr().out
     assert "Data: the MNIST subset embedded in kflow (9,000 training and 1,000 test images" in out
     assert "$KFLOW_DATA_DIR/mnist/" in out and "Connection refused" not in out

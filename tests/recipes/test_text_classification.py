@@ -1,20 +1,9 @@
 """recipes/text_classification.py runs end to end on a small limit and learns beyond chance."""
-import importlib.util
-import os
-
-RECIPE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "recipes",
-                      "text_classification.py")
-
-
-def _load():
-    spec = importlib.util.spec_from_file_location("recipe_text_classification", RECIPE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from recipe_loader import load_recipe
 
 
 def test_text_classification_recipe(capsys):
-    recipe = _load()
+    recipe = load_recipe("text_classification")
     accuracy = recipe.main(["--limit", "600", "--epochs", "2", "--verbose", "2"])
     out = capsys.readouterr().out
     assert "Epoch 2/2" in out and "Test loss" in out and "val_accuracy" in out
@@ -22,7 +11,7 @@ def test_text_classification_recipe(capsys):
 
 
 def test_generated_reviews_follow_their_rule():
-    recipe = _load()
+    recipe = load_recipe("text_classification")
     texts, labels = recipe.make_reviews(200, seed=3)
     for text, label in zip(texts, labels):
         last = text.split(" , but ")[-1].split()
