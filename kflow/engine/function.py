@@ -43,7 +43,7 @@ class Function:
 
     def __init__(self, fn, input_signature=None, autograph=True):
         self._fn = fn
-        self._input_signature = None if input_signature is None else _checked_signature(fn, input_signature)
+        self._input_signature = None if input_signature is None else _checked_signature(input_signature)
         self._traces = {}  # signature -> _Trace
         self._warned = False
         functools.update_wrapper(self, fn)
@@ -174,7 +174,7 @@ def _side_effects(graph, fetched):
 
 
 # ---- input signatures ------------------------------------------------------------------------------------
-def _checked_signature(fn, signature):
+def _checked_signature(signature):
     if not isinstance(signature, (list, tuple)):
         raise TypeError("kf.function: input_signature must be a list or tuple of kf.TensorSpec; got %r"
                         % (signature,))
