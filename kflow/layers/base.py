@@ -183,7 +183,7 @@ class Layer:
                                    auxiliary_name_scope=False), g.name_scope(self._scope.original_name_scope):
                 if not self.built:
                     self._check_input_rank(inputs)
-                    self.build(_map(inputs, lambda t: convert_to_tensor(t).shape))
+                    self.build(*_build_shapes(type(self), inputs, args))
                     self.built = True
                     # Layer(weights=[...]): values a Keras model loads once its session exists
                     self._pending_initial_weights, self._initial_weights = self._initial_weights, None
@@ -396,6 +396,17 @@ def _batch_input_shape(kwargs):
 
 
 _CALL_PARAMS = {}
+_BUILD_ARITY = {}  # Layer class -> how many positional shapes its build takes
+
+
+def _build_shapes(cls, inputs, args):
+    """The shapes ``build`` receives: the inputs', then, when ``build`` takes more positional parameters (Keras 3's
+    ``build(query_shape, value_shape, key_shape=None)``), those of the call's further positional arguments."""
+    arity = _BUILD_ARITY.get(cls)
+    if arity is None:
+        params = list(inspect.signature(cls.build).parameters.values())[1:]  # after self
+        arity = _BUILD_ARITY[cls] = sum(1 for p in params if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return [_map(x, lambda t: convert_to_tensor(t).shape) for x in (inputs,) + tuple(args[:max(arity, 1) - 1])]
 
 
 def _call_params(cls):

@@ -72,9 +72,7 @@ class MultiHeadAttention(Layer):
         if value is None:
             raise ValueError("MultiHeadAttention %s needs a query and a value (layer(query, value)); got only a "
                              "query" % self.name)
-        # value and key are further arguments (a functional model records and replays them, as Keras does);
-        # build reads their feature sizes from here
-        self._value_and_key = [convert_to_tensor(t) for t in (value, value if key is None else key)]
+        # value and key are further arguments (a functional model records and replays them, as Keras does)
         return super().__call__(query, value, *([] if key is None else [key]), **kwargs)
 
     def _projection(self, name, dim, heads_dim):
@@ -84,8 +82,9 @@ class MultiHeadAttention(Layer):
                                regularizer=self.bias_regularizer) if self.use_bias else None
         return kernel, bias
 
-    def build(self, query_shape):
-        all_shapes = [shapes.as_shape(query_shape)] + [t.shape for t in self._value_and_key]
+    def build(self, query_shape, value_shape, key_shape=None):
+        all_shapes = [shapes.as_shape(s) for s in (query_shape, value_shape, value_shape if key_shape is None
+                                                   else key_shape)]
         if any(s.ndims is None or s.dims[-1] is None for s in all_shapes):
             raise ValueError("MultiHeadAttention: the feature sizes of query, value and key must be known, got "
                              "shapes %s" % [str(s) for s in all_shapes])

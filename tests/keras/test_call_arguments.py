@@ -137,3 +137,19 @@ def test_files_travel_to_and_from_real_keras(tmp_path):
     assert [type(l).__name__ for l in loaded.layers] == ["InputLayer", "InputLayer", "LSTM", "LSTM", "Dense"]
     np.testing.assert_allclose(loaded.predict(seq), np.load(str(tmp_path / "keras_seq2seq_y.npy")), rtol=1e-5,
                                atol=1e-6)
+
+
+def test_build_gets_the_shapes_of_further_positional_arguments():
+    seen = []
+
+    class Pair(L.Layer):  # Keras 3's convention: build takes one shape per positional tensor argument
+        def build(self, a_shape, b_shape):
+            seen.append((tuple(a_shape.as_list()), tuple(b_shape.as_list())))
+            self.w = self.add_weight("w", [int(b_shape[-1])], initializer="ones")
+
+        def call(self, a, b):
+            return a + b * self.w
+
+    a, b = K.Input((3,)), K.Input((3,))
+    Pair()(a, b)
+    assert seen == [((None, 3), (None, 3))]
