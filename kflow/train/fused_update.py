@@ -31,7 +31,7 @@ import threading
 import numpy as np
 
 from kflow import errors
-from kflow.engine import devices
+from kflow.engine import blas_threads, core_budget, devices
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops.batch_parallel import over_batch
@@ -181,19 +181,34 @@ def variable_lock(session, var_op):
 # at 1M floats it was even, and at 392k (the MLP's first kernel) blocks cost more calls than they saved (0.53 vs
 # 0.48 ms), hence the threshold. numpy ufuncs release the GIL, so parts of a large update can also run in
 # threads (batch_parallel); one of an update's elements weighs as much as ~4 of a one-pass kernel's, so
-# variables from ~128k elements split. Splitting is opt-in (ConfigProto(intra_op_parallelism_threads=N > 1)):
-# on a busy 2-core machine the hand-off measured slower than one thread (MLP step 2.32 ms vs 2.17 ms at batch 32).
+# variables from ~128k elements split.
+# Splitting pays only while no BLAS worker spins on the other cores: OpenBLAS's idle workers spin for ~0.1 s
+# after each multi-threaded product, and a part handed to a thread then shares its core with one. Measured on
+# 2 cores, Adam over 443k floats (the MLP's variables): 0.55 ms whole, 0.34 ms in two threads, but 0.65 ms in
+# two threads right after a (32x784)@(784x500) product; over 3.2M floats 6.3 ms whole, 4.0 ms in two threads,
+# 6.2 ms after a product. So updates split only while the step holds BLAS single-threaded (plans with
+# convolutions: ``blas_threads.lowered()``), over at most ``intra_op_parallelism_threads`` threads and the
+# cores other processes leave free; in the deep-MNIST step the fc1 update went from 6.5 to 4.3-4.8 ms.
 UPDATE_ELEMENT_WEIGHT = 4
 BLOCKED_MIN_ELEMENTS = 1 << 21  # smaller updates run whole (see above)
 
 
 def thread_count(session):
-    """Threads for one update: ``ConfigProto(intra_op_parallelism_threads=N)`` (0, the default, means 1)."""
-    return max(1, int(getattr(session.config, "intra_op_parallelism_threads", 0) or 1))
+    """Most threads one update may split over: ``ConfigProto(intra_op_parallelism_threads=N)``, or, for 0 (the
+    default, as in TF), every core of the process."""
+    n = int(getattr(session.config, "intra_op_parallelism_threads", 0) or 0)
+    return n if n > 0 else core_budget.cores()
+
+
+def split_threads(most):
+    """Threads an update splits over now: up to ``most`` while BLAS is held single-threaded, else 1 (see above)."""
+    return most if blas_threads.lowered() else 1
 
 
 def _apply(rule, state, grad, hypers, buffers, threads):
-    """``rule(*state, *grad, *hypers, *buffers)``, over L2-sized blocks (in ``threads`` threads) when large."""
+    """``rule(*state, *grad, *hypers, *buffers)``, over L2-sized blocks (in up to ``threads`` threads) when
+    large."""
+    threads = split_threads(threads)
     var = state[0]
     arrays = state + list(grad) + buffers
     if threads < 2 and var.size < BLOCKED_MIN_ELEMENTS or not all(type(a) is np.ndarray and a.flags.c_contiguous and

@@ -28,7 +28,7 @@ from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op
 from kflow.engine.ops.batch_parallel import MIN_ELEMENTS, over_batch
 from kflow.train.fused_update import (BLOCKED_MIN_ELEMENTS, UPDATE_ELEMENT_WEIGHT, check_grad, hyper_inputs,
-                                      thread_count, variable_lock)
+                                      split_threads, thread_count, variable_lock)
 
 
 def group_update_op(op_type):
@@ -75,7 +75,7 @@ def _bind_group(op, session):
     rule, fixed, tensor_pos, n_scratch = a["rule"], a["hypers"], a["hyper_inputs"], a["scratch"]
     n_vars = len(var_ops)
     store = session.variable_values
-    threads = thread_count(session)
+    most_threads = thread_count(session)
     per_thread = threading.local()  # scratch buffers (in a _Layout), one set per calling thread (see fused_update)
     locks = [variable_lock(session, v) for v in var_ops] if a["use_locking"] else None
 
@@ -99,13 +99,15 @@ def _bind_group(op, session):
         layout = getattr(per_thread, "layout", None)
         shapes = [s[0].shape for s in states]
         if layout is None or layout.shapes != shapes:
-            layout = per_thread.layout = _Layout(states, shapes, n_scratch, threads)
+            layout = per_thread.layout = _Layout(states, shapes, n_scratch, most_threads)
         grads = values[:n_vars]
+        threads = split_threads(most_threads)
         if locks is not None:
             for lock, state, grad, scratch in zip(locks, states, grads, layout.views):
                 with lock:
                     rule(*state, grad, *hypers, *scratch)
-        elif not (layout.split and _split(rule, states, grads, hypers, layout, threads)):
+        elif not (layout.split and (layout.blocked or threads > 1) and
+                  _split(rule, states, grads, hypers, layout, threads)):
             for state, grad, scratch in zip(states, grads, layout.views):
                 rule(*state, grad, *hypers, *scratch)
 
@@ -119,7 +121,7 @@ class _Layout:
     the variables share one buffer sized for the largest; split, the parts run at once, so each variable gets
     its own range (at its offset) and no two parts write the same scratch."""
 
-    def __init__(self, states, shapes, n_scratch, threads):
+    def __init__(self, states, shapes, n_scratch, most_threads):
         self.shapes = shapes
         sizes = [s[0].size for s in states]
         first = states[0][0]
@@ -129,8 +131,9 @@ class _Layout:
             self.starts.append(self.starts[-1] + size)
         self.total = self.starts[-1]
         self.blocked = max(sizes) >= BLOCKED_MIN_ELEMENTS
-        # otherwise over_batch would run the updates whole, and the plain loop costs less
-        self.split = xp is np and (self.blocked or threads > 1 and
+        # whether splitting may ever pay (it does only in some steps: fused_update.split_threads); otherwise
+        # over_batch would run the updates whole, and the plain loop costs less
+        self.split = xp is np and (self.blocked or most_threads > 1 and
                                    self.total * UPDATE_ELEMENT_WEIGHT >= 2 * MIN_ELEMENTS)
         offsets = self.starts if self.split else [0] * len(sizes)
         flat = [xp.empty(self.total if self.split else max(sizes), first.dtype) for _ in range(n_scratch)]

@@ -7,10 +7,16 @@ import numpy as np
 import pytest
 
 import kflow as kf
+from kflow.engine import blas_threads, core_budget
 from kflow.engine.ops import batch_parallel
 from kflow.train import adam as adam_mod
 
 SHAPES = [(400, 400), (400,), (400, 30), (30,), (30, 3), (3,)]  # the first is large enough to split over threads
+
+
+def _blas_lowered(monkeypatch, lowered=True):
+    # updates split over threads only while the step holds BLAS single-threaded (plans with convolutions)
+    monkeypatch.setattr(blas_threads, "lowered", lambda: lowered)
 
 
 def _per_variable(monkeypatch):
@@ -63,6 +69,7 @@ def test_one_op_updates_all_dense_variables():
 
 @pytest.mark.parametrize("threads", [1, 2])
 def test_matches_per_variable_adam_bit_for_bit(monkeypatch, threads):
+    _blas_lowered(monkeypatch)
     grouped, types, _ = _train(6, threads=threads)
     assert types == ["MultiTensorApplyAdam"]
     _per_variable(monkeypatch)
@@ -73,6 +80,7 @@ def test_matches_per_variable_adam_bit_for_bit(monkeypatch, threads):
 
 def test_thread_split_covers_every_element(monkeypatch):
     # two parts over all variables' elements taken together: the first variable is cut in the middle
+    _blas_lowered(monkeypatch)
     monkeypatch.setattr(batch_parallel, "thread_count", lambda: 2)
     calls = []
     original = batch_parallel._split
@@ -84,6 +92,24 @@ def test_thread_split_covers_every_element(monkeypatch):
     monkeypatch.setattr(batch_parallel, "_split", original)
     _per_variable(monkeypatch)
     single, _, _ = _train(4, threads=1)
+    _assert_same(grouped, single)
+
+
+@pytest.mark.parametrize("threads,lowered,parts", [(2, False, None), (0, True, 2), (0, False, None)])
+def test_splits_only_while_blas_is_single_threaded(monkeypatch, threads, lowered, parts):
+    # OpenBLAS's idle workers spin after a product: a part handed to a thread would share their core. The
+    # default (0) allows every core of the process, as TF's intra-op pool does.
+    _blas_lowered(monkeypatch, lowered)
+    monkeypatch.setattr(core_budget, "cores", lambda: 2)
+    monkeypatch.setattr(batch_parallel, "thread_count", lambda: 2)
+    calls = []
+    original = batch_parallel._split
+    monkeypatch.setattr(batch_parallel, "_split", lambda fn, n, k: calls.append(k) or original(fn, n, k))
+    grouped, _, _ = _train(3, threads=threads)
+    assert calls == ([parts] * 3 if parts else [])
+    _per_variable(monkeypatch)
+    monkeypatch.setattr(batch_parallel, "_split", original)
+    single, _, _ = _train(3, threads=1)
     _assert_same(grouped, single)
 
 
@@ -212,14 +238,14 @@ def test_parts_run_at_once_never_share_scratch():
     # first: each variable's scratch must then be its own range (a shared buffer raced: 12000 wrong weights)
     from kflow.train.multi_tensor_update import _Layout
     states = [[np.zeros(s, np.float32)] for s in SHAPES]
-    split = _Layout(states, [s for s in SHAPES], 1, threads=2)
+    split = _Layout(states, [s for s in SHAPES], 1, most_threads=2)
     assert split.split
     views = [v[0] for v in split.views]
     for i in range(len(views)):
         assert views[i].shape == SHAPES[i]
         for j in range(i):
             assert not np.shares_memory(views[i], views[j])
-    whole = _Layout(states, [s for s in SHAPES], 1, threads=1)  # one after another: one shared buffer
+    whole = _Layout(states, [s for s in SHAPES], 1, most_threads=1)  # one after another: one shared buffer
     assert not whole.split and np.shares_memory(whole.views[0][0], whole.views[2][0])
 
 

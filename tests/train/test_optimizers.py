@@ -331,8 +331,10 @@ def test_large_updates_run_in_cache_sized_blocks_with_the_same_result(monkeypatc
 
 
 def test_threaded_update_of_large_variables_matches_serial(monkeypatch):
+    from kflow.engine import blas_threads
     from kflow.engine.ops import batch_parallel
 
+    monkeypatch.setattr(blas_threads, "lowered", lambda: True)  # updates split only while BLAS is lowered
     monkeypatch.setattr(batch_parallel, "MIN_ELEMENTS", 64)
     monkeypatch.setattr(batch_parallel, "thread_count", lambda: 4)
     pools = []
