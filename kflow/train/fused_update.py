@@ -174,12 +174,13 @@ def variable_lock(session, var_op):
     return session.resources.setdefault(("update_lock", var_op), threading.Lock())
 
 
-# ---- large updates: L2-sized blocks, split across threads -----------------------------------------------
-# An update makes ~12 passes over its arrays. Walking a very large variable in blocks whose arrays fit in the L2
-# cache lets every pass after the first reread cached data: Adam over the deep-MNIST fc1 kernel (3.2M floats)
-# took 6.8 ms blocked vs 7.1 ms whole on an idle core (6.4 vs 10.6 ms with other processes sharing the caches);
-# at 1M floats it was even, and at 392k (the MLP's first kernel) blocks cost more calls than they saved (0.53 vs
-# 0.48 ms), hence the threshold. numpy ufuncs release the GIL, so parts of a large update can also run in
+# ---- large updates: cache-sized blocks, split across threads --------------------------------------------
+# An update makes ~12 passes over its arrays. Walking a very large variable in blocks lets every pass after the
+# first reread data still in the caches. Blocks of 256k elements (1 MB per float32 array, ~6 MB for Adam's
+# six, within the shared L3) measured best: Adam over the deep-MNIST fc1 kernel (3.2M floats) took 5.6 ms in
+# such blocks vs 6.2 ms whole and 6.2 ms in L2-sized blocks (43k elements: the calls cost more than the L2
+# saves), 3.3 vs 4.5 ms in two threads. At 392k (the MLP's first kernel) blocks cost more calls than they
+# saved (0.53 vs 0.48 ms), hence the threshold. numpy ufuncs release the GIL, so parts of a large update can also run in
 # threads (batch_parallel); one of an update's elements weighs as much as ~4 of a one-pass kernel's, so
 # variables from ~128k elements split.
 # Splitting pays only while no BLAS worker spins on the other cores: OpenBLAS's idle workers spin for ~0.1 s
@@ -191,6 +192,7 @@ def variable_lock(session, var_op):
 # cores other processes leave free; in the deep-MNIST step the fc1 update went from 6.5 to 4.3-4.8 ms.
 UPDATE_ELEMENT_WEIGHT = 4
 BLOCKED_MIN_ELEMENTS = 1 << 21  # smaller updates run whole (see above)
+UPDATE_BLOCK_ELEMENTS = 1 << 18
 
 
 def thread_count(session):
@@ -206,8 +208,7 @@ def split_threads(most):
 
 
 def _apply(rule, state, grad, hypers, buffers, threads):
-    """``rule(*state, *grad, *hypers, *buffers)``, over L2-sized blocks (in up to ``threads`` threads) when
-    large."""
+    """``rule(*state, *grad, *hypers, *buffers)``, in blocks (and in up to ``threads`` threads) when large."""
     threads = split_threads(threads)
     var = state[0]
     arrays = state + list(grad) + buffers
@@ -224,7 +225,7 @@ def _apply(rule, state, grad, hypers, buffers, threads):
 
     blocked = var.size >= BLOCKED_MIN_ELEMENTS
     over_batch(part, var.size, var.size * UPDATE_ELEMENT_WEIGHT, max_parts=threads,
-               block_bytes=sum(a.itemsize for a in arrays) if blocked else 0)
+               block_items=UPDATE_BLOCK_ELEMENTS if blocked else 0)
 
 
 def _apply_rows(rule, state, grad, hypers, buffers, threads):

@@ -27,8 +27,8 @@ from kflow.engine import devices
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op
 from kflow.engine.ops.batch_parallel import MIN_ELEMENTS, over_batch
-from kflow.train.fused_update import (BLOCKED_MIN_ELEMENTS, UPDATE_ELEMENT_WEIGHT, check_grad, hyper_inputs,
-                                      split_threads, thread_count, variable_lock)
+from kflow.train.fused_update import (BLOCKED_MIN_ELEMENTS, UPDATE_BLOCK_ELEMENTS, UPDATE_ELEMENT_WEIGHT,
+                                      check_grad, hyper_inputs, split_threads, thread_count, variable_lock)
 
 
 def group_update_op(op_type):
@@ -142,7 +142,7 @@ class _Layout:
 
 def _split(rule, states, grads, hypers, layout, threads):
     """Runs the updates as contiguous ranges of all variables' elements taken together, in ``threads``
-    threads (and L2-sized blocks when a variable is large); False (nothing done) for a non-contiguous array."""
+    threads (and cache-sized blocks when a variable is large); False (nothing done) for a non-contiguous array."""
     pieces = []  # per variable: its arrays flattened (views: the ranges write into the stored arrays)
     for state, grad, scratch in zip(states, grads, layout.views):
         arrays = state + [grad] + scratch
@@ -161,7 +161,7 @@ def _split(rule, states, grads, hypers, layout, threads):
                 chunk = [x[lo:hi] for x in flat]
                 rule(*chunk[:n_state], *hypers, *chunk[n_state:])
 
-    block = sum(x.itemsize for x in pieces[0]) if layout.blocked else 0
     total = layout.total
-    over_batch(part, total, total * UPDATE_ELEMENT_WEIGHT, max_parts=threads, block_bytes=block)
+    over_batch(part, total, total * UPDATE_ELEMENT_WEIGHT, max_parts=threads,
+               block_items=UPDATE_BLOCK_ELEMENTS if layout.blocked else 0)
     return True

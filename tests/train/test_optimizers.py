@@ -314,9 +314,9 @@ def test_large_updates_run_in_cache_sized_blocks_with_the_same_result(monkeypatc
     init = kf.global_variables_initializer()
     values, block_sizes = [], []
     for blocked in (False, True):
-        if blocked:  # Adam's 5 float64 arrays (var, m, v, grad, scratch): 40 bytes per element, blocks of 100
+        if blocked:
             monkeypatch.setattr(fused_update, "BLOCKED_MIN_ELEMENTS", 100)
-            monkeypatch.setattr(batch_parallel, "L2_BLOCK_BYTES", 40 * 100)
+            monkeypatch.setattr(fused_update, "UPDATE_BLOCK_ELEMENTS", 100)
             real_blocked = batch_parallel._blocked
             monkeypatch.setattr(batch_parallel, "_blocked", lambda fn, size: block_sizes.append(size) or
                                 real_blocked(fn, size))

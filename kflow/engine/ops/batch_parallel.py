@@ -8,9 +8,8 @@ with ``uses_blas=True``: BLAS then runs single-threaded in each part (``blas_thr
 why such a kernel's whole plan keeps BLAS single-threaded), one hand-off per kernel rather than per chunk,
 so the copies between GEMMs run on every core as well.
 Small inputs run in the calling thread: a hand-off to a worker costs tens of microseconds. With
-``block_bytes`` each thread walks its range in blocks of images whose data fits in the core's L2 cache, so
-kernels making several passes (compare, mask, multiply) reread cached data: 1.4x faster for the max-pool
-gradient on one core.
+``block_items`` each thread walks its range in blocks, so kernels making several passes (an optimizer's
+update) reread data still in the caches.
 
 Example:
     >>> def fill(start, stop):
@@ -43,7 +42,7 @@ def _executor(extra):
     return _workers[0]
 
 
-def over_batch(fn, n, elements, xp=np, block_bytes=0, uses_blas=False, max_parts=None):
+def over_batch(fn, n, elements, xp=np, block_items=0, uses_blas=False, max_parts=None):
     """Calls ``fn(start, stop)`` on contiguous ranges that cover images ``0..n``; in parallel when worthwhile.
 
     Args:
@@ -52,14 +51,13 @@ def over_batch(fn, n, elements, xp=np, block_bytes=0, uses_blas=False, max_parts
         n: batch size.
         elements: the work's size in array elements (decides whether splitting pays).
         xp: the array module; CuPy work always runs in one call (the GPU is already parallel).
-        block_bytes: when > 0, the bytes one image's pass reads; ranges are then cut into blocks of about
-            ``L2_BLOCK_BYTES`` (CPU only).
+        block_items: when > 0, ranges are cut into blocks of at most this many images (CPU only).
         uses_blas: ``fn`` calls BLAS: the parts run with BLAS single-threaded, and serially where BLAS's thread
             count cannot be changed (its own threads would oversubscribe the cores).
         max_parts: at most this many parts (threads), e.g. a session's ``intra_op_parallelism_threads``.
     """
-    if block_bytes > 0 and xp is np:
-        fn = _blocked(fn, max(1, L2_BLOCK_BYTES // block_bytes))
+    if block_items > 0 and xp is np:
+        fn = _blocked(fn, block_items)
     parts = min(n, thread_count(), max_parts or n, elements // MIN_ELEMENTS) if xp is np else 1
     # a part that splits again runs whole: a worker waiting on its own pool could wait forever
     if parts < 2 or uses_blas and not blas_threads.available() or \

@@ -37,11 +37,10 @@ def test_large_work_splits_across_threads(monkeypatch):
     assert len({t for *_, t in calls}) >= 2  # at least one part ran on a worker thread
 
 
-def test_blocks_cut_each_range_to_the_cache_size(monkeypatch):
+def test_blocks_cut_each_range(monkeypatch):
     monkeypatch.setattr(batch_parallel, "thread_count", lambda: 2)
     calls = []
-    image_bytes = batch_parallel.L2_BLOCK_BYTES // 3  # 3 images per block
-    batch_parallel.over_batch(_record(calls), 16, 16 * batch_parallel.MIN_ELEMENTS, block_bytes=image_bytes)
+    batch_parallel.over_batch(_record(calls), 16, 16 * batch_parallel.MIN_ELEMENTS, block_items=3)
     assert (_covered(calls, 16) == 1).all()
     assert max(e - s for s, e, _ in calls) == 3 and len(calls) == 6  # 8 + 8 images, blocks of 3, 3, 2
 
