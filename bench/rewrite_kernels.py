@@ -47,7 +47,7 @@ def cases():
                     lambda x=x, b=b, k=bias_relu: k(x, b)))
         out.append((label + " relu grad + bias grad",
                     lambda g=g, y=y, b=b: elementwise._sum_to_shape_of(nn_ops._relu_grad(g, y), b),
-                    lambda g=g, y=y: fused._relu_grad_bias_grad(g, y)))
+                    lambda g=g, y=y: fused.relu_grad_bias_grad(g, y)))
     for label, shape, padding in [("deep-MNIST pool1 [50,28,28,32] SAME", (50, 28, 28, 32), "SAME"),
                                   ("deep-MNIST pool2 [50,14,14,64] SAME", (50, 14, 14, 64), "SAME"),
                                   ("Keras CNN pool [128,24,24,64] VALID", (128, 24, 24, 64), "VALID")]:
