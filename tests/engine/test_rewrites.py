@@ -73,7 +73,7 @@ def test_tf1_conv_and_dense_model_fuses_every_layer_and_matches_unfused():
 
     on, off, applied = _run_both(build, _cnn_feed)
     assert applied == ["conv2d_bias_relu", "matmul_bias", "matmul_bias_relu", "max_pool_argmax",
-                       "max_pool_grad_argmax", "relu_grad_bias_grad", "relu_grad_bias_grad"]
+                       "max_pool_argmax_relu_grad_bias_grad", "relu_grad_bias_grad"]
     _assert_close(on, off)
 
 
@@ -313,7 +313,8 @@ def test_fused_relu_grad_bias_grad_kernel_matches_its_definition():
 
 
 def test_registry_is_inspectable():
-    assert {"product_bias_relu", "relu_grad_bias_grad", "max_pool_argmax"} <= set(rewrites.registered())
+    assert {"product_bias_relu", "relu_grad_bias_grad", "max_pool_argmax", "max_pool_relu_grad"} <= \
+        set(rewrites.registered())
 
 
 def test_fused_bias_relu_kernel_on_odd_shapes():
