@@ -159,6 +159,21 @@ def test_a_relu_gradient_read_by_another_sum_leaves_the_bias_gradient_out():
     assert _extra_fetch_step(extra, bias=None) == ["max_pool_argmax", "max_pool_argmax_relu_grad"]
 
 
+def test_not_applied_when_the_relu_output_has_another_gradient_path():
+    x_value = _relu_input((2, 8, 8, 3), np.float32, "random")
+    values, applied = [], []
+    for flag in (True, False):
+        with kf.Graph().as_default(), rewrites.enabled(flag):
+            x = kf.placeholder(kf.float32, [None, 8, 8, 3])
+            h = kf.nn.relu(x + kf.constant([0.1, -0.2, 0.3]))
+            loss = kf.reduce_sum(kf.square(kf.nn.max_pool(h, 2, 2, "VALID"))) + kf.reduce_sum(h * 0.5)
+            with kf.Session() as sess:
+                values.append(sess.run(kf.gradients(loss, x)[0], {x: x_value}))  # ReluGrad reads a sum of both
+                applied.append(_applied(sess))
+    assert applied == [["max_pool_argmax", "max_pool_grad_argmax"], []]
+    np.testing.assert_array_equal(values[0], values[1])
+
+
 def test_deep_mnist_layers_fuse_both_pool_gradients():
     def build():
         x = kf.placeholder(kf.float32, [None, 12, 12, 1])
