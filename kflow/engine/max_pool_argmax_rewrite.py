@@ -27,7 +27,8 @@ def _match_max_pool(op, view):
     if dims is None or len(dims) != 4 or not pool_ops.keeps_argmax(dims, window):
         return None
     grads = [g for g in view.readers(y, ("MaxPoolGrad",))
-             if g.inputs[0] is x and g.inputs[1] is y and g.attrs["window"] is window and view.on_cpu(g)]
+             if g.inputs[0] is x and g.inputs[1] is y and pool_ops.same_window(g.attrs["window"], window)
+             and view.on_cpu(g)]
     if not grads:
         return None
     argmax = rewrites.PlanValue(op, op.name + "/argmax")

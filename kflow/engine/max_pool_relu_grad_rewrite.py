@@ -82,7 +82,7 @@ def _match_max_pool_grad(op, view):
     x, y, dy = op.inputs
     pool = y.op
     if y in view.fed or pool.type != "MaxPool" or pool.inputs[0] is not x or \
-            pool.attrs["window"] is not op.attrs["window"]:
+            not pool_ops.same_window(pool.attrs["window"], op.attrs["window"]):
         return None  # the bias sum counts each window's gradient once only where every window has an x == y
     chain = _relu_grad_chain(op, x, view)
     if chain is None:

@@ -247,3 +247,32 @@ def test_gradient_check_through_the_fused_kernels():
 
 def test_registry_lists_the_rewrite():
     assert "max_pool_relu_grad" in rewrites.registered()
+
+
+def test_an_imported_meta_graph_fuses_as_the_original(tmp_path):
+    # each imported op holds its own copy of the window: matched by value (pool_ops.same_window)
+    path = str(tmp_path / "pool.meta")
+    x_value = _relu_input((2, 8, 8, 3), np.float32, "random")
+    results = []
+    with kf.Graph().as_default() as g:
+        x = kf.placeholder(kf.float32, [None, 8, 8, 3], name="x")
+        b = kf.Variable(kf.constant([0.1, -0.2, 0.3]), name="b")
+        h = kf.nn.max_pool(kf.nn.relu(x + b), 2, 2, "SAME")
+        grads = kf.gradients(kf.reduce_sum(h * h), [x, b])
+        kf.global_variables_initializer()
+        kf.train.export_meta_graph(path)
+        names = [t.name for t in grads]
+        with kf.Session() as sess:
+            sess.run(g.get_operation_by_name("init"))
+            results.append((sess.run(grads, {x: x_value}), _applied(sess)))
+    with kf.Graph().as_default() as g:
+        kf.train.import_meta_graph(path)
+        pool, pool_grad = [op for op in g.get_operations() if op.type in ("MaxPool", "MaxPoolGrad")]
+        assert pool.attrs["window"] is not pool_grad.attrs["window"]
+        with kf.Session() as sess:
+            sess.run(g.get_operation_by_name("init"))
+            results.append((sess.run(names, {"x:0": x_value}), _applied(sess)))
+    assert results[0][1] == results[1][1] == ["max_pool_argmax", "max_pool_argmax_relu_grad_bias_grad"]
+    for a, b in zip(results[0][0], results[1][0]):
+        np.testing.assert_array_equal(a, b)
+    assert not pool_ops.same_window(Window((2, 2), (2, 2), "SAME"), Window((2, 2), (2, 2), "VALID"))
