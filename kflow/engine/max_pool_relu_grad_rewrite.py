@@ -15,9 +15,9 @@ suffix says the bias gradient was fused as well.
 
 Exactness against the unfused ops: the input gradient is bit for bit the same where windows do not overlap
 (products by 0 and 1 commute, zero signs included). Where they overlap (3x3 stride 2) a position that is the
-maximum of several windows gets ``sum(dy_i * m)`` instead of ``sum(dy_i) * m``: equal values, but a masked sum
-of negative gradients is +0 here and -0 unfused (and two finite gradients whose sum overflows give 0 here, NaN
-unfused). The bias gradient is summed in another order (as ``relu_grad_bias_grad`` already did): equal to
+maximum of several windows gets ``sum(dy_i * m)`` instead of ``sum(dy_i) * m``: equal values, but where the mask
+``m`` is 0 and the gradients sum to a negative number the result is +0 here and -0 unfused (and two finite
+gradients whose sum overflows give 0 here, NaN unfused). The bias gradient is summed in another order (as ``relu_grad_bias_grad`` already did): equal to
 rounding. A window whose maximum is NaN (a NaN relu output) gets no gradient from the unfused MaxPoolGrad (no
 position equals NaN); here its mask ``NaN > 0`` is False, so it gets none either, whichever way it is routed.
 
