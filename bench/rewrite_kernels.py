@@ -27,6 +27,7 @@ def _min_ms(fn, repeat):
 def cases():
     """``[(label, op_by_op, fused), ...]``."""
     from kflow.engine import bias_relu_rewrites as fused
+    from kflow.engine import max_pool_relu_grad_rewrite as pool_relu
     from kflow.engine.ops import elementwise, nn_ops, pool_ops
     from kflow.engine.ops.window_geometry import Window
     rng = np.random.RandomState(0)
@@ -47,7 +48,7 @@ def cases():
                     lambda x=x, b=b, k=bias_relu: k(x, b)))
         out.append((label + " relu grad + bias grad",
                     lambda g=g, y=y, b=b: elementwise._sum_to_shape_of(nn_ops._relu_grad(g, y), b),
-                    lambda g=g, y=y: fused._relu_grad_bias_grad(g, y)))
+                    lambda g=g, y=y: fused.relu_grad_bias_grad(g, y)))
     for label, shape, padding in [("deep-MNIST pool1 [50,28,28,32] SAME", (50, 28, 28, 32), "SAME"),
                                   ("deep-MNIST pool2 [50,14,14,64] SAME", (50, 14, 14, 64), "SAME"),
                                   ("Keras CNN pool [128,24,24,64] VALID", (128, 24, 24, 64), "VALID")]:
@@ -64,6 +65,11 @@ def cases():
             pool_ops.max_pool_grad_from_argmax(x, argmax, dy, window)
 
         out.append((label + " forward + gradient", recompute, keep))
+        _, argmax = pool_ops.max_pool_with_argmax(x, window)
+        out.append((label + " pool+relu+bias grads",  # op by op: as max_pool_argmax + relu_grad_bias_grad
+                    lambda x=x, a=argmax, dy=dy, w=window: fused.relu_grad_bias_grad(
+                        pool_ops.max_pool_grad_from_argmax(x, a, dy, w), x),
+                    lambda x=x, a=argmax, y=y, dy=dy, k=pool_relu._argmax_kernel(window, True): k(x, a, y, dy)))
     return out
 
 

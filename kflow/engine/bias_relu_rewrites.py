@@ -120,10 +120,10 @@ rewrites.register(rewrites.Rewrite("product_bias_relu", _match_bias_relu))
 
 
 # ---- gradient: relu gradient + bias gradient -----------------------------------------------------------
-def _match_relu_grad_bias_grad(op, view):
-    if op.type != "ReluGrad" or not view.on_cpu(op):
-        return None
-    grad = op.outputs[0]
+def channel_sum_of(relu_grad, view):
+    """The BiasAddGrad (NHWC) or ``+ b`` gradient's SumToShapeOf (down to a 1-D bias along the last axis) that
+    sums the output of ``relu_grad`` per channel, or None."""
+    grad = relu_grad.outputs[0]
     dims = grad.shape.dims
     for s in view.readers(grad, ("BiasAddGrad", "SumToShapeOf")):
         if not view.on_cpu(s) or s.inputs[0] is not grad:
@@ -134,12 +134,21 @@ def _match_relu_grad_bias_grad(op, view):
             bd = s.inputs[1].shape.dims
             if dims is None or len(dims) < 2 or dims[-1] is None or bd is None or list(bd) != [dims[-1]]:
                 continue  # a sum over the leading axes only: a per-channel bias gradient
-        return ("relu_grad_bias_grad", [op, s], list(op.inputs), [grad, s.outputs[0]],
-                lambda kernels: _relu_grad_bias_grad)
+        return s
     return None
 
 
-def _relu_grad_bias_grad(g, y):
+def _match_relu_grad_bias_grad(op, view):
+    if op.type != "ReluGrad" or not view.on_cpu(op):
+        return None
+    s = channel_sum_of(op, view)
+    if s is None:
+        return None
+    return ("relu_grad_bias_grad", [op, s], list(op.inputs), [op.outputs[0], s.outputs[0]],
+            lambda kernels: relu_grad_bias_grad)
+
+
+def relu_grad_bias_grad(g, y):
     """``(g * (y > 0), its sum over every axis but the last)`` in one blocked pass."""
     if g.shape != y.shape:
         raise ValueError("ReluGrad: gradient shape %s does not match the relu output shape %s"

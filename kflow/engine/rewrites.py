@@ -15,6 +15,13 @@ Registered rewrites:
         the bias (and relu) applied in place on the product's fresh output, in cache-sized blocks.
     relu_grad_bias_grad  ReluGrad -> BiasAddGrad (or the ``+ bias`` gradient's SumToShapeOf): one pass writes
         the masked gradient and sums it per channel while the block is cached.
+    max_pool_argmax (+ max_pool_grad_argmax)  MaxPool and its MaxPoolGrads in one plan: the forward keeps each
+        window's argmax and the gradients route by it (``max_pool_argmax_rewrite.py``).
+    max_pool_(argmax_)relu_grad(_bias_grad)  MaxPoolGrad -> ReluGrad [-> the bias gradient]: the pooled gradient
+        masked by ``pooled > 0`` (and summed per channel) before routing, no full-size ReluGrad pass
+        (``max_pool_relu_grad_rewrite.py``; the argmax variant is built by max_pool_argmax's matcher).
+    while_without_history  a While whose recorded history no gradient reads records none
+        (``while_history_rewrite.py``).
 Softmax + cross-entropy needs no rewrite: its op computes the loss and the backprop in one pass
 (``ops/xent_ops.py``); dropout draws, scales and applies its mask in one blocked pass (``ops/dropout_op.py``).
 

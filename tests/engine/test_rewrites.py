@@ -6,7 +6,7 @@ import pytest
 
 import kflow as kf
 from kflow.engine import devices, rewrites
-from kflow.engine.bias_relu_rewrites import _bias_relu_kernel, _relu_grad_bias_grad
+from kflow.engine.bias_relu_rewrites import _bias_relu_kernel, relu_grad_bias_grad
 from kflow.engine.gradient_check import check_gradients
 
 RTOL = 1e-5
@@ -73,7 +73,7 @@ def test_tf1_conv_and_dense_model_fuses_every_layer_and_matches_unfused():
 
     on, off, applied = _run_both(build, _cnn_feed)
     assert applied == ["conv2d_bias_relu", "matmul_bias", "matmul_bias_relu", "max_pool_argmax",
-                       "max_pool_grad_argmax", "relu_grad_bias_grad", "relu_grad_bias_grad"]
+                       "max_pool_argmax_relu_grad_bias_grad", "relu_grad_bias_grad"]
     _assert_close(on, off)
 
 
@@ -305,15 +305,16 @@ def test_fused_relu_grad_bias_grad_kernel_matches_its_definition():
     for shape in [(7, 3), (64, 12, 12, 8), (0, 4), (5, 0), (9, 7, 7, 48), (3, 1024), (70, 1024), (80, 9, 9, 100)]:
         g = rng.randn(*shape)
         y = np.maximum(rng.randn(*shape), 0)
-        dg, gb = _relu_grad_bias_grad(g, y)
+        dg, gb = relu_grad_bias_grad(g, y)
         np.testing.assert_allclose(dg, g * (y > 0))
         np.testing.assert_allclose(gb, (g * (y > 0)).sum(axis=tuple(range(len(shape) - 1))), atol=1e-12)
     with pytest.raises(ValueError, match="ReluGrad"):
-        _relu_grad_bias_grad(np.ones((2, 3)), np.ones((2, 4)))
+        relu_grad_bias_grad(np.ones((2, 3)), np.ones((2, 4)))
 
 
 def test_registry_is_inspectable():
-    assert {"product_bias_relu", "relu_grad_bias_grad", "max_pool_argmax"} <= set(rewrites.registered())
+    assert {"product_bias_relu", "relu_grad_bias_grad", "max_pool_argmax", "max_pool_relu_grad"} <= \
+        set(rewrites.registered())
 
 
 def test_fused_bias_relu_kernel_on_odd_shapes():

@@ -178,6 +178,12 @@ def keeps_argmax(x_shape, window):
     return pt == 0 and pl == 0
 
 
+def same_window(a, b):
+    """Whether windows ``a`` and ``b`` are the same geometry: a MaxPool and its gradient share one Window when
+    built together, but ops of an imported meta graph each hold their own copy."""
+    return a is b or vars(a) == vars(b)
+
+
 def max_pool_with_argmax(x, window):
     """``(max_pool(x), argmax)``: ``argmax`` (uint8, the output's shape) is the kernel position (row-major) of
     each window's first maximum, as the gradient routes it. Costs the forward ~1.7x, saves the gradient
