@@ -3,9 +3,13 @@
 The forward pass is im2col + one GEMM: the patches of a batch chunk are a strided view of the (padded)
 input, copied into a contiguous ``(rows, KH*KW*C)`` matrix and multiplied by the ``(KH*KW*C, OC)``
 filter. Chunks of about ``CHUNK_BYTES`` keep the patch matrix in cache and reuse one buffer, which
-measured ~1.5x faster than one huge matrix (fresh 100 MB buffers page-fault on every step). The filter
-gradient is ``cols^T @ dY`` over the same chunks; the input gradient multiplies ``dY`` by the filter
-once per chunk and adds each kernel position's slab into ``dX`` (col2im: a loop over KH*KW only).
+measured ~1.5x faster than one huge matrix (fresh 100 MB buffers page-fault on every step). Narrow patch
+matrices (few input channels: K = KH*KW*C <= ``SMALL_K``) take chunks of one image or less, sized so the
+patches and the GEMM's output rows stay in the L2 cache, and an ``epilogue`` (the fused bias + relu) runs
+on each output chunk while it is cached: the deep-MNIST conv1 (5x5, 1 -> 32, batch 50) with its bias and
+relu went from 1.8 to 1.3 ms on one core. The filter gradient is ``cols^T @ dY`` over the same chunks; the
+input gradient multiplies ``dY`` by each kernel position's filter slab and adds the product into ``dX``
+while it is cached (col2im: a loop over KH*KW only).
 Stride-1 3x3 and 5x5 convolutions with enough channels run as Winograd on the CPU instead (``winograd``:
 its ``chooses`` says which of the three kernels, from measurements).
 
