@@ -201,3 +201,11 @@ def test_float64_gradient_check(cin, padding, strides, dilations):
         return kf.nn.relu(kf.nn.conv2d(a, f, [1, *strides, 1], padding, dilations=[1, *dilations, 1]) + bias)
 
     check_gradients(fn, [x, w, b])
+
+
+@pytest.mark.parametrize("cin", [1, 8])
+def test_filter_gradient_of_a_window_larger_than_the_input_is_zero(cin):
+    x = RNG.standard_normal((2, 2, 2, cin)).astype(np.float32)
+    dw = conv_ops._filter_grad_kernel(x, np.ones((2, 0, 0, 4), np.float32), (3, 3, cin, 4),
+                                      conf=_conf("VALID", (1, 1), (1, 1)))
+    np.testing.assert_array_equal(dw, np.zeros((3, 3, cin, 4), np.float32))
