@@ -79,7 +79,7 @@ def _im2col_chunks(x, win, oc):
         return
     chunk_rows = _chunk_rows(xp, k, oc, x.itemsize)
     b = max(1, min(n, chunk_rows // max(oh * ow, 1)))  # images per chunk
-    lines = oh if b > 1 else max(1, min(oh, chunk_rows // max(ow, 1)))  # output rows per chunk
+    lines = max(1, oh if b > 1 else min(oh, chunk_rows // max(ow, 1)))  # output rows per chunk
     # images padded (and viewed as patches) at once: one strided view serves several cache-sized chunks
     hp, wp = h + pt + pb, w + pl + pr
     group = b * max(1, _chunk(xp, n, hp * wp * c * x.itemsize) // b)
