@@ -140,6 +140,9 @@ def block_epilogue(bias, relu):
     zeros = np.zeros(span, wide.dtype) if relu else None
 
     def apply(block):
+        if block.shape[-1:] != (c,):
+            raise ValueError("BiasAdd (fused): the bias has %d values but the product's output block has shape %s "
+                             "(its last axis must match)" % (c, block.shape))
         if c == 0 or block.size == 0:
             return
         flat = block.reshape(-1)

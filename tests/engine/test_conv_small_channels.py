@@ -167,6 +167,8 @@ def test_block_epilogue_on_blocks_longer_than_a_piece_and_ragged():
     empty = np.zeros((0, 7))
     bias_relu_rewrites.block_epilogue(b, False)(empty)
     assert empty.shape == (0, 7)
+    with pytest.raises(ValueError, match=r"bias has 7 values .* shape \(4, 6\)"):
+        bias_relu_rewrites.block_epilogue(b, True)(np.zeros((4, 6)))
 
 
 def test_tf1_conv_bias_relu_is_fused_and_equals_unfused():
