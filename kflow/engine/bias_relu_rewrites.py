@@ -26,7 +26,10 @@ from kflow.engine import rewrites
 from kflow.engine.ops.batch_parallel import over_batch, sum_over_batch, L2_BLOCK_BYTES
 
 _PRODUCTS = {"MatMul": "matmul", "Conv2D": "conv2d"}
+# products whose kernel takes ``epilogue=fn`` and applies it to each output block while cached (conv_ops)
+_TAKES_EPILOGUE = {"Conv2D"}
 WIDE_ROW = 1024  # elements per row of the blocked per-channel passes
+EPILOGUE_PIECE = 1 << 15  # elements per piece of the bias + relu epilogue (128 KB of float32: L2-resident)
 SMALL = 1 << 16  # elements up to which one plain pass beats the blocked walk's setup (a Dense layer's output)
 
 
@@ -86,34 +89,69 @@ def _match_bias_relu(op, view):
     outputs = [out] + [t for t in (product, add.outputs[0]) if t is not out and view.shape_read(t)]
     aliases = len(outputs) - 1
     return name, ops, list(op.inputs) + [bias], outputs, \
-        lambda kernels: _bias_relu_kernel(kernels[0], n, with_relu, aliases)
+        lambda kernels: _bias_relu_kernel(kernels[0], n, with_relu, aliases, op.type in _TAKES_EPILOGUE)
 
 
-def _bias_relu_kernel(product, n_inputs, relu, aliases=0):
+def _bias_relu_kernel(product, n_inputs, relu, aliases=0, takes_epilogue=False):
     """The kernel ``k(*product_inputs, bias)``: ``product``'s output with ``bias`` added (and relu) in place;
-    with ``aliases``, a tuple of that result repeated ``1 + aliases`` times."""
+    with ``aliases``, a tuple of that result repeated ``1 + aliases`` times. With ``takes_epilogue`` the product
+    kernel applies them itself (``product(*inputs, epilogue=fn)``) to each block it has just written, while
+    it is cached."""
     if aliases:
-        single = _bias_relu_kernel(product, n_inputs, relu)
+        single = _bias_relu_kernel(product, n_inputs, relu, 0, takes_epilogue)
         return lambda *args: (single(*args),) * (1 + aliases)
 
     def kernel(*args):
-        out = product(*args[:n_inputs])
         bias = args[n_inputs]
+        if takes_epilogue and bias.shape[-1:] == bias.shape:
+            return product(*args[:n_inputs], epilogue=block_epilogue(bias, relu))
+        out = product(*args[:n_inputs])
         if out.size <= SMALL:
             np.add(out, bias, out=out)
             return np.maximum(out, 0, out=out) if relu else out
-        width = _row_width(out) if bias.shape == out.shape[-1:] else 0
-        rows = bias if not width else np.tile(bias, width // len(bias))
+        if out.flags.c_contiguous and bias.shape == out.shape[-1:]:
+            epilogue = block_epilogue(bias, relu)
+            over_batch(lambda start, stop: epilogue(out[start:stop]), len(out), out.size, np, _image_bytes(out))
+            return out
 
         def part(start, stop):
-            block = out[start:stop].reshape(-1, width) if width else out[start:stop]
-            np.add(block, rows, out=block)
+            block = out[start:stop]
+            np.add(block, bias, out=block)
             if relu:
                 np.maximum(block, 0, out=block)
 
         over_batch(part, len(out), out.size, np, _image_bytes(out))
         return out
     return kernel
+
+
+def block_epilogue(bias, relu):
+    """``fn(block)``: adds the 1-D ``bias`` along the last axis of a C-contiguous ``block`` (and clamps at zero),
+    in place, over flat pieces of ``EPILOGUE_PIECE`` elements against a repeated bias and a zero vector of the
+    same length: numpy's ``maximum`` of an array and a scalar ran 2-4x slower than of two arrays (0.46 vs
+    0.22 ms on 1.25M float32), and per-row overhead made rows of one pixel's channels slower still.
+
+    Example:
+        >>> block_epilogue(b, relu=True)(out[:8])   # out[:8] = max(out[:8] + b, 0)
+    """
+    c = len(bias)
+    span = c * max(1, EPILOGUE_PIECE // max(c, 1))
+    wide = np.tile(bias, span // max(c, 1))
+    zeros = np.zeros(span, wide.dtype) if relu else None
+
+    def apply(block):
+        if block.shape[-1:] != (c,):
+            raise ValueError("BiasAdd (fused): the bias has %d values but the product's output block has shape %s "
+                             "(its last axis must match)" % (c, block.shape))
+        if c == 0 or block.size == 0:
+            return
+        flat = block.reshape(-1)
+        for s in range(0, flat.size, span):
+            piece = flat[s:s + span]
+            np.add(piece, wide[:piece.size], out=piece)
+            if relu:
+                np.maximum(piece, zeros[:piece.size], out=piece)
+    return apply
 
 
 rewrites.register(rewrites.Rewrite("product_bias_relu", _match_bias_relu))
