@@ -129,17 +129,27 @@ def _padded(x, pads, t, th, tw, tag):
     return buf
 
 
-def _apply_both_sides(mat, tiles, tmp, k, out=None):
-    """``mat @ tile @ mat^T`` for every tile of ``tiles`` (k, k, X), written into ``out`` (default: ``tiles``).
+def _pitched(tag, rows, cols, dtype):
+    """A (rows, cols) scratch view whose rows lie an odd number of cache lines apart.
+
+    The transforms' GEMMs walk the a*a (or m*a) rows of a tile buffer at once; rows a power of two of bytes
+    apart (F(4x4, 5x5) on 8 images of 16 tiles and 32 channels: 16 KB) share the L1 cache's sets and evict
+    each other: those GEMMs measured 1.3-1.6x slower than on rows one cache line further apart.
+    """
+    item = np.dtype(dtype).itemsize
+    lines = -(-cols * item // 64)
+    pitch = (lines + 1 - lines % 2) * 64 // item
+    return scratch.growable(tag, rows * pitch, dtype)[:rows * pitch].reshape(rows, pitch)[:, :cols]
+
+
+def _apply_both_sides(mat, tiles, mid, out):
+    """``mat @ tile @ mat^T`` for every tile of ``tiles`` (k, k, X) into ``out`` (j, j, X), via ``mid`` (k, j, X).
 
     Each step is one GEMM per slab of the other axis (N = X): as one flat GEMM of N = k*X, the first step
     measured 2x slower.
     """
-    j = mat.shape[0]
-    mid = tmp[:k * j * (tiles.size // (k * k))].reshape(k, j, -1)
-    np.matmul(mat, tiles.reshape(k, k, -1).transpose(1, 0, 2), out=mid)  # along tile rows
-    out = tiles if out is None else out
-    np.matmul(mat, mid.transpose(1, 0, 2), out=out[:j * j * mid.shape[2]].reshape(j, j, -1))  # along columns
+    np.matmul(mat, tiles.transpose(1, 0, 2), out=mid)  # along tile rows
+    np.matmul(mat, mid.transpose(1, 0, 2), out=out)  # along columns
 
 
 def _input_transform(src, t, th, tw):
@@ -147,14 +157,22 @@ def _input_transform(src, t, th, tw):
     b, _, _, c = src.shape
     _, _, bt = t.matrices(src.dtype)
     a, m = t.a, t.m
-    size = a * a * b * th * tw * c
-    d = scratch.growable("winograd-tiles", 2 * size, src.dtype)
-    tiles, v = d[:size], d[size:2 * size]
+    size = b * th * tw * c
+    tiles = _pitched("winograd-tiles", a * a, size, src.dtype)
     s = src.strides
     view = np.lib.stride_tricks.as_strided(src, (a, a, b, th, tw, c), (s[1], s[2], s[0], s[1] * m, s[2] * m, s[3]))
     np.copyto(tiles.reshape(a, a, b, th, tw, c), view)
-    _apply_both_sides(bt, tiles, v, a)
+    tiles = tiles.reshape(a, a, size)
+    _apply_both_sides(bt, tiles, _pitched("winograd-mid", a * a, size, src.dtype).reshape(a, a, size), tiles)
     return tiles.reshape(a * a, b * th * tw, c)
+
+
+def _tile_grid(arr, m):
+    """``arr`` (B, th*m, tw*m, C) viewed as (B, th, m, tw, m, C): whole m x m tiles."""
+    b, h, w, c = arr.shape
+    st = arr.strides
+    return np.lib.stride_tricks.as_strided(arr, (b, h // m, m, w // m, m, c), (st[0], st[1] * m, st[1], st[2] * m,
+                                                                               st[2], st[3]))
 
 
 def _output_transform(prod, t, out):
@@ -163,27 +181,33 @@ def _output_transform(prod, t, out):
     a, m = t.a, t.m
     b, oh, ow, oc = out.shape
     th, tw = _tiles(oh, t), _tiles(ow, t)
-    rows = scratch.growable("winograd-out", 2 * m * a * b * th * tw * oc, prod.dtype)
-    half = m * a * b * th * tw * oc
-    z, y = rows[:half], rows[half:half + m * m * b * th * tw * oc]
-    _apply_both_sides(at, prod, z, a, y)
-    y = y.reshape(m, m, b, th, tw, oc)
-    fh, fw = oh // m, ow // m  # whole tiles: one copy in the output's order, so its writes run sequentially
-    st = out.strides
-    whole = np.lib.stride_tricks.as_strided(out, (b, fh, m, fw, m, oc), (st[0], st[1] * m, st[1], st[2] * m,
-                                                                          st[2], st[3]))
-    np.copyto(whole, y[:, :, :, :fh, :fw].transpose(2, 3, 0, 4, 1, 5))
-    for p in range(oh - fh * m):  # the cropped last row of tiles
-        for q in range(m):
-            dst = out[:, fh * m + p, q::m]
-            np.copyto(dst, y[p, q, :, fh, :dst.shape[1]])
-    for q in range(ow - fw * m):  # the cropped last column of tiles
-        for p in range(m):
-            np.copyto(out[:, p:fh * m:m, fw * m + q], y[p, q, :, :fh, fw])
+    size = b * th * tw * oc
+    y = _pitched("winograd-out", m * m, size, prod.dtype).reshape(m, m, size)
+    _apply_both_sides(at, prod.reshape(a, a, size), _pitched("winograd-mid", a * m, size, prod.dtype).reshape(
+        a, m, size), y)
+    y = y.reshape(m, m, b, th, tw, oc).transpose(2, 3, 0, 4, 1, 5)
+    if (oh, ow) == (th * m, tw * m):  # one copy in the output's order, so its writes run sequentially
+        np.copyto(_tile_grid(out, m), y)
+        return
+    # cropped tiles: the whole grid into scratch, then its interior (two copies beat one per cropped row/column)
+    grid = scratch.growable("winograd-out-grid", b * th * m * tw * m * oc, prod.dtype)[
+        :b * th * m * tw * m * oc].reshape(b, th * m, tw * m, oc)
+    np.copyto(_tile_grid(grid, m), y)
+    np.copyto(out, grid[:, :oh, :ow])
 
 
 def _chunk(per_image_bytes, n):
     return max(1, min(n, CHUNK_BYTES // max(per_image_bytes, 1)))
+
+
+def _chunks(start, stop, step):
+    """Ranges of at most ``step`` images covering ``start..stop``, of even sizes: a thread's 25 images in chunks
+    of 8 would leave a 1-image chunk, whose GEMMs and transforms run at a fraction of the speed."""
+    count = -(-(stop - start) // step)
+    if count <= 0:
+        return iter(())
+    bounds = [start + (stop - start) * i // count for i in range(count + 1)]
+    return zip(bounds[:-1], bounds[1:])
 
 
 def conv2d(x, w, pads):
@@ -205,11 +229,9 @@ def conv2d(x, w, pads):
     step = _chunk(t.a * t.a * th * tw * (c + oc) * x.itemsize, n)
 
     def images(start, stop):
-        for s in range(start, stop, step):
-            e = min(stop, s + step)
+        for s, e in _chunks(start, stop, step):
             v = _input_transform(_padded(x[s:e], pads, t, th, tw, "winograd-pad"), t, th, tw)
-            prod = scratch.growable("winograd-prod", v.shape[0] * v.shape[1] * oc, x.dtype)[
-                :v.shape[0] * v.shape[1] * oc].reshape(v.shape[0], v.shape[1], oc)
+            prod = _pitched("winograd-prod", v.shape[0], v.shape[1] * oc, x.dtype).reshape(v.shape[0], -1, oc)
             np.matmul(v, u, out=prod)
             _output_transform(prod, t, out[s:e])
 
@@ -224,24 +246,15 @@ def _output_adjoint(dy, t, th, tw):
     a, m = t.a, t.m
     b, oh, ow, oc = dy.shape
     size = b * th * tw * oc
-    buf = scratch.growable("winograd-dy", (m * m + m * a + a * a) * size, dy.dtype)
-    dyt = buf[:m * m * size].reshape(m, m, b, th, tw, oc)
-    fh, fw = oh // m, ow // m
-    if (fh, fw) != (th, tw):
-        dyt.fill(0)
-    st = dy.strides
-    whole = np.lib.stride_tricks.as_strided(dy, (b, fh, m, fw, m, oc), (st[0], st[1] * m, st[1], st[2] * m,
-                                                                         st[2], st[3]))
-    np.copyto(dyt[:, :, :, :fh, :fw].transpose(2, 3, 0, 4, 1, 5), whole)
-    for p in range(oh - fh * m):  # the cropped last row of tiles
-        for q in range(m):
-            src = dy[:, fh * m + p, q::m]
-            dyt[p, q, :, fh, :src.shape[1]] = src
-    for q in range(ow - fw * m):  # the cropped last column of tiles
-        for p in range(m):
-            dyt[p, q, :, :fh, fw] = dy[:, p:fh * m:m, fw * m + q]
-    dm = buf[(m * m + m * a) * size:(m * m + m * a + a * a) * size]
-    _apply_both_sides(at.T, dyt, buf[m * m * size:(m * m + m * a) * size], m, dm)
+    dyt = _pitched("winograd-dy", m * m, size, dy.dtype).reshape(m, m, b, th, tw, oc)
+    if (oh, ow) != (th * m, tw * m):  # cropped tiles: dy into a zero-bordered grid, gathered from there
+        grid = scratch.zero_bordered(("winograd-dy-grid", oh, ow), (b, th * m, tw * m, oc), dy.dtype, (0, 0))
+        grid[:, :oh, :ow] = dy
+        dy = grid
+    np.copyto(dyt.transpose(2, 3, 0, 4, 1, 5), _tile_grid(dy, m))
+    dm = _pitched("winograd-dm", a * a, size, dy.dtype).reshape(a, a, size)
+    _apply_both_sides(at.T, dyt.reshape(m, m, size), _pitched("winograd-mid", m * a, size, dy.dtype).reshape(
+        m, a, size), dm)
     return dm.reshape(a * a, b * th * tw, oc)
 
 
@@ -251,8 +264,9 @@ def _input_adjoint(dv, t, th, tw, out):
     bt = t.matrices(dv.dtype)[2]
     a, m = t.a, t.m
     b, c = out.shape[0], out.shape[3]
-    tmp = scratch.growable("winograd-adjoint", dv.size, dv.dtype)
-    _apply_both_sides(bt.T, dv, tmp, a)
+    x = dv.shape[1] * dv.shape[2]
+    _apply_both_sides(bt.T, dv.reshape(a, a, x), _pitched("winograd-mid", a * a, x, dv.dtype).reshape(a, a, x),
+                      dv.reshape(a, a, x))
     dd = dv.reshape(a, a, b, th, tw, c)
     # positions below m, m cover the tile grid once: copied; the r-1 overlapping rows/columns are added
     out[:, th * m:] = 0
@@ -298,11 +312,9 @@ def input_grad(w, dy, pads, x_shape):
     step = _chunk(a * a * th * tw * (c + oc) * dy.itemsize, n)
 
     def images(start, stop):
-        for s in range(start, stop, step):
-            e = min(stop, s + step)
+        for s, e in _chunks(start, stop, step):
             dm = _output_adjoint(dy[s:e], t, th, tw)
-            size = a * a * dm.shape[1] * c
-            dv = scratch.growable("winograd-tiles", size, dy.dtype)[:size].reshape(a * a, dm.shape[1], c)
+            dv = _pitched("winograd-tiles", a * a, dm.shape[1] * c, dy.dtype).reshape(a * a, -1, c)
             np.matmul(dm, ut, out=dv)
             if direct:
                 _input_adjoint(dv, t, th, tw, dx[s:e])
@@ -332,8 +344,7 @@ def filter_grad(x, dy, pads, w_shape):
 
     def images(start, stop):
         du = np.zeros((a * a, c, oc), dtype=dy.dtype)
-        for s in range(start, stop, step):
-            e = min(stop, s + step)
+        for s, e in _chunks(start, stop, step):
             v = _input_transform(_padded(x[s:e], pads, t, th, tw, "winograd-pad"), t, th, tw)
             du += np.matmul(v.transpose(0, 2, 1), _output_adjoint(dy[s:e], t, th, tw))
         return du
