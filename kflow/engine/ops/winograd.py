@@ -258,28 +258,38 @@ def _output_adjoint(dy, t, th, tw):
     return dm.reshape(a * a, b * th * tw, oc)
 
 
+def _fold(parts, m, dst):
+    """Overlap-adds tiles along one axis: ``dst[..., t*m + i, :] = sum of parts[i, ..., t, :]`` for the k offsets
+    ``i`` of ``parts`` (k, ..., n, Q) into ``dst`` (..., n*m + k - m, Q): one copy for the offsets below ``m``
+    (they cover each position once), one add for each of the other k - m."""
+    k, n = parts.shape[0], parts.shape[-2]
+    np.copyto(dst[..., :n * m, :].reshape(dst.shape[:-2] + (n, m, dst.shape[-1])), np.moveaxis(parts[:m], 0, -2))
+    dst[..., n * m:, :] = 0
+    for i in range(m, k):
+        part = dst[..., i:i + n * m:m, :]
+        np.add(part, parts[i], out=part)
+
+
 def _input_adjoint(dv, t, th, tw, out):
     """``dD = B dV B^T`` of the tiles ``dv`` (a*a, tiles, C), overlapping tiles summed into ``out``
-    (B, th*m + r-1, tw*m + r-1, C): the adjoint of ``_input_transform``. Overwrites ``dv``."""
+    (B, th*m + r-1, tw*m + r-1, C): the adjoint of ``_input_transform``.
+
+    Separably: ``B`` along the tile rows, overlapping rows summed (copies of whole tile rows: tw*C long), then
+    ``B`` along the columns of the half-summed grid (th*m + r-1 rows high instead of th*a) and columns summed;
+    measured 2x faster than both transforms on whole tiles followed by a*a - m*m strided adds.
+    """
     bt = t.matrices(dv.dtype)[2]
     a, m = t.a, t.m
-    b, c = out.shape[0], out.shape[3]
-    x = dv.shape[1] * dv.shape[2]
-    _apply_both_sides(bt.T, dv.reshape(a, a, x), _pitched("winograd-mid", a * a, x, dv.dtype).reshape(a, a, x),
-                      dv.reshape(a, a, x))
-    dd = dv.reshape(a, a, b, th, tw, c)
-    # positions below m, m cover the tile grid once: copied; the r-1 overlapping rows/columns are added
-    out[:, th * m:] = 0
-    out[:, :th * m, tw * m:] = 0
-    st = out.strides
-    whole = np.lib.stride_tricks.as_strided(out, (b, th, m, tw, m, c), (st[0], st[1] * m, st[1], st[2] * m,
-                                                                         st[2], st[3]))
-    np.copyto(whole, dd[:m, :m].transpose(2, 3, 0, 4, 1, 5))
-    for i in range(a):
-        for j in range(a):
-            if i >= m or j >= m:
-                part = out[:, i:i + th * m:m, j:j + tw * m:m]
-                np.add(part, dd[i, j], out=part)
+    b, hp, wp, c = out.shape
+    x, z = dv.shape[1] * c, hp * tw * c
+    rows = _pitched("winograd-mid", a * a, x, dv.dtype).reshape(a, a, x)
+    np.matmul(bt.T, dv.reshape(a, a, x).transpose(1, 0, 2), out=rows.transpose(1, 0, 2))  # row offsets i
+    half = _pitched("winograd-fold", a, b * z, dv.dtype)
+    _fold(rows.reshape(a, a, b, th, tw * c), m, half.reshape(a, b, hp, tw * c))
+    cols = _pitched("winograd-fold-cols", a, b * z, dv.dtype)
+    # one GEMM per image: as one flat GEMM over all images, measured 1.5x slower
+    np.matmul(bt.T, half.reshape(a, b, z).transpose(1, 0, 2), out=cols.reshape(a, b, z).transpose(1, 0, 2))
+    _fold(cols.reshape(a, b * hp, tw, c), m, out.reshape(b * hp, wp, c))
 
 
 def input_grad(w, dy, pads, x_shape):
