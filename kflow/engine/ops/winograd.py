@@ -98,11 +98,26 @@ class Transform:
 
 
 _HALF = Fraction(1, 2)
-TRANSFORMS = {3: Transform(4, 3, [0, 1, -1, 2, -_HALF]), 5: Transform(3, 5, [0, 1, -1, _HALF, -_HALF, 2])}
+# per kernel size, the transforms ``transform`` picks from
+TRANSFORMS = {3: (Transform(4, 3, [0, 1, -1, 2, -_HALF]),),
+              5: (Transform(3, 5, [0, 1, -1, _HALF, -_HALF, 2]), Transform(4, 5, [0, 1, -1, 2, -2, _HALF, -_HALF]))}
 
 
 def _tiles(size, t):
     return -(-size // t.m)
+
+
+def _work(t, oh, ow):
+    """Transformed elements per channel (a*a per tile) for an oh x ow output: what the GEMMs and transforms scale
+    with."""
+    return _tiles(oh, t) * _tiles(ow, t) * t.a * t.a
+
+
+def transform(r, oh, ow):
+    """The ``Transform`` for an r x r kernel and an oh x ow output: the one with the fewest transformed elements
+    (ties: the smaller tile, whose float32 error is lower). 14x14 (deep MNIST conv2): F(4x4, 5x5) 16 tiles of 64
+    points, F(3x3, 5x5) 25 of 49; 9x9: F(3x3, 5x5)."""
+    return min(TRANSFORMS[r], key=lambda t: (_work(t, oh, ow), t.a))
 
 
 def _filter_transform(w, t):
@@ -221,8 +236,8 @@ def conv2d(x, w, pads):
     """
     n, h, wd, c = x.shape
     r, oc = w.shape[0], w.shape[3]
-    t = TRANSFORMS[r]
     oh, ow = h + pads[0] + pads[1] - r + 1, wd + pads[2] + pads[3] - r + 1
+    t = transform(r, oh, ow)
     th, tw = _tiles(oh, t), _tiles(ow, t)
     u = _filter_transform(w, t)
     out = np.empty((n, oh, ow, oc), dtype=x.dtype)
@@ -297,7 +312,7 @@ def input_grad(w, dy, pads, x_shape):
 
     A stride-1 convolution's input gradient is the convolution of ``dy`` with the spatially flipped filter,
     its channels swapped, padded by ``r - 1 - pad`` on each side (negative: ``dy``'s border is cropped). Where
-    that convolution has more tiles than the forward pass (VALID: its output is r - 1 larger than ``dy``),
+    that convolution has more transformed elements than the forward pass (VALID: its output is r - 1 larger than ``dy``),
     the forward pass's adjoint on its own tiles runs instead: ``dV[xi, nu] = (A dY A^T)[xi, nu] @
     U[xi, nu]^T``, then ``B dV B^T``, overlapping tiles summed. Measured on one core: MNIST CNN conv2 (VALID
     3x3, 26x26, 32->64) adjoint 19.1 ms, flipped 22.3 ms; 28x28 SAME 3x3: adjoint 6.1 ms, flipped 5.3 ms (the
@@ -305,11 +320,11 @@ def input_grad(w, dy, pads, x_shape):
     """
     n, h, wd, c = x_shape
     r, oc = w.shape[0], w.shape[3]
-    t = TRANSFORMS[r]
-    a, m = t.a, t.m
     oh, ow = dy.shape[1:3]
+    t = transform(r, oh, ow)
+    a, m = t.a, t.m
     th, tw = _tiles(oh, t), _tiles(ow, t)
-    if _tiles(h, t) * _tiles(wd, t) <= th * tw:
+    if _work(transform(r, h, wd), h, wd) <= _work(t, oh, ow):
         flipped = np.ascontiguousarray(w[::-1, ::-1].transpose(0, 1, 3, 2))
         return conv2d(dy, flipped, tuple(r - 1 - p for p in pads))
     hp, wp = th * m + r - 1, tw * m + r - 1
@@ -345,10 +360,10 @@ def filter_grad(x, dy, pads, w_shape):
     """The gradient of ``conv2d(x, w, pads)`` with respect to ``w`` (shape ``w_shape``), given ``dy``."""
     n = x.shape[0]
     r, _, c, oc = w_shape
-    t = TRANSFORMS[r]
+    oh, ow = dy.shape[1:3]
+    t = transform(r, oh, ow)
     g = t.matrices(dy.dtype)[1]
     a = t.a
-    oh, ow = dy.shape[1:3]
     th, tw = _tiles(oh, t), _tiles(ow, t)
     step = _chunk(a * a * th * tw * (c + oc) * x.itemsize, n)
 
@@ -400,14 +415,14 @@ def chooses(x_shape, w_shape, conf, dtype):
     """
     if not handles(x_shape, w_shape, conf, dtype):
         return False, False, False
-    t = TRANSFORMS[w_shape[0]]
+    r = w_shape[0]
     n, h, w, _ = x_shape
     pt, pb, pl, pr = pads_of(conf, x_shape, w_shape)
-    oh, ow = h + pt + pb - t.r + 1, w + pl + pr - t.r + 1
-    if oh <= 0 or ow <= 0 or n * oh * ow * w_shape[2] * w_shape[3] * t.r * t.r < MIN_MACS:
+    oh, ow = h + pt + pb - r + 1, w + pl + pr - r + 1
+    if oh <= 0 or ow <= 0 or n * oh * ow * w_shape[2] * w_shape[3] * r * r < MIN_MACS:
         return False, False, False
-    channels = min(w_shape[2], w_shape[3]) * t.r * t.r / 9.0
-    use = _tile_use(t, oh, ow)
-    # the input gradient tiles x or, where that needs more tiles, dy (``input_grad``)
-    uses = (use, max(use, _tile_use(t, h, w)), use)
+    channels = min(w_shape[2], w_shape[3]) * r * r / 9.0
+    use = _tile_use(transform(r, oh, ow), oh, ow)
+    # the input gradient tiles x or, where that needs more work, dy (``input_grad``)
+    uses = (use, max(use, _tile_use(transform(r, h, w), h, w)), use)
     return tuple(u >= MIN_TILE_USE and channels * u >= threshold for u, threshold in zip(uses, SCORE_THRESHOLDS))
