@@ -4,19 +4,28 @@ An output tile of m x m pixels is ``Y = A^T [(G g G^T) (.) (B^T d B)] A`` for th
 (a = m + r - 1) of each input channel and the r x r filter ``g``; summed over input channels, the elementwise
 product becomes one GEMM per transform position: ``(tiles, Cin) @ (Cin, Cout)`` for each of the a*a
 positions. F(4x4, 3x3) does 36 multiplies per tile and channel pair where direct convolution does 144;
-F(3x3, 5x5) (chosen for 5x5 kernels: faster than F(2x2, 5x5) and F(4x4, 5x5) on 14x14 images) 49 for 225.
+F(3x3, 5x5) 49 for 225 and F(4x4, 5x5) 64 for 400. ``transform`` picks, per output size, the transform with
+the fewest transformed elements (tiles * a^2): on the deep-MNIST conv2 (14x14, 32->64, batch 50) F(4x4, 5x5)
+needs 16 tiles of 64 points per image where F(3x3, 5x5) needs 25 of 49; measured on one core, forward / input
+gradient / filter gradient 4.2 / 4.7 / 4.2 ms against F(3x3, 5x5)'s 4.7 / 5.3 / 4.7 (its 8x8 transforms
+are as fast per element as the 7x7 ones only with ``_pitched`` rows). F(6x6, 3x3) (the same 8 points) was
+measured 2-10% faster than F(4x4, 3x3) on the MNIST CNN's 3x3 layer but with 1.2e-5 float32 error, 4x
+F(4x4, 3x3)'s: not used.
 
 The transforms are tiny GEMMs over whole batch chunks (``B^T`` along the tile rows, then along the tile
 columns), so numpy does no per-tile Python work. The filter gradient is the forward pass's adjoint:
 ``dU[xi, nu] = V[xi, nu]^T @ (A dY A^T)[xi, nu]`` summed over tiles (GEMMs with a long inner dimension), then
 ``G^T dU G``. The input gradient is a convolution of ``dy`` with the flipped filter, or the forward pass's
-adjoint where that has fewer tiles (``input_grad``). ``chooses`` is the measured rule that decides, per
+adjoint where that has fewer transformed elements (``input_grad``). ``chooses`` is the measured rule that decides, per
 kernel, whether conv_ops' CPU kernels run these routines or im2col.
 
 Transform points (Cook-Toom): 0, +-1, 2, -1/2 and infinity for F(4x4, 3x3) measured 1.3e-6 float32 error
 relative to the largest output (direct float32 im2col: 0.9e-6; Lavin's 0, +-1, +-2: 3.0e-6); 0, +-1, +-1/2, 2
-and infinity for F(3x3, 5x5): 2.8e-6 (with 0, +-1, +-2, 3: 8.5e-5). Tests hold float32 results to 2e-5 of
-the largest value.
+and infinity for F(3x3, 5x5): 2.8e-6 (with 0, +-1, +-2, 3: 8.5e-5); 0, +-1, +-2, +-1/2 and infinity for
+F(4x4, 5x5): at most 1.0e-5 over forward and both gradients, 8-256 channels, uniform and normal inputs
+(F(3x3, 5x5) on the same: 8.7e-6; with 3/2 or 1/4 in place of -2: 1.5e-4, 3e-4). F(5x5, 5x5) (9 tiles of 81
+points on 14x14, 25% faster) measured 1.3e-4: not used. Tests hold float32 results to 2e-5 of the largest
+value.
 
 Example:
     >>> y = conv2d(x, w, (1, 1, 1, 1))            # SAME 3x3: pads (top, bottom, left, right)
@@ -315,8 +324,9 @@ def input_grad(w, dy, pads, x_shape):
     that convolution has more transformed elements than the forward pass (VALID: its output is r - 1 larger than ``dy``),
     the forward pass's adjoint on its own tiles runs instead: ``dV[xi, nu] = (A dY A^T)[xi, nu] @
     U[xi, nu]^T``, then ``B dV B^T``, overlapping tiles summed. Measured on one core: MNIST CNN conv2 (VALID
-    3x3, 26x26, 32->64) adjoint 19.1 ms, flipped 22.3 ms; 28x28 SAME 3x3: adjoint 6.1 ms, flipped 5.3 ms (the
-    adjoint's sums of overlapping tiles cost (r-1)(a+m)/m^2 passes over ``dx``).
+    3x3, 26x26, 32->64, batch 128) adjoint 17.0 ms, flipped 19.4 ms; VALID 5x5 18x18 32->64 (batch 50) 4.7
+    vs 7.4 ms; where both have as many (SAME), the flipped convolution: 28x28 3x3 (batch 32) adjoint 5.5 ms,
+    flipped 5.1 ms, deep-MNIST conv2 (14x14 5x5) 4.7 vs 4.5 ms (the adjoint's sums of overlapping tiles).
     """
     n, h, wd, c = x_shape
     r, oc = w.shape[0], w.shape[3]
