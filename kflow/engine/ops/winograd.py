@@ -422,6 +422,11 @@ def chooses(x_shape, w_shape, conf, dtype):
     gradient's GEMM has a long inner dimension, so it is beaten later), and at least ``MIN_TILE_USE`` of the
     tile outputs must be kept. Small convolutions (under ``MIN_MACS``) stay on im2col: measured on one core,
     a 8x8x16 -> 16 3x3 layer takes 20 us as im2col and 38 us as Winograd, 8x8x32 -> 32 at batch 4 78 vs 65 us.
+    Re-measured for 5x5 kernels with F(4x4, 5x5) (SAME, h = w in {8, 14, 28}, batch 128 / 50 / 50, one core):
+    every kernel the rule sends to Winograd runs at least as fast as im2col (closest: 14x14 4 -> 32 forward,
+    1.0x; 2 -> 32 input gradient 1.2x); it leaves some winners on im2col: filter gradients with 4 input channels
+    (1.1-1.4x) and with few output channels (32 -> 4: 2.3-2.8x, the score's ``min(Cin, Cout)`` is conservative
+    there).
     """
     if not handles(x_shape, w_shape, conf, dtype):
         return False, False, False
