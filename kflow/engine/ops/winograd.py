@@ -4,19 +4,28 @@ An output tile of m x m pixels is ``Y = A^T [(G g G^T) (.) (B^T d B)] A`` for th
 (a = m + r - 1) of each input channel and the r x r filter ``g``; summed over input channels, the elementwise
 product becomes one GEMM per transform position: ``(tiles, Cin) @ (Cin, Cout)`` for each of the a*a
 positions. F(4x4, 3x3) does 36 multiplies per tile and channel pair where direct convolution does 144;
-F(3x3, 5x5) (chosen for 5x5 kernels: faster than F(2x2, 5x5) and F(4x4, 5x5) on 14x14 images) 49 for 225.
+F(3x3, 5x5) 49 for 225 and F(4x4, 5x5) 64 for 400. ``transform`` picks, per output size, the transform with
+the fewest transformed elements (tiles * a^2): on the deep-MNIST conv2 (14x14, 32->64, batch 50) F(4x4, 5x5)
+needs 16 tiles of 64 points per image where F(3x3, 5x5) needs 25 of 49; measured on one core, forward / input
+gradient / filter gradient 4.2 / 4.7 / 4.2 ms against F(3x3, 5x5)'s 4.7 / 5.3 / 4.7 (its 8x8 transforms
+are as fast per element as the 7x7 ones only with ``_pitched`` rows). F(6x6, 3x3) (the same 8 points) was
+measured 2-10% faster than F(4x4, 3x3) on the MNIST CNN's 3x3 layer but with 1.2e-5 float32 error, 4x
+F(4x4, 3x3)'s: not used.
 
 The transforms are tiny GEMMs over whole batch chunks (``B^T`` along the tile rows, then along the tile
 columns), so numpy does no per-tile Python work. The filter gradient is the forward pass's adjoint:
 ``dU[xi, nu] = V[xi, nu]^T @ (A dY A^T)[xi, nu]`` summed over tiles (GEMMs with a long inner dimension), then
 ``G^T dU G``. The input gradient is a convolution of ``dy`` with the flipped filter, or the forward pass's
-adjoint where that has fewer tiles (``input_grad``). ``chooses`` is the measured rule that decides, per
-kernel, whether conv_ops' CPU kernels run these routines or im2col.
+adjoint where that has fewer transformed elements (``input_grad``). ``chooses`` is the measured rule that
+decides, per kernel, whether conv_ops' CPU kernels run these routines or im2col.
 
 Transform points (Cook-Toom): 0, +-1, 2, -1/2 and infinity for F(4x4, 3x3) measured 1.3e-6 float32 error
 relative to the largest output (direct float32 im2col: 0.9e-6; Lavin's 0, +-1, +-2: 3.0e-6); 0, +-1, +-1/2, 2
-and infinity for F(3x3, 5x5): 2.8e-6 (with 0, +-1, +-2, 3: 8.5e-5). Tests hold float32 results to 2e-5 of
-the largest value.
+and infinity for F(3x3, 5x5): 2.8e-6 (with 0, +-1, +-2, 3: 8.5e-5); 0, +-1, +-2, +-1/2 and infinity for
+F(4x4, 5x5): at most 1.0e-5 over forward and both gradients, 8-256 channels, uniform and normal inputs
+(F(3x3, 5x5) on the same: 8.7e-6; with 3/2 or 1/4 in place of -2: 1.5e-4, 3e-4). F(5x5, 5x5) (9 tiles of 81
+points on 14x14, 25% faster) measured 1.3e-4: not used. Tests hold float32 results to 2e-5 of the largest
+value.
 
 Example:
     >>> y = conv2d(x, w, (1, 1, 1, 1))            # SAME 3x3: pads (top, bottom, left, right)
@@ -98,11 +107,27 @@ class Transform:
 
 
 _HALF = Fraction(1, 2)
-TRANSFORMS = {3: Transform(4, 3, [0, 1, -1, 2, -_HALF]), 5: Transform(3, 5, [0, 1, -1, _HALF, -_HALF, 2])}
+# per kernel size, the transforms ``transform`` picks from
+TRANSFORMS = {3: (Transform(4, 3, [0, 1, -1, 2, -_HALF]),),
+              5: (Transform(3, 5, [0, 1, -1, _HALF, -_HALF, 2]),
+                  Transform(4, 5, [0, 1, -1, 2, -2, _HALF, -_HALF]))}
 
 
 def _tiles(size, t):
     return -(-size // t.m)
+
+
+def _work(t, oh, ow):
+    """Transformed elements per channel (a*a per tile) for an oh x ow output: what the GEMMs and transforms scale
+    with."""
+    return _tiles(oh, t) * _tiles(ow, t) * t.a * t.a
+
+
+def transform(r, oh, ow):
+    """The ``Transform`` for an r x r kernel and an oh x ow output: the one with the fewest transformed elements
+    (ties: the smaller tile, whose float32 error is lower). 14x14 (deep MNIST conv2): F(4x4, 5x5) 16 tiles of 64
+    points, F(3x3, 5x5) 25 of 49; 9x9: F(3x3, 5x5)."""
+    return min(TRANSFORMS[r], key=lambda t: (_work(t, oh, ow), t.a))
 
 
 def _filter_transform(w, t):
@@ -129,17 +154,28 @@ def _padded(x, pads, t, th, tw, tag):
     return buf
 
 
-def _apply_both_sides(mat, tiles, tmp, k, out=None):
-    """``mat @ tile @ mat^T`` for every tile of ``tiles`` (k, k, X), written into ``out`` (default: ``tiles``).
+def _pitched(tag, rows, cols, dtype):
+    """A (rows, cols) scratch view whose rows lie an odd number of cache lines apart.
+
+    The transforms' GEMMs walk the a*a (or m*a) rows of a tile buffer at once; rows a power of two of bytes
+    apart (F(4x4, 5x5) on 8 images of 16 tiles and 32 channels: 16 KB) share the L1 cache's sets and evict
+    each other: those GEMMs measured 1.2-1.5x slower than on rows one cache line further apart (the F(4x4, 5x5)
+    input transform 1.35 vs 1.09 ms per 50 images, the output adjoint 1.33 vs 0.92 ms).
+    """
+    item = np.dtype(dtype).itemsize
+    lines = -(-cols * item // 64)
+    pitch = (lines + 1 - lines % 2) * 64 // item
+    return scratch.growable(tag, rows * pitch, dtype)[:rows * pitch].reshape(rows, pitch)[:, :cols]
+
+
+def _apply_both_sides(mat, tiles, mid, out):
+    """``mat @ tile @ mat^T`` for every tile of ``tiles`` (k, k, X) into ``out`` (j, j, X), via ``mid`` (k, j, X).
 
     Each step is one GEMM per slab of the other axis (N = X): as one flat GEMM of N = k*X, the first step
     measured 2x slower.
     """
-    j = mat.shape[0]
-    mid = tmp[:k * j * (tiles.size // (k * k))].reshape(k, j, -1)
-    np.matmul(mat, tiles.reshape(k, k, -1).transpose(1, 0, 2), out=mid)  # along tile rows
-    out = tiles if out is None else out
-    np.matmul(mat, mid.transpose(1, 0, 2), out=out[:j * j * mid.shape[2]].reshape(j, j, -1))  # along columns
+    np.matmul(mat, tiles.transpose(1, 0, 2), out=mid)  # along tile rows
+    np.matmul(mat, mid.transpose(1, 0, 2), out=out)  # along columns
 
 
 def _input_transform(src, t, th, tw):
@@ -147,14 +183,22 @@ def _input_transform(src, t, th, tw):
     b, _, _, c = src.shape
     _, _, bt = t.matrices(src.dtype)
     a, m = t.a, t.m
-    size = a * a * b * th * tw * c
-    d = scratch.growable("winograd-tiles", 2 * size, src.dtype)
-    tiles, v = d[:size], d[size:2 * size]
+    size = b * th * tw * c
+    tiles = _pitched("winograd-tiles", a * a, size, src.dtype)
     s = src.strides
     view = np.lib.stride_tricks.as_strided(src, (a, a, b, th, tw, c), (s[1], s[2], s[0], s[1] * m, s[2] * m, s[3]))
     np.copyto(tiles.reshape(a, a, b, th, tw, c), view)
-    _apply_both_sides(bt, tiles, v, a)
+    tiles = tiles.reshape(a, a, size)
+    _apply_both_sides(bt, tiles, _pitched("winograd-mid", a * a, size, src.dtype).reshape(a, a, size), tiles)
     return tiles.reshape(a * a, b * th * tw, c)
+
+
+def _tile_grid(arr, m):
+    """``arr`` (B, th*m, tw*m, C) viewed as (B, th, m, tw, m, C): whole m x m tiles."""
+    b, h, w, c = arr.shape
+    st = arr.strides
+    return np.lib.stride_tricks.as_strided(arr, (b, h // m, m, w // m, m, c), (st[0], st[1] * m, st[1], st[2] * m,
+                                                                               st[2], st[3]))
 
 
 def _output_transform(prod, t, out):
@@ -163,27 +207,33 @@ def _output_transform(prod, t, out):
     a, m = t.a, t.m
     b, oh, ow, oc = out.shape
     th, tw = _tiles(oh, t), _tiles(ow, t)
-    rows = scratch.growable("winograd-out", 2 * m * a * b * th * tw * oc, prod.dtype)
-    half = m * a * b * th * tw * oc
-    z, y = rows[:half], rows[half:half + m * m * b * th * tw * oc]
-    _apply_both_sides(at, prod, z, a, y)
-    y = y.reshape(m, m, b, th, tw, oc)
-    fh, fw = oh // m, ow // m  # whole tiles: one copy in the output's order, so its writes run sequentially
-    st = out.strides
-    whole = np.lib.stride_tricks.as_strided(out, (b, fh, m, fw, m, oc), (st[0], st[1] * m, st[1], st[2] * m,
-                                                                          st[2], st[3]))
-    np.copyto(whole, y[:, :, :, :fh, :fw].transpose(2, 3, 0, 4, 1, 5))
-    for p in range(oh - fh * m):  # the cropped last row of tiles
-        for q in range(m):
-            dst = out[:, fh * m + p, q::m]
-            np.copyto(dst, y[p, q, :, fh, :dst.shape[1]])
-    for q in range(ow - fw * m):  # the cropped last column of tiles
-        for p in range(m):
-            np.copyto(out[:, p:fh * m:m, fw * m + q], y[p, q, :, :fh, fw])
+    size = b * th * tw * oc
+    y = _pitched("winograd-out", m * m, size, prod.dtype).reshape(m, m, size)
+    _apply_both_sides(at, prod.reshape(a, a, size), _pitched("winograd-mid", a * m, size, prod.dtype).reshape(
+        a, m, size), y)
+    y = y.reshape(m, m, b, th, tw, oc).transpose(2, 3, 0, 4, 1, 5)
+    if (oh, ow) == (th * m, tw * m):  # one copy in the output's order, so its writes run sequentially
+        np.copyto(_tile_grid(out, m), y)
+        return
+    # cropped tiles: the whole grid into scratch, then its interior (two copies beat one per cropped row/column)
+    grid = scratch.growable("winograd-out-grid", b * th * m * tw * m * oc, prod.dtype)[
+        :b * th * m * tw * m * oc].reshape(b, th * m, tw * m, oc)
+    np.copyto(_tile_grid(grid, m), y)
+    np.copyto(out, grid[:, :oh, :ow])
 
 
 def _chunk(per_image_bytes, n):
     return max(1, min(n, CHUNK_BYTES // max(per_image_bytes, 1)))
+
+
+def _chunks(start, stop, step):
+    """Ranges of at most ``step`` images covering ``start..stop``, of even sizes: a thread's 25 images in chunks
+    of 8 would leave a 1-image chunk, whose GEMMs and transforms run at a fraction of the speed."""
+    count = -(-(stop - start) // step)
+    if count <= 0:
+        return iter(())
+    bounds = [start + (stop - start) * i // count for i in range(count + 1)]
+    return zip(bounds[:-1], bounds[1:])
 
 
 def conv2d(x, w, pads):
@@ -197,19 +247,17 @@ def conv2d(x, w, pads):
     """
     n, h, wd, c = x.shape
     r, oc = w.shape[0], w.shape[3]
-    t = TRANSFORMS[r]
     oh, ow = h + pads[0] + pads[1] - r + 1, wd + pads[2] + pads[3] - r + 1
+    t = transform(r, oh, ow)
     th, tw = _tiles(oh, t), _tiles(ow, t)
     u = _filter_transform(w, t)
     out = np.empty((n, oh, ow, oc), dtype=x.dtype)
     step = _chunk(t.a * t.a * th * tw * (c + oc) * x.itemsize, n)
 
     def images(start, stop):
-        for s in range(start, stop, step):
-            e = min(stop, s + step)
+        for s, e in _chunks(start, stop, step):
             v = _input_transform(_padded(x[s:e], pads, t, th, tw, "winograd-pad"), t, th, tw)
-            prod = scratch.growable("winograd-prod", v.shape[0] * v.shape[1] * oc, x.dtype)[
-                :v.shape[0] * v.shape[1] * oc].reshape(v.shape[0], v.shape[1], oc)
+            prod = _pitched("winograd-prod", v.shape[0], v.shape[1] * oc, x.dtype).reshape(v.shape[0], -1, oc)
             np.matmul(v, u, out=prod)
             _output_transform(prod, t, out[s:e])
 
@@ -224,48 +272,51 @@ def _output_adjoint(dy, t, th, tw):
     a, m = t.a, t.m
     b, oh, ow, oc = dy.shape
     size = b * th * tw * oc
-    buf = scratch.growable("winograd-dy", (m * m + m * a + a * a) * size, dy.dtype)
-    dyt = buf[:m * m * size].reshape(m, m, b, th, tw, oc)
-    fh, fw = oh // m, ow // m
-    if (fh, fw) != (th, tw):
-        dyt.fill(0)
-    st = dy.strides
-    whole = np.lib.stride_tricks.as_strided(dy, (b, fh, m, fw, m, oc), (st[0], st[1] * m, st[1], st[2] * m,
-                                                                         st[2], st[3]))
-    np.copyto(dyt[:, :, :, :fh, :fw].transpose(2, 3, 0, 4, 1, 5), whole)
-    for p in range(oh - fh * m):  # the cropped last row of tiles
-        for q in range(m):
-            src = dy[:, fh * m + p, q::m]
-            dyt[p, q, :, fh, :src.shape[1]] = src
-    for q in range(ow - fw * m):  # the cropped last column of tiles
-        for p in range(m):
-            dyt[p, q, :, :fh, fw] = dy[:, p:fh * m:m, fw * m + q]
-    dm = buf[(m * m + m * a) * size:(m * m + m * a + a * a) * size]
-    _apply_both_sides(at.T, dyt, buf[m * m * size:(m * m + m * a) * size], m, dm)
+    dyt = _pitched("winograd-dy", m * m, size, dy.dtype).reshape(m, m, b, th, tw, oc)
+    if (oh, ow) != (th * m, tw * m):  # cropped tiles: dy into a zero-bordered grid, gathered from there
+        grid = scratch.zero_bordered(("winograd-dy-grid", oh, ow), (b, th * m, tw * m, oc), dy.dtype, (0, 0))
+        grid[:, :oh, :ow] = dy
+        dy = grid
+    np.copyto(dyt.transpose(2, 3, 0, 4, 1, 5), _tile_grid(dy, m))
+    dm = _pitched("winograd-dm", a * a, size, dy.dtype).reshape(a, a, size)
+    _apply_both_sides(at.T, dyt.reshape(m, m, size), _pitched("winograd-mid", m * a, size, dy.dtype).reshape(
+        m, a, size), dm)
     return dm.reshape(a * a, b * th * tw, oc)
+
+
+def _fold(parts, m, dst):
+    """Overlap-adds tiles along one axis: ``dst[..., t*m + i, :] = sum of parts[i, ..., t, :]`` for the k offsets
+    ``i`` of ``parts`` (k, ..., n, Q) into ``dst`` (..., n*m + k - m, Q): one copy for the offsets below ``m``
+    (they cover each position once), one add for each of the other k - m."""
+    k, n = parts.shape[0], parts.shape[-2]
+    np.copyto(dst[..., :n * m, :].reshape(dst.shape[:-2] + (n, m, dst.shape[-1])), np.moveaxis(parts[:m], 0, -2))
+    dst[..., n * m:, :] = 0
+    for i in range(m, k):
+        part = dst[..., i:i + n * m:m, :]
+        np.add(part, parts[i], out=part)
 
 
 def _input_adjoint(dv, t, th, tw, out):
     """``dD = B dV B^T`` of the tiles ``dv`` (a*a, tiles, C), overlapping tiles summed into ``out``
-    (B, th*m + r-1, tw*m + r-1, C): the adjoint of ``_input_transform``. Overwrites ``dv``."""
+    (B, th*m + r-1, tw*m + r-1, C): the adjoint of ``_input_transform``.
+
+    Separably: ``B`` along the tile rows, overlapping rows summed (copies of whole tile rows: tw*C long), then
+    ``B`` along the columns of the half-summed grid (th*m + r-1 rows high instead of th*a) and columns summed;
+    measured 1.3x faster than both transforms on whole tiles followed by a*a - m*m strided adds (deep-MNIST
+    conv2's shape, F(4x4, 5x5): 1.6 vs 2.1 ms per 50 images on one core).
+    """
     bt = t.matrices(dv.dtype)[2]
     a, m = t.a, t.m
-    b, c = out.shape[0], out.shape[3]
-    tmp = scratch.growable("winograd-adjoint", dv.size, dv.dtype)
-    _apply_both_sides(bt.T, dv, tmp, a)
-    dd = dv.reshape(a, a, b, th, tw, c)
-    # positions below m, m cover the tile grid once: copied; the r-1 overlapping rows/columns are added
-    out[:, th * m:] = 0
-    out[:, :th * m, tw * m:] = 0
-    st = out.strides
-    whole = np.lib.stride_tricks.as_strided(out, (b, th, m, tw, m, c), (st[0], st[1] * m, st[1], st[2] * m,
-                                                                         st[2], st[3]))
-    np.copyto(whole, dd[:m, :m].transpose(2, 3, 0, 4, 1, 5))
-    for i in range(a):
-        for j in range(a):
-            if i >= m or j >= m:
-                part = out[:, i:i + th * m:m, j:j + tw * m:m]
-                np.add(part, dd[i, j], out=part)
+    b, hp, wp, c = out.shape
+    x, z = dv.shape[1] * c, hp * tw * c
+    rows = _pitched("winograd-mid", a * a, x, dv.dtype).reshape(a, a, x)
+    np.matmul(bt.T, dv.reshape(a, a, x).transpose(1, 0, 2), out=rows.transpose(1, 0, 2))  # row offsets i
+    half = _pitched("winograd-fold", a, b * z, dv.dtype)
+    _fold(rows.reshape(a, a, b, th, tw * c), m, half.reshape(a, b, hp, tw * c))
+    cols = _pitched("winograd-fold-cols", a, b * z, dv.dtype)
+    # one GEMM per image: as one flat GEMM over all images, measured 1.5x slower
+    np.matmul(bt.T, half.reshape(a, b, z).transpose(1, 0, 2), out=cols.reshape(a, b, z).transpose(1, 0, 2))
+    _fold(cols.reshape(a, b * hp, tw, c), m, out.reshape(b * hp, wp, c))
 
 
 def input_grad(w, dy, pads, x_shape):
@@ -273,19 +324,20 @@ def input_grad(w, dy, pads, x_shape):
 
     A stride-1 convolution's input gradient is the convolution of ``dy`` with the spatially flipped filter,
     its channels swapped, padded by ``r - 1 - pad`` on each side (negative: ``dy``'s border is cropped). Where
-    that convolution has more tiles than the forward pass (VALID: its output is r - 1 larger than ``dy``),
-    the forward pass's adjoint on its own tiles runs instead: ``dV[xi, nu] = (A dY A^T)[xi, nu] @
+    that convolution has more transformed elements than the forward pass (VALID: its output is r - 1 larger
+    than ``dy``), the forward pass's adjoint on its own tiles runs instead: ``dV[xi, nu] = (A dY A^T)[xi, nu] @
     U[xi, nu]^T``, then ``B dV B^T``, overlapping tiles summed. Measured on one core: MNIST CNN conv2 (VALID
-    3x3, 26x26, 32->64) adjoint 19.1 ms, flipped 22.3 ms; 28x28 SAME 3x3: adjoint 6.1 ms, flipped 5.3 ms (the
-    adjoint's sums of overlapping tiles cost (r-1)(a+m)/m^2 passes over ``dx``).
+    3x3, 26x26, 32->64, batch 128) adjoint 17.0 ms, flipped 19.4 ms; VALID 5x5 18x18 32->64 (batch 50) 4.7
+    vs 7.4 ms; where both have as many (SAME), the flipped convolution: 28x28 3x3 (batch 32) adjoint 5.5 ms,
+    flipped 5.1 ms, deep-MNIST conv2 (14x14 5x5) 4.7 vs 4.5 ms (the adjoint's sums of overlapping tiles).
     """
     n, h, wd, c = x_shape
     r, oc = w.shape[0], w.shape[3]
-    t = TRANSFORMS[r]
-    a, m = t.a, t.m
     oh, ow = dy.shape[1:3]
+    t = transform(r, oh, ow)
+    a, m = t.a, t.m
     th, tw = _tiles(oh, t), _tiles(ow, t)
-    if _tiles(h, t) * _tiles(wd, t) <= th * tw:
+    if _work(transform(r, h, wd), h, wd) <= _work(t, oh, ow):
         flipped = np.ascontiguousarray(w[::-1, ::-1].transpose(0, 1, 3, 2))
         return conv2d(dy, flipped, tuple(r - 1 - p for p in pads))
     hp, wp = th * m + r - 1, tw * m + r - 1
@@ -298,11 +350,9 @@ def input_grad(w, dy, pads, x_shape):
     step = _chunk(a * a * th * tw * (c + oc) * dy.itemsize, n)
 
     def images(start, stop):
-        for s in range(start, stop, step):
-            e = min(stop, s + step)
+        for s, e in _chunks(start, stop, step):
             dm = _output_adjoint(dy[s:e], t, th, tw)
-            size = a * a * dm.shape[1] * c
-            dv = scratch.growable("winograd-tiles", size, dy.dtype)[:size].reshape(a * a, dm.shape[1], c)
+            dv = _pitched("winograd-tiles", a * a, dm.shape[1] * c, dy.dtype).reshape(a * a, -1, c)
             np.matmul(dm, ut, out=dv)
             if direct:
                 _input_adjoint(dv, t, th, tw, dx[s:e])
@@ -323,17 +373,16 @@ def filter_grad(x, dy, pads, w_shape):
     """The gradient of ``conv2d(x, w, pads)`` with respect to ``w`` (shape ``w_shape``), given ``dy``."""
     n = x.shape[0]
     r, _, c, oc = w_shape
-    t = TRANSFORMS[r]
+    oh, ow = dy.shape[1:3]
+    t = transform(r, oh, ow)
     g = t.matrices(dy.dtype)[1]
     a = t.a
-    oh, ow = dy.shape[1:3]
     th, tw = _tiles(oh, t), _tiles(ow, t)
     step = _chunk(a * a * th * tw * (c + oc) * x.itemsize, n)
 
     def images(start, stop):
         du = np.zeros((a * a, c, oc), dtype=dy.dtype)
-        for s in range(start, stop, step):
-            e = min(stop, s + step)
+        for s, e in _chunks(start, stop, step):
             v = _input_transform(_padded(x[s:e], pads, t, th, tw, "winograd-pad"), t, th, tw)
             du += np.matmul(v.transpose(0, 2, 1), _output_adjoint(dy[s:e], t, th, tw))
         return du
@@ -376,17 +425,22 @@ def chooses(x_shape, w_shape, conf, dtype):
     gradient's GEMM has a long inner dimension, so it is beaten later), and at least ``MIN_TILE_USE`` of the
     tile outputs must be kept. Small convolutions (under ``MIN_MACS``) stay on im2col: measured on one core,
     a 8x8x16 -> 16 3x3 layer takes 20 us as im2col and 38 us as Winograd, 8x8x32 -> 32 at batch 4 78 vs 65 us.
+    Re-measured for 5x5 kernels with F(4x4, 5x5) (SAME, h = w in {8, 14, 28}, batch 128 / 50 / 50, one core):
+    every kernel the rule sends to Winograd runs at least as fast as im2col (closest: 14x14 4 -> 32 forward,
+    1.0x; 2 -> 32 input gradient 1.2x); it leaves some winners on im2col: filter gradients with 4 input channels
+    (1.1-1.4x) and with few output channels (32 -> 4: 2.3-2.8x, the score's ``min(Cin, Cout)`` is conservative
+    there).
     """
     if not handles(x_shape, w_shape, conf, dtype):
         return False, False, False
-    t = TRANSFORMS[w_shape[0]]
+    r = w_shape[0]
     n, h, w, _ = x_shape
     pt, pb, pl, pr = pads_of(conf, x_shape, w_shape)
-    oh, ow = h + pt + pb - t.r + 1, w + pl + pr - t.r + 1
-    if oh <= 0 or ow <= 0 or n * oh * ow * w_shape[2] * w_shape[3] * t.r * t.r < MIN_MACS:
+    oh, ow = h + pt + pb - r + 1, w + pl + pr - r + 1
+    if oh <= 0 or ow <= 0 or n * oh * ow * w_shape[2] * w_shape[3] * r * r < MIN_MACS:
         return False, False, False
-    channels = min(w_shape[2], w_shape[3]) * t.r * t.r / 9.0
-    use = _tile_use(t, oh, ow)
-    # the input gradient tiles x or, where that needs more tiles, dy (``input_grad``)
-    uses = (use, max(use, _tile_use(t, h, w)), use)
+    channels = min(w_shape[2], w_shape[3]) * r * r / 9.0
+    use = _tile_use(transform(r, oh, ow), oh, ow)
+    # the input gradient tiles x or, where that needs more work, dy (``input_grad``)
+    uses = (use, max(use, _tile_use(transform(r, h, w), h, w)), use)
     return tuple(u >= MIN_TILE_USE and channels * u >= threshold for u, threshold in zip(uses, SCORE_THRESHOLDS))
