@@ -1,4 +1,4 @@
-"""``kf.keras.utils``: to_categorical, normalize and Sequence, as in Keras.
+"""``kf.keras.utils``: to_categorical, normalize, Sequence and set_random_seed, as in Keras.
 
 Example:
     >>> y_train = kf.keras.utils.to_categorical(y_train, 10)     # one-hot rows, float32
@@ -7,7 +7,11 @@ Example:
     ...     def __getitem__(self, i): return x[i * 32:(i + 1) * 32], y[i * 32:(i + 1) * 32]
     >>> model.fit(Batches(), epochs=2)
 """
+import random
+
 import numpy as np
+
+from kflow.engine.graph import set_random_seed as _set_graph_seed
 
 
 def to_categorical(y, num_classes=None, dtype="float32"):
@@ -25,6 +29,22 @@ def to_categorical(y, num_classes=None, dtype="float32"):
     out = np.zeros((y.shape[0], num_classes), dtype=dtype)
     out[np.arange(y.shape[0]), y] = 1
     return out.reshape(shape + (num_classes,))
+
+
+def set_random_seed(seed):
+    """Seeds Python's ``random``, NumPy's global generator and kflow's graph-level seed (the default graph,
+    which Keras layers build into), as ``keras.utils.set_random_seed`` does; weights initialized and shuffles
+    drawn afterwards repeat from run to run.
+
+    Example:
+        >>> kf.keras.utils.set_random_seed(42)
+        >>> model = build_model()     # the same initial weights on every run
+    """
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise ValueError("set_random_seed: the seed must be an int, got %r (%s)" % (seed, type(seed).__name__))
+    random.seed(seed)
+    np.random.seed(seed)
+    _set_graph_seed(seed)
 
 
 def normalize(x, axis=-1, order=2):

@@ -167,5 +167,6 @@ def test_custom_step_gets_sample_weights_from_dataset_elements():
     weights = np.where(np.arange(len(X)) % 2 == 0, 1.0, 0.0).astype(np.float32)
     model = WeightedRegressor()
     model.compile(K.optimizers.Adam(0.01))
-    history = model.fit(kf.data.Dataset.from_tensor_slices((X, Y, weights)).batch(64), epochs=5, verbose=0)
+    # 10 epochs: over 12 initial seeds the last/first loss ratio was 0.01-0.19 (after 5 epochs up to 0.47)
+    history = model.fit(kf.data.Dataset.from_tensor_slices((X, Y, weights)).batch(64), epochs=10, verbose=0)
     assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]

@@ -1,3 +1,5 @@
+import random
+
 import numpy as np
 import pytest
 
@@ -48,3 +50,22 @@ def test_fit_on_a_sequence_matches_fit_on_arrays(blobs):
     for a, b in zip(models[0].get_weights(), models[1].get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     assert np.allclose(models[0].evaluate(_Batches(xv, yv, 16)), models[1].evaluate(xv, utils.to_categorical(yv)))
+
+
+def _initial_weights(seed):
+    kf.keras.backend.clear_session()
+    utils.set_random_seed(seed)
+    draws = (np.random.rand(), random.random())
+    model = kf.keras.Sequential([kf.keras.layers.Dense(5, input_shape=(3,)), kf.keras.layers.Dense(2)])
+    return draws, model.get_weights()
+
+
+def test_set_random_seed_repeats_weights_and_draws():
+    (draws_a, weights_a), (draws_b, weights_b) = _initial_weights(7), _initial_weights(7)
+    (draws_c, weights_c) = _initial_weights(8)
+    assert draws_a == draws_b and draws_a != draws_c
+    for a, b in zip(weights_a, weights_b):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(weights_a[0], weights_c[0])
+    with pytest.raises(ValueError, match="set_random_seed: the seed must be an int"):
+        utils.set_random_seed(1.5)
