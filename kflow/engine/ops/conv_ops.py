@@ -4,10 +4,10 @@ The forward pass is im2col + one GEMM: the patches of a batch chunk are a stride
 input, copied into a contiguous ``(rows, KH*KW*C)`` matrix and multiplied by the ``(KH*KW*C, OC)``
 filter. Chunks of about ``CHUNK_BYTES`` keep the patch matrix in cache and reuse one buffer, which
 measured ~1.5x faster than one huge matrix (fresh 100 MB buffers page-fault on every step). Narrow patch
-matrices (few input channels: K = KH*KW*C <= ``SMALL_K``) take chunks of one image or less, sized so the
-patches and the GEMM's output rows stay in the L2 cache, and an ``epilogue`` (the fused bias + relu) runs
-on each output chunk while it is cached: the deep-MNIST conv1 (5x5, 1 -> 32, batch 50) with its bias and
-relu went from 1.8 to 1.3 ms on one core. The filter gradient is ``cols^T @ dY`` over the same chunks; the
+matrices (few input channels: K = KH*KW*C <= ``SMALL_K``) take chunks of a few images (or output rows of
+one), sized so the patches and the GEMM's output rows stay cached, and an ``epilogue`` (the fused bias +
+relu) runs on each output chunk while it is cached: the deep-MNIST conv1 (5x5, 1 -> 32, batch 50) with its
+bias and relu went from 1.8 to 1.3 ms on one core, 1.2 to 1.0 ms in its two-thread training step. The filter gradient is ``cols^T @ dY`` over the same chunks; the
 input gradient multiplies ``dY`` by each kernel position's filter slab and adds the product into ``dX``
 while it is cached (col2im: a loop over KH*KW only).
 Stride-1 3x3 and 5x5 convolutions with enough channels run as Winograd on the CPU instead (``winograd``:
@@ -32,7 +32,10 @@ from kflow.engine.ops.window_geometry import Window
 CHUNK_BYTES = 4 << 20  # patch-matrix bytes per chunk on the CPU (measured best between 2 and 8 MB)
 TAP_MAJOR_CHANNELS = 3  # input channels up to which patches are copied tap-major (see _im2col_chunks)
 SMALL_K = 32  # patch widths (KH*KW*C) whose chunks are sized to the L2 cache instead
-SMALL_CHUNK_BYTES = 256 << 10  # patches + output rows per chunk of such a narrow GEMM (see _chunk_rows)
+# patches + output rows per chunk of such a narrow GEMM (see _chunk_rows): 256 KB was best on one core, but in
+# the deep-MNIST training step (two threads, 25 images each) its one-image chunks cost more calls than the L2
+# saved: conv1 + bias + relu took 1.48 ms at 256 KB, 1.02 at 1 MB, 1.13 at 2 MB (1.15-1.22 before narrow chunks)
+SMALL_CHUNK_BYTES = 1 << 20
 # dY + dX rows per chunk of the CPU input gradient, for >= 16 input channels and fewer (measured best on the
 # Keras MNIST CNN's conv2, the deep-MNIST conv2 and a 3-channel 5x5 layer; bench/conv_kernels.py)
 COL2IM_BYTES, SMALL_COL2IM_BYTES = 2 << 20, 512 << 10
@@ -56,7 +59,7 @@ def _window(conf, kh, kw):
 
 def _chunk_rows(xp, k, oc, itemsize):
     """Patch-matrix rows per chunk: ``CHUNK_BYTES`` of patches, or for narrow patches (``k <= SMALL_K``) the
-    patches and output rows that fit ``SMALL_CHUNK_BYTES`` (an L2 cache)."""
+    patches and output rows that fit ``SMALL_CHUNK_BYTES``."""
     if xp is not np:
         return max(1, GPU_CHUNK_BYTES // (k * itemsize))
     if k <= SMALL_K:
