@@ -20,6 +20,10 @@ def _cases():
     yield np.ones((2, 4, 6, 3), np.float32), Window((2, 3), (2, 3), "VALID")  # every window a tie
     yield np.full((2, 4, 4, 1), -np.inf, np.float32), Window((2, 2), (2, 2), "VALID")
     yield rng.randn(200, 12, 12, 16).astype(np.float32), Window((2, 2), (2, 2), "VALID")  # split over threads
+    nan = rng.randn(3, 8, 8, 2).astype(np.float32)
+    nan[0, 0, 1, 0] = nan[1, 5, 4, 1] = nan[2, 2, 2, 0] = np.nan  # a NaN maximum equals no input: no gradient
+    yield nan, Window((2, 2), (2, 2), "VALID")
+    yield nan, Window((3, 3), (2, 2), "SAME")
 
 
 @pytest.mark.parametrize("x, window", list(_cases()))

@@ -116,7 +116,7 @@ def test_a_nan_maximum_sends_no_gradient_as_in_the_unfused_max_pool_grad():
     window = Window((2, 2), (2, 2), "VALID")
     x = np.array([1.0, np.nan, 0.0, 0.0, 2.0, 1.0, 0.0, 3.0], np.float32).reshape(1, 2, 4, 1)
     y, argmax = pool_ops.max_pool_with_argmax(x, window)
-    assert np.isnan(y[0, 0, 0, 0]) and argmax[0, 0, 0, 0] == 0  # the argmax points at the 1.0
+    assert np.isnan(y[0, 0, 0, 0]) and argmax[0, 0, 0, 0] == pool_ops.NO_POSITION
     dy = np.array([3.0, -5.0], np.float32).reshape(1, 1, 2, 1)
     dx, db = _argmax_kernel(window, True)(x, argmax, y, dy)
     unfused = pool_ops._max_pool_grad_kernel(x, y, dy, window) * (x > 0)  # no position equals NaN: no gradient
