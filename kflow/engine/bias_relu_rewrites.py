@@ -23,7 +23,7 @@ import math
 import numpy as np
 
 from kflow.engine import rewrites
-from kflow.engine.ops.batch_parallel import over_batch, sum_over_batch, L2_BLOCK_BYTES
+from kflow.engine.ops.batch_parallel import over_batch, sum_over_batch, l2_block, L2_BLOCK_BYTES
 
 _PRODUCTS = {"MatMul": "matmul", "Conv2D": "conv2d"}
 # products whose kernel takes ``epilogue=fn`` and applies it to each output block while cached (conv_ops)
@@ -111,7 +111,7 @@ def _bias_relu_kernel(product, n_inputs, relu, aliases=0, takes_epilogue=False):
             return np.maximum(out, 0, out=out) if relu else out
         if out.flags.c_contiguous and bias.shape == out.shape[-1:]:
             epilogue = block_epilogue(bias, relu)
-            over_batch(lambda start, stop: epilogue(out[start:stop]), len(out), out.size, np, _image_bytes(out))
+            over_batch(lambda start, stop: epilogue(out[start:stop]), len(out), out.size, np, l2_block(out))
             return out
 
         def part(start, stop):
@@ -120,7 +120,7 @@ def _bias_relu_kernel(product, n_inputs, relu, aliases=0, takes_epilogue=False):
             if relu:
                 np.maximum(block, 0, out=block)
 
-        over_batch(part, len(out), out.size, np, _image_bytes(out))
+        over_batch(part, len(out), out.size, np, l2_block(out))
         return out
     return kernel
 

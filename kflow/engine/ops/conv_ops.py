@@ -23,7 +23,7 @@ from kflow.engine import devices, scratch
 from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops import shape_ops, winograd
-from kflow.engine.ops.batch_parallel import over_batch, sum_over_batch
+from kflow.engine.ops.batch_parallel import l2_block, over_batch, sum_over_batch
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.conv_args import ConvolutionGrads, backprop_op, prepare_2d, to_nhwc, from_nhwc, sizes_to_nhwc
 from kflow.engine.ops.params import make_param_op, partial_shape, ints
@@ -161,8 +161,7 @@ def _conv2d_kernel(x, w, conf, epilogue=None):
     if xp is np and winograd.chooses(x.shape, w.shape, conf, x.dtype)[0]:
         out = winograd.conv2d(x, w, winograd.pads_of(conf, x.shape, w.shape))
         if epilogue is not None:
-            over_batch(lambda s, e: epilogue(out[s:e].reshape(-1, oc)), n, out.size, np,
-                       out.nbytes // max(n, 1))
+            over_batch(lambda s, e: epilogue(out[s:e].reshape(-1, oc)), n, out.size, np, l2_block(out))
         return out
     out = xp.empty((n, oh, ow, oc), dtype=x.dtype)
     wm = w.reshape(kh * kw * c, oc)

@@ -168,3 +168,14 @@ def test_a_part_that_splits_again_runs_whole_instead_of_waiting_on_its_own_pool(
     assert (_covered([(s, e, None) for s, e, _ in inner], 8) == 1).all()
     worker_parts = [p for p in inner if p[2].startswith(batch_parallel.WORKER_PREFIX)]
     assert (4, 8) in [(s, e) for s, e, _ in worker_parts]  # the worker ran its half whole, no nested split
+
+
+def test_l2_block_counts_images_that_fit_the_l2_budget(monkeypatch):
+    monkeypatch.setattr(batch_parallel, "L2_BLOCK_BYTES", 1000)
+    x = np.zeros((50, 10, 10), np.float32)  # 400 bytes per image
+    assert batch_parallel.l2_block(x) == 2
+    assert batch_parallel.l2_block(np.zeros((3, 1000), np.float32)) == 1  # an image larger than the budget
+    calls = []
+    monkeypatch.setattr(batch_parallel, "thread_count", lambda: 1)
+    batch_parallel.over_batch(_record(calls), 5, 5, block_items=batch_parallel.l2_block(x))
+    assert [(s, e) for s, e, _ in calls] == [(0, 2), (2, 4), (4, 5)]
