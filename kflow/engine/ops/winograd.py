@@ -178,13 +178,15 @@ def _apply_both_sides(mat, tiles, mid, out):
     np.matmul(mat, mid.transpose(1, 0, 2), out=out)  # along columns
 
 
-def _input_transform(src, t, th, tw):
-    """``V = B^T d B`` of every a x a tile of the padded chunk ``src``: (a*a, tiles, C) in a scratch buffer."""
+def _input_transform(src, t, th, tw, tiles=None):
+    """``V = B^T d B`` of every a x a tile of the padded chunk ``src``: (a*a, tiles, C) in ``tiles`` (an
+    (a*a, tiles * C) view with contiguous rows, e.g. a chunk of ``TransformedInput``) or a scratch buffer."""
     b, _, _, c = src.shape
     _, _, bt = t.matrices(src.dtype)
     a, m = t.a, t.m
     size = b * th * tw * c
-    tiles = _pitched("winograd-tiles", a * a, size, src.dtype)
+    if tiles is None:
+        tiles = _pitched("winograd-tiles", a * a, size, src.dtype)
     s = src.strides
     view = np.lib.stride_tricks.as_strided(src, (a, a, b, th, tw, c), (s[1], s[2], s[0], s[1] * m, s[2] * m, s[3]))
     np.copyto(tiles.reshape(a, a, b, th, tw, c), view)
@@ -236,14 +238,56 @@ def _chunks(start, stop, step):
     return zip(bounds[:-1], bounds[1:])
 
 
-def conv2d(x, w, pads):
+class TransformedInput:
+    """The input transform ``V`` of a whole batch, kept by ``conv2d(..., keep_input=True)`` for ``filter_grad``
+    (the plan rewrite ``conv2d_keep_input``): a fresh array per call, never scratch, so no other kernel
+    overwrites it in between. Rows (one per transform position) lie an odd number of cache lines apart, as
+    ``_pitched``'s: deep-MNIST conv2's 100 KB rows would otherwise all share the L1 cache's sets.
+
+    Example:
+        >>> y, kept = conv2d(x, w, pads, keep_input=True)
+        >>> dw = filter_grad(x, dy, pads, w.shape, kept)   # no second input transform
+    """
+
+    def __init__(self, t, pads, x_shape, dtype):
+        n, h, w, c = x_shape
+        r = t.r
+        self.t, self.pads, self.x_shape, self.dtype = t, tuple(pads), tuple(x_shape), np.dtype(dtype)
+        self.tiles_per_image = _tiles(h + pads[0] + pads[1] - r + 1, t) * _tiles(w + pads[2] + pads[3] - r + 1, t)
+        cols = n * self.tiles_per_image * c
+        lines = -(-cols * self.dtype.itemsize // 64)
+        pitch = (lines + 1 - lines % 2) * 64 // self.dtype.itemsize
+        self.rows = np.empty(t.a * t.a * pitch, self.dtype).reshape(t.a * t.a, pitch)[:, :cols]
+
+    @property
+    def nbytes(self):
+        return self.rows.base.nbytes
+
+    def chunk(self, start, stop):
+        """The (a*a, tiles * C) view of images ``start:stop``."""
+        per = self.tiles_per_image * self.x_shape[3]
+        return self.rows[:, start * per:stop * per]
+
+    def serves(self, x, pads, w_shape):
+        """Whether ``filter_grad(x, ..., pads, w_shape)`` may read this transform: same input, padding, kernel
+        size and transform (``x`` is the array the forward pass transformed: the plan passes the same value)."""
+        r = w_shape[0]
+        oh = x.shape[1] + pads[0] + pads[1] - r + 1
+        ow = x.shape[2] + pads[2] + pads[3] - r + 1
+        return tuple(x.shape) == self.x_shape and x.dtype == self.dtype and tuple(pads) == self.pads and \
+            r == self.t.r and transform(r, oh, ow) is self.t
+
+
+def conv2d(x, w, pads, keep_input=False):
     """Stride-1, dilation-1 correlation of ``x`` (N, H, W, Cin) with ``w`` (r, r, Cin, Cout), numpy only.
 
     Args:
         pads: (top, bottom, left, right) zero padding; negative values crop the input.
+        keep_input: also return the input transform (a ``TransformedInput``) for ``filter_grad``.
 
     Returns:
-        (N, H + top + bottom - r + 1, W + left + right - r + 1, Cout), ``x``'s dtype.
+        (N, H + top + bottom - r + 1, W + left + right - r + 1, Cout), ``x``'s dtype (and, with ``keep_input``,
+        the ``TransformedInput``).
     """
     n, h, wd, c = x.shape
     r, oc = w.shape[0], w.shape[3]
@@ -253,16 +297,18 @@ def conv2d(x, w, pads):
     u = _filter_transform(w, t)
     out = np.empty((n, oh, ow, oc), dtype=x.dtype)
     step = _chunk(t.a * t.a * th * tw * (c + oc) * x.itemsize, n)
+    kept = TransformedInput(t, pads, x.shape, x.dtype) if keep_input else None
 
     def images(start, stop):
         for s, e in _chunks(start, stop, step):
-            v = _input_transform(_padded(x[s:e], pads, t, th, tw, "winograd-pad"), t, th, tw)
+            v = _input_transform(_padded(x[s:e], pads, t, th, tw, "winograd-pad"), t, th, tw,
+                                 None if kept is None else kept.chunk(s, e))
             prod = _pitched("winograd-prod", v.shape[0], v.shape[1] * oc, x.dtype).reshape(v.shape[0], -1, oc)
             np.matmul(v, u, out=prod)
             _output_transform(prod, t, out[s:e])
 
     over_batch(images, n, n * th * tw * t.a * t.a * c * oc, uses_blas=True)
-    return out
+    return out if kept is None else (out, kept)
 
 
 def _output_adjoint(dy, t, th, tw):
@@ -369,8 +415,10 @@ def input_grad(w, dy, pads, x_shape):
     return dx
 
 
-def filter_grad(x, dy, pads, w_shape):
-    """The gradient of ``conv2d(x, w, pads)`` with respect to ``w`` (shape ``w_shape``), given ``dy``."""
+def filter_grad(x, dy, pads, w_shape, kept=None):
+    """The gradient of ``conv2d(x, w, pads)`` with respect to ``w`` (shape ``w_shape``), given ``dy``; with
+    ``kept`` (the forward pass's ``TransformedInput`` of ``x``, when it ``serves`` this call) its tiles are read
+    instead of transforming ``x`` again."""
     n = x.shape[0]
     r, _, c, oc = w_shape
     oh, ow = dy.shape[1:3]
@@ -383,7 +431,10 @@ def filter_grad(x, dy, pads, w_shape):
     def images(start, stop):
         du = np.zeros((a * a, c, oc), dtype=dy.dtype)
         for s, e in _chunks(start, stop, step):
-            v = _input_transform(_padded(x[s:e], pads, t, th, tw, "winograd-pad"), t, th, tw)
+            if kept is None:
+                v = _input_transform(_padded(x[s:e], pads, t, th, tw, "winograd-pad"), t, th, tw)
+            else:
+                v = kept.chunk(s, e).reshape(a * a, -1, c)
             du += np.matmul(v.transpose(0, 2, 1), _output_adjoint(dy[s:e], t, th, tw))
         return du
 
