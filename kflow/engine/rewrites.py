@@ -228,7 +228,12 @@ def rewrite_plan(ops, placements, targets, feeds):
             if found is None:
                 continue
             found = found if isinstance(found, list) else [found]
-            wheres = [_position(matched, inputs, outputs, view) for _, matched, inputs, outputs, _ in found]
+            wheres, made = [], {}  # values made by the earlier nodes of ``found``: where those run
+            for _, matched, inputs, outputs, _ in found:
+                wheres.append(_position(matched, inputs, outputs, view, made))
+                if wheres[-1] is None:
+                    break
+                made.update((t, wheres[-1]) for t in outputs)
             if None in wheres:
                 continue
             for where, (name, matched, inputs, outputs, make_kernel) in zip(wheres, found):
@@ -254,12 +259,15 @@ def rewrite_plan(ops, placements, targets, feeds):
     return out, applied
 
 
-def _position(matched, inputs, outputs, view):
+def _position(matched, inputs, outputs, view, made=None):
     """The plan position (one of the matched ops') where the fused node sees all its inputs computed and runs
-    before every reader of its outputs and after every control input of the ops it replaces; None if none."""
+    before every reader of its outputs and after every control input of the ops it replaces; None if none.
+    ``made``: positions of values made by fused nodes not yet placed (the earlier ones of one match)."""
     pos = view.position
     inside = set(matched)
-    ready = max([view.made_at.get(t, pos[t.op]) for t in inputs if t.op in pos and t not in view.fed] +
+    made = made or {}
+    ready = max([made.get(t, view.made_at.get(t, pos[t.op])) for t in inputs
+                 if t.op in pos and t not in view.fed] +
                 [view.runs_at.get(c, pos[c]) for op in matched for c in op.control_inputs if c in pos], default=-1)
     after = [r for t in outputs for r, _ in view.consumers.get(t, ())] + \
         [w for op in matched for w in view.waiters.get(op, ())]

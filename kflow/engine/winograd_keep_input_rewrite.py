@@ -17,8 +17,11 @@ goes before ``product_bias_relu`` and names the node ``conv2d_bias_relu_keep_inp
 
 The arithmetic is the same as without the rewrite (the same GEMMs on the same tiles, chunked alike): results are
 equal bit for bit. Cost: the kept transform lives from the forward pass to the filter gradient, a*a/m^2 times
-the output's pixels times the input channels (deep-MNIST conv2, batch 50: 6.6 MB; Keras MNIST CNN conv2, batch
-128: 21 MB); it saves the filter gradient's input transform (about a third of its time).
+the output's pixels times the input channels (``winograd.kept_input_bytes``: deep-MNIST conv2, batch 50, 6.3 MB;
+Keras MNIST CNN conv2, batch 128, 20.3 MB), so transforms over ``winograd.MAX_KEPT_BYTES`` (16 MB) are not kept.
+Measured on 2 cores (deep-MNIST conv2): the filter gradient 4.4-4.5 -> 3.6 ms, the forward pass 0.15-0.2 ms
+slower (its tiles go to fresh memory instead of cached scratch); Keras CNN conv2, were it kept: 16.0 -> 13.3 and
++0.4 ms.
 
 Example:
     >>> h = kf.nn.relu(kf.nn.conv2d(x, w, [1, 1, 1, 1], "SAME") + b)   # 5x5, 32 -> 64: training plans get
@@ -34,14 +37,18 @@ ASSUMED_BATCH = 1 << 16  # a batch size for the static check when the plan's bat
 
 
 def _may_choose(x, w, conf, dtype):
-    """Whether Winograd may run both the forward pass and the filter gradient of this convolution, from its
-    static shapes (the batch may be unknown: the kernels decide again at run time)."""
+    """Whether Winograd may run both the forward pass and the filter gradient of this convolution and keep an
+    input transform of at most ``winograd.MAX_KEPT_BYTES``, from its static shapes (the batch may be unknown:
+    the kernels decide again at run time)."""
     xd, wd = x.shape.dims, w.shape.dims
     if xd is None or wd is None or len(xd) != 4 or len(wd) != 4 or None in xd[1:] or None in wd:
         return False
     x_shape = (ASSUMED_BATCH if xd[0] is None else xd[0],) + tuple(xd[1:])
     forward, _, filter_grad = winograd.chooses(x_shape, tuple(wd), conf, dtype)
-    return forward and filter_grad
+    if not (forward and filter_grad):
+        return False
+    pads = winograd.pads_of(conf, x_shape, tuple(wd))
+    return xd[0] is None or winograd.kept_input_bytes(x_shape, tuple(wd), pads, dtype) <= winograd.MAX_KEPT_BYTES
 
 
 def _match_conv2d(op, view):

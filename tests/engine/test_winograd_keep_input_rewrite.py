@@ -3,12 +3,14 @@ input transform for its Conv2DBackpropFilter. Applied only where both run as Win
 configuration; never observable: the forward output and both gradients equal those without it bit for bit (the
 same GEMMs on the same tiles). Comparisons against a plan with every rewrite switched off hold the bias gradient,
 which ``relu_grad_bias_grad`` sums in another order, to float32 rtol 1e-5."""
+import contextlib
+
 import numpy as np
 import pytest
 
 import kflow as kf
 from kflow.engine import rewrites, scratch
-from kflow.engine.ops import winograd
+from kflow.engine.ops import conv_ops, winograd
 
 NAME = "conv2d_keep_input"
 # (x shape, filter shape, padding, the transform winograd picks)
@@ -18,24 +20,15 @@ SHAPES = [((6, 16, 16, 16), (3, 3, 16, 24), "SAME", (4, 3)),
           ((6, 13, 13, 16), (5, 5, 16, 24), "VALID", (3, 5))]  # 9x9 output
 
 
-@pytest.fixture
-def without_keep_input(monkeypatch):
-    """A context in which plans get every rewrite but this one (to compare bit for bit)."""
-    def context():
-        others = [r for r in rewrites._REGISTRY if r.name != NAME]
-        return _Patched(monkeypatch, others)
-    return context
-
-
-class _Patched:
-    def __init__(self, monkeypatch, registry):
-        self.monkeypatch, self.registry = monkeypatch, registry
-
-    def __enter__(self):
-        self.monkeypatch.setattr(rewrites, "_REGISTRY", self.registry)
-
-    def __exit__(self, *exc):
-        self.monkeypatch.undo()
+@contextlib.contextmanager
+def without_keep_input():
+    """Plans compiled inside get every rewrite but this one (to compare bit for bit)."""
+    saved = list(rewrites._REGISTRY)
+    rewrites._REGISTRY[:] = [r for r in saved if r.name != NAME]
+    try:
+        yield
+    finally:
+        rewrites._REGISTRY[:] = saved
 
 
 def _applied(sess):
@@ -65,7 +58,7 @@ def _conv_step(x_shape, w_shape, padding, dtype, bias, context, batch_static=Fal
 @pytest.mark.parametrize("x_shape,w_shape,padding,mr", SHAPES)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("bias", [False, True])
-def test_fused_equals_unfused_bit_for_bit(x_shape, w_shape, padding, mr, dtype, bias, without_keep_input):
+def test_fused_equals_unfused_bit_for_bit(x_shape, w_shape, padding, mr, dtype, bias):
     oh = x_shape[1] - (w_shape[0] - 1 if padding == "VALID" else 0)
     t = winograd.transform(w_shape[0], oh, oh)
     assert (t.m, t.r) == mr and winograd.chooses(x_shape, w_shape, ((1, 1), padding, (1, 1)), dtype) == (True,) * 3
@@ -84,7 +77,7 @@ def test_fused_equals_unfused_bit_for_bit(x_shape, w_shape, padding, mr, dtype, 
                                    atol=1e-6 * float(np.abs(b).max()))
 
 
-def test_static_batch_and_a_runtime_batch_too_small_for_winograd_fall_back(without_keep_input):
+def test_static_batch_and_a_runtime_batch_too_small_for_winograd_fall_back():
     x_shape, w_shape = (6, 14, 14, 16), (5, 5, 16, 24)
     on, applied = _conv_step(x_shape, w_shape, "SAME", np.float32, True, rewrites.enabled(True), batch_static=True)
     assert "conv2d_filter_grad_kept_input" in applied
@@ -163,7 +156,7 @@ def test_kept_transform_is_a_fresh_array_no_kernel_overwrites():
     assert not kept.serves(x, (1, 1, 1, 1), (3, 3, 16, 24))  # other kernel size
 
 
-def test_keras_cnn_fit_matches_without_the_rewrite(without_keep_input):
+def test_keras_cnn_fit_matches_without_the_rewrite():
     rng = np.random.RandomState(3)
     x, y = rng.rand(32, 12, 12, 1).astype(np.float32), rng.randint(0, 3, 32)
     weights, losses, applied = [], [], []
@@ -187,3 +180,47 @@ def test_keras_cnn_fit_matches_without_the_rewrite(without_keep_input):
     np.testing.assert_allclose(losses[0], losses[2], rtol=1e-5)
     for a, b in zip(weights[0], weights[2]):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6 * max(float(np.abs(b).max()), 1.0))
+
+
+def test_transforms_over_the_size_cap_are_not_kept(monkeypatch):
+    x_shape, w_shape = (6, 14, 14, 16), (5, 5, 16, 24)
+    pads = (2, 2, 2, 2)
+    size = winograd.kept_input_bytes(x_shape, w_shape, pads, np.float32)
+    assert size == 64 * 6 * 16 * 16 * 4  # F(4x4, 5x5): 64 points, 16 tiles per image, 16 channels
+    assert winograd.kept_input_bytes((128, 26, 26, 32), (3, 3, 32, 64), (0,) * 4, np.float32) > \
+        winograd.MAX_KEPT_BYTES  # the Keras MNIST CNN's conv2 at batch 128
+    x = np.random.RandomState(4).standard_normal(x_shape).astype(np.float32)
+    w = np.full(w_shape, 0.01, np.float32)
+    conf = ((1, 1), "SAME", (1, 1))
+    assert conv_ops.conv2d_keeping_input(x, w, conf)[1] is not None
+    monkeypatch.setattr(winograd, "MAX_KEPT_BYTES", size - 1)
+    y, kept = conv_ops.conv2d_keeping_input(x, w, conf)
+    assert kept is None
+    np.testing.assert_array_equal(y, winograd.conv2d(x, w, pads))
+    # a static batch over the cap: not applied; an unknown one: applied, nothing kept, the same values
+    _, applied = _conv_step(x_shape, w_shape, "SAME", np.float32, True, rewrites.enabled(True), batch_static=True)
+    assert "conv2d_filter_grad_kept_input" not in applied and "conv2d_bias_relu" in applied
+    on, applied = _conv_step(x_shape, w_shape, "SAME", np.float32, True, rewrites.enabled(True))
+    assert "conv2d_filter_grad_kept_input" in applied
+    off, _ = _conv_step(x_shape, w_shape, "SAME", np.float32, True, without_keep_input())
+    for a, b in zip(on, off):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("forward_waits", [False, True])
+def test_a_filter_gradient_that_runs_before_the_forward_pass_transforms_its_input(forward_waits):
+    rng = np.random.RandomState(5)
+    xv = rng.standard_normal((6, 14, 14, 16)).astype(np.float32)
+    dyv = rng.standard_normal((6, 14, 14, 24)).astype(np.float32)
+    wv = rng.standard_normal((5, 5, 16, 24)).astype(np.float32)
+    with kf.Graph().as_default():
+        x = kf.placeholder(kf.float32, [None, 14, 14, 16])
+        dw = kf.nn.conv2d_backprop_filter(x, [5, 5, 16, 24], kf.constant(dyv), [1, 1, 1, 1], "SAME")
+        with kf.control_dependencies([dw] if forward_waits else []):  # the plan then runs dw first
+            y = kf.nn.conv2d(x, kf.constant(wv), [1, 1, 1, 1], "SAME")
+        with kf.Session() as sess:
+            got_dw, got_y = sess.run([dw, y], {x: xv})
+            kept = ["conv2d_filter_grad_kept_input", NAME]
+            assert _applied(sess) == ([] if forward_waits else kept)
+    np.testing.assert_array_equal(got_dw, winograd.filter_grad(xv, dyv, (2, 2, 2, 2), (5, 5, 16, 24)))
+    np.testing.assert_array_equal(got_y, winograd.conv2d(xv, wv, (2, 2, 2, 2)))

@@ -155,7 +155,8 @@ def _conv2d_kernel(x, w, conf, epilogue=None):
 def conv2d_keeping_input(x, w, conf, epilogue=None):
     """Conv2D's kernel for plans whose filter gradient reads the forward pass's Winograd input transform (the
     rewrite ``conv2d_keep_input``): ``(output, winograd.TransformedInput or None)``, the transform kept where both
-    the forward pass and the filter gradient of this convolution run as Winograd (``winograd.chooses``)."""
+    the forward pass and the filter gradient of this convolution run as Winograd (``winograd.chooses``) and it
+    takes at most ``winograd.MAX_KEPT_BYTES``."""
     return _conv2d(x, w, conf, epilogue, True)
 
 
@@ -174,8 +175,9 @@ def _conv2d(x, w, conf, epilogue, keep_input):
     forward, _, filter_grad = winograd.chooses(x.shape, w.shape, conf, x.dtype) if xp is np else (False,) * 3
     if forward:
         pads = winograd.pads_of(conf, x.shape, w.shape)
-        out, kept = winograd.conv2d(x, w, pads, True) if keep_input and filter_grad else \
-            (winograd.conv2d(x, w, pads), None)
+        keep = keep_input and filter_grad and \
+            winograd.kept_input_bytes(x.shape, w.shape, pads, x.dtype) <= winograd.MAX_KEPT_BYTES
+        out, kept = winograd.conv2d(x, w, pads, True) if keep else (winograd.conv2d(x, w, pads), None)
         if epilogue is not None:
             over_batch(lambda s, e: epilogue(out[s:e].reshape(-1, oc)), n, out.size, np,
                        out.nbytes // max(n, 1))

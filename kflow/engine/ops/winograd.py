@@ -40,6 +40,10 @@ from kflow.engine import scratch
 from kflow.engine.ops.batch_parallel import over_batch, sum_over_batch
 from kflow.engine.ops.window_geometry import Window
 
+# the largest input transform a training step keeps for its filter gradient (``TransformedInput``): the Keras
+# MNIST CNN's conv2 (20.3 MB at batch 128) raised bench/cnn_train.py's peak RSS increment from 103 to 124 MB
+# (+20%) for 2.4 ms of its ~53 ms step; deep-MNIST conv2's 6.3 MB (batch 50) raised the step's from 65 to 71 MB
+MAX_KEPT_BYTES = 16 << 20
 CHUNK_BYTES = 4 << 20  # transformed-tile bytes (input and product) per chunk: kept in cache between GEMMs
 SCORE_THRESHOLDS = (8, 4, 12)  # forward, input gradient, filter gradient (see ``chooses``)
 MIN_TILE_USE = 0.5
@@ -236,6 +240,17 @@ def _chunks(start, stop, step):
         return iter(())
     bounds = [start + (stop - start) * i // count for i in range(count + 1)]
     return zip(bounds[:-1], bounds[1:])
+
+
+def kept_input_bytes(x_shape, w_shape, pads, dtype):
+    """The bytes of the input transform ``conv2d(..., keep_input=True)`` keeps (a*a values per tile and input
+    channel, without its rows' padding): deep-MNIST conv2 (batch 50) 6.3 MB, the Keras MNIST CNN's conv2 (batch
+    128) 20.3 MB."""
+    n, h, w, c = x_shape
+    r = w_shape[0]
+    oh, ow = h + pads[0] + pads[1] - r + 1, w + pads[2] + pads[3] - r + 1
+    t = transform(r, oh, ow)
+    return t.a * t.a * n * _tiles(oh, t) * _tiles(ow, t) * c * np.dtype(dtype).itemsize
 
 
 class TransformedInput:
