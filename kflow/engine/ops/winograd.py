@@ -17,7 +17,8 @@ columns), so numpy does no per-tile Python work. The filter gradient is the forw
 ``dU[xi, nu] = V[xi, nu]^T @ (A dY A^T)[xi, nu]`` summed over tiles (GEMMs with a long inner dimension), then
 ``G^T dU G``. The input gradient is a convolution of ``dy`` with the flipped filter, or the forward pass's
 adjoint where that has fewer transformed elements (``input_grad``). ``chooses`` is the measured rule that
-decides, per kernel, whether conv_ops' CPU kernels run these routines or im2col.
+decides, per kernel, whether conv_ops' CPU kernels run these routines or im2col. A training plan's forward pass
+may keep its input transform for the filter gradient (``TransformedInput``, the rewrite ``conv2d_keep_input``).
 
 Transform points (Cook-Toom): 0, +-1, 2, -1/2 and infinity for F(4x4, 3x3) measured 1.3e-6 float32 error
 relative to the largest output (direct float32 im2col: 0.9e-6; Lavin's 0, +-1, +-2: 3.0e-6); 0, +-1, +-1/2, 2
