@@ -67,7 +67,11 @@ def _bias_of(add, product):
     return bias
 
 
-def _match_bias_relu(op, view):
+def bias_relu_of(op, view):
+    """The bias (and relu) that the product ``op`` (Conv2D or MatMul) can be fused with, as a rewrite's
+    ``(name, ops, inputs, outputs, make_kernel)`` (see ``rewrites.Rewrite``), or None. ``make_kernel(kernels,
+    keeps=False)``: with ``keeps``, ``kernels[0]`` returns ``(output, kept)`` and the fused kernel returns
+    ``kept`` last (``winograd_keep_input_rewrite`` passes the forward pass's input transform through)."""
     kind = _PRODUCTS.get(op.type)
     if kind is None or op.op_def.view or op.op_def.state_output or not view.on_cpu(op):
         return None  # the epilogue writes into the product's output: it must be a fresh array
@@ -89,40 +93,51 @@ def _match_bias_relu(op, view):
     outputs = [out] + [t for t in (product, add.outputs[0]) if t is not out and view.shape_read(t)]
     aliases = len(outputs) - 1
     return name, ops, list(op.inputs) + [bias], outputs, \
-        lambda kernels: _bias_relu_kernel(kernels[0], n, with_relu, aliases, op.type in _TAKES_EPILOGUE)
+        lambda kernels, keeps=False: _bias_relu_kernel(kernels[0], n, with_relu, aliases,
+                                                       op.type in _TAKES_EPILOGUE, keeps)
 
 
-def _bias_relu_kernel(product, n_inputs, relu, aliases=0, takes_epilogue=False):
+def _bias_relu_kernel(product, n_inputs, relu, aliases=0, takes_epilogue=False, keeps=False):
     """The kernel ``k(*product_inputs, bias)``: ``product``'s output with ``bias`` added (and relu) in place;
     with ``aliases``, a tuple of that result repeated ``1 + aliases`` times. With ``takes_epilogue`` the product
     kernel applies them itself (``product(*inputs, epilogue=fn)``) to each block it has just written, while
-    it is cached."""
-    if aliases:
-        single = _bias_relu_kernel(product, n_inputs, relu, 0, takes_epilogue)
-        return lambda *args: (single(*args),) * (1 + aliases)
-
+    it is cached. With ``keeps``, ``product`` returns ``(output, kept)`` and the kernel's values end with
+    ``kept``."""
     def kernel(*args):
         bias = args[n_inputs]
-        if takes_epilogue and bias.shape[-1:] == bias.shape:
-            return product(*args[:n_inputs], epilogue=block_epilogue(bias, relu))
-        out = product(*args[:n_inputs])
-        if out.size <= SMALL:
-            np.add(out, bias, out=out)
-            return np.maximum(out, 0, out=out) if relu else out
-        if out.flags.c_contiguous and bias.shape == out.shape[-1:]:
-            epilogue = block_epilogue(bias, relu)
-            over_batch(lambda start, stop: epilogue(out[start:stop]), len(out), out.size, np, l2_block(out))
-            return out
-
-        def part(start, stop):
-            block = out[start:stop]
-            np.add(block, bias, out=block)
-            if relu:
-                np.maximum(block, 0, out=block)
-
-        over_batch(part, len(out), out.size, np, l2_block(out))
-        return out
+        in_product = takes_epilogue and bias.shape[-1:] == bias.shape
+        if in_product:
+            result = product(*args[:n_inputs], epilogue=block_epilogue(bias, relu))
+        else:
+            result = product(*args[:n_inputs])
+        out, kept = result if keeps else (result, None)
+        if not in_product:
+            _add_bias_relu(out, bias, relu)
+        if keeps:
+            return (out,) * (1 + aliases) + (kept,)
+        return (out,) * (1 + aliases) if aliases else out
     return kernel
+
+
+def _add_bias_relu(out, bias, relu):
+    """``out = relu(out + bias)`` (or ``out + bias``) in place, in cache-sized blocks of images."""
+    if out.size <= SMALL:
+        np.add(out, bias, out=out)
+        if relu:
+            np.maximum(out, 0, out=out)
+        return
+    if out.flags.c_contiguous and bias.shape == out.shape[-1:]:
+        epilogue = block_epilogue(bias, relu)
+        over_batch(lambda start, stop: epilogue(out[start:stop]), len(out), out.size, np, l2_block(out))
+        return
+
+    def part(start, stop):
+        block = out[start:stop]
+        np.add(block, bias, out=block)
+        if relu:
+            np.maximum(block, 0, out=block)
+
+    over_batch(part, len(out), out.size, np, l2_block(out))
 
 
 def block_epilogue(bias, relu):
@@ -154,7 +169,7 @@ def block_epilogue(bias, relu):
     return apply
 
 
-rewrites.register(rewrites.Rewrite("product_bias_relu", _match_bias_relu))
+rewrites.register(rewrites.Rewrite("product_bias_relu", bias_relu_of))
 
 
 # ---- gradient: relu gradient + bias gradient -----------------------------------------------------------

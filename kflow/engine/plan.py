@@ -18,6 +18,7 @@ from kflow.engine import blas_threads, core_budget, rewrites
 # these register their rewrites
 from kflow.engine import bias_relu_rewrites, max_pool_argmax_rewrite, max_pool_relu_grad_rewrite  # noqa: F401
 from kflow.engine import while_history_rewrite  # noqa: F401
+from kflow.engine import winograd_keep_input_rewrite  # noqa: F401
 from kflow.engine import run_metadata as run_metadata_mod
 from kflow.engine.placement import device_name
 

@@ -20,6 +20,10 @@ Registered rewrites:
     max_pool_(argmax_)relu_grad(_bias_grad)  MaxPoolGrad -> ReluGrad [-> the bias gradient]: the pooled gradient
         masked by ``pooled > 0`` (and summed per channel) before routing, no full-size ReluGrad pass
         (``max_pool_relu_grad_rewrite.py``; the argmax variant is built by max_pool_argmax's matcher).
+    conv2d_keep_input (+ conv2d_filter_grad_kept_input)  a Winograd Conv2D (also with bias (and relu):
+        ``conv2d_bias(_relu)_keep_input``) and its Conv2DBackpropFilters in one plan: the forward keeps its input
+        transform and the filter gradients read it instead of transforming the input again
+        (``winograd_keep_input_rewrite.py``; tried before conv2d_bias(_relu), whose fusion it keeps).
     while_without_history  a While whose recorded history no gradient reads records none
         (``while_history_rewrite.py``).
 Softmax + cross-entropy needs no rewrite: its op computes the loss and the backprop in one pass
@@ -83,9 +87,14 @@ class Rewrite:
 _REGISTRY = []
 
 
-def register(rewrite):
-    """Adds ``rewrite`` to the rewrites every plan gets (in registration order)."""
-    _REGISTRY.append(rewrite)
+def register(rewrite, before=None):
+    """Adds ``rewrite`` to the rewrites every plan gets (tried on each op in registration order), or just ahead
+    of the registered rewrite named ``before`` (a rewrite that claims what that one would otherwise claim)."""
+    names = registered()
+    if before is not None and before not in names:
+        raise ValueError("rewrite %r: no registered rewrite %r to go before (registered: %s)"
+                         % (rewrite.name, before, names))
+    _REGISTRY.insert(names.index(before) if before is not None else len(_REGISTRY), rewrite)
     return rewrite
 
 
@@ -219,7 +228,12 @@ def rewrite_plan(ops, placements, targets, feeds):
             if found is None:
                 continue
             found = found if isinstance(found, list) else [found]
-            wheres = [_position(matched, inputs, outputs, view) for _, matched, inputs, outputs, _ in found]
+            wheres, made = [], {}  # values made by the earlier nodes of ``found``: where those run
+            for _, matched, inputs, outputs, _ in found:
+                wheres.append(_position(matched, inputs, outputs, view, made))
+                if wheres[-1] is None:
+                    break
+                made.update((t, wheres[-1]) for t in outputs)
             if None in wheres:
                 continue
             for where, (name, matched, inputs, outputs, make_kernel) in zip(wheres, found):
@@ -245,12 +259,15 @@ def rewrite_plan(ops, placements, targets, feeds):
     return out, applied
 
 
-def _position(matched, inputs, outputs, view):
+def _position(matched, inputs, outputs, view, made=None):
     """The plan position (one of the matched ops') where the fused node sees all its inputs computed and runs
-    before every reader of its outputs and after every control input of the ops it replaces; None if none."""
+    before every reader of its outputs and after every control input of the ops it replaces; None if none.
+    ``made``: positions of values made by fused nodes not yet placed (the earlier ones of one match)."""
     pos = view.position
     inside = set(matched)
-    ready = max([view.made_at.get(t, pos[t.op]) for t in inputs if t.op in pos and t not in view.fed] +
+    made = made or {}
+    ready = max([made.get(t, view.made_at.get(t, pos[t.op])) for t in inputs
+                 if t.op in pos and t not in view.fed] +
                 [view.runs_at.get(c, pos[c]) for op in matched for c in op.control_inputs if c in pos], default=-1)
     after = [r for t in outputs for r, _ in view.consumers.get(t, ())] + \
         [w for op in matched for w in view.waiters.get(op, ())]

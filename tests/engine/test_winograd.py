@@ -10,7 +10,7 @@ import pytest
 
 import kflow as kf
 from kflow.engine.gradient_check import check_gradients
-from kflow.engine.ops import conv_ops, winograd
+from kflow.engine.ops import conv_ops, winograd, winograd_transforms
 
 RNG = np.random.default_rng(22)
 FLOAT32_TOL = 2e-5
@@ -63,7 +63,7 @@ def path(monkeypatch):
                                         (6, 3, [0, 1, -1, 2, -2, 0.5, -0.5]), (3, 5, [0, 1, -1, 0.5, -0.5, 2]),
                                         (2, 5, [0, 1, -1, 2, -2])])
 def test_cook_toom_transforms_compute_the_1d_correlation(m, r, points):
-    at, g, bt = winograd.cook_toom(m, r, points)
+    at, g, bt = winograd_transforms.cook_toom(m, r, points)
     assert at.shape == (m, m + r - 1) and g.shape == (m + r - 1, r) and bt.shape == (m + r - 1,) * 2
     for _ in range(5):
         d, f = RNG.standard_normal(m + r - 1), RNG.standard_normal(r)
@@ -73,9 +73,9 @@ def test_cook_toom_transforms_compute_the_1d_correlation(m, r, points):
 
 def test_cook_toom_rejects_repeated_or_missing_points():
     with pytest.raises(ValueError, match="F\\(4, 3\\) needs 5 distinct finite points"):
-        winograd.cook_toom(4, 3, [0, 1, -1, 1, 2])
+        winograd_transforms.cook_toom(4, 3, [0, 1, -1, 1, 2])
     with pytest.raises(ValueError, match="needs 5"):
-        winograd.cook_toom(4, 3, [0, 1, -1])
+        winograd_transforms.cook_toom(4, 3, [0, 1, -1])
 
 
 SHAPES = [  # (n, h, w, c, oc, r, pads): odd/even sizes, batch 1, one channel, many channels, cropped tiles

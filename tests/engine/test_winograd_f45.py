@@ -11,7 +11,7 @@ import pytest
 
 import kflow as kf
 from kflow.engine.gradient_check import check_gradients
-from kflow.engine.ops import conv_ops, winograd
+from kflow.engine.ops import conv_ops, winograd, winograd_transforms
 
 from test_winograd import FLOAT64_TOL, assert_close, direct_conv, path  # noqa: F401 (path: fixture)
 
@@ -28,7 +28,7 @@ def _picks(oh, ow):
                                      (9, 9, 3), (5, 5, 3), (3, 3, 3), (6, 6, 3)])
 def test_5x5_kernels_take_the_transform_with_fewer_transformed_elements(oh, ow, m):
     assert _picks(oh, ow)[0] == m
-    works = {t.m: winograd._work(t, oh, ow) for t in winograd.TRANSFORMS[5]}
+    works = {t.m: winograd_transforms.transformed_elements(t, oh, ow) for t in winograd_transforms.TRANSFORMS[5]}
     assert works[m] == min(works.values())
 
 

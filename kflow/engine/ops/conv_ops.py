@@ -17,6 +17,8 @@ Example:
     >>> y = kf.nn.conv2d(images, kernel, strides=[1, 1, 1, 1], padding="SAME")
     >>> up = kf.nn.conv2d_transpose(y, kernel2, output_shape=[8, 56, 56, 3], strides=[1, 2, 2, 1])
 """
+import types
+
 import numpy as np
 
 from kflow.engine import devices, scratch
@@ -26,7 +28,7 @@ from kflow.engine.ops import shape_ops, winograd
 from kflow.engine.ops.batch_parallel import l2_block, over_batch, sum_over_batch
 from kflow.engine.ops.constant_op import convert_to_tensor
 from kflow.engine.ops.conv_args import ConvolutionGrads, backprop_op, prepare_2d, to_nhwc, from_nhwc, sizes_to_nhwc
-from kflow.engine.ops.params import make_param_op, partial_shape, ints
+from kflow.engine.ops.params import make_param_op, param_kernel, partial_shape, ints
 from kflow.engine.ops.window_geometry import Window
 
 CHUNK_BYTES = 4 << 20  # patch-matrix bytes per chunk on the CPU (measured best between 2 and 8 MB)
@@ -147,6 +149,18 @@ def _conv2d_kernel(x, w, conf, epilogue=None):
     """``conf``: the op's normalized NHWC (strides, padding, dilations). ``epilogue(block)``, when given, is
     applied in place to each block of output pixels (a C-contiguous (pixels, OC) view) right after it is
     computed, while it is cached (the fused bias + relu of ``bias_relu_rewrites``)."""
+    return _conv2d(x, w, conf, epilogue, False)[0]
+
+
+def conv2d_keeping_input(x, w, conf, epilogue=None):
+    """Conv2D's kernel for plans whose filter gradient reads the forward pass's Winograd input transform (the
+    rewrite ``conv2d_keep_input``): ``(output, winograd.TransformedInput or None)``, the transform kept where both
+    the forward pass and the filter gradient of this convolution run as Winograd (``winograd.chooses``) and it
+    takes at most ``winograd.MAX_KEPT_BYTES``."""
+    return _conv2d(x, w, conf, epilogue, True)
+
+
+def _conv2d(x, w, conf, epilogue, keep_input):
     if x.ndim != 4 or w.ndim != 4:
         raise ValueError("Conv2D: input and filter must be 4-D, got shapes %s and %s" % (x.shape, w.shape))
     _check_depth("Conv2D", x.shape, w.shape)
@@ -158,11 +172,15 @@ def _conv2d_kernel(x, w, conf, epilogue=None):
     if err is not None:
         raise err
     xp = devices.array_module(x, w)
-    if xp is np and winograd.chooses(x.shape, w.shape, conf, x.dtype)[0]:
-        out = winograd.conv2d(x, w, winograd.pads_of(conf, x.shape, w.shape))
+    forward, _, filter_grad = winograd.chooses(x.shape, w.shape, conf, x.dtype) if xp is np else (False,) * 3
+    if forward:
+        pads = winograd.pads_of(conf, x.shape, w.shape)
+        keep = keep_input and filter_grad and \
+            winograd.kept_input_bytes(x.shape, w.shape, pads, x.dtype) <= winograd.MAX_KEPT_BYTES
+        out, kept = winograd.conv2d(x, w, pads, True) if keep else (winograd.conv2d(x, w, pads), None)
         if epilogue is not None:
             over_batch(lambda s, e: epilogue(out[s:e].reshape(-1, oc)), n, out.size, np, l2_block(out))
-        return out
+        return out, kept
     out = xp.empty((n, oh, ow, oc), dtype=x.dtype)
     wm = w.reshape(kh * kw * c, oc)
 
@@ -174,7 +192,7 @@ def _conv2d_kernel(x, w, conf, epilogue=None):
                 epilogue(rows[s:e])
 
     over_batch(images, n, n * oh * ow * kh * kw * c, xp, uses_blas=True)
-    return out
+    return out, None
 
 
 # lambdas: the graph builders are defined below, after the OpDefs they make
@@ -183,13 +201,17 @@ _GRADS = ConvolutionGrads(lambda *a: _conv(*a, None), lambda *a: _backprop_input
 CONV2D = OpDef("Conv2D", _conv2d_kernel, grad=_GRADS.conv, splits=True)
 
 
-def _filter_grad_kernel(x, dy, sizes, conf):
+def _filter_grad_kernel(x, dy, sizes, conf, kept=None):
+    """``kept``: the forward pass's ``winograd.TransformedInput`` of ``x`` (or None), read where it serves."""
     kh, kw, c, oc = ints(sizes)
     win = _window(conf, kh, kw)
     _check_dy("Conv2DBackpropFilter", win, x.shape, dy.shape, oc)
     xp = devices.array_module(x, dy)
     if xp is np and winograd.chooses(x.shape, (kh, kw, c, oc), conf, dy.dtype)[2]:
-        return winograd.filter_grad(x, dy, winograd.pads_of(conf, x.shape, (kh, kw, c, oc)), (kh, kw, c, oc))
+        pads = winograd.pads_of(conf, x.shape, (kh, kw, c, oc))
+        if kept is not None and not kept.serves(x, pads, (kh, kw, c, oc)):
+            kept = None
+        return winograd.filter_grad(x, dy, pads, (kh, kw, c, oc), kept)
 
     def images(start, stop):
         acc = xp.zeros((kh * kw * c, oc), dtype=dy.dtype)
@@ -199,6 +221,20 @@ def _filter_grad_kernel(x, dy, sizes, conf):
         return acc
 
     return sum_over_batch(images, len(x), dy.size * kh * kw * c, xp, uses_blas=True).reshape(kh, kw, c, oc)
+
+
+def filter_grad_reading_kept(op):
+    """The kernel ``k(kept, *op.inputs)`` of Conv2DBackpropFilter ``op`` given the forward pass's ``kept``
+    transform of its input (``conv2d_keeping_input``; None: not kept), for the plan rewrite ``conv2d_keep_input``.
+
+    Example:
+        >>> k = filter_grad_reading_kept(grad_op)
+        >>> dw = k(kept, x, dy, sizes)
+    """
+    def kernel(kept, x, dy, sizes, conf):
+        return _filter_grad_kernel(x, dy, sizes, conf, kept)
+    declared = types.SimpleNamespace(bind=None, kernel=kernel)
+    return param_kernel(declared, op.attrs["params"], 1 + op.attrs["n_data"], {"conf": op.attrs["conf"]})
 
 
 def _check_dy(op_type, win, x_shape, dy_shape, oc):

@@ -17,7 +17,8 @@ columns), so numpy does no per-tile Python work. The filter gradient is the forw
 ``dU[xi, nu] = V[xi, nu]^T @ (A dY A^T)[xi, nu]`` summed over tiles (GEMMs with a long inner dimension), then
 ``G^T dU G``. The input gradient is a convolution of ``dy`` with the flipped filter, or the forward pass's
 adjoint where that has fewer transformed elements (``input_grad``). ``chooses`` is the measured rule that
-decides, per kernel, whether conv_ops' CPU kernels run these routines or im2col.
+decides, per kernel, whether conv_ops' CPU kernels run these routines or im2col. A training plan's forward pass
+may keep its input transform for the filter gradient (``TransformedInput``, the rewrite ``conv2d_keep_input``).
 
 Transform points (Cook-Toom): 0, +-1, 2, -1/2 and infinity for F(4x4, 3x3) measured 1.3e-6 float32 error
 relative to the largest output (direct float32 im2col: 0.9e-6; Lavin's 0, +-1, +-2: 3.0e-6); 0, +-1, +-1/2, 2
@@ -32,102 +33,21 @@ Example:
     >>> dx = input_grad(w, dy, (1, 1, 1, 1), x.shape)
     >>> dw = filter_grad(x, dy, (1, 1, 1, 1), w.shape)
 """
-from fractions import Fraction
-
 import numpy as np
 
 from kflow.engine import scratch
 from kflow.engine.ops.batch_parallel import over_batch, sum_over_batch
+from kflow.engine.ops.winograd_transforms import TRANSFORMS, tile_count, transform, transformed_elements
 from kflow.engine.ops.window_geometry import Window
 
+# the largest input transform a training step keeps for its filter gradient (``TransformedInput``): the Keras
+# MNIST CNN's conv2 (20.3 MB at batch 128) raised bench/cnn_train.py's peak RSS increment from 103 to 124 MB
+# (+20%) for 2.4 ms of its ~53 ms step; deep-MNIST conv2's 6.3 MB (batch 50) raised the step's from 65 to 71 MB
+MAX_KEPT_BYTES = 16 << 20
 CHUNK_BYTES = 4 << 20  # transformed-tile bytes (input and product) per chunk: kept in cache between GEMMs
 SCORE_THRESHOLDS = (8, 4, 12)  # forward, input gradient, filter gradient (see ``chooses``)
 MIN_TILE_USE = 0.5
 MIN_MACS = 1 << 21  # below this many direct multiply-adds, Winograd's ~40 us of numpy calls lose to im2col
-
-
-def _inverse(matrix):
-    """The exact inverse of a square matrix of Fractions (Gauss-Jordan)."""
-    n = len(matrix)
-    rows = [list(r) + [Fraction(int(i == j)) for j in range(n)] for i, r in enumerate(matrix)]
-    for c in range(n):
-        pivot = next(i for i in range(c, n) if rows[i][c] != 0)
-        rows[c], rows[pivot] = rows[pivot], rows[c]
-        rows[c] = [v / rows[c][c] for v in rows[c]]
-        for i in range(n):
-            if i != c and rows[i][c] != 0:
-                f = rows[i][c]
-                rows[i] = [a - f * b for a, b in zip(rows[i], rows[c])]
-    return [r[n:] for r in rows]
-
-
-def _evaluation(points, k):
-    """Rows evaluating a polynomial of k coefficients at each point, the last row at infinity (its leading one)."""
-    return [[p ** i for i in range(k)] for p in points] + [[Fraction(int(i == k - 1)) for i in range(k)]]
-
-
-def cook_toom(m, r, points):
-    """``(A^T, G, B^T)`` (float64) of F(m, r) from the ``m + r - 2`` finite interpolation points (and infinity).
-
-    Correlation ``y = A^T [(G g) (.) (B^T d)]`` is the transpose of the polynomial product evaluated at the
-    points; ``B^T`` rows are scaled to monic polynomials, their factors moved into ``G``.
-    """
-    n = m + r - 1
-    pts = [Fraction(p) for p in points]
-    if len(pts) != n - 1 or len(set(pts)) != n - 1:
-        raise ValueError("F(%d, %d) needs %d distinct finite points, got %r" % (m, r, n - 1, points))
-    bt = [list(col) for col in zip(*_inverse(_evaluation(pts, n)))]
-    g = _evaluation(pts, r)
-    for j in range(n):
-        lead = next(v for v in reversed(bt[j]) if v != 0)
-        bt[j] = [v / lead for v in bt[j]]
-        g[j] = [v * lead for v in g[j]]
-    at = [list(col) for col in zip(*_evaluation(pts, m))]
-    return tuple(np.array(mat, dtype=np.float64) for mat in (at, g, bt))
-
-
-class Transform:
-    """F(m x m, r x r): tile sizes and the three transform matrices, cast once per dtype."""
-
-    def __init__(self, m, r, points):
-        self.m, self.r, self.a = m, r, m + r - 1
-        self.points = tuple(points)
-        self._mats = {np.dtype(np.float64): cook_toom(m, r, points)}
-
-    def matrices(self, dtype):
-        """``(A^T, G, B^T)`` in ``dtype``."""
-        dtype = np.dtype(dtype)
-        if dtype not in self._mats:
-            self._mats[dtype] = tuple(mat.astype(dtype) for mat in self._mats[np.dtype(np.float64)])
-        return self._mats[dtype]
-
-    def __repr__(self):
-        return "Transform(F(%dx%d, %dx%d), points=%s)" % (self.m, self.m, self.r, self.r,
-                                                           [str(p) for p in self.points])
-
-
-_HALF = Fraction(1, 2)
-# per kernel size, the transforms ``transform`` picks from
-TRANSFORMS = {3: (Transform(4, 3, [0, 1, -1, 2, -_HALF]),),
-              5: (Transform(3, 5, [0, 1, -1, _HALF, -_HALF, 2]),
-                  Transform(4, 5, [0, 1, -1, 2, -2, _HALF, -_HALF]))}
-
-
-def _tiles(size, t):
-    return -(-size // t.m)
-
-
-def _work(t, oh, ow):
-    """Transformed elements per channel (a*a per tile) for an oh x ow output: what the GEMMs and transforms scale
-    with."""
-    return _tiles(oh, t) * _tiles(ow, t) * t.a * t.a
-
-
-def transform(r, oh, ow):
-    """The ``Transform`` for an r x r kernel and an oh x ow output: the one with the fewest transformed elements
-    (ties: the smaller tile, whose float32 error is lower). 14x14 (deep MNIST conv2): F(4x4, 5x5) 16 tiles of 64
-    points, F(3x3, 5x5) 25 of 49; 9x9: F(3x3, 5x5)."""
-    return min(TRANSFORMS[r], key=lambda t: (_work(t, oh, ow), t.a))
 
 
 def _filter_transform(w, t):
@@ -178,13 +98,15 @@ def _apply_both_sides(mat, tiles, mid, out):
     np.matmul(mat, mid.transpose(1, 0, 2), out=out)  # along columns
 
 
-def _input_transform(src, t, th, tw):
-    """``V = B^T d B`` of every a x a tile of the padded chunk ``src``: (a*a, tiles, C) in a scratch buffer."""
+def _input_transform(src, t, th, tw, tiles=None):
+    """``V = B^T d B`` of every a x a tile of the padded chunk ``src``: (a*a, tiles, C) in ``tiles`` (an
+    (a*a, tiles * C) view with contiguous rows, e.g. a chunk of ``TransformedInput``) or a scratch buffer."""
     b, _, _, c = src.shape
     _, _, bt = t.matrices(src.dtype)
     a, m = t.a, t.m
     size = b * th * tw * c
-    tiles = _pitched("winograd-tiles", a * a, size, src.dtype)
+    if tiles is None:
+        tiles = _pitched("winograd-tiles", a * a, size, src.dtype)
     s = src.strides
     view = np.lib.stride_tricks.as_strided(src, (a, a, b, th, tw, c), (s[1], s[2], s[0], s[1] * m, s[2] * m, s[3]))
     np.copyto(tiles.reshape(a, a, b, th, tw, c), view)
@@ -206,7 +128,7 @@ def _output_transform(prod, t, out):
     at = t.matrices(prod.dtype)[0]
     a, m = t.a, t.m
     b, oh, ow, oc = out.shape
-    th, tw = _tiles(oh, t), _tiles(ow, t)
+    th, tw = tile_count(oh, t), tile_count(ow, t)
     size = b * th * tw * oc
     y = _pitched("winograd-out", m * m, size, prod.dtype).reshape(m, m, size)
     _apply_both_sides(at, prod.reshape(a, a, size), _pitched("winograd-mid", a * m, size, prod.dtype).reshape(
@@ -236,33 +158,88 @@ def _chunks(start, stop, step):
     return zip(bounds[:-1], bounds[1:])
 
 
-def conv2d(x, w, pads):
+def kept_input_bytes(x_shape, w_shape, pads, dtype):
+    """The bytes of the input transform ``conv2d(..., keep_input=True)`` keeps (a*a values per tile and input
+    channel, without its rows' padding): deep-MNIST conv2 (batch 50) 6.3 MB, the Keras MNIST CNN's conv2 (batch
+    128) 20.3 MB."""
+    n, h, w, c = x_shape
+    r = w_shape[0]
+    oh, ow = h + pads[0] + pads[1] - r + 1, w + pads[2] + pads[3] - r + 1
+    t = transform(r, oh, ow)
+    return t.a * t.a * n * tile_count(oh, t) * tile_count(ow, t) * c * np.dtype(dtype).itemsize
+
+
+class TransformedInput:
+    """The input transform ``V`` of a whole batch, kept by ``conv2d(..., keep_input=True)`` for ``filter_grad``
+    (the plan rewrite ``conv2d_keep_input``): a fresh array per call, never scratch, so no other kernel
+    overwrites it in between. Rows (one per transform position) lie an odd number of cache lines apart, as
+    ``_pitched``'s: deep-MNIST conv2's 100 KB rows would otherwise all share the L1 cache's sets.
+
+    Example:
+        >>> y, kept = conv2d(x, w, pads, keep_input=True)
+        >>> dw = filter_grad(x, dy, pads, w.shape, kept)   # no second input transform
+    """
+
+    def __init__(self, t, pads, x_shape, dtype):
+        n, h, w, c = x_shape
+        r = t.r
+        self.t, self.pads, self.x_shape, self.dtype = t, tuple(pads), tuple(x_shape), np.dtype(dtype)
+        self.tiles_per_image = tile_count(h + pads[0] + pads[1] - r + 1, t) * tile_count(w + pads[2] + pads[3] - r + 1, t)
+        cols = n * self.tiles_per_image * c
+        lines = -(-cols * self.dtype.itemsize // 64)
+        pitch = (lines + 1 - lines % 2) * 64 // self.dtype.itemsize
+        self.rows = np.empty(t.a * t.a * pitch, self.dtype).reshape(t.a * t.a, pitch)[:, :cols]
+
+    @property
+    def nbytes(self):
+        return self.rows.base.nbytes
+
+    def chunk(self, start, stop):
+        """The (a*a, tiles * C) view of images ``start:stop``."""
+        per = self.tiles_per_image * self.x_shape[3]
+        return self.rows[:, start * per:stop * per]
+
+    def serves(self, x, pads, w_shape):
+        """Whether ``filter_grad(x, ..., pads, w_shape)`` may read this transform: same input, padding, kernel
+        size and transform (``x`` is the array the forward pass transformed: the plan passes the same value)."""
+        r = w_shape[0]
+        oh = x.shape[1] + pads[0] + pads[1] - r + 1
+        ow = x.shape[2] + pads[2] + pads[3] - r + 1
+        return tuple(x.shape) == self.x_shape and x.dtype == self.dtype and tuple(pads) == self.pads and \
+            r == self.t.r and transform(r, oh, ow) is self.t
+
+
+def conv2d(x, w, pads, keep_input=False):
     """Stride-1, dilation-1 correlation of ``x`` (N, H, W, Cin) with ``w`` (r, r, Cin, Cout), numpy only.
 
     Args:
         pads: (top, bottom, left, right) zero padding; negative values crop the input.
+        keep_input: also return the input transform (a ``TransformedInput``) for ``filter_grad``.
 
     Returns:
-        (N, H + top + bottom - r + 1, W + left + right - r + 1, Cout), ``x``'s dtype.
+        (N, H + top + bottom - r + 1, W + left + right - r + 1, Cout), ``x``'s dtype (and, with ``keep_input``,
+        the ``TransformedInput``).
     """
     n, h, wd, c = x.shape
     r, oc = w.shape[0], w.shape[3]
     oh, ow = h + pads[0] + pads[1] - r + 1, wd + pads[2] + pads[3] - r + 1
     t = transform(r, oh, ow)
-    th, tw = _tiles(oh, t), _tiles(ow, t)
+    th, tw = tile_count(oh, t), tile_count(ow, t)
     u = _filter_transform(w, t)
     out = np.empty((n, oh, ow, oc), dtype=x.dtype)
     step = _chunk(t.a * t.a * th * tw * (c + oc) * x.itemsize, n)
+    kept = TransformedInput(t, pads, x.shape, x.dtype) if keep_input else None
 
     def images(start, stop):
         for s, e in _chunks(start, stop, step):
-            v = _input_transform(_padded(x[s:e], pads, t, th, tw, "winograd-pad"), t, th, tw)
+            v = _input_transform(_padded(x[s:e], pads, t, th, tw, "winograd-pad"), t, th, tw,
+                                 None if kept is None else kept.chunk(s, e))
             prod = _pitched("winograd-prod", v.shape[0], v.shape[1] * oc, x.dtype).reshape(v.shape[0], -1, oc)
             np.matmul(v, u, out=prod)
             _output_transform(prod, t, out[s:e])
 
     over_batch(images, n, n * th * tw * t.a * t.a * c * oc, uses_blas=True)
-    return out
+    return out if kept is None else (out, kept)
 
 
 def _output_adjoint(dy, t, th, tw):
@@ -336,8 +313,8 @@ def input_grad(w, dy, pads, x_shape):
     oh, ow = dy.shape[1:3]
     t = transform(r, oh, ow)
     a, m = t.a, t.m
-    th, tw = _tiles(oh, t), _tiles(ow, t)
-    if _work(transform(r, h, wd), h, wd) <= _work(t, oh, ow):
+    th, tw = tile_count(oh, t), tile_count(ow, t)
+    if transformed_elements(transform(r, h, wd), h, wd) <= transformed_elements(t, oh, ow):
         flipped = np.ascontiguousarray(w[::-1, ::-1].transpose(0, 1, 3, 2))
         return conv2d(dy, flipped, tuple(r - 1 - p for p in pads))
     hp, wp = th * m + r - 1, tw * m + r - 1
@@ -369,21 +346,26 @@ def input_grad(w, dy, pads, x_shape):
     return dx
 
 
-def filter_grad(x, dy, pads, w_shape):
-    """The gradient of ``conv2d(x, w, pads)`` with respect to ``w`` (shape ``w_shape``), given ``dy``."""
+def filter_grad(x, dy, pads, w_shape, kept=None):
+    """The gradient of ``conv2d(x, w, pads)`` with respect to ``w`` (shape ``w_shape``), given ``dy``; with
+    ``kept`` (the forward pass's ``TransformedInput`` of ``x``, when it ``serves`` this call) its tiles are read
+    instead of transforming ``x`` again."""
     n = x.shape[0]
     r, _, c, oc = w_shape
     oh, ow = dy.shape[1:3]
     t = transform(r, oh, ow)
     g = t.matrices(dy.dtype)[1]
     a = t.a
-    th, tw = _tiles(oh, t), _tiles(ow, t)
+    th, tw = tile_count(oh, t), tile_count(ow, t)
     step = _chunk(a * a * th * tw * (c + oc) * x.itemsize, n)
 
     def images(start, stop):
         du = np.zeros((a * a, c, oc), dtype=dy.dtype)
         for s, e in _chunks(start, stop, step):
-            v = _input_transform(_padded(x[s:e], pads, t, th, tw, "winograd-pad"), t, th, tw)
+            if kept is None:
+                v = _input_transform(_padded(x[s:e], pads, t, th, tw, "winograd-pad"), t, th, tw)
+            else:
+                v = kept.chunk(s, e).reshape(a * a, -1, c)
             du += np.matmul(v.transpose(0, 2, 1), _output_adjoint(dy[s:e], t, th, tw))
         return du
 
@@ -409,7 +391,7 @@ def handles(x_shape, w_shape, conf, dtype):
 
 def _tile_use(t, oh, ow):
     """The fraction of the computed tile outputs that are kept (the rest is cropped)."""
-    return oh * ow / float(_tiles(oh, t) * t.m * _tiles(ow, t) * t.m)
+    return oh * ow / float(tile_count(oh, t) * t.m * tile_count(ow, t) * t.m)
 
 
 def chooses(x_shape, w_shape, conf, dtype):
