@@ -20,6 +20,7 @@ from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops.batch_parallel import over_batch
 from kflow.engine.ops.constant_op import convert_to_tensor
+from kflow.engine.ops.max_pool_2x2 import is_2x2, max_pool_with_argmax_2x2, max_pool_grad_from_argmax_2x2
 from kflow.engine.ops.conv_args import to_nhwc, from_nhwc
 from kflow.engine.ops.window_geometry import Window, four_tuple, normalize_padding
 
@@ -191,8 +192,17 @@ def max_pool_with_argmax(x, window):
     """``(max_pool(x), argmax)``: ``argmax`` (uint8, the output's shape) is the kernel position (row-major) of
     each window's first maximum, as the gradient routes it (``NO_POSITION`` where the maximum is NaN). Costs the forward ~1.7x, saves the gradient
     recomputing it from ``x`` and ``y``: 2x2 pooling forward + backward measured 9.5 -> 7.8 ms on
-    [128, 24, 24, 64] and 1.64 -> 1.40 ms on [50, 28, 28, 32] (2 cores).
+    [128, 24, 24, 64] and 1.64 -> 1.40 ms on [50, 28, 28, 32] (2 cores). 2x2 stride-2 pools take
+    ``max_pool_2x2``'s kernels (the same bits on contiguous planes).
     """
+    if is_2x2(window, x.dtype) and x.size:
+        _layout(x, window)  # its error for a window that does not fit
+        return max_pool_with_argmax_2x2(np.ascontiguousarray(x), window.padding, NO_POSITION)
+    return max_pool_with_argmax_by_taps(x, window)
+
+
+def max_pool_with_argmax_by_taps(x, window):
+    """:func:`max_pool_with_argmax` for any window: one pass per kernel position."""
     shape, taps = _layout(x, window)
     out = np.empty(shape, dtype=x.dtype)
     argmax = np.empty(shape, dtype=np.uint8)
@@ -221,6 +231,15 @@ def _max_and_argmax_into(x, out, argmax, taps):
 
 def max_pool_grad_from_argmax(x, argmax, dy, window):
     """MaxPoolGrad given the forward's ``argmax`` (:func:`max_pool_with_argmax`); ``x`` is read for its shape."""
+    if is_2x2(window, dy.dtype) and x.size:
+        write = _each_input_once(x, window, _layout(x, window)[1])
+        return max_pool_grad_from_argmax_2x2(x.shape, np.ascontiguousarray(argmax), np.ascontiguousarray(dy),
+                                             window.padding, accumulate=not write)
+    return max_pool_grad_from_argmax_by_taps(x, argmax, dy, window)
+
+
+def max_pool_grad_from_argmax_by_taps(x, argmax, dy, window):
+    """:func:`max_pool_grad_from_argmax` for any window: one pass per kernel position."""
     _, taps = _layout(x, window)
     write = _each_input_once(x, window, taps)
     dx = (np.empty if write else np.zeros)(x.shape, dtype=dy.dtype)
