@@ -197,7 +197,7 @@ def max_pool_with_argmax(x, window):
     """
     if is_2x2(window, x.dtype) and x.size:
         _layout(x, window)  # its error for a window that does not fit
-        return max_pool_with_argmax_2x2(np.ascontiguousarray(x), window.padding, NO_POSITION)
+        return max_pool_with_argmax_2x2(x, window.padding, NO_POSITION)
     return max_pool_with_argmax_by_taps(x, window)
 
 
@@ -233,7 +233,7 @@ def max_pool_grad_from_argmax(x, argmax, dy, window):
     """MaxPoolGrad given the forward's ``argmax`` (:func:`max_pool_with_argmax`); ``x`` is read for its shape."""
     if is_2x2(window, dy.dtype) and x.size:
         write = _each_input_once(x, window, _layout(x, window)[1])
-        return max_pool_grad_from_argmax_2x2(x.shape, np.ascontiguousarray(argmax), np.ascontiguousarray(dy),
+        return max_pool_grad_from_argmax_2x2(x.shape, argmax, dy,
                                              window.padding, accumulate=not write)
     return max_pool_grad_from_argmax_by_taps(x, argmax, dy, window)
 
