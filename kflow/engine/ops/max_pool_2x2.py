@@ -34,8 +34,8 @@ def _out_size(size, padding):
     return size // 2 if padding == "VALID" else (size + 1) // 2
 
 
-def _block_images(x_shape, itemsize):
-    """Images per block: about ``L2_BLOCK_BYTES`` of the pooled input."""
+def block_images(x_shape, itemsize):
+    """Images per ``over_batch`` block: about ``L2_BLOCK_BYTES`` of a pooled input of ``x_shape``."""
     image = x_shape[1] * x_shape[2] * x_shape[3] * itemsize
     return max(1, L2_BLOCK_BYTES // max(1, image))
 
@@ -66,7 +66,7 @@ def max_pool_with_argmax_2x2(x, padding, no_position):
         if nan.any():  # rare: an unconditional masked write cost a tenth of the kernel
             np.putmask(argmax[s:e], nan, no_position)
 
-    over_batch(part, n, x.size, np, _block_images(x.shape, x.itemsize))
+    over_batch(part, n, x.size, np, block_images(x.shape, x.itemsize))
     return out, argmax
 
 
@@ -90,6 +90,12 @@ def _even_windows(x, out, argmax, h2, w2):
     argmax += lower
 
 
+def _bottom_left(w):
+    """The bottom-left position's index: 2, or 1 where the input is one column wide (as in the generic kernels,
+    which number only the kernel positions that touch the input)."""
+    return np.uint8(2 if w > 1 else 1)
+
+
 def _border_windows(x, out, argmax, h2, w2):
     """SAME windows past the last even row/column: one row pair, one column pair, or the corner alone."""
     _, h, w, _ = x.shape
@@ -100,7 +106,7 @@ def _border_windows(x, out, argmax, h2, w2):
     if w % 2:
         top, bottom = x[:, 0:2 * h2:2, w - 1], x[:, 1:2 * h2:2, w - 1]
         np.maximum(top, bottom, out=out[:, :h2, w2])
-        np.multiply(np.greater(bottom, top).view(np.uint8), np.uint8(2), out=argmax[:, :h2, w2])
+        np.multiply(np.greater(bottom, top).view(np.uint8), _bottom_left(w), out=argmax[:, :h2, w2])
     if h % 2 and w % 2:
         out[:, h2, w2] = x[:, h - 1, w - 1]
         argmax[:, h2, w2] = 0
@@ -125,7 +131,7 @@ def max_pool_grad_from_argmax_2x2(x_shape, argmax, dy, padding, accumulate):
             dx[s:e, :, 2 * w2:] = 0
 
     # blocks of about L2_BLOCK_BYTES of dy, which each of the 4 passes rereads
-    over_batch(part, n, n * h * w * c, np, 4 * _block_images(x_shape, dy.itemsize))
+    over_batch(part, n, n * h * w * c, np, 4 * block_images(x_shape, dy.itemsize))
     return dx
 
 
@@ -146,6 +152,6 @@ def _border_grad(argmax, dy, dx, h2, w2):
             np.multiply(dy[:, h2, :w2], argmax[:, h2, :w2] == k, out=dx[:, h - 1, k:2 * w2:2])
     if w % 2:
         for k in range(2):
-            np.multiply(dy[:, :h2, w2], argmax[:, :h2, w2] == 2 * k, out=dx[:, k:2 * h2:2, w - 1])
+            np.multiply(dy[:, :h2, w2], argmax[:, :h2, w2] == k * _bottom_left(w), out=dx[:, k:2 * h2:2, w - 1])
     if h % 2 and w % 2:
         np.multiply(dy[:, h2, w2], argmax[:, h2, w2] == 0, out=dx[:, h - 1, w - 1])

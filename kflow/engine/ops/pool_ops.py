@@ -20,7 +20,8 @@ from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops.batch_parallel import over_batch
 from kflow.engine.ops.constant_op import convert_to_tensor
-from kflow.engine.ops.max_pool_2x2 import is_2x2, max_pool_with_argmax_2x2, max_pool_grad_from_argmax_2x2
+from kflow.engine.ops.max_pool_2x2 import is_2x2, block_images, max_pool_with_argmax_2x2, \
+    max_pool_grad_from_argmax_2x2
 from kflow.engine.ops.conv_args import to_nhwc, from_nhwc
 from kflow.engine.ops.window_geometry import Window, four_tuple, normalize_padding
 
@@ -34,8 +35,10 @@ def _layout(x, win):
     return (n, oh, ow, c), win.taps(h, w, oh, ow)
 
 
-def _image_bytes(x):
-    return x.nbytes // max(len(x), 1)
+def _block_images(x):
+    """Images per block for ``over_batch``: about ``L2_BLOCK_BYTES`` of ``x`` (the count of bytes per image was
+    passed here before, so the blocks never split a part)."""
+    return block_images(x.shape, x.itemsize)
 
 
 def _lowest(dtype):
@@ -63,7 +66,7 @@ def _max_pool_kernel(x, window):
     xp = devices.array_module(x)
     shape, taps = _layout(x, window)
     out = xp.empty(shape, dtype=x.dtype)
-    over_batch(lambda s, e: _max_pool_into(x[s:e], out[s:e], taps), len(x), x.size, xp, _image_bytes(x))
+    over_batch(lambda s, e: _max_pool_into(x[s:e], out[s:e], taps), len(x), x.size, xp, _block_images(x))
     return out
 
 
@@ -106,7 +109,7 @@ def _max_pool_grad_kernel(x, y, dy, window):
     write = _each_input_once(x, window, taps)
     dx = (xp.empty if write else xp.zeros)(x.shape, dtype=dy.dtype)
     over_batch(lambda s, e: _route_max_grad(x[s:e], y[s:e], dy[s:e], dx[s:e], taps, write), len(x),
-               x.size, xp, _image_bytes(x))
+               x.size, xp, _block_images(x))
     return dx
 
 
@@ -148,7 +151,7 @@ def _max_pool_grad_grad_kernel(x, y, ggx, window):
         for (_, _, orow, irow, ocol, icol), hit in _first_max_hits(x[s:e], y[s:e], taps):
             dst = out[s:e, orow, ocol]
             dst += ggx[s:e, irow, icol] * hit
-    over_batch(part, len(x), x.size, xp, _image_bytes(x))
+    over_batch(part, len(x), x.size, xp, _block_images(x))
     return out
 
 
@@ -207,7 +210,7 @@ def max_pool_with_argmax_by_taps(x, window):
     out = np.empty(shape, dtype=x.dtype)
     argmax = np.empty(shape, dtype=np.uint8)
     over_batch(lambda s, e: _max_and_argmax_into(x[s:e], out[s:e], argmax[s:e], taps), len(x), x.size, np,
-               _image_bytes(x))
+               _block_images(x))
     return out, argmax
 
 
@@ -253,7 +256,7 @@ def max_pool_grad_from_argmax_by_taps(x, argmax, dy, window):
                 dst = dx[s:e, irow, icol]
                 dst += dy[s:e, orow, ocol] * hit
 
-    over_batch(part, len(x), x.size, np, _image_bytes(x))
+    over_batch(part, len(x), x.size, np, _block_images(x))
     return dx
 
 
