@@ -7,7 +7,9 @@ common 2x2 stride-2 window that is 4 slices; this measured 2x faster than ``resh
 As in TF, the max-pool gradient goes to the first maximum of each window (row-major order), and SAME
 average pooling divides by the number of valid (non-padding) inputs in each window. Max pooling and its
 gradients split the batch across the cores and walk each part in L2-sized blocks of images
-(``batch_parallel.over_batch``): the gradient's several passes then reread cached data.
+(``batch_parallel.over_batch``): the gradient's several passes then reread cached data. MaxPool's forward with
+argmax and its argmax gradient run ``max_pool_2x2``'s kernels for 2x2 stride-2 windows (the same bits, ~1.3-1.9x
+faster forward).
 
 Example:
     >>> p = kf.nn.max_pool(x, ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="VALID")
@@ -196,7 +198,7 @@ def max_pool_with_argmax(x, window):
     each window's first maximum, as the gradient routes it (``NO_POSITION`` where the maximum is NaN). Costs the forward ~1.7x, saves the gradient
     recomputing it from ``x`` and ``y``: 2x2 pooling forward + backward measured 9.5 -> 7.8 ms on
     [128, 24, 24, 64] and 1.64 -> 1.40 ms on [50, 28, 28, 32] (2 cores). 2x2 stride-2 pools take
-    ``max_pool_2x2``'s kernels (the same bits on contiguous planes).
+    ``max_pool_2x2``'s separable kernel (the same bits).
     """
     if is_2x2(window, x.dtype) and x.size:
         _layout(x, window)  # its error for a window that does not fit
