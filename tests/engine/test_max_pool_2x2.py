@@ -83,6 +83,13 @@ def test_large_batches_split_over_threads_and_blocks(shape, padding):
     _assert_kernels_match(_inputs(shape, np.float32, "nan", seed=5), padding)
 
 
+@pytest.mark.parametrize("padding", ["VALID", "SAME"])
+def test_small_batches_forced_over_two_threads_in_one_image_blocks(threaded, padding):
+    assert max_pool_2x2.block_images((6, 7, 9, 3), 4) == 1
+    for kind in ("ties", "nan"):
+        _assert_kernels_match(_inputs((6, 7, 9, 3), np.float64, kind, seed=6), padding)
+
+
 def test_first_maximum_in_row_major_order_gets_the_gradient():
     window = Window((2, 2), (2, 2), "VALID")
     cases = {  # window (row-major) -> expected argmax
