@@ -30,7 +30,8 @@ Loops sit on top of cond (their contexts extend cond's):
 Below the convolutions, conv_args: their shared argument checks (dtypes, ranks, strides/padding/dilations,
 NCHW <-> NHWC), used by conv_ops, depthwise_conv_ops and conv3d_ops; and winograd, the Winograd routines that
 conv_ops' CPU kernels run for stride-1 3x3/5x5 convolutions where they measure faster (over winograd_transforms,
-their transform matrices).
+their transform matrices). Below pool_ops, max_pool_2x2: the 2x2 stride-2 max pool with argmax and its gradient
+(NumPy, in the batch threads).
 
 Above conv and random: depthwise_conv_ops, conv3d_ops (and 3-D pooling), image_ops (resize, RGB/HSV),
 image_transform_ops (ImageProjectiveTransformV2), candidate_sampling_ops, ctc_ops.
