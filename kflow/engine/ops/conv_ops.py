@@ -7,9 +7,9 @@ measured ~1.5x faster than one huge matrix (fresh 100 MB buffers page-fault on e
 matrices (few input channels: K = KH*KW*C <= ``SMALL_K``) take chunks of a few images (or output rows of
 one), sized so the patches and the GEMM's output rows stay cached, and an ``epilogue`` (the fused bias +
 relu) runs on each output chunk while it is cached: the deep-MNIST conv1 (5x5, 1 -> 32, batch 50) with its
-bias and relu went from 1.8 to 1.3 ms on one core, 1.2 to 1.0 ms in its two-thread training step. The filter gradient is ``cols^T @ dY`` over the same chunks; the
-input gradient multiplies ``dY`` by each kernel position's filter slab and adds the product into ``dX``
-while it is cached (col2im: a loop over KH*KW only).
+bias and relu went from 1.8 to 1.3 ms on one core, 1.2 to 1.0 ms in its two-thread training step. The filter
+gradient is ``cols^T @ dY`` over the same chunks; the input gradient multiplies ``dY`` by each kernel
+position's filter slab and adds the product into ``dX`` while it is cached (col2im: a loop over KH*KW only).
 Stride-1 3x3 and 5x5 convolutions with enough channels run as Winograd on the CPU instead (``winograd``:
 its ``chooses`` says which of the three kernels, from measurements).
 

@@ -184,7 +184,8 @@ class TransformedInput:
         n, h, w, c = x_shape
         r = t.r
         self.t, self.pads, self.x_shape, self.dtype = t, tuple(pads), tuple(x_shape), np.dtype(dtype)
-        self.tiles_per_image = tile_count(h + pads[0] + pads[1] - r + 1, t) * tile_count(w + pads[2] + pads[3] - r + 1, t)
+        self.tiles_per_image = (tile_count(h + pads[0] + pads[1] - r + 1, t) *
+                                tile_count(w + pads[2] + pads[3] - r + 1, t))
         cols = n * self.tiles_per_image * c
         lines = -(-cols * self.dtype.itemsize // 64)
         pitch = (lines + 1 - lines % 2) * 64 // self.dtype.itemsize
