@@ -19,9 +19,9 @@ maximum with a negative ``dy`` is -0 unfused (``(0 + dy) * 0``) and +0 here (``0
 overlap (3x3 stride 2) a position that is the maximum of several windows gets ``sum(dy_i * m)`` instead of
 ``sum(dy_i) * m``: equal values, but where the mask ``m`` is 0 and the gradients sum to a negative number the
 result is +0 here and -0 unfused (and two finite gradients whose sum overflows give 0 here, NaN unfused). The
-bias gradient is summed in another order (as ``relu_grad_bias_grad`` already did): equal to rounding. A window whose maximum is NaN (a NaN relu output) gets
-no gradient from the unfused MaxPoolGrad (no position equals NaN); here its mask ``NaN > 0`` is False, so it
-gets none either, whichever way it is routed.
+bias gradient is summed in another order (as ``relu_grad_bias_grad`` already did): equal to rounding. A
+window whose maximum is NaN (a NaN relu output) gets no gradient from the unfused MaxPoolGrad (no position
+equals NaN); here its mask ``NaN > 0`` is False, so it gets none either, whichever way it is routed.
 
 Example:
     >>> h = kf.nn.max_pool(kf.nn.relu(kf.nn.conv2d(x, w, [1] * 4, "SAME") + b), [1, 2, 2, 1], [1, 2, 2, 1], "SAME")

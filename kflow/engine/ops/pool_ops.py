@@ -191,8 +191,8 @@ def max_pool_with_argmax(x, window):
     """``(max_pool(x), argmax)``: ``argmax`` (uint8, the output's shape) is the kernel position (row-major) of
     each window's first maximum, as the gradient routes it (``NO_POSITION`` where the maximum is NaN). Costs the
     forward ~1.7x, saves the gradient recomputing it from ``x`` and ``y``: 2x2 pooling forward + backward
-    measured 9.5 -> 7.8 ms on [128, 24, 24, 64] and 1.64 -> 1.40 ms on [50, 28, 28, 32] (2 cores). 2x2 stride-2 pools take
-    ``max_pool_2x2``'s separable kernel (the same bits).
+    measured 9.5 -> 7.8 ms on [128, 24, 24, 64] and 1.64 -> 1.40 ms on [50, 28, 28, 32] (2 cores). 2x2
+    stride-2 pools take ``max_pool_2x2``'s separable kernel (the same bits).
     """
     if is_2x2(window, x.dtype) and x.size:
         _layout(x, window)  # its error for a window that does not fit
