@@ -167,12 +167,8 @@ def test_input_grad_takes_the_form_with_fewer_tiles(x_shape, pads, flipped, path
     np.testing.assert_allclose(np.sum(dx * v), np.sum(dy * direct_conv(v, w, pads)), rtol=1e-11)
 
 
-def test_threaded_split_gives_the_one_thread_values(threaded):
-    x = RNG.random((6, 10, 10, 8)).astype(np.float32)
-    w = RNG.standard_normal((3, 3, 8, 16)).astype(np.float32)
-    dy = RNG.standard_normal((6, 10, 10, 16)).astype(np.float32)
-    pads = (1, 1, 1, 1)
-
+def assert_threaded_split_matches_serial(threaded, x, w, dy, pads, tol):
+    """The three kernels split over threads (the ``threaded`` fixture) give one thread's values within ``tol``."""
     def run():
         return (winograd.conv2d(x, w, pads), winograd.input_grad(w, dy, pads, x.shape),
                 winograd.filter_grad(x, dy, pads, w.shape))
@@ -180,7 +176,14 @@ def test_threaded_split_gives_the_one_thread_values(threaded):
     split = run()
     threaded.serial()
     for got, want in zip(split, run()):  # the GEMMs' sizes differ, so float32 roundings may too
-        assert_close(got, want.astype(np.float64), FLOAT32_TOL)
+        assert_close(got, want.astype(np.float64), tol)
+
+
+def test_threaded_split_gives_the_one_thread_values(threaded):
+    x = RNG.random((6, 10, 10, 8)).astype(np.float32)
+    w = RNG.standard_normal((3, 3, 8, 16)).astype(np.float32)
+    dy = RNG.standard_normal((6, 10, 10, 16)).astype(np.float32)
+    assert_threaded_split_matches_serial(threaded, x, w, dy, (1, 1, 1, 1), FLOAT32_TOL)
 
 
 def test_zero_bordered_padding_is_not_shared_between_interiors():

@@ -13,7 +13,8 @@ import kflow as kf
 from kflow.engine.gradient_check import check_gradients
 from kflow.engine.ops import conv_ops, winograd, winograd_transforms
 
-from test_winograd import FLOAT64_TOL, assert_close, direct_conv, path  # noqa: F401 (path: fixture)
+from test_winograd import (FLOAT64_TOL, assert_close, assert_threaded_split_matches_serial, direct_conv,  # noqa: F401
+                           path)  # (path: a fixture)
 
 RNG = np.random.default_rng(45)
 F45_FLOAT32_TOL = 2e-5
@@ -126,16 +127,7 @@ def test_f45_threaded_split_gives_the_one_thread_values(threaded):
     x = RNG.random((7, 14, 14, 16)).astype(np.float32)
     w = RNG.standard_normal((5, 5, 16, 8)).astype(np.float32)
     dy = RNG.standard_normal((7, 14, 14, 8)).astype(np.float32)
-    pads = (2, 2, 2, 2)
-
-    def run():
-        return (winograd.conv2d(x, w, pads), winograd.input_grad(w, dy, pads, x.shape),
-                winograd.filter_grad(x, dy, pads, w.shape))
-
-    split = run()
-    threaded.serial()
-    for got, want in zip(split, run()):
-        assert_close(got, want.astype(np.float64), F45_FLOAT32_TOL)
+    assert_threaded_split_matches_serial(threaded, x, w, dy, (2, 2, 2, 2), F45_FLOAT32_TOL)
 
 
 @pytest.mark.parametrize("cols,dtype", [(4096, np.float32), (6400, np.float32), (1, np.float32), (100, np.float64),
