@@ -94,14 +94,14 @@ def test_first_maximum_in_row_major_order_gets_the_gradient():
     window = Window((2, 2), (2, 2), "VALID")
     cases = {  # window (row-major) -> expected argmax
         (1, 5, 5, 0): 1, (5, 1, 5, 5): 0, (0, 1, 5, 5): 2, (0, 1, 2, 5): 3, (0, 5, 5, 5): 1, (3, 3, 3, 3): 0,
-        (-np.inf,) * 4: 0, (1, np.nan, 2, 3): pool_ops.NO_POSITION, (5, 1, 1, np.nan): pool_ops.NO_POSITION}
+        (-np.inf,) * 4: 0, (1, np.nan, 2, 3): max_pool_2x2.NO_POSITION, (5, 1, 1, np.nan): max_pool_2x2.NO_POSITION}
     x = np.array([list(k) for k in cases], np.float32).reshape(len(cases), 2, 2, 1)
     y, argmax = pool_ops.max_pool_with_argmax(x, window)
     np.testing.assert_array_equal(argmax.reshape(-1), list(cases.values()))
     dx = pool_ops.max_pool_grad_from_argmax(x, argmax, np.full(y.shape, 2.0, np.float32), window)
     expected = np.zeros((len(cases), 4), np.float32)
     for i, k in enumerate(cases.values()):
-        if k != pool_ops.NO_POSITION:
+        if k != max_pool_2x2.NO_POSITION:
             expected[i, k] = 2.0
     np.testing.assert_array_equal(dx.reshape(len(cases), 4), expected)
 

@@ -11,6 +11,7 @@ from kflow.engine import rewrites
 from kflow.engine.gradient_check import check_gradients
 from kflow.engine.max_pool_relu_grad_rewrite import _argmax_kernel
 from kflow.engine.ops import pool_ops
+from kflow.engine.ops.max_pool_2x2 import NO_POSITION
 from kflow.engine.ops.window_geometry import Window
 
 RTOL = {np.float32: 1e-5, np.float64: 1e-12}
@@ -116,7 +117,7 @@ def test_a_nan_maximum_sends_no_gradient_as_in_the_unfused_max_pool_grad():
     window = Window((2, 2), (2, 2), "VALID")
     x = np.array([1.0, np.nan, 0.0, 0.0, 2.0, 1.0, 0.0, 3.0], np.float32).reshape(1, 2, 4, 1)
     y, argmax = pool_ops.max_pool_with_argmax(x, window)
-    assert np.isnan(y[0, 0, 0, 0]) and argmax[0, 0, 0, 0] == pool_ops.NO_POSITION
+    assert np.isnan(y[0, 0, 0, 0]) and argmax[0, 0, 0, 0] == NO_POSITION
     dy = np.array([3.0, -5.0], np.float32).reshape(1, 1, 2, 1)
     dx, db = _argmax_kernel(window, True)(x, argmax, y, dy)
     unfused = pool_ops._max_pool_grad_kernel(x, y, dy, window) * (x > 0)  # no position equals NaN: no gradient

@@ -9,10 +9,10 @@ tied input in row-major order. The gradient writes each of the four strided quar
 times the position's hit). Both walk each thread's part of the batch in L2-sized blocks of images, and the NaN
 mask is written only where some maximum is NaN (unconditionally it cost a tenth of the forward).
 
-Measured on 2 busy cores (min of 40, alternating with the generic kernels as they ran before, unblocked):
-forward with argmax 1.19 -> 0.66 ms on [50, 28, 28, 32] SAME, 0.38 -> 0.29 ms on [50, 14, 14, 64] SAME,
-6.5 -> 3.4 ms on [128, 24, 24, 64] VALID; gradient 0.82 -> 0.59, 0.28 -> 0.27, 4.7 -> 3.4 ms (the fused
-relu + bias gradient 0.83 -> 0.80, 0.40 -> 0.38, 5.0 -> 4.4 ms). Tried and dropped: splitting each row into
+Measured on 2 idle cores against the generic kernels in their L2 blocks (min of 5 x 50, two alternated runs):
+forward with argmax even (0.59-0.60 vs 0.62-0.65 ms on [50, 28, 28, 32] SAME, 2.0-2.3 ms both on
+[128, 24, 24, 64]); gradient 10-20% faster (0.43-0.48 -> 0.39-0.40 ms, 0.27-0.28 -> 0.21-0.22 ms on
+[50, 14, 14, 64], 1.5-1.8 -> 1.4-1.6 ms). Tried and dropped: splitting each row into
 its even and odd columns first (one copy of whole pixels as void items) to run on contiguous planes, a
 shifted full-length compare, and routing the gradient into contiguous planes then interleaving them: no
 faster, as the passes are bound by memory traffic more than by numpy's per-run overhead.
@@ -23,11 +23,13 @@ last row/column (its gradient is 0); SAME windows on the bottom/right border of 
 
 Example:
     >>> if is_2x2(window, x.dtype):
-    ...     out, argmax = max_pool_with_argmax_2x2(x, window.padding, NO_POSITION)
+    ...     out, argmax = max_pool_with_argmax_2x2(x, window.padding)
 """
 import numpy as np
 
 from kflow.engine.ops.batch_parallel import l2_block, over_batch
+
+NO_POSITION = 255  # the argmax of a window whose maximum is NaN (windows hold at most 255 positions)
 
 
 def is_2x2(window, dtype):
@@ -47,9 +49,19 @@ def _quarters(a, h2, w2):
     return v[:, :, 0, :, 0], v[:, :, 0, :, 1], v[:, :, 1, :, 0], v[:, :, 1, :, 1]
 
 
-def max_pool_with_argmax_2x2(x, padding, no_position):
+def mark_nan_maxima(out, argmax):
+    """Sets ``argmax`` to ``NO_POSITION`` where the pooled ``out`` is NaN: a NaN maximum equals no input, so
+    MaxPoolGrad (``x == y``) routes its gradient nowhere, and no kernel position matches this index either.
+    Written only where some maximum is NaN (rare: an unconditional masked write cost a tenth of a 2x2 forward)."""
+    if out.dtype.kind == "f":
+        nan = np.isnan(out)
+        if nan.any():
+            np.putmask(argmax, nan, NO_POSITION)
+
+
+def max_pool_with_argmax_2x2(x, padding):
     """``(max_pool(x), argmax)`` for a 2x2 stride-2 ``padding`` pool of ``x`` [n, h, w, c] (floats): as
-    ``pool_ops.max_pool_with_argmax``, whose argmax numbers the kernel positions row-major (``no_position``
+    ``pool_ops.max_pool_with_argmax``, whose argmax numbers the kernel positions row-major (``NO_POSITION``
     where a window's maximum is NaN)."""
     n, h, w, c = x.shape
     shape = (n, _out_size(h, padding), _out_size(w, padding), c)
@@ -62,9 +74,7 @@ def max_pool_with_argmax_2x2(x, padding, no_position):
             _even_windows(x[s:e], out[s:e, :h2, :w2], argmax[s:e, :h2, :w2], h2, w2)
         if padding == "SAME":
             _border_windows(x[s:e], out[s:e], argmax[s:e], h2, w2)
-        nan = np.isnan(out[s:e])
-        if nan.any():  # rare: an unconditional masked write cost a tenth of the kernel
-            np.putmask(argmax[s:e], nan, no_position)
+        mark_nan_maxima(out[s:e], argmax[s:e])
 
     over_batch(part, n, x.size, np, l2_block(x))
     return out, argmax

@@ -22,7 +22,7 @@ from kflow.engine.op_def import OpDef
 from kflow.engine.operation import make_op, build_error
 from kflow.engine.ops.batch_parallel import l2_block, over_batch
 from kflow.engine.ops.constant_op import convert_to_tensor
-from kflow.engine.ops.max_pool_2x2 import is_2x2, max_pool_with_argmax_2x2, \
+from kflow.engine.ops.max_pool_2x2 import is_2x2, mark_nan_maxima, max_pool_with_argmax_2x2, \
     max_pool_grad_from_argmax_2x2
 from kflow.engine.ops.conv_args import to_nhwc, from_nhwc
 from kflow.engine.ops.window_geometry import Window, four_tuple, normalize_padding
@@ -160,9 +160,6 @@ MAX_POOL_GRAD_GRAD = OpDef("MaxPoolGradGrad", _max_pool_grad_grad_kernel, grad=_
 
 
 # ---- max pooling that keeps its argmax (for the plan rewrite in engine/max_pool_argmax_rewrite.py) -----------
-NO_POSITION = 255  # the argmax of a window whose maximum is NaN (windows hold at most 255 positions)
-
-
 def keeps_argmax(x_shape, window):
     """Whether :func:`max_pool_with_argmax` handles inputs of ``x_shape`` (static dims; None: unknown) with
     ``window``: the first kernel position covers every window (no top/left padding) and a window has at most
@@ -189,14 +186,14 @@ def same_window(a, b):
 
 def max_pool_with_argmax(x, window):
     """``(max_pool(x), argmax)``: ``argmax`` (uint8, the output's shape) is the kernel position (row-major) of
-    each window's first maximum, as the gradient routes it (``NO_POSITION`` where the maximum is NaN). Costs the
-    forward ~1.7x, saves the gradient recomputing it from ``x`` and ``y``: 2x2 pooling forward + backward
-    measured 9.5 -> 7.8 ms on [128, 24, 24, 64] and 1.64 -> 1.40 ms on [50, 28, 28, 32] (2 cores). 2x2
+    each window's first maximum, as the gradient routes it (``max_pool_2x2.NO_POSITION`` where the maximum is
+    NaN). Costs the forward ~1.7x, saves the gradient recomputing it from ``x`` and ``y``: 2x2 pooling forward
+    + backward measured 9.5 -> 7.8 ms on [128, 24, 24, 64] and 1.64 -> 1.40 ms on [50, 28, 28, 32] (2 cores). 2x2
     stride-2 pools take ``max_pool_2x2``'s separable kernel (the same bits).
     """
     if is_2x2(window, x.dtype) and x.size:
         _layout(x, window)  # its error for a window that does not fit
-        return max_pool_with_argmax_2x2(x, window.padding, NO_POSITION)
+        return max_pool_with_argmax_2x2(x, window.padding)
     return max_pool_with_argmax_by_taps(x, window)
 
 
@@ -224,8 +221,7 @@ def _max_and_argmax_into(x, out, argmax, taps):
         np.multiply(better, np.uint8(k), out=better)
         arg = argmax[:, orow, ocol]
         np.maximum(arg, better, out=arg)
-    if out.dtype.kind == "f":  # a NaN maximum equals no input, so MaxPoolGrad (x == y) routes its gradient
-        np.putmask(argmax, np.isnan(out), NO_POSITION)  # nowhere: no tap matches this index either
+    mark_nan_maxima(out, argmax)
 
 
 def max_pool_grad_from_argmax(x, argmax, dy, window):
