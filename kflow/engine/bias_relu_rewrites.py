@@ -23,7 +23,8 @@ import math
 import numpy as np
 
 from kflow.engine import rewrites
-from kflow.engine.ops.batch_parallel import over_batch, sum_over_batch, l2_block, L2_BLOCK_BYTES
+from kflow.engine.ops.batch_parallel import over_batch, sum_over_batch, l2_block
+from kflow.engine.ops.nn_ops import zero_row
 
 _PRODUCTS = {"MatMul": "matmul", "Conv2D": "conv2d"}
 # products whose kernel takes ``epilogue=fn`` and applies it to each output block while cached (conv_ops)
@@ -31,10 +32,6 @@ _TAKES_EPILOGUE = {"Conv2D"}
 WIDE_ROW = 1024  # elements per row of the blocked per-channel passes
 EPILOGUE_PIECE = 1 << 15  # elements per piece of the bias + relu epilogue (128 KB of float32: L2-resident)
 SMALL = 1 << 16  # elements up to which one plain pass beats the blocked walk's setup (a Dense layer's output)
-
-
-def _image_bytes(x):
-    return x.nbytes // max(len(x), 1)
 
 
 def _row_width(x):
@@ -152,7 +149,7 @@ def block_epilogue(bias, relu):
     c = len(bias)
     span = c * max(1, EPILOGUE_PIECE // max(c, 1))
     wide = np.tile(bias, span // max(c, 1))
-    zeros = np.zeros(span, wide.dtype) if relu else None
+    zeros = zero_row(span, wide.dtype) if relu else None
 
     def apply(block):
         if block.shape[-1:] != (c,):
@@ -215,7 +212,7 @@ def relu_grad_bias_grad(g, y):
     if width == 0:  # no channels: nothing to sum
         np.multiply(g, y > 0, out=dg)
         return dg, np.zeros(0, g.dtype)
-    block = max(1, L2_BLOCK_BYTES // max(2 * _image_bytes(g), 1))  # reads g and y
+    block = max(1, l2_block(g) // 2)  # reads g and y
 
     def part(start, stop):
         acc = np.zeros(width, g.dtype)

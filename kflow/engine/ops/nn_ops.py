@@ -47,10 +47,12 @@ RELU_ROW = 256
 _zero_rows = {}
 
 
-def _zero_row(width, dtype):
+def zero_row(width, dtype):
+    """A cached, read-only row of ``width`` zeros of ``dtype`` (the relu kernels' array operand)."""
     row = _zero_rows.get((width, dtype))
     if row is None:
         row = _zero_rows[(width, dtype)] = np.zeros(width, dtype)
+        row.flags.writeable = False  # shared by every caller
     return row
 
 
@@ -60,7 +62,7 @@ def _relu(x):
             next((w for w in (4 * RELU_ROW, 2 * RELU_ROW, RELU_ROW) if x.size % w == 0), 0)
         if width:
             rows = x.reshape(-1, width)
-            return map_over_batch(np.maximum, rows, _zero_row(width, x.dtype)).reshape(x.shape)
+            return map_over_batch(np.maximum, rows, zero_row(width, x.dtype)).reshape(x.shape)
     return map_over_batch(np.maximum, x, x.dtype.type(0))
 
 
