@@ -16,6 +16,7 @@ from kflow.engine.ops.reduction_ops import reduce_mean
 from kflow.engine.ops.shape_ops import expand_dims
 from kflow.engine.variables import Variable
 from kflow.keras.update_rules import _adam_moments, _KerasRule
+from kflow.train.adam import scaled_step
 from kflow.train.fused_update import update_op
 from kflow.train.optimizer import Optimizer
 
@@ -37,11 +38,7 @@ class KerasAMSGrad(_KerasRule):
             var -= tmp
         _adam_moments(m, v, grad, beta_1, beta_2, tmp)
         np.maximum(vhat, v, out=vhat)
-        np.sqrt(vhat, out=tmp)
-        tmp += epsilon
-        np.divide(m, tmp, out=tmp)
-        tmp *= lr_t
-        var -= tmp
+        scaled_step(var, vhat, m, lr_t, epsilon, tmp)
 
 
 class KerasFtrl(_KerasRule):

@@ -16,6 +16,7 @@ import numpy as np
 from kflow.engine.graph_json import encodable_by_name
 from kflow.train.fused_update import fused_update, update_op
 from kflow.train.optimizer import Optimizer
+from kflow.train.adam import scaled_step
 # ``ms = rho*ms + (1-rho)*x*x`` in place: TF1's RMSProp running average, the same in Keras's rules
 from kflow.train.rmsprop import _update_ms
 
@@ -52,7 +53,7 @@ class KerasRMSprop(_KerasRule):
     @encodable_by_name
     def _rule(var, acc, grad, lr, rho, epsilon, tmp):
         _update_ms(acc, grad, rho, tmp)
-        _scaled_step(var, acc, grad, lr, epsilon, tmp)
+        scaled_step(var, acc, grad, lr, epsilon, tmp)
 
 
 class KerasAdagrad(_KerasRule):
@@ -65,7 +66,7 @@ class KerasAdagrad(_KerasRule):
     def _rule(var, acc, grad, lr, epsilon, tmp):
         np.multiply(grad, grad, out=tmp)
         acc += tmp
-        _scaled_step(var, acc, grad, lr, epsilon, tmp)
+        scaled_step(var, acc, grad, lr, epsilon, tmp)
 
 
 class KerasAdadelta(_KerasRule):
@@ -125,11 +126,7 @@ class KerasAdamW(_KerasRule):
         np.multiply(var, decay, out=tmp)
         var -= tmp
         _adam_moments(m, v, grad, beta_1, beta_2, tmp)
-        np.sqrt(v, out=tmp)
-        tmp += epsilon
-        np.divide(m, tmp, out=tmp)
-        tmp *= lr_t
-        var -= tmp
+        scaled_step(var, v, m, lr_t, epsilon, tmp)
 
 
 class KerasNadam(_KerasRule):
@@ -165,12 +162,3 @@ def _adam_moments(m, v, grad, beta_1, beta_2, tmp):
     tmp -= v
     tmp *= 1.0 - beta_2
     v += tmp
-
-
-def _scaled_step(var, acc, grad, lr, epsilon, tmp):
-    """``var -= lr * grad / (sqrt(acc) + epsilon)``, through the scratch buffer."""
-    np.sqrt(acc, out=tmp)
-    tmp += epsilon
-    np.divide(grad, tmp, out=tmp)
-    tmp *= lr
-    var -= tmp

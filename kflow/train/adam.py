@@ -98,10 +98,16 @@ def _rule(var, m, v, grad, lr, beta1_power, beta2_power, beta1, beta2, epsilon, 
     np.multiply(grad, grad, out=tmp)
     tmp *= 1.0 - beta2
     v += tmp
-    np.sqrt(v, out=tmp)
+    scaled_step(var, v, m, lr_t, epsilon, tmp)
+
+
+def scaled_step(var, acc, grad, lr, epsilon, tmp):
+    """``var -= lr * grad / (sqrt(acc) + epsilon)`` in place, through the scratch buffer ``tmp``: Adam's step (``grad``
+    the first moment, ``acc`` the second) and Adagrad-style rules'."""
+    np.sqrt(acc, out=tmp)
     tmp += epsilon
-    np.divide(m, tmp, out=tmp)
-    tmp *= lr_t
+    np.divide(grad, tmp, out=tmp)
+    tmp *= lr
     var -= tmp
 
 
