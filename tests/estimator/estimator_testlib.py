@@ -1,4 +1,8 @@
-"""A tiny linear-regression model_fn and input_fn shared by the estimator tests."""
+"""A tiny linear-regression model_fn and input_fn shared by the estimator tests, and a runner for TF programs."""
+import os
+import subprocess
+import sys
+
 import kflow as kf
 
 ModeKeys = kf.estimator.ModeKeys
@@ -20,3 +24,15 @@ def linear_model_fn(features, labels, mode, params):
 def input_fn(x, y=None, batch_size=20, num_epochs=None, shuffle=False):
     return kf.estimator.inputs.numpy_input_fn({"x": x}, y, batch_size=batch_size, num_epochs=num_epochs,
                                               shuffle=shuffle)
+
+
+def run_program(directory, name, source, args):
+    """Writes ``source`` to ``directory/name`` and runs it with ``args`` in ``directory`` (this kflow importable);
+    returns its stdout, after checking it exited 0."""
+    script = directory / name
+    script.write_text(source)
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(kf.__file__)))
+    result = subprocess.run([sys.executable, str(script)] + list(args), capture_output=True, text=True,
+                            timeout=300, cwd=str(directory), env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout

@@ -2,13 +2,9 @@
 tutorial writes them: a CSV read with TextLineDataset + decode_csv for training and evaluation, a dict input_fn
 for prediction, tf.app.run) runs with only the import changed, on a small synthetic iris CSV (no network), with
 its default arguments (1000 steps of batch 100)."""
-import os
-import subprocess
-import sys
-
 import numpy as np
 
-import kflow
+from estimator_testlib import run_program
 
 PROGRAM = r'''
 import argparse
@@ -122,14 +118,8 @@ def _write_csv(path, n, seed):
 def test_premade_estimator_program_runs(tmp_path):
     _write_csv(tmp_path / "iris_training.csv", 120, 0)
     _write_csv(tmp_path / "iris_test.csv", 30, 1)
-    script = tmp_path / "premade_estimator.py"
-    script.write_text(PROGRAM)
-    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(kflow.__file__)))
     # --train_steps is the program's own (argparse) argument: tf.app.run passes it through to main
-    result = subprocess.run([sys.executable, str(script), "--train_steps=600"], capture_output=True, text=True,
-                            timeout=300, cwd=str(tmp_path), env=env)
-    assert result.returncode == 0, result.stderr[-3000:]
-    out = result.stdout
+    out = run_program(tmp_path, "premade_estimator.py", PROGRAM, ["--train_steps=600"])
     accuracy = float(out.split("Test set accuracy: ")[1].split()[0])
     assert accuracy >= 0.9, out
     assert "metric keys: ['accuracy', 'average_loss', 'global_step', 'loss']" in out

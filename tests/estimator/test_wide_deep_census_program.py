@@ -2,13 +2,9 @@
 decode_csv, bool labels from tf.equal, wide columns with vocabulary/hash/bucketized/crossed columns, deep columns
 with indicator and embedding columns, DNNLinearCombinedClassifier / LinearClassifier / DNNClassifier, RunConfig
 with a ConfigProto) runs with only the import changed, on a small synthetic census-like CSV (no network)."""
-import os
-import subprocess
-import sys
-
 import numpy as np
 
-import kflow
+from estimator_testlib import run_program
 
 PROGRAM = r'''
 import argparse
@@ -207,15 +203,11 @@ def _write_census(path, n, seed):
 def test_wide_deep_census_program_runs(tmp_path):
     _write_census(tmp_path / "adult.data", 800, 0)
     _write_census(tmp_path / "adult.test", 200, 1)
-    script = tmp_path / "wide_deep.py"
-    script.write_text(PROGRAM)
-    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(kflow.__file__)))
-    result = subprocess.run([sys.executable, str(script), "--model_dir", str(tmp_path / "model"), "--model_type",
-                             "wide_deep", "--train_epochs", "20", "--epochs_per_eval", "10"],
-                            capture_output=True, text=True, timeout=300, cwd=str(tmp_path), env=env)
-    assert result.returncode == 0, result.stderr[-3000:]
-    blocks = result.stdout.split("Results at epoch")
-    assert len(blocks) == 3, result.stdout[-3000:]
+    out = run_program(tmp_path, "wide_deep.py", PROGRAM, ["--model_dir", str(tmp_path / "model"), "--model_type",
+                                                          "wide_deep", "--train_epochs", "20", "--epochs_per_eval",
+                                                          "10"])
+    blocks = out.split("Results at epoch")
+    assert len(blocks) == 3, out[-3000:]
     last = dict(line.split(": ", 1) for line in blocks[-1].splitlines() if ": " in line)
     assert set(last) == {"accuracy", "accuracy_baseline", "auc", "auc_precision_recall", "average_loss",
                          "global_step", "label/mean", "loss", "precision", "prediction/mean", "recall"}
