@@ -14,6 +14,7 @@ Example:
 import numpy as np
 
 from kflow.engine.graph_json import encodable_by_name
+from kflow.train import compiled_updates
 from kflow.train.fused_update import fused_update, update_op
 from kflow.train.optimizer import Optimizer
 from kflow.train.adam import scaled_step
@@ -52,6 +53,8 @@ class KerasRMSprop(_KerasRule):
     @staticmethod
     @encodable_by_name
     def _rule(var, acc, grad, lr, rho, epsilon, tmp):
+        if compiled_updates.run("keras_rmsprop", (var, acc, grad), (lr, rho, 1.0 - rho, epsilon)):
+            return
         _update_ms(acc, grad, rho, tmp)
         scaled_step(var, acc, grad, lr, epsilon, tmp)
 
@@ -64,6 +67,8 @@ class KerasAdagrad(_KerasRule):
     @staticmethod
     @encodable_by_name
     def _rule(var, acc, grad, lr, epsilon, tmp):
+        if compiled_updates.run("keras_adagrad", (var, acc, grad), (lr, epsilon)):
+            return
         np.multiply(grad, grad, out=tmp)
         acc += tmp
         scaled_step(var, acc, grad, lr, epsilon, tmp)
@@ -123,6 +128,8 @@ class KerasAdamW(_KerasRule):
     @staticmethod
     @encodable_by_name
     def _rule(var, m, v, grad, lr_t, decay, beta_1, beta_2, epsilon, tmp):
+        if compiled_updates.run("keras_adamw", (var, m, v, grad), (lr_t, decay, 1.0 - beta_1, 1.0 - beta_2, epsilon)):
+            return
         np.multiply(var, decay, out=tmp)
         var -= tmp
         _adam_moments(m, v, grad, beta_1, beta_2, tmp)

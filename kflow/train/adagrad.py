@@ -8,6 +8,7 @@ Example:
 import numpy as np
 
 from kflow.engine.graph_json import encodable_by_name
+from kflow.train import compiled_updates
 from kflow.train.fused_update import fused_update, update_op
 from kflow.train.optimizer import Optimizer
 
@@ -46,6 +47,8 @@ class AdagradOptimizer(Optimizer):
 
 @encodable_by_name
 def _rule(var, accum, grad, lr, tmp):
+    if compiled_updates.run("adagrad", (var, accum, grad), (lr,)):
+        return
     np.multiply(grad, grad, out=tmp)
     accum += tmp
     np.sqrt(accum, out=tmp)

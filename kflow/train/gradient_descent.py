@@ -6,6 +6,7 @@ Example:
 import numpy as np
 
 from kflow.engine.graph_json import encodable_by_name
+from kflow.train import compiled_updates
 from kflow.train.fused_update import fused_update, update_op
 from kflow.train.optimizer import Optimizer
 
@@ -35,5 +36,7 @@ class GradientDescentOptimizer(Optimizer):
 
 @encodable_by_name
 def _rule(var, grad, lr, tmp):
+    if compiled_updates.run("sgd", (var, grad), (lr,)):
+        return
     np.multiply(grad, lr, out=tmp)
     var -= tmp

@@ -10,6 +10,7 @@ Example:
 import numpy as np
 
 from kflow.engine.graph_json import encodable_by_name
+from kflow.train import compiled_updates
 from kflow.train.fused_update import fused_update, update_op
 from kflow.train.optimizer import Optimizer
 
@@ -45,6 +46,8 @@ class MomentumOptimizer(Optimizer):
 
 @encodable_by_name
 def _rule(var, accum, grad, lr, momentum, tmp):
+    if compiled_updates.run("momentum", (var, accum, grad), (lr, momentum)):
+        return
     accum *= momentum
     accum += grad
     np.multiply(accum, lr, out=tmp)
@@ -53,6 +56,8 @@ def _rule(var, accum, grad, lr, momentum, tmp):
 
 @encodable_by_name
 def _nesterov_rule(var, accum, grad, lr, momentum, tmp):
+    if compiled_updates.run("nesterov_momentum", (var, accum, grad), (lr, momentum)):
+        return
     accum *= momentum
     accum += grad
     np.multiply(accum, momentum, out=tmp)

@@ -11,6 +11,7 @@ Example:
 import numpy as np
 
 from kflow.engine.graph_json import encodable_by_name
+from kflow.train import compiled_updates
 from kflow.train.fused_update import fused_update, update_op
 from kflow.train.optimizer import Optimizer
 
@@ -71,6 +72,8 @@ def _step(var, mom, grad, lr, momentum, tmp):
 
 @encodable_by_name
 def _rule(var, ms, mom, grad, lr, decay, momentum, epsilon, tmp):
+    if compiled_updates.run("rmsprop", (var, ms, mom, grad), (lr, decay, 1.0 - decay, momentum, epsilon)):
+        return
     _update_ms(ms, grad, decay, tmp)
     np.add(ms, epsilon, out=tmp)
     _step(var, mom, grad, lr, momentum, tmp)
