@@ -1,7 +1,7 @@
 """``python -m kflow``: what kflow sees on this machine, the first thing to run when debugging a set-up.
 
 Prints the version and where kflow was imported from, Python, numpy and its BLAS (with threadpoolctl's view
-when it is installed), CuPy and the GPUs, MPI (mpi4py), and the data and cache folders with whether they
+when it is installed), whether kflow's C extension (compiled optimizer updates) is built, CuPy and the GPUs, MPI (mpi4py), and the data and cache folders with whether they
 exist. Nothing here fails: a missing optional package is reported as such.
 
 Example:
@@ -18,6 +18,7 @@ import numpy as np
 import kflow
 from kflow.datasets import idx_dataset
 from kflow.engine import devices, blas_threads
+from kflow.train import compiled_updates
 
 
 def _blas():
@@ -66,6 +67,14 @@ def _mpi():
         return "mpi4py %s installed, but MPI does not start: %s" % (mpi4py.__version__, e)
 
 
+def _compiled_updates():
+    if compiled_updates.kernels is None:
+        return "not built (no C compiler at install): optimizer updates run as numpy passes, ~4x slower"
+    if not compiled_updates.is_enabled():
+        return "built, switched off by $%s" % compiled_updates.ENV_VAR
+    return "built (%s)" % compiled_updates.kernels.__file__
+
+
 def _folder(path):
     return "%s (%s)" % (path, "exists" if os.path.isdir(path) else "does not exist")
 
@@ -78,6 +87,7 @@ def report():
         "kflow %s (%s)" % (kflow.__version__, os.path.dirname(os.path.abspath(kflow.__file__))),
         "Python %s on %s, %d CPUs" % (platform.python_version(), platform.platform(), os.cpu_count() or 0),
         "numpy %s, BLAS: %s" % (np.__version__, _blas()),
+        "compiled optimizer updates: %s" % _compiled_updates(),
         "GPU: %s" % _gpu(),
         "MPI: %s" % _mpi(),
         "data dir ($%s): %s" % (idx_dataset.DATA_DIR_ENV, _folder(data_dir) if data_dir else "not set"),

@@ -1,4 +1,5 @@
-"""``python -m kflow`` prints the set-up: version and location, numpy BLAS, GPU, MPI, data and cache folders."""
+"""``python -m kflow`` prints the set-up: version and location, numpy BLAS, compiled updates, GPU, MPI, data and cache
+folders."""
 import os
 import subprocess
 import sys
@@ -6,6 +7,7 @@ import sys
 import pytest
 
 import kflow
+from kflow.train import compiled_updates
 
 
 def test_python_m_kflow_reports_the_setup(tmp_path):
@@ -17,6 +19,7 @@ def test_python_m_kflow_reports_the_setup(tmp_path):
     assert lines[0] == "kflow %s (%s)" % (kflow.__version__, os.path.dirname(os.path.abspath(kflow.__file__)))
     text = out.stdout
     assert "numpy " in text and "BLAS: " in text and "GPU: " in text and "MPI: " in text
+    assert "compiled optimizer updates: %s" % ("built (" if compiled_updates.kernels else "not built") in text
     assert "data dir ($KFLOW_DATA_DIR): %s (does not exist)" % (tmp_path / "nowhere") in text
     assert "dataset cache ($KFLOW_CACHE_DIR): %s (does not exist)" % (tmp_path / "datasets") in text
 
