@@ -2,7 +2,8 @@
 
 ``in_both_blas_settings()`` makes a benchmark run twice, each time in a child process: once with
 ``OPENBLAS_CORETYPE``/``OPENBLAS_L2_SIZE`` unset (OpenBLAS picks its kernel, as on a user's machine) and once
-with the machine's values, printing the kernel OpenBLAS reports under each. These variables must reach
+with the machine's values, printing the kernel OpenBLAS reports under each (and whether kflow's optimizer
+updates run as compiled loops). These variables must reach
 OpenBLAS before numpy loads it, hence the child processes. ``PeakRSS`` samples the process's resident memory
 during a run, so each implementation's peak above its starting point can be printed beside its time.
 
@@ -36,7 +37,11 @@ def in_both_blas_settings():
         # kflow is imported only here, in a child that runs kflow: the helpers above also serve scripts whose
         # other children run under an interpreter without kflow (TensorFlow's, for tf1_deep_mnist.py)
         from kflow.engine import blas_threads
-        print("[%s] OpenBLAS kernel: %s" % (os.environ[CHILD_VARIABLE], blas_threads.core_name()), flush=True)
+        from kflow.train import compiled_updates
+        updates = "compiled loops" if compiled_updates.is_enabled() else "numpy passes (C extension %s)" % (
+            "switched off" if compiled_updates.kernels else "not built")
+        print("[%s] OpenBLAS kernel: %s; optimizer updates: %s" % (os.environ[CHILD_VARIABLE],
+                                                                 blas_threads.core_name(), updates), flush=True)
         return
     for label, env in blas_settings():
         print("=== %s" % label, flush=True)

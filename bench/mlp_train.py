@@ -6,7 +6,7 @@ three start from the same weights and see the same batch order. Prints seconds p
 accuracy, and the ratios kflow/numpy and kflow/torch (PyTorch is skipped when not importable).
 ``--threads`` (default: all cores) sets BLAS's, PyTorch's and kflow's optimizer threads. With ``--repeat``
 the implementations alternate and each one's fastest epoch is kept (the machine may be shared).
-Goals: batch 100 kflow <= torch; batch 32 within 1.2x.
+Goals (issue 22): kflow <= 0.7x torch at batch 100 and <= 0.8x at batch 32.
 
 ``--trace`` also prints where a kflow step's time goes: each op type's share of the step from 200 traced
 steps (``RunOptions(FULL_TRACE)`` step stats, median per step) and what is left outside the kernels.
