@@ -16,6 +16,7 @@ from kflow.engine.ops.reduction_ops import reduce_mean
 from kflow.engine.ops.shape_ops import expand_dims
 from kflow.engine.variables import Variable
 from kflow.keras.update_rules import _adam_moments, _KerasRule
+from kflow.train import compiled_updates
 from kflow.train.adam import scaled_step
 from kflow.train.fused_update import update_op
 from kflow.train.optimizer import Optimizer
@@ -33,6 +34,9 @@ class KerasAMSGrad(_KerasRule):
     @staticmethod
     @encodable_by_name
     def _rule(var, m, v, vhat, grad, lr_t, decay, beta_1, beta_2, epsilon, tmp):
+        if compiled_updates.run("keras_amsgrad", (var, m, v, vhat, grad), (lr_t, decay, 1.0 - beta_1, 1.0 - beta_2,
+                                                                           epsilon)):
+            return
         if decay:
             np.multiply(var, decay, out=tmp)
             var -= tmp
@@ -84,6 +88,8 @@ class KerasLion(_KerasRule):
     @staticmethod
     @encodable_by_name
     def _rule(var, m, grad, lr, beta_1, beta_2, tmp):
+        if compiled_updates.run("keras_lion", (var, m, grad), (lr, beta_1, 1.0 - beta_1, beta_2, 1.0 - beta_2)):
+            return
         np.multiply(m, beta_1, out=tmp)
         tmp += grad * (1.0 - beta_1)
         np.sign(tmp, out=tmp)

@@ -84,6 +84,8 @@ class KerasAdadelta(_KerasRule):
     @staticmethod
     @encodable_by_name
     def _rule(var, acc, delta, grad, lr, rho, epsilon, update, tmp):
+        if compiled_updates.run("keras_adadelta", (var, acc, delta, grad), (lr, rho, 1.0 - rho, epsilon)):
+            return
         _update_ms(acc, grad, rho, tmp)
         np.add(delta, epsilon, out=update)
         np.sqrt(update, out=update)
@@ -105,6 +107,8 @@ class KerasAdamax(_KerasRule):
     @staticmethod
     @encodable_by_name
     def _rule(var, m, u, grad, lr_t, beta_1, beta_2, epsilon, tmp):
+        if compiled_updates.run("keras_adamax", (var, m, u, grad), (lr_t, beta_1, 1.0 - beta_1, beta_2, epsilon)):
+            return
         m *= beta_1
         np.multiply(grad, 1.0 - beta_1, out=tmp)
         m += tmp
@@ -148,6 +152,9 @@ class KerasNadam(_KerasRule):
     @staticmethod
     @encodable_by_name
     def _rule(var, m, v, grad, lr, c1, c2, v_corr, beta_1, beta_2, epsilon, step, tmp):
+        if compiled_updates.run("keras_nadam", (var, m, v, grad), (lr, c1, c2, v_corr, 1.0 - beta_1, 1.0 - beta_2,
+                                                                   epsilon)):
+            return
         _adam_moments(m, v, grad, beta_1, beta_2, tmp)
         np.multiply(m, c1, out=step)
         np.multiply(grad, c2, out=tmp)

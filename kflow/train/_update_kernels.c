@@ -156,6 +156,108 @@ LOOPS(keras_adamw,
     }
 )
 
+/* numpy's maximum and sign, including NaN (propagated) and zero signs (maximum of equal values is b) */
+#define NP_MAXIMUM(x, y) ((x) > (y) || (x) != (x) ? (x) : (y))
+#define NP_SIGN(x) ((x) > 0 ? (T)1 : (x) < 0 ? (T)-1 : (x) == 0 ? (T)0 : (x))
+
+/* train.rmsprop (centered): ms as rmsprop; mg = mg * decay + grad * (1 - decay);
+ * mom = mom * momentum + (grad / sqrt(maximum(ms - mg * mg, 0) + epsilon)) * lr; var -= mom */
+LOOPS(centered_rmsprop,
+    T *var = a[0], *ms = a[1], *mg = a[2], *mom = a[3]; const T *grad = a[4];
+    const T lr = (T)s[0], decay = (T)s[1], one_minus_decay = (T)s[2], momentum = (T)s[3], epsilon = (T)s[4];
+    const T zero = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const T g = grad[i];
+        const T ms_i = ms[i] * decay + (g * g) * one_minus_decay;
+        const T mg_i = mg[i] * decay + g * one_minus_decay;
+        const T centered = ms_i - mg_i * mg_i;
+        const T mom_i = mom[i] * momentum + (g / sqrt(NP_MAXIMUM(centered, zero) + epsilon)) * lr;
+        ms[i] = ms_i;
+        mg[i] = mg_i;
+        mom[i] = mom_i;
+        var[i] -= mom_i;
+    }
+)
+
+/* keras Adadelta: acc = acc * rho + (grad * grad) * (1 - rho); u = (sqrt(delta + epsilon) * grad) /
+ * sqrt(acc + epsilon); var -= u * lr; delta = delta * rho + (u * u) * (1 - rho) */
+LOOPS(keras_adadelta,
+    T *var = a[0], *acc = a[1], *delta = a[2]; const T *grad = a[3];
+    const T lr = (T)s[0], rho = (T)s[1], one_minus_rho = (T)s[2], epsilon = (T)s[3];
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const T g = grad[i];
+        const T acc_i = acc[i] * rho + (g * g) * one_minus_rho;
+        const T u = (sqrt(delta[i] + epsilon) * g) / sqrt(acc_i + epsilon);
+        acc[i] = acc_i;
+        var[i] -= u * lr;
+        delta[i] = delta[i] * rho + (u * u) * one_minus_rho;
+    }
+)
+
+/* keras Adamax: m = m * beta_1 + grad * (1 - beta_1); u = maximum(u * beta_2, |grad|);
+ * var -= (m / (u + epsilon)) * lr_t */
+LOOPS(keras_adamax,
+    T *var = a[0], *m = a[1], *u = a[2]; const T *grad = a[3];
+    const T lr_t = (T)s[0], beta_1 = (T)s[1], one_minus_beta_1 = (T)s[2], beta_2 = (T)s[3], epsilon = (T)s[4];
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const T g = grad[i];
+        const T m_i = m[i] * beta_1 + g * one_minus_beta_1;
+        const T decayed = u[i] * beta_2, magnitude = fabs(g);
+        const T u_i = NP_MAXIMUM(decayed, magnitude);
+        m[i] = m_i;
+        u[i] = u_i;
+        var[i] -= (m_i / (u_i + epsilon)) * lr_t;
+    }
+)
+
+/* keras Nadam: m, v as keras AdamW; var -= ((m * c1 + grad * c2) / (sqrt(v * v_corr) + epsilon)) * lr */
+LOOPS(keras_nadam,
+    T *var = a[0], *m = a[1], *v = a[2]; const T *grad = a[3];
+    const T lr = (T)s[0], c1 = (T)s[1], c2 = (T)s[2], v_corr = (T)s[3], one_minus_beta_1 = (T)s[4],
+            one_minus_beta_2 = (T)s[5], epsilon = (T)s[6];
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const T g = grad[i], m_old = m[i], v_old = v[i];
+        const T m_i = m_old + (g - m_old) * one_minus_beta_1;
+        const T v_i = v_old + (g * g - v_old) * one_minus_beta_2;
+        m[i] = m_i;
+        v[i] = v_i;
+        var[i] -= ((m_i * c1 + g * c2) / (sqrt(v_i * v_corr) + epsilon)) * lr;
+    }
+)
+
+/* keras AMSGrad: as keras AdamW (the decay step only when decay != 0), with vhat = maximum(vhat, v) in the
+ * denominator */
+LOOPS(keras_amsgrad,
+    T *var = a[0], *m = a[1], *v = a[2], *vhat = a[3]; const T *grad = a[4];
+    const T lr_t = (T)s[0], decay = (T)s[1], one_minus_beta_1 = (T)s[2], one_minus_beta_2 = (T)s[3],
+            epsilon = (T)s[4];
+    const int decays = s[1] != 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const T g = grad[i], m_old = m[i], v_old = v[i], var_old = var[i];
+        const T m_i = m_old + (g - m_old) * one_minus_beta_1;
+        const T v_i = v_old + (g * g - v_old) * one_minus_beta_2;
+        const T vhat_old = vhat[i];
+        const T vhat_i = NP_MAXIMUM(vhat_old, v_i);
+        m[i] = m_i;
+        v[i] = v_i;
+        vhat[i] = vhat_i;
+        var[i] = (decays ? var_old - var_old * decay : var_old) - (m_i / (sqrt(vhat_i) + epsilon)) * lr_t;
+    }
+)
+
+/* keras Lion: var -= sign(m * beta_1 + grad * (1 - beta_1)) * lr; m = m * beta_2 + grad * (1 - beta_2) */
+LOOPS(keras_lion,
+    T *var = a[0], *m = a[1]; const T *grad = a[2];
+    const T lr = (T)s[0], beta_1 = (T)s[1], one_minus_beta_1 = (T)s[2], beta_2 = (T)s[3],
+            one_minus_beta_2 = (T)s[4];
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const T g = grad[i], m_old = m[i];
+        const T direction = m_old * beta_1 + g * one_minus_beta_1;
+        var[i] -= NP_SIGN(direction) * lr;
+        m[i] = m_old * beta_2 + g * one_minus_beta_2;
+    }
+)
+
 /* ---- argument checks, shared by every function ------------------------------------------------------- */
 
 typedef struct {
@@ -250,6 +352,12 @@ FUNCTION(rmsprop, 4, 3, 5)
 FUNCTION(keras_rmsprop, 3, 2, 4)
 FUNCTION(keras_adagrad, 3, 2, 2)
 FUNCTION(keras_adamw, 4, 3, 5)
+FUNCTION(centered_rmsprop, 5, 4, 5)
+FUNCTION(keras_adadelta, 4, 3, 4)
+FUNCTION(keras_adamax, 4, 3, 5)
+FUNCTION(keras_nadam, 4, 3, 7)
+FUNCTION(keras_amsgrad, 5, 4, 5)
+FUNCTION(keras_lion, 3, 2, 5)
 
 #define METHOD(NAME, DOC) {#NAME, (PyCFunction)(void (*)(void))NAME, METH_FASTCALL, #NAME DOC}
 static PyMethodDef methods[] = {
@@ -262,6 +370,12 @@ static PyMethodDef methods[] = {
     METHOD(keras_rmsprop, "(var, acc, grad, lr, rho, 1 - rho, epsilon)"),
     METHOD(keras_adagrad, "(var, acc, grad, lr, epsilon)"),
     METHOD(keras_adamw, "(var, m, v, grad, lr_t, decay, 1 - beta_1, 1 - beta_2, epsilon)"),
+    METHOD(centered_rmsprop, "(var, ms, mg, mom, grad, lr, decay, 1 - decay, momentum, epsilon)"),
+    METHOD(keras_adadelta, "(var, acc, delta, grad, lr, rho, 1 - rho, epsilon)"),
+    METHOD(keras_adamax, "(var, m, u, grad, lr_t, beta_1, 1 - beta_1, beta_2, epsilon)"),
+    METHOD(keras_nadam, "(var, m, v, grad, lr, c1, c2, v_corr, 1 - beta_1, 1 - beta_2, epsilon)"),
+    METHOD(keras_amsgrad, "(var, m, v, vhat, grad, lr_t, decay, 1 - beta_1, 1 - beta_2, epsilon)"),
+    METHOD(keras_lion, "(var, m, grad, lr, beta_1, 1 - beta_1, beta_2, 1 - beta_2)"),
     {NULL, NULL, 0, NULL},
 };
 

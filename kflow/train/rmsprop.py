@@ -81,6 +81,8 @@ def _rule(var, ms, mom, grad, lr, decay, momentum, epsilon, tmp):
 
 @encodable_by_name
 def _centered_rule(var, ms, mg, mom, grad, lr, decay, momentum, epsilon, tmp):
+    if compiled_updates.run("centered_rmsprop", (var, ms, mg, mom, grad), (lr, decay, 1.0 - decay, momentum, epsilon)):
+        return
     _update_ms(ms, grad, decay, tmp)
     mg *= decay
     np.multiply(grad, 1.0 - decay, out=tmp)

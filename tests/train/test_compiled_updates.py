@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import kflow as kf
-from kflow.keras import update_rules
+from kflow.keras import keras3_update_rules, update_rules
 from kflow.train import adagrad, adam, compiled_updates, gradient_descent, momentum, rmsprop
 
 pytestmark = pytest.mark.skipif(
@@ -17,19 +17,35 @@ pytestmark = pytest.mark.skipif(
     reason="kflow's C extension kflow.train._update_kernels is not built (no C compiler at install time): "
            "optimizer updates run as numpy passes")
 
-# (name, rule, slots: how each slot starts, hyperparameters after the gradient, the loop it must call)
+# (name, rule, slots: how each slot starts, hyperparameters after the gradient, the loop it must call, scratch)
 RULES = [
-    ("sgd", gradient_descent._rule, [], (0.05,), "sgd"),
-    ("momentum", momentum._rule, ["any"], (0.05, 0.9), "momentum"),
-    ("nesterov", momentum._nesterov_rule, ["any"], (0.05, 0.9), "nesterov_momentum"),
-    ("adam", adam._rule, ["any", "square"], (1e-3, 0.9 ** 3, 0.999 ** 3, 0.9, 0.999, 1e-8), "adam"),
-    ("adagrad", adagrad._rule, ["positive"], (0.1,), "adagrad"),
-    ("rmsprop", rmsprop._rule, ["square", "any"], (1e-3, 0.9, 0.5, 1e-10), "rmsprop"),
-    ("keras_rmsprop", update_rules.KerasRMSprop._rule, ["square"], (1e-3, 0.9, 1e-7), "keras_rmsprop"),
-    ("keras_adagrad", update_rules.KerasAdagrad._rule, ["square"], (1e-2, 1e-7), "keras_adagrad"),
+    ("sgd", gradient_descent._rule, [], (0.05,), "sgd", 1),
+    ("momentum", momentum._rule, ["any"], (0.05, 0.9), "momentum", 1),
+    ("nesterov", momentum._nesterov_rule, ["any"], (0.05, 0.9), "nesterov_momentum", 1),
+    ("adam", adam._rule, ["any", "square"], (1e-3, 0.9 ** 3, 0.999 ** 3, 0.9, 0.999, 1e-8), "adam", 1),
+    ("adagrad", adagrad._rule, ["positive"], (0.1,), "adagrad", 1),
+    ("rmsprop", rmsprop._rule, ["square", "any"], (1e-3, 0.9, 0.5, 1e-10), "rmsprop", 1),
+    ("centered_rmsprop", rmsprop._centered_rule, ["square", "any", "any"], (1e-3, 0.9, 0.5, 1e-10),
+     "centered_rmsprop", 1),
+    ("keras_rmsprop", update_rules.KerasRMSprop._rule, ["square"], (1e-3, 0.9, 1e-7), "keras_rmsprop", 1),
+    ("keras_adagrad", update_rules.KerasAdagrad._rule, ["square"], (1e-2, 1e-7), "keras_adagrad", 1),
+    ("keras_adadelta", update_rules.KerasAdadelta._rule, ["square", "square"], (1.0, 0.95, 1e-7),
+     "keras_adadelta", 2),
+    ("keras_adamax", update_rules.KerasAdamax._rule, ["any", "square"], (2e-3, 0.9, 0.999, 1e-7), "keras_adamax", 1),
+    ("keras_nadam", update_rules.KerasNadam._rule, ["any", "square"], (2e-3, 0.96, 0.05, 1.001, 0.9, 0.999, 1e-7),
+     "keras_nadam", 2),
     ("keras_adamw", update_rules.KerasAdamW._rule, ["any", "square"], (2e-3, 4e-6, 0.9, 0.999, 1e-7),
-     "keras_adamw"),
+     "keras_adamw", 1),
+    ("keras_amsgrad", keras3_update_rules.KerasAMSGrad._rule, ["any", "square", "square"],
+     (2e-3, 4e-6, 0.9, 0.999, 1e-7), "keras_amsgrad", 1),
+    ("keras_amsgrad_no_decay", keras3_update_rules.KerasAMSGrad._rule, ["any", "square", "square"],
+     (2e-3, 0.0, 0.9, 0.999, 1e-7), "keras_amsgrad", 1),
+    ("keras_lion", keras3_update_rules.KerasLion._rule, ["any"], (1e-4, 0.9, 0.99), "keras_lion", 1),
 ]
+RULE_FIELDS = "name, rule, slots, hypers, kernel, scratch"
+RULE_IDS = [r[0] for r in RULES]
+
+
 
 
 def _values(rng, shape, dtype, kind="any"):
@@ -41,7 +57,7 @@ def _values(rng, shape, dtype, kind="any"):
         x = x * x
     elif kind == "positive":
         x = np.abs(x) + 0.1
-    return x.astype(dtype)
+    return np.array(x, dtype=dtype)  # an array even for shape (): arithmetic on 0-d arrays gives scalars
 
 
 def _state(rule_slots, shape, dtype, seed=0):
@@ -49,13 +65,13 @@ def _state(rule_slots, shape, dtype, seed=0):
     return [_values(rng, shape, dtype)] + [_values(rng, shape, dtype, kind) for kind in rule_slots]
 
 
-def _run(monkeypatch, rule, state, grads, hypers, compiled):
+def _run(monkeypatch, rule, state, grads, hypers, scratch, compiled):
     """Copies of ``state`` after ``rule`` ran once per gradient, with the compiled loops on or off."""
     monkeypatch.setenv(compiled_updates.ENV_VAR, "1" if compiled else "0")
     state = [s.copy() for s in state]
-    tmp = np.empty_like(state[0])
+    buffers = [np.empty_like(state[0]) for _ in range(scratch)]
     for grad in grads:
-        rule(*state, grad, *hypers, tmp)
+        rule(*state, grad, *hypers, *buffers)
     return state
 
 
@@ -67,26 +83,26 @@ def _assert_bits_equal(a, b):
         assert np.array_equal(np.signbit(x[finite]), np.signbit(y[finite]))  # -0.0 vs +0.0 too
 
 
-@pytest.mark.parametrize("name, rule, slots, hypers, kernel", RULES, ids=[r[0] for r in RULES])
+@pytest.mark.parametrize(RULE_FIELDS, RULES, ids=RULE_IDS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("shape", [(1000,), (3, 5, 7), ()])
-def test_loop_rounds_as_the_numpy_rule(monkeypatch, name, rule, slots, hypers, kernel, dtype, shape):
+@pytest.mark.parametrize("shape", [(1000,), (3, 5, 7), (), (0, 4)])
+def test_loop_rounds_as_the_numpy_rule(monkeypatch, name, rule, slots, hypers, kernel, scratch, dtype, shape):
     state = _state(slots, shape, dtype)
     rng = np.random.RandomState(1)
     grads = [_values(rng, shape, dtype) for _ in range(3)]
-    _assert_bits_equal(_run(monkeypatch, rule, state, grads, hypers, True),
-                       _run(monkeypatch, rule, state, grads, hypers, False))
+    _assert_bits_equal(_run(monkeypatch, rule, state, grads, hypers, scratch, True),
+                       _run(monkeypatch, rule, state, grads, hypers, scratch, False))
 
 
-@pytest.mark.parametrize("name, rule, slots, hypers, kernel", RULES, ids=[r[0] for r in RULES])
-def test_loop_propagates_inf_and_nan_as_numpy(monkeypatch, name, rule, slots, hypers, kernel):
+@pytest.mark.parametrize(RULE_FIELDS, RULES, ids=RULE_IDS)
+def test_loop_propagates_inf_and_nan_as_numpy(monkeypatch, name, rule, slots, hypers, kernel, scratch):
     shape = (64,)
     state = _state(slots, shape, np.float32)
     grad = _values(np.random.RandomState(2), shape, np.float32)
     grad[:6] = [np.inf, -np.inf, np.nan, 3e38, -3e38, 1e-45]  # overflowing squares and a subnormal too
     with np.errstate(all="ignore"):
-        _assert_bits_equal(_run(monkeypatch, rule, state, [grad], hypers, True),
-                           _run(monkeypatch, rule, state, [grad], hypers, False))
+        _assert_bits_equal(_run(monkeypatch, rule, state, [grad], hypers, scratch, True),
+                           _run(monkeypatch, rule, state, [grad], hypers, scratch, False))
 
 
 class _CountingKernels:
@@ -100,13 +116,14 @@ class _CountingKernels:
         return getattr(self.kernels, name)
 
 
-@pytest.mark.parametrize("name, rule, slots, hypers, kernel", RULES, ids=[r[0] for r in RULES])
-def test_each_rule_runs_its_loop(monkeypatch, name, rule, slots, hypers, kernel):
+@pytest.mark.parametrize(RULE_FIELDS, RULES, ids=RULE_IDS)
+def test_each_rule_runs_its_loop(monkeypatch, name, rule, slots, hypers, kernel, scratch):
     counting = _CountingKernels(compiled_updates.kernels)
     monkeypatch.setattr(compiled_updates, "kernels", counting)
     state = _state(slots, (50,), np.float32)
     before = [s.copy() for s in state]
-    rule(*state, _values(np.random.RandomState(3), (50,), np.float32), *hypers, np.empty(50, np.float32))
+    rule(*state, _values(np.random.RandomState(3), (50,), np.float32), *hypers,
+         *[np.empty(50, np.float32) for _ in range(scratch)])
     assert counting.calls == [kernel]
     assert not np.array_equal(state[0], before[0])
 
