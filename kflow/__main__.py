@@ -2,7 +2,8 @@
 
 Prints the version and where kflow was imported from, Python, numpy and its BLAS (with threadpoolctl's view
 when it is installed), whether kflow's C extension (compiled optimizer updates) is built, CuPy and the GPUs,
-MPI (mpi4py), and the data and cache folders with whether they exist. Nothing here fails: a missing optional package is reported as such.
+MPI (mpi4py), and the data and cache folders with whether they exist. Nothing here fails: a missing optional
+package is reported as such.
 
 Example:
     $ python -m kflow
