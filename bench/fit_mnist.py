@@ -10,17 +10,13 @@ epoch): their share of the epoch, timed directly around every hook, cross-checke
 whole ``fit`` time with versus without them next to the run-to-run noise (see callbacks_cost),
 and prints the machine's load first: other processes make every number unreliable.
 Peak memory: each framework's first epoch of each model runs again in a fresh child process, and the peak
-resident memory above the child's start (after its imports and the data load) is printed. Measured in this
-process instead, the figures depend on the order of the runs: memory an earlier run freed stays with the
-process (glibc keeps it), and a later run reuses it without raising the RSS (PyTorch's CNN read +51 MB after
-its MLP here, +156-162 MB in a fresh process).
+resident memory above the child's start (after its imports and the data load) is printed (see bench_env).
 Goals: MLP epoch <= 0.9x PyTorch; callbacks < 3% of the epoch; peak memory <= PyTorch's.
 
 Run: python bench/fit_mnist.py [--epochs 3] [--samples 60000] [--skip-cnn] [--rounds 3]
 """
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,7 +26,8 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "recipes"))
 
 import kflow as kf  # noqa: E402
-from bench_env import PeakRSS, in_both_blas_settings  # noqa: E402
+from bench_env import (PeakRSS, fresh_process_peak, in_both_blas_settings, peak_child, peak_text,  # noqa: E402
+                       report_peak)
 import mnist_cnn  # noqa: E402
 import mnist_mlp  # noqa: E402
 
@@ -162,6 +159,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=3, help="paired with/without-callbacks runs")
     args = parser.parse_args()
     in_both_blas_settings()
+    if peak_child():
+        return measure_peak(peak_child(), args.samples)
     x, y, source = load(args.samples)
     print("data: %d %s, batch 128, Adam, best of %d epochs" % (len(x), source, args.epochs))
     load_line()
@@ -171,11 +170,11 @@ def main():
     for kind, build, data in models:
         ours, timing, _ = kflow_epoch(build, data, y, args.epochs)
         print("%s: kflow %7.2f s/epoch (%s)%s" % (kind.upper(), ours, kf.keras.callbacks.progbar.format_timing(timing),
-                                                 peak_line("kflow", kind, args.samples)))
+                                                 peak_line("kflow", kind)))
         theirs = torch_epoch(kind, x, y, args.epochs)
-        print(ratio_line("pytorch", ours, theirs) + (peak_line("pytorch", kind, args.samples) if theirs else ""))
+        print(ratio_line("pytorch", ours, theirs) + (peak_line("pytorch", kind) if theirs else ""))
         theirs = keras_epoch(kind, x, y, args.epochs)
-        print(ratio_line("keras", ours, theirs) + (peak_line("keras", kind, args.samples) if theirs else ""))
+        print(ratio_line("keras", ours, theirs) + (peak_line("keras", kind) if theirs else ""))
         if kind == "mlp":
             callbacks_cost(build, data, y, args.epochs, ours, args.rounds)
 
@@ -187,27 +186,20 @@ def one_epoch(framework, kind, x, y):
     return (torch_epoch if framework == "pytorch" else keras_epoch)(kind, x, y, 1)
 
 
-PEAK_CHILD = "--peak-child"
-
-
-def peak_line(framework, kind, samples):
+def peak_line(framework, kind):
     """``"  peak RSS +N MB (fresh process)"``: one epoch of ``framework``'s ``kind`` model in a child process."""
-    out = subprocess.run([sys.executable, os.path.abspath(__file__), PEAK_CHILD, framework, kind, str(samples)],
-                         capture_output=True, text=True)
-    lines = [line for line in out.stdout.splitlines() if line.startswith("peak ")]
-    if out.returncode or not lines:
-        return "  peak RSS: child failed (%s)" % (out.stderr.strip().splitlines() or ["no output"])[-1]
-    return "  peak RSS +%s MB (fresh process)" % lines[-1].split()[1]
+    return peak_text(fresh_process_peak("%s/%s" % (framework, kind)))
 
 
-def peak_child(framework, kind, samples):
-    """In the child: imports ``framework`` and loads the data, then prints the peak RSS of one epoch above that."""
+def measure_peak(name, samples):
+    """In the child: ``name`` is "framework/kind"; one epoch of it, its peak RSS above the start reported."""
+    framework, kind = name.split("/")
+    x, y, _ = load(samples)
     if framework != "kflow":
         __import__("torch" if framework == "pytorch" else "keras")
-    x, y, _ = load(samples)
     with PeakRSS() as mem:
         one_epoch(framework, kind, x, y)
-    print("peak %.0f" % mem.peak_mb)
+    report_peak(mem.peak_mb)
 
 
 def load_line():
@@ -261,7 +253,4 @@ def callbacks_cost(build, x, y, epochs, plain, rounds):
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == [PEAK_CHILD]:
-        peak_child(sys.argv[2], sys.argv[3], int(sys.argv[4]))
-    else:
-        main()
+    main()

@@ -3,7 +3,8 @@
 Model: 784-500-100-10, relu, dropout 0.1 after each hidden layer, softmax cross-entropy, Adam 1e-3
 (beta1 0.9, beta2 0.999, eps 1e-8), one epoch over the 60k training images at batch 100 and 32; all
 three start from the same weights and see the same batch order. Prints seconds per epoch, test
-accuracy, and the ratios kflow/numpy and kflow/torch (PyTorch is skipped when not importable).
+accuracy, peak RSS in a fresh process (``bench_env.fresh_process_peak``), and the ratios kflow/numpy and
+kflow/torch (PyTorch is skipped when not importable).
 ``--threads`` (default: all cores) sets BLAS's, PyTorch's and kflow's optimizer threads. With ``--repeat``
 the implementations alternate and each one's fastest epoch is kept (the machine may be shared).
 Goals (issue 22): kflow <= 0.7x torch at batch 100 and <= 0.8x at batch 32.
@@ -21,7 +22,7 @@ import time
 
 
 from threads_arg import threads_from_argv
-from bench_env import PeakRSS, in_both_blas_settings
+from bench_env import PeakRSS, fresh_process_peak, in_both_blas_settings, peak_child, peak_text, report_peak
 
 THREADS = threads_from_argv()  # before numpy is imported
 
@@ -261,20 +262,22 @@ def main(argv=None):
         runners["torch"] = lambda b: torch_epoch(train, test, b, weights)
     else:
         print("PyTorch is not installed: skipping it (pip install torch).")
+    if peak_child():  # in a child of fresh_process_peak: one epoch of one implementation at one batch size
+        with PeakRSS() as mem:
+            runners[peak_child()](args.batch[-1])
+        return report_peak(mem.peak_mb)
     names = [n for n in runners if args.only is None or n in args.only]
     print("cores: %d, threads: %d, load average: %.2f" % (os.cpu_count(), THREADS, os.getloadavg()[0]))
     for batch in args.batch:
         runs = {name: [] for name in names}
         for _ in range(args.repeat):  # interleaved, so a busy moment on a shared machine hits all of them
             for name in names:
-                with PeakRSS() as mem:
-                    seconds, accuracy = runners[name](batch)
-                runs[name].append((seconds, accuracy, mem.peak_mb))
-        # the fastest epoch, with the largest peak of any (the first epoch allocates what later ones reuse)
-        results = {name: min(r)[:2] + (max(p for _, _, p in r),) for name, r in runs.items()}
+                runs[name].append(runners[name](batch))
         for name in names:
-            print("batch %3d  %-6s %7.2f s/epoch  test accuracy %.4f  peak RSS +%.0f MB" % ((batch, name) +
-                                                                                         results[name]))
+            seconds, accuracy = min(runs[name])  # the fastest epoch
+            print("batch %3d  %-6s %7.2f s/epoch  test accuracy %.4f%s" % (
+                batch, name, seconds, accuracy, peak_text(fresh_process_peak(name, ["--batch", str(batch)]))))
+        results = {name: min(r) for name, r in runs.items()}
         for other in ("numpy", "torch"):
             if "kflow" in results and other in results:
                 print("batch %3d  kflow/%s = %.2f" % (batch, other, results["kflow"][0] / results[other][0]))
