@@ -281,6 +281,10 @@ static char kind_of(const Py_buffer *b) {
     return 0;
 }
 
+static const char *kind_name(char kind, const Py_buffer *b) {
+    return kind == 'f' ? "float32" : kind == 'd' ? "float64" : b->format ? b->format : "bytes";
+}
+
 /* Fills ``a`` from ``args``: ``n_arrays`` buffers (the first ``n_written`` writable) then ``n_scalars`` floats. */
 static int parse(const char *name, PyObject *const *args, Py_ssize_t nargs, int n_arrays, int n_written,
                  int n_scalars, Args *a) {
@@ -305,9 +309,9 @@ static int parse(const char *name, PyObject *const *args, Py_ssize_t nargs, int 
             a->length = length;
         }
         if (!kind || kind != a->kind || length != a->length) {
-            PyErr_Format(PyExc_TypeError, "%s: array %d is %s of %zd elements; every array must be float32 or "
-                         "float64 like the first (%zd elements)", name, i, b->format ? b->format : "bytes",
-                         length, a->length);
+            PyErr_Format(PyExc_TypeError, "%s: array %d is %s with %zd elements, array 0 %s with %zd: all must "
+                         "be float32 or all float64, of one length", name, i, kind_name(kind, b), length,
+                         kind_name(a->kind, &a->views[0]), a->length);
             release(a);
             return -1;
         }

@@ -162,10 +162,13 @@ def test_mixed_dtypes_fall_back_and_the_loop_itself_names_the_mismatch():
     var, accum = np.zeros(8, np.float32), np.zeros(8, np.float32)
     grad64 = np.ones(8, np.float64)
     assert not compiled_updates.run("momentum", (var, accum, grad64), (0.1, 0.9))
-    with pytest.raises(TypeError, match=r"momentum: array 2 is d of 8 elements.*float32 or float64 like the first"):
+    with pytest.raises(TypeError, match=r"momentum: array 2 is float64 with 8 elements, array 0 float32 with 8: all "
+                                        r"must be float32 or all float64, of one length"):
         compiled_updates.kernels.momentum(var, accum, grad64, 0.1, 0.9)
-    with pytest.raises(TypeError, match=r"momentum: array 1 is f of 7 elements.*\(8 elements\)"):
+    with pytest.raises(TypeError, match=r"momentum: array 1 is float32 with 7 elements, array 0 float32 with 8"):
         compiled_updates.kernels.momentum(var, accum[:7], np.ones(8, np.float32), 0.1, 0.9)
+    with pytest.raises(TypeError, match=r"sgd: array 1 is i with 8 elements, array 0 float32 with 8"):
+        compiled_updates.kernels.sgd(var, np.ones(8, np.int32), 0.1)
     with pytest.raises(TypeError, match=r"sgd takes 2 arrays and 1 floats \(2 given\)"):
         compiled_updates.kernels.sgd(var, var)
     with pytest.raises(TypeError, match="must be real number"):
