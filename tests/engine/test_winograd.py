@@ -120,6 +120,15 @@ def test_kernels_through_winograd_match_the_im2col_path(shape, path):
     n, h, wd, c, oc, r, padding = shape
     conf = ((1, 1), padding, (1, 1))
     x, w = RNG.random((n, h, wd, c)), RNG.standard_normal((r, r, c, oc)) * 0.1
+    assert_winograd_matches_im2col(path, x, w, conf)
+    # input_grad of a SAME convolution runs conv2d on the flipped filter
+    assert [c for c in path.calls if c != "conv2d"] == ["input_grad", "filter_grad"]
+    assert path.calls.count("conv2d") == (2 if padding == "SAME" else 1)
+
+
+def assert_winograd_matches_im2col(path, x, w, conf):
+    """conv_ops' forward, input and filter gradient kernels with the Winograd path off, then on (``path``
+    records the Winograd calls of the second run), agree within FLOAT64_TOL."""
     results = []
     for on in (False, True):
         path.use(on)
@@ -127,9 +136,6 @@ def test_kernels_through_winograd_match_the_im2col_path(shape, path):
         dy = np.cos(np.arange(y.size)).reshape(y.shape)
         results.append((y, conv_ops._input_grad_kernel(w, dy, x.shape, conf=conf),
                         conv_ops._filter_grad_kernel(x, dy, w.shape, conf=conf)))
-    # input_grad of a SAME convolution runs conv2d on the flipped filter
-    assert [c for c in path.calls if c != "conv2d"] == ["input_grad", "filter_grad"]
-    assert path.calls.count("conv2d") == (2 if padding == "SAME" else 1)
     for got, want in zip(*results[::-1]):
         assert_close(got, want, FLOAT64_TOL)
 

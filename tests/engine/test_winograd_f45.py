@@ -11,10 +11,10 @@ import pytest
 
 import kflow as kf
 from kflow.engine.gradient_check import check_gradients
-from kflow.engine.ops import conv_ops, winograd, winograd_transforms
+from kflow.engine.ops import winograd, winograd_transforms
 
-from test_winograd import (FLOAT64_TOL, assert_close, assert_threaded_split_matches_serial, direct_conv,  # noqa: F401
-                           path)  # (path: a fixture)
+from test_winograd import (FLOAT64_TOL, assert_close, assert_threaded_split_matches_serial,  # noqa: F401
+                           assert_winograd_matches_im2col, direct_conv, path)  # (path: a fixture)
 
 RNG = np.random.default_rng(45)
 F45_FLOAT32_TOL = 2e-5
@@ -91,17 +91,9 @@ def test_f45_kernels_match_the_im2col_path(shape, adjoint, path):
     x, w = RNG.random((n, h, wd, c)), RNG.standard_normal((5, 5, c, oc)) * 0.1
     oh, ow = (h, wd) if padding == "SAME" else (h - 4, wd - 4)
     assert _picks(oh, ow)[0] == 4
-    results = []
-    for on in (False, True):
-        path.use(on)
-        y = conv_ops._conv2d_kernel(x, w, conf=conf)
-        dy = np.cos(np.arange(y.size)).reshape(y.shape)
-        results.append((y, conv_ops._input_grad_kernel(w, dy, x.shape, conf=conf),
-                        conv_ops._filter_grad_kernel(x, dy, w.shape, conf=conf)))
+    assert_winograd_matches_im2col(path, x, w, conf)
     # the input gradient: the forward pass's adjoint (VALID) or a convolution with the flipped filter (SAME)
     assert path.calls.count("conv2d") == 1 + (not adjoint)
-    for got, want in zip(*results[::-1]):
-        assert_close(got, want, FLOAT64_TOL)
 
 
 @pytest.mark.parametrize("x_shape,padding", [((1, 8, 8, 2), "SAME"), ((2, 12, 12, 2), "VALID"),
