@@ -16,9 +16,7 @@ Example:
     >>> in_both_blas_settings()        # first thing in main(): returns only inside the children
     >>> name = peak_child()            # in a child started by fresh_process_peak: what to measure
     >>> if name:
-    ...     with PeakRSS() as mem:
-    ...         runners[name]()
-    ...     report_peak(mem.peak_mb)   # and return
+    ...     return report_peak_of(runners[name])
     >>> fresh_process_peak("kflow", ["--batch", "32"])    # in the parent: MB, or None if the child failed
 """
 import os
@@ -120,6 +118,9 @@ def peak_child():
     return os.environ.get(PEAK_VARIABLE) or None
 
 
-def report_peak(peak_mb):
-    """The child's answer to ``fresh_process_peak``."""
-    print("peak %.1f" % peak_mb, flush=True)
+def report_peak_of(run):
+    """In the child: calls ``run()`` and prints its peak RSS above the start, the answer ``fresh_process_peak``
+    reads."""
+    with PeakRSS() as mem:
+        run()
+    print("peak %.1f" % mem.peak_mb, flush=True)

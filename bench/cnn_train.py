@@ -20,7 +20,7 @@ import time
 
 
 from threads_arg import threads_from_argv
-from bench_env import PeakRSS, fresh_process_peak, in_both_blas_settings, peak_child, peak_text, report_peak
+from bench_env import fresh_process_peak, in_both_blas_settings, peak_child, peak_text, report_peak_of
 
 THREADS = threads_from_argv()  # before numpy is imported
 
@@ -163,10 +163,9 @@ def main(argv=None):
             runners["torch"] = lambda: torch_run(x, y, args.batch, args.steps, weights)
         except ImportError:
             print("PyTorch is not installed: skipping it (pip install torch).")
-    if peak_child():  # in a child of fresh_process_peak: one run of one implementation
-        with PeakRSS() as mem:
-            runners[peak_child()]()
-        return report_peak(mem.peak_mb)
+    measured = peak_child()
+    if measured:  # in a child of fresh_process_peak: one run of one implementation
+        return report_peak_of(runners[measured])
     results = {}
     for r in range(max(1, args.repeat)):
         for name, run in runners.items():

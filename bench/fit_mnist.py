@@ -26,8 +26,8 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "recipes"))
 
 import kflow as kf  # noqa: E402
-from bench_env import (PeakRSS, fresh_process_peak, in_both_blas_settings, peak_child, peak_text,  # noqa: E402
-                       report_peak)
+from bench_env import (fresh_process_peak, in_both_blas_settings, peak_child, peak_text,  # noqa: E402
+                       report_peak_of)
 import mnist_cnn  # noqa: E402
 import mnist_mlp  # noqa: E402
 
@@ -159,8 +159,9 @@ def main():
     parser.add_argument("--rounds", type=int, default=3, help="paired with/without-callbacks runs")
     args = parser.parse_args()
     in_both_blas_settings()
-    if peak_child():
-        return measure_peak(peak_child(), args.samples)
+    measured = peak_child()
+    if measured:  # in a child of fresh_process_peak: one epoch of "framework/kind"
+        return measure_peak(measured, args.samples)
     x, y, source = load(args.samples)
     print("data: %d %s, batch 128, Adam, best of %d epochs" % (len(x), source, args.epochs))
     load_line()
@@ -197,9 +198,7 @@ def measure_peak(name, samples):
     x, y, _ = load(samples)
     if framework != "kflow":
         __import__("torch" if framework == "pytorch" else "keras")
-    with PeakRSS() as mem:
-        one_epoch(framework, kind, x, y)
-    report_peak(mem.peak_mb)
+    report_peak_of(lambda: one_epoch(framework, kind, x, y))
 
 
 def load_line():

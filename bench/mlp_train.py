@@ -22,7 +22,7 @@ import time
 
 
 from threads_arg import threads_from_argv
-from bench_env import PeakRSS, fresh_process_peak, in_both_blas_settings, peak_child, peak_text, report_peak
+from bench_env import fresh_process_peak, in_both_blas_settings, peak_child, peak_text, report_peak_of
 
 THREADS = threads_from_argv()  # before numpy is imported
 
@@ -262,10 +262,9 @@ def main(argv=None):
         runners["torch"] = lambda b: torch_epoch(train, test, b, weights)
     else:
         print("PyTorch is not installed: skipping it (pip install torch).")
-    if peak_child():  # in a child of fresh_process_peak: one epoch of one implementation at one batch size
-        with PeakRSS() as mem:
-            runners[peak_child()](args.batch[-1])
-        return report_peak(mem.peak_mb)
+    measured = peak_child()
+    if measured:  # in a child of fresh_process_peak: one epoch of one implementation at one batch size
+        return report_peak_of(lambda: runners[measured](args.batch[-1]))
     names = [n for n in runners if args.only is None or n in args.only]
     print("cores: %d, threads: %d, load average: %.2f" % (os.cpu_count(), THREADS, os.getloadavg()[0]))
     for batch in args.batch:
